@@ -1,0 +1,176 @@
+package api
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+// withClient records where a request came from, for sessions, limits and the
+// audit log.
+func (s *Server) withClient(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip, _, err := net.SplitHostPort(r.RemoteAddr)
+		if err != nil {
+			ip = r.RemoteAddr
+		}
+		if s.TrustProxy {
+			if f := r.Header.Get("X-Forwarded-For"); f != "" {
+				ip = strings.TrimSpace(strings.Split(f, ",")[0])
+			}
+		}
+		c := tenants.ClientInfo{IP: ip, UserAgent: r.UserAgent()}
+		next.ServeHTTP(w, r.WithContext(tenants.WithClient(r.Context(), c)))
+	})
+}
+
+// limitBody bounds request bodies; GraphQL multipart uploads get the upload limit.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := s.MaxBodySize
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			limit = s.MaxUpload
+		}
+		if r.ContentLength > limit {
+			writeError(w, errs.Invalid("the request body is over %d bytes", limit), http.StatusRequestEntityTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
+		next.ServeHTTP(w, r)
+	})
+}
+
+const (
+	sessionCookie = "marquee_session"
+	csrfHeader    = "X-Marquee-CSRF"
+	appKeyHeader  = "X-Marquee-App-Key"
+)
+
+// withTenant resolves who the request acts as: a bearer credential (session
+// token or API key), the console's session cookie, an app key, or the tenant's
+// host or /t/{slug}/ path (storefront only). Limits apply per tenant and per
+// credential. A bad credential is refused outright rather than treated as
+// anonymous, so a client learns at once that its key was revoked.
+func (s *Server) withTenant(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		p, found, err := s.principal(ctx, r)
+		if err != nil {
+			writeError(w, err, statusOf(err))
+			return
+		}
+		if found {
+			if !s.TenantLimit.Allow(p.Tenant.String()) || !s.KeyLimit.Allow(credentialKey(r, p)) {
+				writeError(w, errs.RateLimited("too many requests: slow down"), http.StatusTooManyRequests)
+				return
+			}
+			ctx = tenants.WithPrincipal(ctx, p)
+			c := tenants.ClientFrom(ctx)
+			ctx = audit.WithActor(ctx, audit.Actor{Type: string(p.Kind), ID: p.Subject, Label: p.Label, IP: c.IP, UserAgent: c.UserAgent})
+		}
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) principal(ctx context.Context, r *http.Request) (tenants.Principal, bool, error) {
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		tok, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return tenants.Principal{}, false, errs.Unauthorized("use Authorization: Bearer <token>")
+		}
+		p, err := s.Tenants.Authenticate(ctx, strings.TrimSpace(tok))
+		return p, err == nil, err
+	}
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		// A cookie rides along on cross-site requests; the custom header cannot
+		// be sent cross-site without a CORS preflight we never grant.
+		if r.Method != http.MethodGet && r.Header.Get(csrfHeader) == "" && !isWebSocket(r) {
+			return tenants.Principal{}, false, errs.Forbidden("cookie sessions need the %s header", csrfHeader)
+		}
+		p, err := s.Tenants.Authenticate(ctx, c.Value)
+		if err == nil {
+			return p, true, nil
+		}
+		// A stale cookie falls through to the app key or host, as if signed out.
+	}
+	return s.storefront(ctx, r)
+}
+
+// storefront resolves an app's tenant from its app key, path or host.
+func (s *Server) storefront(ctx context.Context, r *http.Request) (tenants.Principal, bool, error) {
+	var id tenants.ID
+	var err error
+	switch {
+	case r.Header.Get(appKeyHeader) != "":
+		id, err = s.Tenants.ResolveAppKey(ctx, r.Header.Get(appKeyHeader))
+		if errs.Is(err, errs.KindNotFound) {
+			err = errs.Unauthorized("unknown or revoked app key")
+		}
+	case r.PathValue("slug") != "":
+		id, err = s.Tenants.ResolveSlug(ctx, r.PathValue("slug"))
+	case s.hostSlug(r.Host) != "":
+		id, err = s.Tenants.ResolveSlug(ctx, s.hostSlug(r.Host))
+	default:
+		return tenants.Principal{}, false, nil
+	}
+	if err != nil {
+		return tenants.Principal{}, false, err
+	}
+	return tenants.Principal{Tenant: id, Kind: tenants.PrincipalApp, Label: "app"}, true, nil
+}
+
+func (s *Server) hostSlug(host string) string {
+	if s.BaseDomain == "" {
+		return ""
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	slug, ok := strings.CutSuffix(strings.ToLower(host), "."+s.BaseDomain)
+	if !ok || strings.Contains(slug, ".") {
+		return ""
+	}
+	return slug
+}
+
+func credentialKey(r *http.Request, p tenants.Principal) string {
+	switch p.Kind {
+	case tenants.PrincipalApp:
+		return "app|" + p.Tenant.String() + "|" + tenants.ClientFrom(r.Context()).IP
+	default:
+		return string(p.Kind) + "|" + p.Subject.String()
+	}
+}
+
+func isWebSocket(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// WebSocketInit authenticates a GraphQL WebSocket connection from its
+// connection_init payload ({"authorization": "Bearer …"} or {"appKey": "…"}).
+// A connection without a valid credential is closed before any subscription.
+func (s *Server) WebSocketInit(ctx context.Context, payload map[string]any) (context.Context, error) {
+	var p tenants.Principal
+	var err error
+	switch {
+	case payload["authorization"] != nil:
+		tok, _ := payload["authorization"].(string)
+		p, err = s.Tenants.Authenticate(ctx, strings.TrimSpace(strings.TrimPrefix(tok, "Bearer ")))
+	case payload["appKey"] != nil:
+		key, _ := payload["appKey"].(string)
+		var id tenants.ID
+		id, err = s.Tenants.ResolveAppKey(ctx, key)
+		p = tenants.Principal{Tenant: id, Kind: tenants.PrincipalApp, Label: "app"}
+	default:
+		return ctx, errs.Unauthorized("connection_init needs an authorization or appKey")
+	}
+	if err != nil {
+		return ctx, errs.Unauthorized("bad credential")
+	}
+	return tenants.WithPrincipal(ctx, p), nil
+}

@@ -1,0 +1,69 @@
+// Package api is the one HTTP server: middleware (client address, tenant
+// resolution, authentication, limits), /graphql (the handler comes from graph,
+// wired in cmd/marquee), the console, and the machine endpoints (/healthz,
+// /readyz, logos, the session cookie). It translates HTTP into domain calls
+// and holds no rules of its own.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+// Server holds the HTTP edge's dependencies.
+type Server struct {
+	Tenants    *tenants.Service
+	GraphQL    http.Handler // from graph.NewHandler
+	Playground http.Handler // nil in production
+	Console    http.Handler // the console's static files, served under /console/
+	// Checks are the dependencies /readyz reports, by name.
+	Checks     map[string]func(context.Context) error
+	BaseDomain string // e.g. "marquee.example"; {slug}.BaseDomain is a tenant's host
+	Production bool
+	// TrustProxy takes the client address from X-Forwarded-For (behind a load balancer).
+	TrustProxy bool
+	// Limits per tenant and per credential, requests a second with a burst.
+	TenantLimit *ratelimit.Limiter
+	KeyLimit    *ratelimit.Limiter
+	MaxBodySize int64 // of a non-upload request
+	MaxUpload   int64
+	Log         *slog.Logger
+}
+
+// Handler returns the routed, middleware-wrapped handler.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.HandleFunc("GET /branding/{tenant}/logo", s.logo)
+	mux.HandleFunc("POST /auth/session", s.setSession)
+	mux.HandleFunc("DELETE /auth/session", s.clearSession)
+	gql := s.withTenant(s.GraphQL)
+	mux.Handle("/graphql", gql)
+	mux.Handle("/t/{slug}/graphql", gql)
+	if s.Playground != nil && !s.Production {
+		mux.Handle("GET /playground", s.Playground)
+	}
+	if s.Console != nil {
+		mux.Handle("/console/", http.StripPrefix("/console", s.Console))
+		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
+	}
+	return s.withClient(s.limitBody(mux))
+}
+
+// HTTPServer returns an http.Server with timeouts suited to an API (uploads
+// and subscriptions get their own deadlines through their handlers).
+func (s *Server) HTTPServer(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+}

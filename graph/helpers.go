@@ -1,0 +1,173 @@
+package graph
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/graph/model"
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+var (
+	errNoTenant        = errs.Unauthorized("no tenant: send an app key, a session or an API key, or use the tenant's host")
+	errNotStaffSession = errs.Invalid("this field needs a staff session, not an API key")
+)
+
+// principal returns the request's principal; @requires has checked it exists.
+func principal(ctx context.Context) tenants.Principal {
+	p, _ := tenants.PrincipalFrom(ctx)
+	return p
+}
+
+func clientFrom(ctx context.Context) tenants.ClientInfo { return tenants.ClientFrom(ctx) }
+
+func sessionOut(_ context.Context, a tenants.Auth, err error) (*tenants.Auth, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+func ok(err error) (bool, error) { return err == nil, err }
+
+func ptrOf[T any](v T, err error) (*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	return &v, nil
+}
+
+func ptrsOf[T any](vs []T, err error) ([]*T, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, len(vs))
+	for i := range vs {
+		out[i] = &vs[i]
+	}
+	return out, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// relay turns a domain channel into a subscription's channel, ending the
+// domain subscription when the client goes away.
+func relay[T any](ctx context.Context, in <-chan T, cancel func()) <-chan *T {
+	out := make(chan *T, 1)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case v, open := <-in:
+				if !open {
+					return
+				}
+				select {
+				case out <- &v:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+	}()
+	return out
+}
+
+// maxPage bounds every connection's first argument.
+const maxPage = 200
+
+func pageSize(first *int) (int, error) {
+	n := 50
+	if first != nil {
+		n = *first
+	}
+	if n < 1 || n > maxPage {
+		return 0, errs.InvalidField("first", "first must be between 1 and %d", maxPage)
+	}
+	return n, nil
+}
+
+// Cursors are opaque to clients: base64 of JSON we choose.
+func encodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || json.Unmarshal(b, v) != nil {
+		return errs.InvalidField("after", "malformed cursor")
+	}
+	return nil
+}
+
+type auditCursor struct {
+	At time.Time `json:"t"`
+	ID uuid.UUID `json:"i"`
+}
+
+func pageArgs(first *int, after *string) (int, *audit.Cursor, error) {
+	n, err := pageSize(first)
+	if err != nil || after == nil {
+		return n, nil, err
+	}
+	var c auditCursor
+	if err := decodeCursor(*after, &c); err != nil {
+		return 0, nil, err
+	}
+	return n, &audit.Cursor{At: c.At, ID: c.ID}, nil
+}
+
+// auditPage takes n+1 entries and makes a page of n.
+func auditPage(entries []audit.Entry, n int) *model.AuditConnection {
+	conn := &model.AuditConnection{PageInfo: &model.PageInfo{HasNextPage: len(entries) > n}, Edges: []*model.AuditEdge{}}
+	if len(entries) > n {
+		entries = entries[:n]
+	}
+	for i := range entries {
+		e := &entries[i]
+		cur := encodeCursor(auditCursor{At: e.At, ID: e.ID})
+		conn.Edges = append(conn.Edges, &model.AuditEdge{Cursor: cur, Node: e})
+		conn.PageInfo.EndCursor = &cur
+	}
+	return conn
+}
+
+// staffPage pages a whole (small) team by position.
+func staffPage(all []tenants.Staff, first *int, after *string) (*model.StaffConnection, error) {
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	start := 0
+	if after != nil {
+		var pos int
+		if err := decodeCursor(*after, &pos); err != nil {
+			return nil, err
+		}
+		start = pos + 1
+	}
+	conn := &model.StaffConnection{TotalCount: len(all), PageInfo: &model.PageInfo{}, Edges: []*model.StaffEdge{}}
+	for i := start; i < len(all) && i < start+n; i++ {
+		cur := encodeCursor(i)
+		conn.Edges = append(conn.Edges, &model.StaffEdge{Cursor: cur, Node: &all[i]})
+		conn.PageInfo.EndCursor = &cur
+	}
+	conn.PageInfo.HasNextPage = start+n < len(all)
+	return conn, nil
+}

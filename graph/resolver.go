@@ -1,0 +1,26 @@
+// Package graph is the GraphQL layer: the schema per domain under schema/, the
+// gqlgen output, and resolvers that only translate a request into one domain
+// call. It holds no rules: permissions are the @requires directive (Keto), and
+// everything else is in the domain packages.
+package graph
+
+import (
+	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/db"
+	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+// Resolver is the GraphQL layer's only wiring.
+type Resolver struct {
+	DB      *db.DB
+	Tenants *tenants.Service
+	Authz   *authz.Client
+	// DevMail is the dev mailer's folder; nil in production, where devMailbox is empty.
+	DevMail *mail.Folder
+	// Attempts limits sign-in-like attempts per client address (@attempts).
+	Attempts *ratelimit.Limiter
+	// BaseURL is the public base URL of the API, e.g. http://localhost:8080.
+	BaseURL string
+}

@@ -1,0 +1,112 @@
+// Package platform wires the whole of Marquee from one typed Config: the
+// database, Keto, Temporal, blob storage, mail, the domain services, the
+// GraphQL handler and the HTTP server. cmd/marquee runs it; end-to-end tests
+// reuse it, so they exercise exactly what production runs. It is the
+// composition root: the only package besides cmd that imports both api and graph.
+package platform
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/caarlos0/env/v11"
+)
+
+// Config is every setting, from MARQUEE_* environment variables; the defaults
+// are the local dev stack's (`marquee dev`), never production secrets.
+type Config struct {
+	Addr       string `env:"MARQUEE_ADDR" envDefault:"127.0.0.1:8080"`
+	BaseURL    string `env:"MARQUEE_BASE_URL" envDefault:"http://localhost:8080"`
+	BaseDomain string `env:"MARQUEE_BASE_DOMAIN"` // tenants answer on {slug}.BaseDomain
+	Production bool   `env:"MARQUEE_PRODUCTION"`
+	TrustProxy bool   `env:"MARQUEE_TRUST_PROXY"`
+
+	DatabaseURL        string `env:"MARQUEE_DATABASE_URL" envDefault:"postgres://marquee_app:marquee-dev@127.0.0.1:54329/marquee?sslmode=disable"`
+	MigrateDatabaseURL string `env:"MARQUEE_MIGRATE_DATABASE_URL" envDefault:"postgres://postgres:marquee-dev@127.0.0.1:54329/marquee?sslmode=disable"`
+	KetoReadURL        string `env:"MARQUEE_KETO_READ_URL" envDefault:"http://127.0.0.1:4466"`
+	KetoWriteURL       string `env:"MARQUEE_KETO_WRITE_URL" envDefault:"http://127.0.0.1:4467"`
+	TemporalAddress    string `env:"MARQUEE_TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
+	TemporalNamespace  string `env:"MARQUEE_TEMPORAL_NAMESPACE" envDefault:"default"`
+	StripeURL          string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
+	StripeSecretKey    string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
+
+	BlobURL  string `env:"MARQUEE_BLOB_URL" envDefault:"file://.data/blobs"` // file://, s3://, gs://
+	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`       // dev mailer; ignored when SMTP is set
+	SMTPAddr string `env:"MARQUEE_SMTP_ADDR"`
+	SMTPUser string `env:"MARQUEE_SMTP_USER"`
+	SMTPPass string `env:"MARQUEE_SMTP_PASSWORD"`
+	MailFrom string `env:"MARQUEE_MAIL_FROM" envDefault:"Marquee <no-reply@localhost>"`
+
+	MaxComplexity int     `env:"MARQUEE_GRAPHQL_MAX_COMPLEXITY" envDefault:"2000"`
+	MaxDepth      int     `env:"MARQUEE_GRAPHQL_MAX_DEPTH" envDefault:"12"`
+	MaxAliases    int     `env:"MARQUEE_GRAPHQL_MAX_ALIASES" envDefault:"30"`
+	MaxBodyBytes  int64   `env:"MARQUEE_MAX_BODY_BYTES" envDefault:"1048576"`
+	MaxUpload     int64   `env:"MARQUEE_MAX_UPLOAD_BYTES" envDefault:"10485760"`
+	TenantRate    float64 `env:"MARQUEE_TENANT_RATE" envDefault:"200"` // requests a second per tenant
+	TenantBurst   float64 `env:"MARQUEE_TENANT_BURST" envDefault:"400"`
+	KeyRate       float64 `env:"MARQUEE_KEY_RATE" envDefault:"50"` // per session, API key or app client
+	KeyBurst      float64 `env:"MARQUEE_KEY_BURST" envDefault:"100"`
+	AttemptRate   float64 `env:"MARQUEE_ATTEMPT_RATE" envDefault:"0.2"` // logins and codes a second per address
+	AttemptBurst  float64 `env:"MARQUEE_ATTEMPT_BURST" envDefault:"10"`
+}
+
+// LoadConfig reads the environment over the defaults.
+func LoadConfig() (Config, error) {
+	var c Config
+	if err := env.Parse(&c); err != nil {
+		return c, fmt.Errorf("config: %w", err)
+	}
+	return c, nil
+}
+
+// Validate reports every problem at once.
+func (c Config) Validate() error {
+	var problems []error
+	bad := func(format string, args ...any) { problems = append(problems, fmt.Errorf(format, args...)) }
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("MARQUEE_ADDR %q: want host:port", c.Addr)
+	}
+	if c.BaseURL != "" {
+		if p, err := url.Parse(c.BaseURL); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad("MARQUEE_BASE_URL %q: want an http(s) URL", c.BaseURL)
+		}
+	}
+	for name, u := range map[string]string{"MARQUEE_KETO_READ_URL": c.KetoReadURL,
+		"MARQUEE_KETO_WRITE_URL": c.KetoWriteURL} {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			bad("%s %q: want an http(s) URL", name, u)
+		}
+	}
+	for name, u := range map[string]string{"MARQUEE_DATABASE_URL": c.DatabaseURL, "MARQUEE_MIGRATE_DATABASE_URL": c.MigrateDatabaseURL} {
+		if !strings.HasPrefix(u, "postgres://") && !strings.HasPrefix(u, "postgresql://") {
+			bad("%s: want a postgres:// URL", name)
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {
+		bad("MARQUEE_TEMPORAL_ADDRESS %q: want host:port", c.TemporalAddress)
+	}
+	if !strings.Contains(c.BlobURL, "://") {
+		bad("MARQUEE_BLOB_URL %q: want file://, s3:// or gs://", c.BlobURL)
+	}
+	if c.Production {
+		if strings.Contains(c.DatabaseURL, "marquee-dev") {
+			bad("MARQUEE_DATABASE_URL uses the dev password in production")
+		}
+		if c.SMTPAddr == "" {
+			bad("MARQUEE_SMTP_ADDR is required in production (the dev mailer only writes files)")
+		}
+		if !strings.HasPrefix(c.BaseURL, "https://") && c.BaseURL != "" {
+			bad("MARQUEE_BASE_URL must be https:// in production")
+		}
+	}
+	for name, v := range map[string]int{"MARQUEE_GRAPHQL_MAX_COMPLEXITY": c.MaxComplexity, "MARQUEE_GRAPHQL_MAX_DEPTH": c.MaxDepth,
+		"MARQUEE_GRAPHQL_MAX_ALIASES": c.MaxAliases} {
+		if v < 1 {
+			bad("%s must be positive", name)
+		}
+	}
+	return errors.Join(problems...)
+}

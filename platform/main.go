@@ -1,0 +1,180 @@
+package platform
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"gocloud.dev/blob"
+	_ "gocloud.dev/blob/fileblob" // file:// buckets
+
+	"github.com/marquee-ott/marquee/api"
+	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/db"
+	"github.com/marquee-ott/marquee/graph"
+	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+// Main is the wired platform. Open connects it; Serve and RunWorker run its
+// parts; Close releases everything.
+type Main struct {
+	Config   Config
+	Log      *slog.Logger
+	DB       *db.DB
+	Authz    *authz.Client
+	Temporal client.Client
+	Blobs    *blob.Bucket
+	Mail     mail.Sender
+	DevMail  *mail.Folder // nil with SMTP
+	Tenants  *tenants.Service
+	API      *api.Server
+
+	httpServer *http.Server
+	listener   net.Listener
+}
+
+// Open connects every dependency and builds the services. It refuses to start,
+// with every unreachable dependency named, rather than serve half a platform.
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Main, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	m := &Main{Config: cfg, Log: log}
+	if err := m.connect(ctx); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if err := m.listen(); err != nil {
+		m.Close()
+		return nil, err
+	}
+	if m.Config.BaseURL == "" { // tests: links point at wherever we listen
+		m.Config.BaseURL = m.URL()
+	}
+	m.build()
+	return m, nil
+}
+
+func (m *Main) connect(ctx context.Context) error {
+	var problems []error
+	var err error
+	if m.DB, err = db.Open(ctx, m.Config.DatabaseURL); err != nil {
+		problems = append(problems, fmt.Errorf("PostgreSQL (MARQUEE_DATABASE_URL): %w", err))
+	}
+	m.Authz = authz.New(m.Config.KetoReadURL, m.Config.KetoWriteURL)
+	if err := m.Authz.Ping(ctx); err != nil {
+		problems = append(problems, fmt.Errorf("Keto (MARQUEE_KETO_READ_URL %s): %w", m.Config.KetoReadURL, err))
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	m.Temporal, err = client.DialContext(dialCtx, client.Options{HostPort: m.Config.TemporalAddress,
+		Namespace: m.Config.TemporalNamespace, Logger: newTemporalLogger(m.Log)})
+	if err != nil {
+		problems = append(problems, fmt.Errorf("Temporal (MARQUEE_TEMPORAL_ADDRESS %s): %w", m.Config.TemporalAddress, err))
+	}
+	if m.Blobs, err = openBucket(ctx, m.Config.BlobURL); err != nil {
+		problems = append(problems, fmt.Errorf("blob storage (MARQUEE_BLOB_URL): %w", err))
+	}
+	return errors.Join(problems...)
+}
+
+// openBucket opens blob storage, creating a local folder when it is one.
+func openBucket(ctx context.Context, u string) (*blob.Bucket, error) {
+	if dir, ok := strings.CutPrefix(u, "file://"); ok {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return nil, err
+		}
+		if err := os.MkdirAll(abs, 0o755); err != nil {
+			return nil, err
+		}
+		u = "file://" + abs + "?no_tmp_dir=true"
+	}
+	return blob.OpenBucket(ctx, u)
+}
+
+func (m *Main) build() {
+	c := m.Config
+	if c.SMTPAddr != "" {
+		m.Mail = &mail.SMTP{Addr: c.SMTPAddr, User: c.SMTPUser, Password: c.SMTPPass, From: c.MailFrom}
+	} else {
+		m.DevMail = &mail.Folder{Dir: c.MailDir, From: c.MailFrom}
+		m.Mail = m.DevMail
+	}
+	m.Tenants = &tenants.Service{DB: m.DB, Perms: m.Authz, Mail: m.Mail, Blobs: m.Blobs, BaseURL: c.BaseURL, Changes: &tenants.Hub{}}
+	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
+		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
+	if !c.Production {
+		resolver.DevMail = m.DevMail
+	}
+	m.API = &api.Server{
+		Tenants: m.Tenants, BaseDomain: c.BaseDomain, Production: c.Production, TrustProxy: c.TrustProxy,
+		TenantLimit: ratelimit.New(c.TenantRate, c.TenantBurst), KeyLimit: ratelimit.New(c.KeyRate, c.KeyBurst),
+		MaxBodySize: c.MaxBodyBytes, MaxUpload: c.MaxUpload, Log: m.Log,
+		Checks: map[string]func(context.Context) error{
+			"postgres": m.DB.Ping,
+			"keto":     m.Authz.Ping,
+			"temporal": func(ctx context.Context) error { _, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); return err },
+		},
+	}
+	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
+		MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxUploadSize: c.MaxUpload, WebSocketInit: m.API.WebSocketInit, Log: m.Log})
+	if !c.Production {
+		m.API.Playground = graph.Playground("/graphql")
+	}
+}
+
+// listen binds the HTTP address (":0" picks a free port; see URL) at Open, so
+// a taken port is reported before anything starts.
+func (m *Main) listen() error {
+	l, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
+	}
+	m.listener = l
+	return nil
+}
+
+// URL is where the listening server answers.
+func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
+
+// Serve answers HTTP until ctx ends, then shuts down gracefully.
+func (m *Main) Serve(ctx context.Context) error {
+	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- m.httpServer.Serve(m.listener) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return m.httpServer.Shutdown(sctx)
+	}
+}
+
+// Close releases every connection.
+func (m *Main) Close() {
+	if m.listener != nil && m.httpServer == nil {
+		_ = m.listener.Close()
+	}
+	if m.Temporal != nil {
+		m.Temporal.Close()
+	}
+	if m.Blobs != nil {
+		_ = m.Blobs.Close()
+	}
+	if m.DB != nil {
+		m.DB.Close()
+	}
+}
