@@ -37,6 +37,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("db.Open: parse url: %w", err)
 	}
+	return OpenConfig(ctx, cfg)
+}
+
+// OpenConfig connects a pool from a parsed config and checks it answers.
+func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db.Open: %w", err)

@@ -14,8 +14,9 @@ tools=(
   "keto keto github.com/ory/keto"
   "stripe-mock stripemock github.com/stripe/stripe-mock"
   "sqlc sqlc github.com/sqlc-dev/sqlc/cmd/sqlc"
+  "staticcheck staticcheck honnef.co/go/tools/cmd/staticcheck"
 )
-want=${*:-temporal keto stripe-mock sqlc}
+want=${*:-temporal keto stripe-mock sqlc staticcheck}
 
 for t in "${tools[@]}"; do
   read -r name dir pkg <<<"$t"
