@@ -84,7 +84,7 @@ type Cursor struct {
 }
 
 // List returns up to limit entries older than after (newest first).
-func List(ctx context.Context, tx db.Tx, tenant uuid.UUID, after *Cursor, limit int) ([]Entry, error) {
+func List(ctx context.Context, tx db.Querier, tenant uuid.UUID, after *Cursor, limit int) ([]Entry, error) {
 	p := auditsql.ListAuditParams{TenantID: tenant, Limit: int32(limit)}
 	if after != nil {
 		p.BeforeAt, p.BeforeID = &after.At, &after.ID

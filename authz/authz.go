@@ -12,6 +12,7 @@ import (
 	keto "github.com/ory/keto-client-go"
 
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/ttl"
 )
 
 // Namespaces of namespaces.keto.ts.
@@ -97,12 +98,36 @@ func (p Permission) Valid() bool {
 type Client struct {
 	read  *keto.APIClient
 	write *keto.APIClient
+	// decisions caches Keto's answers for a moment; see CacheDecisions.
+	decisions ttl.Cache[decisionKey, bool]
+}
+
+type decisionKey struct {
+	tenant, subject uuid.UUID
+	perm            Permission
 }
 
 // New returns a client for Keto's read and write APIs.
 func New(readURL, writeURL string) *Client {
-	hc := &http.Client{Timeout: requestTimeout}
+	// Every staff request checks a permit: keep connections to Keto open
+	// rather than pay a TCP handshake per check.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 64
+	hc := &http.Client{Timeout: requestTimeout, Transport: tr}
 	return &Client{read: newAPI(readURL, hc), write: newAPI(writeURL, hc)}
+}
+
+// CacheDecisions keeps Keto's allow and deny answers for d (zero, the default,
+// keeps none). A role change or removal made through this client drops the
+// subject's answers at once; one made through another API process reaches this
+// one within d. "Keto cannot answer" is never cached, so a cached answer is the
+// only thing that can outlive Keto going down, and only for d.
+func (c *Client) CacheDecisions(d time.Duration) { c.decisions.TTL = d }
+
+func (c *Client) forget(tenant uuid.UUID, subject *uuid.UUID) {
+	c.decisions.DeleteFunc(func(k decisionKey, _ bool) bool {
+		return k.tenant == tenant && (subject == nil || k.subject == *subject)
+	})
 }
 
 func newAPI(baseURL string, hc *http.Client) *keto.APIClient {
@@ -124,6 +149,13 @@ func (c *Client) Check(ctx context.Context, tenant, subject uuid.UUID, p Permiss
 	if tenant == uuid.Nil || subject == uuid.Nil {
 		return fmt.Errorf("%s: %w", op, errs.Forbidden("this needs the %s permission", p))
 	}
+	key := decisionKey{tenant, subject, p}
+	if allowed, ok := c.decisions.Get(key); ok {
+		if !allowed {
+			return fmt.Errorf("%s: %w", op, errs.Forbidden("this needs the %s permission", p))
+		}
+		return nil
+	}
 	res, resp, err := c.read.PermissionApi.CheckPermission(ctx).
 		Namespace(nsTenant).Object(tenant.String()).Relation(string(p)).
 		SubjectSetNamespace(nsStaff).SubjectSetObject(subject.String()).SubjectSetRelation("").
@@ -131,7 +163,9 @@ func (c *Client) Check(ctx context.Context, tenant, subject uuid.UUID, p Permiss
 	if err != nil {
 		return ketoError(op, resp, err)
 	}
-	if res == nil || !res.Allowed {
+	allowed := res != nil && res.Allowed
+	c.decisions.Set(key, allowed)
+	if !allowed {
 		return fmt.Errorf("%s: %w", op, errs.Forbidden("this needs the %s permission", p))
 	}
 	return nil
@@ -155,6 +189,7 @@ func (c *Client) SetRole(ctx context.Context, tenant, subject uuid.UUID, role Ro
 	if err := checkIDs(tenant, subject); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	defer c.forget(tenant, &subject)
 	held, err := c.holds(ctx, tenant, subject, role)
 	if err != nil {
 		return fmt.Errorf("%s: %w", op, err)
@@ -219,6 +254,7 @@ func (c *Client) RemoveSubject(ctx context.Context, tenant, subject uuid.UUID) e
 	if err := checkIDs(tenant, subject); err != nil {
 		return fmt.Errorf("%s: %w", op, err)
 	}
+	defer c.forget(tenant, &subject)
 	resp, err := c.write.RelationshipApi.DeleteRelationships(ctx).
 		Namespace(nsTenant).Object(tenant.String()).
 		SubjectSetNamespace(nsStaff).SubjectSetObject(subject.String()).SubjectSetRelation("").
@@ -237,6 +273,7 @@ func (c *Client) DeleteTenant(ctx context.Context, tenant uuid.UUID) error {
 		// Never send a delete without an object: it would empty the namespace.
 		return fmt.Errorf("%s: %w", op, errs.Invalid("no tenant given"))
 	}
+	defer c.forget(tenant, nil)
 	resp, err := c.write.RelationshipApi.DeleteRelationships(ctx).
 		Namespace(nsTenant).Object(tenant.String()).
 		Execute()

@@ -76,13 +76,16 @@ func (d *DB) InTenant(ctx context.Context, tenant uuid.UUID, fn func(Tx) error) 
 	if tenant == uuid.Nil {
 		return errs.Internal(errors.New("db.InTenant: zero tenant"))
 	}
-	timeout := d.StatementTimeout
-	if timeout == 0 {
-		timeout = 15 * time.Second
-	}
 	begin := fmt.Sprintf("BEGIN; SELECT set_config('app.tenant_id', '%s', true); SET LOCAL statement_timeout = %d",
-		tenant.String(), timeout.Milliseconds())
+		tenant.String(), d.timeout().Milliseconds())
 	return d.inTx(ctx, begin, fn)
+}
+
+func (d *DB) timeout() time.Duration {
+	if d.StatementTimeout == 0 {
+		return 15 * time.Second
+	}
+	return d.StatementTimeout
 }
 
 // System runs fn in a transaction bound to no tenant. Tenant tables show it no

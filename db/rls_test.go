@@ -132,6 +132,37 @@ func TestForgottenTenantFilterLeaksNothing(t *testing.T) {
 	})
 }
 
+// Invariant: ReadTenant binds every statement: a statement without a tenant
+// filter sees only the bound tenant's rows, and the binding is gone afterwards.
+func TestReadTenantBindsEachStatement(t *testing.T) {
+	d := testenv.DB(t)
+	a, b := mustTenant(t, d), mustTenant(t, d)
+	ctx := context.Background()
+	err := d.ReadTenant(ctx, b, func(q db.Querier) error {
+		for i := 0; i < 3; i++ { // each statement, not just the first
+			rows, _ := q.Query(ctx, `SELECT tenant_id FROM staff`)
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+			if err != nil {
+				return err
+			}
+			if len(ids) != 1 || ids[0] != b {
+				return fmt.Errorf("statement %d saw %v", i, ids)
+			}
+		}
+		var n int
+		if err := q.QueryRow(ctx, `SELECT count(*) FROM staff WHERE tenant_id = $1`, a).Scan(&n); err != nil || n != 0 {
+			return fmt.Errorf("asked for A's rows by id: %d (%v)", n, err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.ReadTenant(ctx, uuid.Nil, func(db.Querier) error { return nil }); err == nil {
+		t.Fatal("ReadTenant accepted the zero tenant")
+	}
+}
+
 // Invariant: outside the helper (no tenant bound) tenant tables show nothing.
 func TestQueryOutsideTheHelperSeesNothing(t *testing.T) {
 	d := testenv.DB(t)
@@ -194,7 +225,7 @@ func oneBoundTx(d *db.DB, tenant uuid.UUID, i int) error {
 	if i%7 == 0 {
 		cancel() // cancelled before or while it runs
 	}
-	err := d.InTenant(ctx, tenant, func(tx db.Tx) error {
+	body := func(tx db.Querier) error {
 		var setting string
 		var others int
 		if err := tx.QueryRow(ctx, `SELECT current_setting('app.tenant_id'), (SELECT count(*) FROM staff WHERE tenant_id <> $1)`, tenant).Scan(&setting, &others); err != nil {
@@ -207,7 +238,13 @@ func oneBoundTx(d *db.DB, tenant uuid.UUID, i int) error {
 			return errRollback
 		}
 		return nil
-	})
+	}
+	var err error
+	if i%2 == 0 { // both helpers, interleaved on the same connections
+		err = d.InTenant(ctx, tenant, func(tx db.Tx) error { return body(tx) })
+	} else {
+		err = d.ReadTenant(ctx, tenant, body)
+	}
 	if err != nil && (errors.Is(err, errRollback) || ctx.Err() != nil) {
 		return nil
 	}

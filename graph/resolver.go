@@ -8,6 +8,7 @@ import (
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 )
@@ -23,4 +24,6 @@ type Resolver struct {
 	Attempts *ratelimit.Limiter
 	// BaseURL is the public base URL of the API, e.g. http://localhost:8080.
 	BaseURL string
+	// Webhooks is the tenant's webhook endpoints and deliveries.
+	Webhooks *outbox.Service
 }

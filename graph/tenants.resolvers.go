@@ -226,7 +226,9 @@ func (r *Resolver) Invitation() generated.InvitationResolver { return &invitatio
 // Tenant returns generated.TenantResolver implementation.
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
-type auditEntryResolver struct{ *Resolver }
-type brandingResolver struct{ *Resolver }
-type invitationResolver struct{ *Resolver }
-type tenantResolver struct{ *Resolver }
+type (
+	auditEntryResolver struct{ *Resolver }
+	brandingResolver   struct{ *Resolver }
+	invitationResolver struct{ *Resolver }
+	tenantResolver     struct{ *Resolver }
+)

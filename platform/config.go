@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -34,11 +35,15 @@ type Config struct {
 	StripeSecretKey    string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
 
 	BlobURL  string `env:"MARQUEE_BLOB_URL" envDefault:"file://.data/blobs"` // file://, s3://, gs://
-	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`       // dev mailer; ignored when SMTP is set
+	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`         // dev mailer; ignored when SMTP is set
 	SMTPAddr string `env:"MARQUEE_SMTP_ADDR"`
 	SMTPUser string `env:"MARQUEE_SMTP_USER"`
 	SMTPPass string `env:"MARQUEE_SMTP_PASSWORD"`
 	MailFrom string `env:"MARQUEE_MAIL_FROM" envDefault:"Marquee <no-reply@localhost>"`
+
+	// How long a permission decision or an authenticated credential is reused.
+	// Changes made through this process apply at once; through another, within this.
+	AuthCacheTTL time.Duration `env:"MARQUEE_AUTH_CACHE_TTL" envDefault:"2s"`
 
 	MaxComplexity int     `env:"MARQUEE_GRAPHQL_MAX_COMPLEXITY" envDefault:"2000"`
 	MaxDepth      int     `env:"MARQUEE_GRAPHQL_MAX_DEPTH" envDefault:"12"`

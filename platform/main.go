@@ -18,6 +18,7 @@ import (
 
 	"github.com/marquee-ott/marquee/api"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/console"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
@@ -112,6 +113,8 @@ func (m *Main) build() {
 		m.Mail = m.DevMail
 	}
 	m.Tenants = &tenants.Service{DB: m.DB, Perms: m.Authz, Mail: m.Mail, Blobs: m.Blobs, BaseURL: c.BaseURL, Changes: &tenants.Hub{}}
+	m.Tenants.CachePrincipals(c.AuthCacheTTL)
+	m.Authz.CacheDecisions(c.AuthCacheTTL)
 	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
 		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
 	if !c.Production {
@@ -124,9 +127,13 @@ func (m *Main) build() {
 		Checks: map[string]func(context.Context) error{
 			"postgres": m.DB.Ping,
 			"keto":     m.Authz.Ping,
-			"temporal": func(ctx context.Context) error { _, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); return err },
+			"temporal": func(ctx context.Context) error {
+				_, err := m.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{})
+				return err
+			},
 		},
 	}
+	m.API.Console = console.Handler()
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
 		MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxUploadSize: c.MaxUpload, WebSocketInit: m.API.WebSocketInit, Log: m.Log})
 	if !c.Production {

@@ -54,7 +54,7 @@ func (s *Service) CreateAPIKey(ctx context.Context, p Principal, in APIKeyInput)
 // ListAPIKeys lists keys, revoked ones included, without secrets.
 func (s *Service) ListAPIKeys(ctx context.Context, tenant ID) ([]APIKey, error) {
 	var out []APIKey
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		rows, err := tenantsql.New(tx).ListAPIKeys(ctx, tenant)
 		for _, r := range rows {
 			out = append(out, APIKey{ID: r.ID, Name: r.Name, Role: authz.Role(r.Role), Hint: r.Hint, CreatedAt: r.CreatedAt,
@@ -67,6 +67,7 @@ func (s *Service) ListAPIKeys(ctx context.Context, tenant ID) ([]APIKey, error) 
 
 // RevokeAPIKey revokes a key: it stops working at once.
 func (s *Service) RevokeAPIKey(ctx context.Context, p Principal, id uuid.UUID) error {
+	defer s.forgetSubject(p.Tenant, id)
 	err := s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		now := s.now()
 		n, err := tenantsql.New(tx).RevokeAPIKey(ctx, tenantsql.RevokeAPIKeyParams{TenantID: p.Tenant, ID: id, RevokedAt: &now})
@@ -109,7 +110,7 @@ func (s *Service) CreateAppKey(ctx context.Context, p Principal, name string) (A
 // ListAppKeys lists app keys, revoked ones included.
 func (s *Service) ListAppKeys(ctx context.Context, tenant ID) ([]AppKey, error) {
 	var out []AppKey
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		rows, err := tenantsql.New(tx).ListAppKeys(ctx, tenant)
 		for _, r := range rows {
 			out = append(out, AppKey{ID: r.ID, Key: r.Key, Name: r.Name, CreatedAt: r.CreatedAt, RevokedAt: r.RevokedAt})

@@ -83,13 +83,22 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client ClientInfo) (
 // Authenticate turns a bearer credential (a session token or an API key) into
 // a principal. A bad, expired or revoked credential is Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, credential string) (Principal, error) {
-	if t, err := parseToken(credential, prefixSession); err == nil {
-		return s.authSession(ctx, t)
+	if p, ok := s.principals.Get(credential); ok {
+		return p, nil
 	}
-	if t, err := parseToken(credential, prefixAPIKey); err == nil {
-		return s.authAPIKey(ctx, t)
+	var p Principal
+	var err error
+	if t, perr := parseToken(credential, prefixSession); perr == nil {
+		p, err = s.authSession(ctx, t)
+	} else if t, perr := parseToken(credential, prefixAPIKey); perr == nil {
+		p, err = s.authAPIKey(ctx, t)
+	} else {
+		return Principal{}, errs.Unauthorized("unknown credential")
 	}
-	return Principal{}, errs.Unauthorized("unknown credential")
+	if err == nil {
+		s.principals.Set(credential, p)
+	}
+	return p, err
 }
 
 func (s *Service) authSession(ctx context.Context, t token) (Principal, error) {
@@ -141,6 +150,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if p.Kind != PrincipalStaff {
 		return errs.Invalid("only a session can be signed out")
 	}
+	defer s.forget(func(c Principal) bool { return c.SessionID == p.SessionID })
 	return s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		return tenantsql.New(tx).RevokeSession(ctx, tenantsql.RevokeSessionParams{TenantID: p.Tenant, ID: p.SessionID, RevokedAt: ptr(s.now())})
 	})
@@ -260,8 +270,11 @@ func (s *Service) ResetPassword(ctx context.Context, slug, email, code, password
 	if err := validatePassword(password, email); err != nil {
 		return err
 	}
+	var staff StaffID
+	defer func() { s.forgetSubject(tenant, staff) }() // after the commit: no stale re-cache
 	return s.inTenantKeepingFailures(ctx, tenant, func(q *tenantsql.Queries, now time.Time) error {
 		st, err := q.GetStaffByEmail(ctx, tenantsql.GetStaffByEmailParams{TenantID: tenant, Email: email})
+		staff = st.ID
 		if db.IsNoRows(err) {
 			return errs.InvalidField("code", "wrong code")
 		} else if err != nil {

@@ -46,7 +46,7 @@ func (s *Service) resolve(ctx context.Context, look func(*tenantsql.Queries) (uu
 // Get returns a tenant.
 func (s *Service) Get(ctx context.Context, tenant ID) (Tenant, error) {
 	var t Tenant
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		r, err := tenantsql.New(tx).GetTenant(ctx, tenant)
 		if db.IsNoRows(err) {
 			return errs.NotFound("no such tenant")

@@ -18,6 +18,7 @@ import (
 	mailer "github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants/internal/tenantsql"
+	"github.com/marquee-ott/marquee/ttl"
 )
 
 // Permissions keeps Keto's relation tuples in step with the team. authz.Client
@@ -36,6 +37,25 @@ type Service struct {
 	Now     func() time.Time
 	BaseURL string // e.g. http://localhost:8080, for links in email
 	Changes *Hub   // staff changes, for subscriptions; may be nil
+
+	// Principals caches authenticated credentials for a moment, so a request
+	// costs no session look-up; see CachePrincipals.
+	principals ttl.Cache[string, Principal]
+}
+
+// CachePrincipals keeps an authenticated session or API key for d (zero, the
+// default, keeps none). Signing out, a password reset, a role change, a removal
+// or a key's revocation in this process drops the affected entries at once;
+// done through another API process, it reaches this one within d.
+func (s *Service) CachePrincipals(d time.Duration) { s.principals.TTL = d }
+
+// forget drops cached principals that match.
+func (s *Service) forget(match func(Principal) bool) {
+	s.principals.DeleteFunc(func(_ string, p Principal) bool { return match(p) })
+}
+
+func (s *Service) forgetSubject(tenant ID, subject uuid.UUID) {
+	s.forget(func(p Principal) bool { return p.Tenant == tenant && p.Subject == subject })
 }
 
 func (s *Service) now() time.Time {

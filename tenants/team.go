@@ -19,7 +19,7 @@ import (
 // ListStaff returns the tenant's team.
 func (s *Service) ListStaff(ctx context.Context, tenant ID) ([]Staff, error) {
 	var out []Staff
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		rows, err := tenantsql.New(tx).ListStaff(ctx, tenant)
 		for _, r := range rows {
 			out = append(out, staffFromRow(r))
@@ -32,7 +32,7 @@ func (s *Service) ListStaff(ctx context.Context, tenant ID) ([]Staff, error) {
 // StaffByIDs loads staff by id, for dataloaders; missing ids are left out.
 func (s *Service) StaffByIDs(ctx context.Context, tenant ID, ids []StaffID) (map[StaffID]Staff, error) {
 	out := make(map[StaffID]Staff, len(ids))
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		rows, err := tenantsql.New(tx).ListStaffByIDs(ctx, tenantsql.ListStaffByIDsParams{TenantID: tenant, Ids: ids})
 		for _, r := range rows {
 			out[r.ID] = staffFromRow(r)
@@ -45,7 +45,7 @@ func (s *Service) StaffByIDs(ctx context.Context, tenant ID, ids []StaffID) (map
 // GetStaff returns one staff member; another tenant's is NotFound.
 func (s *Service) GetStaff(ctx context.Context, tenant ID, id StaffID) (Staff, error) {
 	var st Staff
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		r, err := tenantsql.New(tx).GetStaff(ctx, tenantsql.GetStaffParams{TenantID: tenant, ID: id})
 		if db.IsNoRows(err) {
 			return errs.NotFound("no staff member %s", id)
@@ -127,7 +127,7 @@ func (s *Service) record(ctx context.Context, tx db.Tx, tenant ID, now time.Time
 // ListInvitations returns the pending invitations.
 func (s *Service) ListInvitations(ctx context.Context, tenant ID) ([]Invitation, error) {
 	var out []Invitation
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		rows, err := tenantsql.New(tx).ListInvitations(ctx, tenant)
 		for _, r := range rows {
 			out = append(out, Invitation{ID: r.ID, Email: r.Email, Role: authz.Role(r.Role), InvitedBy: r.InvitedBy, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt})
@@ -245,6 +245,7 @@ func (s *Service) ChangeRole(ctx context.Context, p Principal, id StaffID, role 
 	if err := s.Perms.SetRole(ctx, p.Tenant, id, role); err != nil {
 		return Staff{}, fmt.Errorf("tenants.ChangeRole: %w", err)
 	}
+	defer s.forgetSubject(p.Tenant, id)
 	err = s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		now := s.now()
 		if err := tenantsql.New(tx).SetStaffRole(ctx, tenantsql.SetStaffRoleParams{TenantID: p.Tenant, ID: id, Role: string(role)}); err != nil {
@@ -274,6 +275,7 @@ func (s *Service) RemoveStaff(ctx context.Context, p Principal, id StaffID) erro
 	if err := s.Perms.RemoveSubject(ctx, p.Tenant, id); err != nil {
 		return fmt.Errorf("tenants.RemoveStaff: %w", err)
 	}
+	defer s.forgetSubject(p.Tenant, id)
 	err = s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		now := s.now()
 		if err := tenantsql.New(tx).DeleteStaff(ctx, tenantsql.DeleteStaffParams{TenantID: p.Tenant, ID: id}); err != nil {
@@ -292,7 +294,7 @@ func (s *Service) RemoveStaff(ctx context.Context, p Principal, id StaffID) erro
 // AuditLog returns up to limit audit entries older than after, newest first.
 func (s *Service) AuditLog(ctx context.Context, tenant ID, after *audit.Cursor, limit int) ([]audit.Entry, error) {
 	var out []audit.Entry
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		var err error
 		out, err = audit.List(ctx, tx, tenant, after, limit)
 		return err

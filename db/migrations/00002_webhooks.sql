@@ -1,6 +1,6 @@
 -- Webhook delivery: the relay marks outbox events it has fanned out, each
 -- delivery carries its event's sequence number (deliveries go out in that order
--- per endpoint) and when it was queued (the give-up clock), and three SECURITY
+-- per endpoint) and when it was queued (the give-up clock), and two SECURITY
 -- DEFINER look-ups let the relay find work across tenants. Each returns only
 -- ids; the relay then binds each tenant to read and write the rows themselves.
 

@@ -4,6 +4,7 @@ package model
 
 import (
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 )
 
@@ -20,6 +21,12 @@ type AuditEdge struct {
 type CreatedAPIKey struct {
 	Key *tenants.APIKey `json:"key"`
 	// The secret, shown once.
+	Secret string `json:"secret"`
+}
+
+type CreatedWebhookEndpoint struct {
+	Endpoint *outbox.Endpoint `json:"endpoint"`
+	// The signing secret, shown once.
 	Secret string `json:"secret"`
 }
 
@@ -53,4 +60,14 @@ type StaffEdge struct {
 }
 
 type Subscription struct {
+}
+
+type WebhookDeliveryConnection struct {
+	Edges    []*WebhookDeliveryEdge `json:"edges"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+}
+
+type WebhookDeliveryEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *outbox.Delivery `json:"node"`
 }

@@ -1,0 +1,166 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime/pprof"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/marquee-ott/marquee/platform"
+	pt "github.com/marquee-ott/marquee/platform/platformtest"
+	"github.com/marquee-ott/marquee/testenv"
+)
+
+// The spine's figure: a tenant-scoped GraphQL query through the whole stack
+// (auth, permission check, tenant transaction, gqlgen, HTTP) against a plain
+// net/http handler running the same SQL with pgx (tenant id in the WHERE, no
+// tenant transaction) and writing the same JSON, on the same PostgreSQL.
+const teamQuery = `{ team(first: 20) { edges { node { id email name role } } } }`
+
+func BenchmarkSpineTeamQuery(b *testing.B) {
+	m := pt.Start(b, func(c *platform.Config) { c.MaxComplexity = 100000 })
+	ten := pt.SignUp(b, m)
+	for i := 0; i < 19; i++ {
+		pt.AddStaff(b, m, ten, fmt.Sprintf("s%02d@%s.example.com", i, ten.Slug), "EDITOR")
+	}
+	tenant := uuid.MustParse(ten.ID)
+	// The app role sees no rows outside a tenant transaction, so the baseline
+	// reads as the migrating role: same SQL, same server, no tenant binding.
+	pool, err := pgxpool.New(context.Background(), testenv.OwnerURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer pool.Close()
+	bare := httptest.NewServer(bareTeamHandler(pool, tenant))
+	defer bare.Close()
+
+	body, _ := json.Marshal(map[string]string{"query": teamQuery})
+	full := func() *http.Request {
+		r, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", strings.NewReader(string(body)))
+		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Authorization", "Bearer "+ten.Owner.Token)
+		return r
+	}
+	plain := func() *http.Request { r, _ := http.NewRequest(http.MethodGet, bare.URL, nil); return r }
+	checkSame(b, full(), plain())
+
+	const workers, per = 8, 1500
+	baseRate, baseP99 := load(b, plain, workers, per)
+	stop := profile(b, "MARQUEE_BENCH_CPUPROFILE")
+	fullRate, fullP99 := load(b, full, workers, per)
+	stop()
+	b.ReportMetric(baseRate, "bare-req/s")
+	b.ReportMetric(fullRate, "full-req/s")
+	b.ReportMetric(float64(baseP99.Microseconds()), "bare-p99-µs")
+	b.ReportMetric(float64(fullP99.Microseconds()), "full-p99-µs")
+	b.ReportMetric(fullRate/baseRate, "ratio")
+	b.Logf("bare %.0f req/s p99 %v | full stack %.0f req/s p99 %v | ratio %.2f", baseRate, baseP99, fullRate, fullP99, fullRate/baseRate)
+}
+
+// bareTeamHandler is the baseline: the same rows, the same JSON shape.
+func bareTeamHandler(pool *pgxpool.Pool, tenant uuid.UUID) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rows, err := pool.Query(r.Context(), `SELECT id, email, name, role FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 20`, tenant)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		type node struct {
+			ID    uuid.UUID `json:"id"`
+			Email string    `json:"email"`
+			Name  string    `json:"name"`
+			Role  string    `json:"role"`
+		}
+		var edges []map[string]node
+		for rows.Next() {
+			var n node
+			if err := rows.Scan(&n.ID, &n.Email, &n.Name, &n.Role); err != nil {
+				http.Error(w, err.Error(), 500)
+				return
+			}
+			n.Role = strings.ToUpper(n.Role)
+			edges = append(edges, map[string]node{"node": n})
+		}
+		if rows.Err() != nil {
+			http.Error(w, rows.Err().Error(), 500)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"team": map[string]any{"edges": edges}}})
+	})
+}
+
+func checkSame(b *testing.B, full, plain *http.Request) {
+	var a, c map[string]any
+	for req, v := range map[*http.Request]*map[string]any{full: &a, plain: &c} {
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_ = json.NewDecoder(res.Body).Decode(v)
+		res.Body.Close()
+	}
+	ja, _ := json.Marshal(a)
+	jc, _ := json.Marshal(c)
+	if string(ja) != string(jc) {
+		b.Fatalf("the two handlers answer differently:\n%s\n%s", ja, jc)
+	}
+}
+
+// load runs workers×per requests and returns requests a second and the p99.
+func load(b *testing.B, mk func() *http.Request, workers, per int) (float64, time.Duration) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
+	lat := make([]time.Duration, workers*per)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < per; i++ {
+				t0 := time.Now()
+				res, err := client.Do(mk())
+				if err != nil || res.StatusCode != 200 {
+					b.Errorf("request: %v %v", err, res)
+					return
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				lat[w*per+i] = time.Since(t0)
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return float64(workers*per) / elapsed.Seconds(), lat[len(lat)*99/100]
+}
+
+// profile writes a CPU profile of what follows to the file named by the
+// environment variable env, when it is set: the whole-run profile is mostly set-up.
+func profile(b *testing.B, env string) func() {
+	path := os.Getenv(env)
+	if path == "" {
+		return func() {}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }
+}

@@ -1,0 +1,46 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/worker"
+
+	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/workflows/webhooks"
+)
+
+// defaultTaskQueue is the queue for light work (webhooks and the like); media
+// and app builds get their own queues and workers.
+const defaultTaskQueue = "default"
+
+// webhookTimeout bounds one webhook request, connection to last byte.
+const webhookTimeout = 10 * time.Second
+
+// RunWorker runs the Temporal worker on the default task queue and the outbox
+// relay beside it until ctx ends, then stops both.
+func (m *Main) RunWorker(ctx context.Context) error {
+	w := worker.New(m.Temporal, defaultTaskQueue, worker.Options{})
+	webhooks.Register(w, &webhooks.Activities{
+		Webhooks: m.webhookService(),
+		// Development and tests post to local receivers; production only to public addresses.
+		HTTP: webhooks.NewHTTPClient(webhookTimeout, !m.Config.Production),
+	})
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
+	}
+	defer w.Stop()
+	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox")}
+	m.Log.Info("worker running", "task_queue", defaultTaskQueue)
+	return relay.Run(ctx)
+}
+
+// webhookService is the webhooks domain as the API and the worker both use it.
+func (m *Main) webhookService() *outbox.Service {
+	return &outbox.Service{DB: m.DB, Dispatcher: m.webhookStarter(), HTTPSOnly: m.Config.Production}
+}
+
+func (m *Main) webhookStarter() *webhooks.Starter {
+	return &webhooks.Starter{Client: m.Temporal, TaskQueue: defaultTaskQueue}
+}
