@@ -62,6 +62,12 @@ func (s *Server) logo(w http.ResponseWriter, r *http.Request) {
 // setSession turns a session token (from signUp, login or acceptInvitation)
 // into the console's HttpOnly cookie, so scripts never hold it afterwards.
 func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
+	// Like every cookie-changing request, it needs the custom header a
+	// cross-site form cannot send, so no other site can sign a browser in.
+	if r.Header.Get(csrfHeader) == "" {
+		writeError(w, errs.Forbidden("send the %s header", csrfHeader), http.StatusForbidden)
+		return
+	}
 	var body struct{ Token string }
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		writeError(w, errs.Invalid("send {\"token\": …}"), http.StatusBadRequest)
@@ -76,7 +82,11 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})
 }
 
-func (s *Server) clearSession(w http.ResponseWriter, _ *http.Request) {
+func (s *Server) clearSession(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get(csrfHeader) == "" {
+		writeError(w, errs.Forbidden("send the %s header", csrfHeader), http.StatusForbidden)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true,
 		Secure: s.Production, SameSite: http.SameSiteStrictMode, MaxAge: -1})
 	writeJSON(w, http.StatusOK, map[string]bool{"ok": true})

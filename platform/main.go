@@ -70,18 +70,18 @@ func (m *Main) connect(ctx context.Context) error {
 	var problems []error
 	var err error
 	if m.DB, err = db.Open(ctx, m.Config.DatabaseURL); err != nil {
-		problems = append(problems, fmt.Errorf("PostgreSQL (MARQUEE_DATABASE_URL): %w", err))
+		problems = append(problems, fmt.Errorf("connecting to PostgreSQL (MARQUEE_DATABASE_URL): %w", err))
 	}
 	m.Authz = authz.New(m.Config.KetoReadURL, m.Config.KetoWriteURL)
 	if err := m.Authz.Ping(ctx); err != nil {
-		problems = append(problems, fmt.Errorf("Keto (MARQUEE_KETO_READ_URL %s): %w", m.Config.KetoReadURL, err))
+		problems = append(problems, fmt.Errorf("reaching Keto (MARQUEE_KETO_READ_URL %s): %w", m.Config.KetoReadURL, err))
 	}
 	dialCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	m.Temporal, err = client.DialContext(dialCtx, client.Options{HostPort: m.Config.TemporalAddress,
 		Namespace: m.Config.TemporalNamespace, Logger: newTemporalLogger(m.Log)})
 	if err != nil {
-		problems = append(problems, fmt.Errorf("Temporal (MARQUEE_TEMPORAL_ADDRESS %s): %w", m.Config.TemporalAddress, err))
+		problems = append(problems, fmt.Errorf("dialing Temporal (MARQUEE_TEMPORAL_ADDRESS %s): %w", m.Config.TemporalAddress, err))
 	}
 	if m.Blobs, err = openBucket(ctx, m.Config.BlobURL); err != nil {
 		problems = append(problems, fmt.Errorf("blob storage (MARQUEE_BLOB_URL): %w", err))
@@ -117,6 +117,7 @@ func (m *Main) build() {
 	m.Authz.CacheDecisions(c.AuthCacheTTL)
 	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
 		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
+	resolver.Webhooks = m.webhookService()
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}

@@ -237,10 +237,12 @@ setRoleHint(() => roleLabel(app.role()));
 // in; a refusal re-reads the role, which may have changed under the page.
 document.addEventListener('console:error', async (e) => {
   const code = e.detail?.code;
-  if (code === 'UNAUTHENTICATED' && app.session) {
+  const { name } = app.parse();
+  const page = ROUTES[name]?.access;
+  // On a public page (a failed sign-in) the refusal is about the form.
+  if (code === 'UNAUTHENTICATED' && app.session && page !== 'public') {
     app.dropSession();
-    const { name } = app.parse();
-    if (ROUTES[name]?.access === 'private') {
+    if (page === 'private') {
       history.replaceState(null, '', `#/login?next=${encodeURIComponent(name)}`);
       await app.render({ keepError: true });
     }
