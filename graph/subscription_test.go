@@ -126,10 +126,13 @@ func TestSubscriptionRefusesBadCredentials(t *testing.T) {
 }
 
 // Invariant: when Keto cannot answer, every checked operation is refused
-// (fails closed) with UNAVAILABLE, and works again once Keto is back.
+// (fails closed) with UNAVAILABLE, and works again once Keto is back. (With the
+// decision cache on, an answer Keto gave before it went down is reused for at
+// most MARQUEE_AUTH_CACHE_TTL; the cache is off here to see every check.)
 func TestKetoDownFailsClosed(t *testing.T) {
 	var proxy *toggleProxy
 	m := pt.Start(t, func(c *platform.Config) {
+		c.AuthCacheTTL = 0
 		proxy = newToggleProxy(t, strings.TrimPrefix(c.KetoReadURL, "http://"))
 		c.KetoReadURL = "http://" + proxy.addr
 	})

@@ -3,6 +3,13 @@
 // describe, and delivers them to each tenant's webhook endpoints, signed with
 // HMAC, retried with backoff, in order per object. It is not a message bus
 // between our own services: those call each other or go through Temporal.
+//
+// The pieces: Emit writes an event; the Relay fans committed events out into
+// webhook_deliveries rows and hands each endpoint to a Dispatcher; the
+// Dispatcher (workflows/webhooks, one Temporal workflow per endpoint) sends an
+// endpoint's deliveries one at a time in event order through the Service's
+// sending calls. Staff manage endpoints, read deliveries and replay events
+// through the Service.
 package outbox
 
 import (

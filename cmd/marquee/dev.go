@@ -94,7 +94,6 @@ func printWelcome(m *platform.Main, u devstack.URLs, logs string) {
   Console          %[1]s/console/
   GraphQL          %[1]s/graphql
   Playground       %[1]s/playground
-  Demo web app     %[1]s/t/%[2]s/
   Temporal UI      %[3]s
   Service logs     %[4]s
 

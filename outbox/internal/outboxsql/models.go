@@ -74,14 +74,15 @@ type Invitation struct {
 }
 
 type OutboxEvent struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
-	Seq        pgtype.Int8
-	Type       string
-	ObjectType string
-	ObjectID   string
-	Payload    []byte
-	CreatedAt  time.Time
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	Seq          pgtype.Int8
+	Type         string
+	ObjectType   string
+	ObjectID     string
+	Payload      []byte
+	CreatedAt    time.Time
+	DispatchedAt *time.Time
 }
 
 type Staff struct {
@@ -137,6 +138,8 @@ type WebhookDelivery struct {
 	LastError     string
 	DeliveredAt   *time.Time
 	CreatedAt     time.Time
+	EventSeq      int64
+	QueuedAt      time.Time
 }
 
 type WebhookEndpoint struct {

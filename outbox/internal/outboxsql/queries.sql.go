@@ -10,7 +10,255 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const createEndpoint = `-- name: CreateEndpoint :one
+INSERT INTO webhook_endpoints (tenant_id, id, url, secret, event_types, enabled, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING tenant_id, id, url, secret, event_types, enabled, created_at
+`
+
+type CreateEndpointParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Url        string
+	Secret     string
+	EventTypes []string
+	Enabled    bool
+	CreatedAt  time.Time
+}
+
+func (q *Queries) CreateEndpoint(ctx context.Context, arg CreateEndpointParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRow(ctx, createEndpoint,
+		arg.TenantID,
+		arg.ID,
+		arg.Url,
+		arg.Secret,
+		arg.EventTypes,
+		arg.Enabled,
+		arg.CreatedAt,
+	)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.Enabled,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const deleteEndpoint = `-- name: DeleteEndpoint :execrows
+DELETE FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteEndpointParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteEndpoint(ctx context.Context, arg DeleteEndpointParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteEndpoint, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const enabledEndpoints = `-- name: EnabledEndpoints :many
+SELECT tenant_id, id, url, secret, event_types, enabled, created_at FROM webhook_endpoints WHERE tenant_id = $1 AND enabled ORDER BY id
+`
+
+func (q *Queries) EnabledEndpoints(ctx context.Context, tenantID uuid.UUID) ([]WebhookEndpoint, error) {
+	rows, err := q.db.Query(ctx, enabledEndpoints, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WebhookEndpoint{}
+	for rows.Next() {
+		var i WebhookEndpoint
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Url,
+			&i.Secret,
+			&i.EventTypes,
+			&i.Enabled,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const getDelivery = `-- name: GetDelivery :one
+SELECT d.tenant_id, d.id, d.endpoint_id, d.event_id, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, d.created_at, d.event_seq, d.queued_at, e.type AS event_type FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+WHERE d.tenant_id = $1 AND d.id = $2
+`
+
+type GetDeliveryParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type GetDeliveryRow struct {
+	WebhookDelivery WebhookDelivery
+	EventType       string
+}
+
+func (q *Queries) GetDelivery(ctx context.Context, arg GetDeliveryParams) (GetDeliveryRow, error) {
+	row := q.db.QueryRow(ctx, getDelivery, arg.TenantID, arg.ID)
+	var i GetDeliveryRow
+	err := row.Scan(
+		&i.WebhookDelivery.TenantID,
+		&i.WebhookDelivery.ID,
+		&i.WebhookDelivery.EndpointID,
+		&i.WebhookDelivery.EventID,
+		&i.WebhookDelivery.Status,
+		&i.WebhookDelivery.Attempts,
+		&i.WebhookDelivery.NextAttemptAt,
+		&i.WebhookDelivery.LastError,
+		&i.WebhookDelivery.DeliveredAt,
+		&i.WebhookDelivery.CreatedAt,
+		&i.WebhookDelivery.EventSeq,
+		&i.WebhookDelivery.QueuedAt,
+		&i.EventType,
+	)
+	return i, err
+}
+
+const getEndpoint = `-- name: GetEndpoint :one
+SELECT tenant_id, id, url, secret, event_types, enabled, created_at FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2
+`
+
+type GetEndpointParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetEndpoint(ctx context.Context, arg GetEndpointParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRow(ctx, getEndpoint, arg.TenantID, arg.ID)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.Enabled,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getEventSeq = `-- name: GetEventSeq :one
+SELECT seq FROM outbox_events WHERE tenant_id = $1 AND id = $2
+`
+
+type GetEventSeqParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetEventSeq(ctx context.Context, arg GetEventSeqParams) (pgtype.Int8, error) {
+	row := q.db.QueryRow(ctx, getEventSeq, arg.TenantID, arg.ID)
+	var seq pgtype.Int8
+	err := row.Scan(&seq)
+	return seq, err
+}
+
+const getOutbound = `-- name: GetOutbound :one
+SELECT d.status, w.url, w.secret, w.enabled, e.id AS event_id, e.type, e.payload, e.created_at
+FROM webhook_deliveries d
+JOIN webhook_endpoints w ON w.id = d.endpoint_id
+JOIN outbox_events e ON e.id = d.event_id
+WHERE d.tenant_id = $1 AND d.id = $2
+`
+
+type GetOutboundParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type GetOutboundRow struct {
+	Status    string
+	Url       string
+	Secret    string
+	Enabled   bool
+	EventID   uuid.UUID
+	Type      string
+	Payload   []byte
+	CreatedAt time.Time
+}
+
+func (q *Queries) GetOutbound(ctx context.Context, arg GetOutboundParams) (GetOutboundRow, error) {
+	row := q.db.QueryRow(ctx, getOutbound, arg.TenantID, arg.ID)
+	var i GetOutboundRow
+	err := row.Scan(
+		&i.Status,
+		&i.Url,
+		&i.Secret,
+		&i.Enabled,
+		&i.EventID,
+		&i.Type,
+		&i.Payload,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const insertDeliveries = `-- name: InsertDeliveries :many
+INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_seq, next_attempt_at, queued_at, created_at)
+SELECT $1::uuid, unnest($2::uuid[]), unnest($3::uuid[]), unnest($4::uuid[]),
+  unnest($5::bigint[]), $6::timestamptz, $6::timestamptz, $6::timestamptz
+ON CONFLICT (endpoint_id, event_id) DO NOTHING
+RETURNING endpoint_id
+`
+
+type InsertDeliveriesParams struct {
+	TenantID    uuid.UUID
+	Ids         []uuid.UUID
+	EndpointIds []uuid.UUID
+	EventIds    []uuid.UUID
+	EventSeqs   []int64
+	Now         time.Time
+}
+
+func (q *Queries) InsertDeliveries(ctx context.Context, arg InsertDeliveriesParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, insertDeliveries,
+		arg.TenantID,
+		arg.Ids,
+		arg.EndpointIds,
+		arg.EventIds,
+		arg.EventSeqs,
+		arg.Now,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var endpoint_id uuid.UUID
+		if err := rows.Scan(&endpoint_id); err != nil {
+			return nil, err
+		}
+		items = append(items, endpoint_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
 
 const insertEvent = `-- name: InsertEvent :exec
 INSERT INTO outbox_events (tenant_id, id, type, object_type, object_id, payload, created_at)
@@ -38,4 +286,463 @@ func (q *Queries) InsertEvent(ctx context.Context, arg InsertEventParams) error 
 		arg.CreatedAt,
 	)
 	return err
+}
+
+const listDeliveries = `-- name: ListDeliveries :many
+SELECT d.tenant_id, d.id, d.endpoint_id, d.event_id, d.status, d.attempts, d.next_attempt_at, d.last_error, d.delivered_at, d.created_at, d.event_seq, d.queued_at, e.type AS event_type FROM webhook_deliveries d JOIN outbox_events e ON e.id = d.event_id
+WHERE d.tenant_id = $1 AND d.endpoint_id = $2
+  AND ($3::timestamptz IS NULL
+       OR (d.created_at, d.id) < ($3::timestamptz, $4::uuid))
+ORDER BY d.created_at DESC, d.id DESC LIMIT $5
+`
+
+type ListDeliveriesParams struct {
+	TenantID      uuid.UUID
+	EndpointID    uuid.UUID
+	BeforeAt      *time.Time
+	BeforeID      *uuid.UUID
+	MaxDeliveries int32
+}
+
+type ListDeliveriesRow struct {
+	WebhookDelivery WebhookDelivery
+	EventType       string
+}
+
+func (q *Queries) ListDeliveries(ctx context.Context, arg ListDeliveriesParams) ([]ListDeliveriesRow, error) {
+	rows, err := q.db.Query(ctx, listDeliveries,
+		arg.TenantID,
+		arg.EndpointID,
+		arg.BeforeAt,
+		arg.BeforeID,
+		arg.MaxDeliveries,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListDeliveriesRow{}
+	for rows.Next() {
+		var i ListDeliveriesRow
+		if err := rows.Scan(
+			&i.WebhookDelivery.TenantID,
+			&i.WebhookDelivery.ID,
+			&i.WebhookDelivery.EndpointID,
+			&i.WebhookDelivery.EventID,
+			&i.WebhookDelivery.Status,
+			&i.WebhookDelivery.Attempts,
+			&i.WebhookDelivery.NextAttemptAt,
+			&i.WebhookDelivery.LastError,
+			&i.WebhookDelivery.DeliveredAt,
+			&i.WebhookDelivery.CreatedAt,
+			&i.WebhookDelivery.EventSeq,
+			&i.WebhookDelivery.QueuedAt,
+			&i.EventType,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEndpoints = `-- name: ListEndpoints :many
+SELECT tenant_id, id, url, secret, event_types, enabled, created_at FROM webhook_endpoints WHERE tenant_id = $1 ORDER BY created_at, id
+`
+
+func (q *Queries) ListEndpoints(ctx context.Context, tenantID uuid.UUID) ([]WebhookEndpoint, error) {
+	rows, err := q.db.Query(ctx, listEndpoints, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WebhookEndpoint{}
+	for rows.Next() {
+		var i WebhookEndpoint
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Url,
+			&i.Secret,
+			&i.EventTypes,
+			&i.Enabled,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockEndpoint = `-- name: LockEndpoint :one
+SELECT tenant_id, id, url, secret, event_types, enabled, created_at FROM webhook_endpoints WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockEndpointParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockEndpoint(ctx context.Context, arg LockEndpointParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRow(ctx, lockEndpoint, arg.TenantID, arg.ID)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.Enabled,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const markDeliveryFailed = `-- name: MarkDeliveryFailed :execrows
+UPDATE webhook_deliveries SET status = 'failed',
+  last_error = CASE WHEN last_error = '' THEN $1::text ELSE last_error END
+WHERE tenant_id = $2 AND id = $3 AND status = 'pending'
+`
+
+type MarkDeliveryFailedParams struct {
+	Reason   string
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) MarkDeliveryFailed(ctx context.Context, arg MarkDeliveryFailedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, markDeliveryFailed, arg.Reason, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const markDispatched = `-- name: MarkDispatched :exec
+UPDATE outbox_events SET dispatched_at = $1::timestamptz
+WHERE tenant_id = $2::uuid AND id = ANY($3::uuid[])
+`
+
+type MarkDispatchedParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) MarkDispatched(ctx context.Context, arg MarkDispatchedParams) error {
+	_, err := q.db.Exec(ctx, markDispatched, arg.Now, arg.TenantID, arg.Ids)
+	return err
+}
+
+const pendingDeliveries = `-- name: PendingDeliveries :many
+SELECT d.id, d.event_seq, d.queued_at FROM webhook_deliveries d
+WHERE d.tenant_id = $1 AND d.endpoint_id = $2 AND d.status = 'pending'
+  AND EXISTS (SELECT 1 FROM webhook_endpoints w WHERE w.tenant_id = $1 AND w.id = $2 AND w.enabled)
+ORDER BY d.event_seq LIMIT $3
+`
+
+type PendingDeliveriesParams struct {
+	TenantID      uuid.UUID
+	EndpointID    uuid.UUID
+	MaxDeliveries int32
+}
+
+type PendingDeliveriesRow struct {
+	ID       uuid.UUID
+	EventSeq int64
+	QueuedAt time.Time
+}
+
+func (q *Queries) PendingDeliveries(ctx context.Context, arg PendingDeliveriesParams) ([]PendingDeliveriesRow, error) {
+	rows, err := q.db.Query(ctx, pendingDeliveries, arg.TenantID, arg.EndpointID, arg.MaxDeliveries)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PendingDeliveriesRow{}
+	for rows.Next() {
+		var i PendingDeliveriesRow
+		if err := rows.Scan(&i.ID, &i.EventSeq, &i.QueuedAt); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const recordDelivered = `-- name: RecordDelivered :execrows
+UPDATE webhook_deliveries SET status = 'delivered', attempts = attempts + 1, delivered_at = $1, last_error = ''
+WHERE tenant_id = $2 AND id = $3 AND status = 'pending'
+`
+
+type RecordDeliveredParams struct {
+	At       *time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RecordDelivered(ctx context.Context, arg RecordDeliveredParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recordDelivered, arg.At, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const recordFailedAttempt = `-- name: RecordFailedAttempt :execrows
+UPDATE webhook_deliveries SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+WHERE tenant_id = $3 AND id = $4 AND status = 'pending'
+`
+
+type RecordFailedAttemptParams struct {
+	LastError     string
+	NextAttemptAt time.Time
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+}
+
+func (q *Queries) RecordFailedAttempt(ctx context.Context, arg RecordFailedAttemptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recordFailedAttempt,
+		arg.LastError,
+		arg.NextAttemptAt,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const requeueDelivery = `-- name: RequeueDelivery :one
+INSERT INTO webhook_deliveries (tenant_id, id, endpoint_id, event_id, event_seq, next_attempt_at, queued_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $6, $6)
+ON CONFLICT (endpoint_id, event_id) DO UPDATE SET status = 'pending', next_attempt_at = EXCLUDED.next_attempt_at,
+  queued_at = EXCLUDED.queued_at, last_error = '', delivered_at = NULL
+RETURNING id
+`
+
+type RequeueDeliveryParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	EndpointID uuid.UUID
+	EventID    uuid.UUID
+	EventSeq   int64
+	Now        time.Time
+}
+
+func (q *Queries) RequeueDelivery(ctx context.Context, arg RequeueDeliveryParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, requeueDelivery,
+		arg.TenantID,
+		arg.ID,
+		arg.EndpointID,
+		arg.EventID,
+		arg.EventSeq,
+		arg.Now,
+	)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
+}
+
+const requeueSince = `-- name: RequeueSince :execrows
+UPDATE webhook_deliveries d SET status = 'pending', next_attempt_at = $1, queued_at = $1, last_error = '', delivered_at = NULL
+WHERE d.tenant_id = $2 AND d.endpoint_id = $3 AND d.status <> 'pending'
+  AND d.event_id IN (SELECT e.id FROM outbox_events e WHERE e.tenant_id = $2 AND e.created_at >= $4::timestamptz)
+`
+
+type RequeueSinceParams struct {
+	Now        time.Time
+	TenantID   uuid.UUID
+	EndpointID uuid.UUID
+	Since      time.Time
+}
+
+func (q *Queries) RequeueSince(ctx context.Context, arg RequeueSinceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, requeueSince,
+		arg.Now,
+		arg.TenantID,
+		arg.EndpointID,
+		arg.Since,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const setEndpointSecret = `-- name: SetEndpointSecret :one
+UPDATE webhook_endpoints SET secret = $3 WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, url, secret, event_types, enabled, created_at
+`
+
+type SetEndpointSecretParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	Secret   string
+}
+
+func (q *Queries) SetEndpointSecret(ctx context.Context, arg SetEndpointSecretParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRow(ctx, setEndpointSecret, arg.TenantID, arg.ID, arg.Secret)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.Enabled,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const stalledEndpoints = `-- name: StalledEndpoints :many
+SELECT s.tenant_id::uuid AS tenant_id, s.endpoint_id::uuid AS endpoint_id FROM stalled_webhook_endpoints($1::timestamptz, $2::int) AS s
+`
+
+type StalledEndpointsParams struct {
+	Before       time.Time
+	MaxEndpoints int32
+}
+
+type StalledEndpointsRow struct {
+	TenantID   uuid.UUID
+	EndpointID uuid.UUID
+}
+
+func (q *Queries) StalledEndpoints(ctx context.Context, arg StalledEndpointsParams) ([]StalledEndpointsRow, error) {
+	rows, err := q.db.Query(ctx, stalledEndpoints, arg.Before, arg.MaxEndpoints)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []StalledEndpointsRow{}
+	for rows.Next() {
+		var i StalledEndpointsRow
+		if err := rows.Scan(&i.TenantID, &i.EndpointID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const tryLockTenantRelay = `-- name: TryLockTenantRelay :one
+SELECT pg_try_advisory_xact_lock(hashtext('outbox.relay'), hashtext($1::text))::bool
+`
+
+// One relay per tenant at a time, so deliveries are created in event order
+// even when several workers run a relay.
+func (q *Queries) TryLockTenantRelay(ctx context.Context, tenantKey string) (bool, error) {
+	row := q.db.QueryRow(ctx, tryLockTenantRelay, tenantKey)
+	var column_1 bool
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const undispatchedEvents = `-- name: UndispatchedEvents :many
+SELECT id, seq, type FROM outbox_events
+WHERE tenant_id = $1 AND dispatched_at IS NULL ORDER BY seq LIMIT $2
+`
+
+type UndispatchedEventsParams struct {
+	TenantID uuid.UUID
+	Limit    int32
+}
+
+type UndispatchedEventsRow struct {
+	ID   uuid.UUID
+	Seq  pgtype.Int8
+	Type string
+}
+
+func (q *Queries) UndispatchedEvents(ctx context.Context, arg UndispatchedEventsParams) ([]UndispatchedEventsRow, error) {
+	rows, err := q.db.Query(ctx, undispatchedEvents, arg.TenantID, arg.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []UndispatchedEventsRow{}
+	for rows.Next() {
+		var i UndispatchedEventsRow
+		if err := rows.Scan(&i.ID, &i.Seq, &i.Type); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const undispatchedTenants = `-- name: UndispatchedTenants :many
+SELECT t.tenant_id::uuid AS tenant_id FROM outbox_undispatched_tenants($1::int) AS t
+`
+
+func (q *Queries) UndispatchedTenants(ctx context.Context, maxTenants int32) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, undispatchedTenants, maxTenants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var tenant_id uuid.UUID
+		if err := rows.Scan(&tenant_id); err != nil {
+			return nil, err
+		}
+		items = append(items, tenant_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const updateEndpoint = `-- name: UpdateEndpoint :one
+UPDATE webhook_endpoints SET url = $3, event_types = $4, enabled = $5
+WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, url, secret, event_types, enabled, created_at
+`
+
+type UpdateEndpointParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	Url        string
+	EventTypes []string
+	Enabled    bool
+}
+
+func (q *Queries) UpdateEndpoint(ctx context.Context, arg UpdateEndpointParams) (WebhookEndpoint, error) {
+	row := q.db.QueryRow(ctx, updateEndpoint,
+		arg.TenantID,
+		arg.ID,
+		arg.Url,
+		arg.EventTypes,
+		arg.Enabled,
+	)
+	var i WebhookEndpoint
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Url,
+		&i.Secret,
+		&i.EventTypes,
+		&i.Enabled,
+		&i.CreatedAt,
+	)
+	return i, err
 }
