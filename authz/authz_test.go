@@ -349,3 +349,20 @@ func TestParseRole(t *testing.T) {
 		}
 	}
 }
+
+// Invariant: with decisions cached, a role change or removal made through the
+// client takes effect at once: the cache never keeps a revoked permit.
+func TestCachedDecisionsDropOnRoleChangeAndRemoval(t *testing.T) {
+	t.Parallel()
+	c, _ := newClient(t)
+	c.CacheDecisions(time.Hour)
+	tenant, subject := uuid.New(), uuid.New()
+	mustSetRole(t, c, tenant, subject, authz.RoleEditor)
+	assertPermits(t, c, tenant, subject, allowed(t, authz.RoleEditor)) // now cached
+	mustSetRole(t, c, tenant, subject, authz.RoleAnalyst)
+	assertPermits(t, c, tenant, subject, allowed(t, authz.RoleAnalyst))
+	if err := c.RemoveSubject(context.Background(), tenant, subject); err != nil {
+		t.Fatal(err)
+	}
+	assertPermits(t, c, tenant, subject, nothing())
+}
