@@ -73,7 +73,7 @@ func (s *Server) setSession(w http.ResponseWriter, r *http.Request) {
 		writeError(w, errs.Invalid("send {\"token\": …}"), http.StatusBadRequest)
 		return
 	}
-	if _, err := s.Tenants.Authenticate(r.Context(), body.Token); err != nil {
+	if err := s.checkSessionToken(r.Context(), body.Token); err != nil {
 		writeError(w, err, statusOf(err))
 		return
 	}
@@ -102,6 +102,7 @@ var httpStatus = map[errs.Kind]int{
 	errs.KindUnavailable:  http.StatusServiceUnavailable,
 	errs.KindRateLimited:  http.StatusTooManyRequests,
 	errs.KindInternal:     http.StatusInternalServerError,
+	errs.KindSuspended:    http.StatusForbidden,
 }
 
 func statusOf(err error) int { return httpStatus[errs.KindOf(err)] }

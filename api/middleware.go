@@ -59,6 +59,14 @@ const (
 func (s *Server) withTenant(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if octx, isOperator, err := s.operatorContext(r); isOperator { // an mqo_ token: no tenant
+			if err != nil {
+				writeError(w, err, statusOf(err))
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(octx))
+			return
+		}
 		p, found, err := s.principal(ctx, r)
 		if err != nil {
 			writeError(w, err, statusOf(err))
@@ -93,15 +101,16 @@ func (s *Server) principal(ctx context.Context, r *http.Request) (tenants.Princi
 			return tenants.Principal{}, false, errs.Forbidden("cookie sessions need the %s header", csrfHeader)
 		}
 		p, err := s.Tenants.Authenticate(ctx, c.Value)
-		if err == nil {
-			return p, true, nil
+		if err == nil || errs.Is(err, errs.KindSuspended) {
+			return p, err == nil, err
 		}
 		// A stale cookie falls through to the app key or host, as if signed out.
 	}
 	return s.storefront(ctx, r)
 }
 
-// storefront resolves an app's tenant from its app key, path or host.
+// storefront resolves an app's tenant from its app key, path or host (a
+// {slug}.{base} host or a verified custom domain).
 func (s *Server) storefront(ctx context.Context, r *http.Request) (tenants.Principal, bool, error) {
 	var id tenants.ID
 	var err error
@@ -115,8 +124,15 @@ func (s *Server) storefront(ctx context.Context, r *http.Request) (tenants.Princ
 		id, err = s.Tenants.ResolveSlug(ctx, r.PathValue("slug"))
 	case s.hostSlug(r.Host) != "":
 		id, err = s.Tenants.ResolveSlug(ctx, s.hostSlug(r.Host))
+	case s.customHost(r.Host):
+		if id, err = s.Domains.TenantByHost(ctx, r.Host); errs.Is(err, errs.KindNotFound) {
+			return tenants.Principal{}, false, nil // no tenant's domain: anonymous, as any unknown host
+		}
 	default:
 		return tenants.Principal{}, false, nil
+	}
+	if err == nil {
+		err = s.Tenants.CheckActive(ctx, id) // a suspended tenant's apps get TENANT_SUSPENDED
 	}
 	if err != nil {
 		return tenants.Principal{}, false, err
@@ -165,11 +181,16 @@ func (s *Server) WebSocketInit(ctx context.Context, payload map[string]any) (con
 		key, _ := payload["appKey"].(string)
 		var id tenants.ID
 		id, err = s.Tenants.ResolveAppKey(ctx, key)
+		if err == nil {
+			err = s.Tenants.CheckActive(ctx, id)
+		}
 		p = tenants.Principal{Tenant: id, Kind: tenants.PrincipalApp, Label: "app"}
 	default:
 		return ctx, errs.Unauthorized("connection_init needs an authorization or appKey")
 	}
-	if err != nil {
+	if errs.Is(err, errs.KindSuspended) {
+		return ctx, err
+	} else if err != nil {
 		return ctx, errs.Unauthorized("bad credential")
 	}
 	return tenants.WithPrincipal(ctx, p), nil

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 )
@@ -21,9 +22,14 @@ type Server struct {
 	GraphQL    http.Handler // from graph.NewHandler
 	Playground http.Handler // nil in production
 	Console    http.Handler // the console's static files, served under /console/
+	// Operators signs the platform operator in (mqo_ tokens) and serves
+	// tenant exports; nil: no operator sign-in.
+	Operators *operators.Service
 	// Checks are the dependencies /readyz reports, by name.
 	Checks     map[string]func(context.Context) error
 	BaseDomain string // e.g. "marquee.example"; {slug}.BaseDomain is a tenant's host
+	// Domains maps a verified custom domain's Host to its tenant; nil: none.
+	Domains    DomainResolver
 	Production bool
 	// TrustProxy takes the client address from X-Forwarded-For (behind a load balancer).
 	TrustProxy bool
@@ -43,6 +49,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /branding/{tenant}/logo", s.logo)
 	mux.HandleFunc("POST /auth/session", s.setSession)
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
+	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -56,7 +57,7 @@ func BenchmarkSpineTeamQuery(b *testing.B) {
 	plain := func() *http.Request { r, _ := http.NewRequest(http.MethodGet, bare.URL, nil); return r }
 	checkSame(b, full(), plain())
 
-	const workers, per = 8, 1500
+	workers, per := envInt("MARQUEE_BENCH_WORKERS", 8), envInt("MARQUEE_BENCH_REQUESTS", 1500)
 	baseRate, baseP99 := load(b, plain, workers, per)
 	stop := profile(b, "MARQUEE_BENCH_CPUPROFILE")
 	fullRate, fullP99 := load(b, full, workers, per)
@@ -163,4 +164,11 @@ func profile(b *testing.B, env string) func() {
 		b.Fatal(err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }
+}
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v > 0 {
+		return v
+	}
+	return def
 }

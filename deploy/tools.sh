@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Builds the pinned service binaries (Temporal CLI, Ory Keto, stripe-mock, sqlc)
-# from their modules under deploy/tools into bin/. Each build is cached outside
-# the work tree by name and module checksum, so a fresh clone on the same machine
-# (CI runs in one) copies instead of rebuilding; Temporal alone takes minutes.
+# Builds the pinned service binaries (Temporal CLI, Ory Keto, stripe-mock, sqlc,
+# staticcheck, Pebble) from their modules under deploy/tools into bin/. Each
+# build is cached outside the work tree by name and module checksum, so a fresh
+# clone on the same machine (CI runs in one) copies instead of rebuilding;
+# Temporal alone takes minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cache=${MARQUEE_CACHE:-$HOME/.cache/marquee}/bin
@@ -15,8 +16,9 @@ tools=(
   "stripe-mock stripemock github.com/stripe/stripe-mock"
   "sqlc sqlc github.com/sqlc-dev/sqlc/cmd/sqlc"
   "staticcheck staticcheck honnef.co/go/tools/cmd/staticcheck"
+  "pebble pebble github.com/letsencrypt/pebble/v2/cmd/pebble"
 )
-want=${*:-temporal keto stripe-mock sqlc staticcheck}
+want=${*:-temporal keto stripe-mock sqlc staticcheck pebble}
 
 for t in "${tools[@]}"; do
   read -r name dir pkg <<<"$t"

@@ -24,6 +24,9 @@ const (
 	KindUnavailable  Kind = "UNAVAILABLE"
 	KindRateLimited  Kind = "RATE_LIMITED"
 	KindInternal     Kind = "INTERNAL"
+	// KindSuspended: the tenant is suspended by the platform operator; every
+	// request with its credentials, hosts or paths gets it (HTTP 403).
+	KindSuspended Kind = "TENANT_SUSPENDED"
 )
 
 // Error is a classified error with a user-safe message.
@@ -81,6 +84,9 @@ func Unavailable(cause error, format string, args ...any) *Error {
 
 // RateLimited reports too many attempts.
 func RateLimited(format string, args ...any) *Error { return newf(KindRateLimited, format, args...) }
+
+// Suspended reports a tenant the platform operator suspended.
+func Suspended(format string, args ...any) *Error { return newf(KindSuspended, format, args...) }
 
 // Internal wraps an unexpected failure; its message to users is generic.
 func Internal(cause error) *Error {

@@ -7,7 +7,9 @@ package graph
 import (
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/db"
+	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
@@ -26,4 +28,8 @@ type Resolver struct {
 	BaseURL string
 	// Webhooks is the tenant's webhook endpoints and deliveries.
 	Webhooks *outbox.Service
+	// Operators is the platform operator's sign-in and tenant administration.
+	Operators *operators.Service
+	// Domains is the tenant's custom domains.
+	Domains *domains.Service
 }

@@ -19,6 +19,7 @@ var (
 	everyone   = map[string]bool{"OWNER": true, "ADMIN": true, "EDITOR": true, "ANALYST": true}
 	editors    = map[string]bool{"OWNER": true, "ADMIN": true, "EDITOR": true}
 	managers   = map[string]bool{"OWNER": true, "ADMIN": true}
+	owners     = map[string]bool{"OWNER": true}
 	operations = []op{
 		{"read tenant", `{ tenant { id } }`, everyone},
 		{"read team", `{ team { totalCount } }`, everyone},
@@ -30,6 +31,8 @@ var (
 		{"list app keys", `{ appKeys { id } }`, managers},
 		{"create app key", `mutation { createAppKey(name: "tv") { key } }`, managers},
 		{"read audit log", `{ auditLog { edges { node { action } } } }`, managers},
+		{"list own sessions", `{ mySessions { id } }`, everyone},
+		{"set the two-factor requirement", `mutation { setRequireTwoFactor(required: false) { id } }`, owners},
 	}
 )
 

@@ -10,8 +10,10 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/99designs/gqlgen/graphql/playground"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/marquee-ott/marquee/errs"
@@ -50,6 +52,11 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(transport.POST{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: o.MaxUploadSize, MaxMemory: 4 << 20})
+	// Parsed and validated documents are cached by query text, and clients may
+	// send a query's hash instead of its text (automatic persisted queries):
+	// apps repeat a handful of queries, so parsing once is most of the saving.
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](1000)})
 	if !o.Production {
 		srv.Use(extension.Introspection{})
 	}
@@ -81,6 +88,7 @@ var codes = map[errs.Kind]string{
 	errs.KindUnavailable:  "UNAVAILABLE",
 	errs.KindRateLimited:  "RATE_LIMITED",
 	errs.KindInternal:     "INTERNAL",
+	errs.KindSuspended:    "TENANT_SUSPENDED",
 }
 
 // presenter gives every error a code and a safe message; only Internal errors

@@ -26,6 +26,14 @@ func (r *auditEntryResolver) Details(ctx context.Context, obj *audit.Entry) (str
 	return string(b), err
 }
 
+// Token is the resolver for the token field.
+func (r *authPayloadResolver) Token(ctx context.Context, obj *tenants.Auth) (*string, error) {
+	if obj.Token == "" { // a second factor is due
+		return nil, nil
+	}
+	return &obj.Token, nil
+}
+
 // LogoURL is the resolver for the logoURL field.
 func (r *brandingResolver) LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error) {
 	if obj.LogoKey == "" {
@@ -217,6 +225,9 @@ func (r *tenantResolver) HostedAppURL(ctx context.Context, obj *tenants.Tenant) 
 // AuditEntry returns generated.AuditEntryResolver implementation.
 func (r *Resolver) AuditEntry() generated.AuditEntryResolver { return &auditEntryResolver{r} }
 
+// AuthPayload returns generated.AuthPayloadResolver implementation.
+func (r *Resolver) AuthPayload() generated.AuthPayloadResolver { return &authPayloadResolver{r} }
+
 // Branding returns generated.BrandingResolver implementation.
 func (r *Resolver) Branding() generated.BrandingResolver { return &brandingResolver{r} }
 
@@ -227,8 +238,9 @@ func (r *Resolver) Invitation() generated.InvitationResolver { return &invitatio
 func (r *Resolver) Tenant() generated.TenantResolver { return &tenantResolver{r} }
 
 type (
-	auditEntryResolver struct{ *Resolver }
-	brandingResolver   struct{ *Resolver }
-	invitationResolver struct{ *Resolver }
-	tenantResolver     struct{ *Resolver }
+	auditEntryResolver  struct{ *Resolver }
+	authPayloadResolver struct{ *Resolver }
+	brandingResolver    struct{ *Resolver }
+	invitationResolver  struct{ *Resolver }
+	tenantResolver      struct{ *Resolver }
 )

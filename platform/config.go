@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"github.com/marquee-ott/marquee/sealbox"
 )
 
 // Config is every setting, from MARQUEE_* environment variables; the defaults
@@ -31,8 +33,12 @@ type Config struct {
 	KetoWriteURL       string `env:"MARQUEE_KETO_WRITE_URL" envDefault:"http://127.0.0.1:4467"`
 	TemporalAddress    string `env:"MARQUEE_TEMPORAL_ADDRESS" envDefault:"127.0.0.1:7233"`
 	TemporalNamespace  string `env:"MARQUEE_TEMPORAL_NAMESPACE" envDefault:"default"`
-	StripeURL          string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
-	StripeSecretKey    string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
+	// TaskQueue is the queue for light work (webhooks and the like); media and
+	// app builds get their own. Tests give each platform its own queue so
+	// workers of different test databases never take each other's tasks.
+	TaskQueue       string `env:"MARQUEE_TEMPORAL_TASK_QUEUE" envDefault:"default"`
+	StripeURL       string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
+	StripeSecretKey string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
 
 	BlobURL  string `env:"MARQUEE_BLOB_URL" envDefault:"file://.data/blobs"` // file://, s3://, gs://
 	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`         // dev mailer; ignored when SMTP is set
@@ -40,6 +46,23 @@ type Config struct {
 	SMTPUser string `env:"MARQUEE_SMTP_USER"`
 	SMTPPass string `env:"MARQUEE_SMTP_PASSWORD"`
 	MailFrom string `env:"MARQUEE_MAIL_FROM" envDefault:"Marquee <no-reply@localhost>"`
+
+	// SecretKey seals secrets the platform must read back (TOTP seeds): 32
+	// random bytes, base64 (openssl rand -base64 32). Unset, it is the public
+	// development-only key, which production refuses.
+	SecretKey string `env:"MARQUEE_SECRET_KEY"`
+
+	// Custom domains (tenants' own hostnames) and their certificates. HTTPS
+	// for them is off unless TLSAddr is set; see the README's "Custom domains
+	// and certificates in production".
+	TLSAddr            string        `env:"MARQUEE_TLS_ADDR"`                          // e.g. ":443"
+	CertDir            string        `env:"MARQUEE_CERT_DIR" envDefault:".data/certs"` // certificate storage (one machine)
+	ACMEDirectory      string        `env:"MARQUEE_ACME_DIRECTORY" envDefault:"https://acme-v02.api.letsencrypt.org/directory"`
+	ACMEEmail          string        `env:"MARQUEE_ACME_EMAIL"`
+	ACMECARoot         string        `env:"MARQUEE_ACME_CA_ROOT"`  // PEM file trusted for a private ACME directory's HTTPS
+	DNSResolver        string        `env:"MARQUEE_DNS_RESOLVER"`  // host:port the TXT checks ask; empty: the system's
+	DomainTarget       string        `env:"MARQUEE_DOMAIN_TARGET"` // CNAME target shown to tenants; empty: MARQUEE_BASE_URL's host
+	DomainSyncInterval time.Duration `env:"MARQUEE_DOMAIN_SYNC_INTERVAL" envDefault:"1m"`
 
 	// How long a permission decision or an authenticated credential is reused.
 	// Changes made through this process apply at once; through another, within this.
@@ -63,6 +86,9 @@ func LoadConfig() (Config, error) {
 	var c Config
 	if err := env.Parse(&c); err != nil {
 		return c, fmt.Errorf("config: %w", err)
+	}
+	if c.SecretKey == "" {
+		c.SecretKey = sealbox.DevKey() // development only: Validate refuses it in production
 	}
 	return c, nil
 }
@@ -96,7 +122,27 @@ func (c Config) Validate() error {
 	if !strings.Contains(c.BlobURL, "://") {
 		bad("MARQUEE_BLOB_URL %q: want file://, s3:// or gs://", c.BlobURL)
 	}
+	if _, err := sealbox.ParseKey(c.SecretKey); err != nil {
+		bad("MARQUEE_SECRET_KEY: want 32 random bytes, base64 (openssl rand -base64 32): %v", err)
+	}
+	if c.TLSAddr != "" {
+		if _, _, err := net.SplitHostPort(c.TLSAddr); err != nil {
+			bad("MARQUEE_TLS_ADDR %q: want host:port", c.TLSAddr)
+		}
+		if p, err := url.Parse(c.ACMEDirectory); err != nil || p.Scheme != "https" || p.Host == "" {
+			bad("MARQUEE_ACME_DIRECTORY %q: want an https URL", c.ACMEDirectory)
+		}
+		if c.DomainSyncInterval <= 0 {
+			bad("MARQUEE_DOMAIN_SYNC_INTERVAL must be positive")
+		}
+	}
+	if _, _, err := net.SplitHostPort(c.DNSResolver); c.DNSResolver != "" && err != nil {
+		bad("MARQUEE_DNS_RESOLVER %q: want host:port", c.DNSResolver)
+	}
 	if c.Production {
+		if c.SecretKey == "" || sealbox.IsDevKey(c.SecretKey) {
+			bad("MARQUEE_SECRET_KEY is unset or the public development key in production: set 32 random bytes, base64 (openssl rand -base64 32)")
+		}
 		if strings.Contains(c.DatabaseURL, "marquee-dev") {
 			bad("MARQUEE_DATABASE_URL uses the dev password in production")
 		}

@@ -18,11 +18,15 @@ import (
 
 	"github.com/marquee-ott/marquee/api"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/certs"
 	"github.com/marquee-ott/marquee/console"
 	"github.com/marquee-ott/marquee/db"
+	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
 )
 
@@ -40,8 +44,15 @@ type Main struct {
 	Tenants  *tenants.Service
 	API      *api.Server
 
-	httpServer *http.Server
-	listener   net.Listener
+	Operators *operators.Service // the platform operator; enforces quotas for tenants
+
+	Domains *domains.Service
+	Certs   *certs.Manager // nil unless MARQUEE_TLS_ADDR is set (domains.go)
+
+	httpServer  *http.Server
+	listener    net.Listener
+	tlsServer   *http.Server
+	tlsListener net.Listener
 }
 
 // Open connects every dependency and builds the services. It refuses to start,
@@ -113,18 +124,25 @@ func (m *Main) build() {
 		m.Mail = m.DevMail
 	}
 	m.Tenants = &tenants.Service{DB: m.DB, Perms: m.Authz, Mail: m.Mail, Blobs: m.Blobs, BaseURL: c.BaseURL, Changes: &tenants.Hub{}}
+	m.Tenants.Secrets, _ = sealbox.Open(c.SecretKey) // Validate checked the key
 	m.Tenants.CachePrincipals(c.AuthCacheTTL)
 	m.Authz.CacheDecisions(c.AuthCacheTTL)
 	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
 		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
 	resolver.Webhooks = m.webhookService()
+	m.Operators = &operators.Service{DB: m.DB, Tenants: m.Tenants, Perms: m.Authz, Blobs: m.Blobs, Mail: m.Mail,
+		Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL}
+	m.Tenants.Quotas = m.Operators
+	resolver.Operators = m.Operators
+	m.Domains = m.domainService()
+	resolver.Domains = m.Domains
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
 	m.API = &api.Server{
 		Tenants: m.Tenants, BaseDomain: c.BaseDomain, Production: c.Production, TrustProxy: c.TrustProxy,
 		TenantLimit: ratelimit.New(c.TenantRate, c.TenantBurst), KeyLimit: ratelimit.New(c.KeyRate, c.KeyBurst),
-		MaxBodySize: c.MaxBodyBytes, MaxUpload: c.MaxUpload, Log: m.Log,
+		MaxBodySize: c.MaxBodyBytes, MaxUpload: c.MaxUpload, Log: m.Log, Domains: m.Domains,
 		Checks: map[string]func(context.Context) error{
 			"postgres": m.DB.Ping,
 			"keto":     m.Authz.Ping,
@@ -135,6 +153,7 @@ func (m *Main) build() {
 		},
 	}
 	m.API.Console = console.Handler()
+	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
 		MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxUploadSize: c.MaxUpload, WebSocketInit: m.API.WebSocketInit, Log: m.Log})
 	if !c.Production {
@@ -142,32 +161,36 @@ func (m *Main) build() {
 	}
 }
 
-// listen binds the HTTP address (":0" picks a free port; see URL) at Open, so
-// a taken port is reported before anything starts.
+// listen binds the HTTP address (":0" picks a free port; see URL) and the
+// custom domains' TLS address, if any, at Open, so a taken port is reported
+// before anything starts.
 func (m *Main) listen() error {
 	l, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", m.Config.Addr, err)
 	}
 	m.listener = l
-	return nil
+	return m.listenTLS()
 }
 
 // URL is where the listening server answers.
 func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 
-// Serve answers HTTP until ctx ends, then shuts down gracefully.
+// Serve answers HTTP (and HTTPS for custom domains, when on) until ctx
+// ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
 	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
-	errc := make(chan error, 1)
+	m.httpServer.Handler = m.withACMEChallenges(m.httpServer.Handler)
+	errc := make(chan error, 2)
 	go func() { errc <- m.httpServer.Serve(m.listener) }()
+	stopTLS := m.serveTLS(ctx, errc)
 	select {
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
 		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		return m.httpServer.Shutdown(sctx)
+		return errors.Join(stopTLS(sctx), m.httpServer.Shutdown(sctx))
 	}
 }
 
@@ -176,6 +199,7 @@ func (m *Main) Close() {
 	if m.listener != nil && m.httpServer == nil {
 		_ = m.listener.Close()
 	}
+	m.closeTLS()
 	if m.Temporal != nil {
 		m.Temporal.Close()
 	}

@@ -11,17 +11,13 @@ import (
 	"github.com/marquee-ott/marquee/workflows/webhooks"
 )
 
-// defaultTaskQueue is the queue for light work (webhooks and the like); media
-// and app builds get their own queues and workers.
-const defaultTaskQueue = "default"
-
 // webhookTimeout bounds one webhook request, connection to last byte.
 const webhookTimeout = 10 * time.Second
 
-// RunWorker runs the Temporal worker on the default task queue and the outbox
+// RunWorker runs the Temporal worker on the configured task queue and the outbox
 // relay beside it until ctx ends, then stops both.
 func (m *Main) RunWorker(ctx context.Context) error {
-	w := worker.New(m.Temporal, defaultTaskQueue, worker.Options{})
+	w := worker.New(m.Temporal, m.Config.TaskQueue, worker.Options{})
 	webhooks.Register(w, &webhooks.Activities{
 		Webhooks: m.webhookService(),
 		// Development and tests post to local receivers; production only to public addresses.
@@ -32,7 +28,7 @@ func (m *Main) RunWorker(ctx context.Context) error {
 	}
 	defer w.Stop()
 	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox")}
-	m.Log.Info("worker running", "task_queue", defaultTaskQueue)
+	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue)
 	return relay.Run(ctx)
 }
 
@@ -42,5 +38,5 @@ func (m *Main) webhookService() *outbox.Service {
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {
-	return &webhooks.Starter{Client: m.Temporal, TaskQueue: defaultTaskQueue}
+	return &webhooks.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}
 }

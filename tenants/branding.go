@@ -99,6 +99,9 @@ func (s *Service) SetLogo(ctx context.Context, p Principal, r io.Reader) (Tenant
 		return Tenant{}, errs.InvalidField("logo", "the logo must be 16 to 4096 pixels a side (it is %d×%d)", cfg.Width, cfg.Height)
 	}
 	key := fmt.Sprintf("tenants/%s/branding/logo.%s", p.Tenant, format)
+	if err := s.checkStorage(ctx, p.Tenant, key, int64(len(data))); err != nil {
+		return Tenant{}, err
+	}
 	if err := s.Blobs.WriteAll(ctx, key, data, &blob.WriterOptions{ContentType: "image/" + format}); err != nil {
 		return Tenant{}, errs.Unavailable(err, "could not store the logo")
 	}

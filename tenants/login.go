@@ -26,11 +26,17 @@ var errBadLogin = errs.Unauthorized("wrong slug, email or password")
 
 // Login checks a staff member's password and starts a session. Five wrong
 // passwords in a row lock the account for fifteen minutes, right password or not.
+// When the account has two-factor authentication on, a right password starts
+// no session: the Auth carries a five-minute challenge instead, which
+// LoginSecondFactor completes with a TOTP or recovery code.
 func (s *Service) Login(ctx context.Context, in LoginInput, client ClientInfo) (Auth, error) {
 	tenant, err := s.ResolveSlug(ctx, in.Slug)
 	if err != nil {
 		checkPassword(dummyHash, in.Password)
 		return Auth{}, errBadLogin
+	}
+	if err := s.CheckActive(ctx, tenant); err != nil {
+		return Auth{}, err // a suspended tenant's hosts say so anyway: this tells no secret
 	}
 	email, err := normalizeEmail(in.Email)
 	if err != nil {
@@ -60,6 +66,17 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client ClientInfo) (
 		if err := q.ResetLoginFailures(ctx, tenantsql.ResetLoginFailuresParams{TenantID: tenant, ID: st.ID}); err != nil {
 			return err
 		}
+		if tf, err := q.GetTwoFactor(ctx, tenantsql.GetTwoFactorParams{TenantID: tenant, StaffID: st.ID}); err == nil && tf.EnabledAt != nil {
+			ch, err := s.startChallenge(ctx, q, tenant, st.ID, client, now)
+			if err != nil {
+				return err
+			}
+			auth, err = s.authFor(ctx, q, tenant, st.ID, "")
+			auth.SecondFactor = &ch
+			return err
+		} else if err != nil && !db.IsNoRows(err) {
+			return err
+		}
 		tok, err := s.startSession(ctx, q, tenant, st.ID, client, now)
 		if err != nil {
 			return err
@@ -84,7 +101,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput, client ClientInfo) (
 // a principal. A bad, expired or revoked credential is Unauthorized.
 func (s *Service) Authenticate(ctx context.Context, credential string) (Principal, error) {
 	if p, ok := s.principals.Get(credential); ok {
-		return p, nil
+		return p, s.CheckActive(ctx, p.Tenant) // a suspension ends a cached principal too
 	}
 	var p Principal
 	var err error
@@ -97,6 +114,7 @@ func (s *Service) Authenticate(ctx context.Context, credential string) (Principa
 	}
 	if err == nil {
 		s.principals.Set(credential, p)
+		err = s.CheckActive(ctx, p.Tenant)
 	}
 	return p, err
 }
@@ -117,7 +135,8 @@ func (s *Service) authSession(ctx context.Context, t token) (Principal, error) {
 				return err
 			}
 		}
-		p = Principal{Tenant: t.tenant, Kind: PrincipalStaff, Subject: row.StaffID, Role: authz.Role(row.Role), Label: row.Email, SessionID: t.id}
+		p = Principal{Tenant: t.tenant, Kind: PrincipalStaff, Subject: row.StaffID, Role: authz.Role(row.Role), Label: row.Email, SessionID: t.id,
+			TwoFactor: row.TwoFactor, TwoFactorRequired: row.RequireTwoFactor}
 		return nil
 	})
 	return p, err

@@ -79,3 +79,10 @@ func validatePassword(pw, email string) error {
 }
 
 func isSymbol(r rune) bool { return unicode.IsPunct(r) || unicode.IsSymbol(r) || unicode.IsSpace(r) }
+
+// HashPassword and CheckPassword are the argon2id hashing of staff
+// passwords, which the platform operators' accounts share (package operators).
+func HashPassword(pw string) string { return hashPassword(pw) }
+
+// CheckPassword reports whether pw matches a HashPassword hash.
+func CheckPassword(encoded, pw string) bool { return checkPassword(encoded, pw) }

@@ -63,8 +63,10 @@ INSERT INTO staff_sessions (tenant_id, id, staff_id, secret_hash, user_agent, ip
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8);
 
 -- name: GetSession :one
-SELECT s.id, s.staff_id, s.secret_hash, s.expires_at, s.revoked_at, s.last_seen_at, st.role, st.email
-FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
+SELECT s.id, s.staff_id, s.secret_hash, s.expires_at, s.revoked_at, s.last_seen_at, st.role, st.email,
+  (tf.enabled_at IS NOT NULL)::boolean AS two_factor, t.require_two_factor
+FROM staff_sessions s JOIN staff st ON st.id = s.staff_id JOIN tenants t ON t.id = s.tenant_id
+LEFT JOIN staff_two_factor tf ON tf.staff_id = s.staff_id AND tf.tenant_id = s.tenant_id
 WHERE s.tenant_id = $1 AND s.id = $2;
 
 -- name: TouchSession :exec
@@ -131,3 +133,77 @@ SELECT * FROM app_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id;
 
 -- name: RevokeAppKey :execrows
 UPDATE app_keys SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL;
+
+-- Staff security: two-factor authentication, login challenges, sessions.
+
+-- name: SetRequireTwoFactor :one
+UPDATE tenants SET require_two_factor = $2, updated_at = $3 WHERE id = $1 RETURNING *;
+
+-- name: GetTwoFactor :one
+SELECT * FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: GetTwoFactorForUpdate :one
+SELECT * FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2 FOR UPDATE;
+
+-- name: StartTwoFactor :exec
+INSERT INTO staff_two_factor (tenant_id, staff_id, secret_sealed, created_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (staff_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at,
+  enabled_at = NULL, last_step = 0
+WHERE staff_two_factor.enabled_at IS NULL;
+
+-- name: EnableTwoFactor :exec
+UPDATE staff_two_factor SET enabled_at = $3 WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: AcceptTwoFactorStep :exec
+UPDATE staff_two_factor SET last_step = $3, failures = 0, locked_until = NULL WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: ResetTwoFactorFailures :exec
+UPDATE staff_two_factor SET failures = 0, locked_until = NULL WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: RecordTwoFactorFailure :one
+UPDATE staff_two_factor SET failures = failures + 1,
+  locked_until = CASE WHEN failures + 1 >= @max_failures::int THEN @lock_until::timestamptz ELSE locked_until END
+WHERE tenant_id = $1 AND staff_id = $2 RETURNING failures;
+
+-- name: DeleteTwoFactor :exec
+DELETE FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: DeleteRecoveryCodes :exec
+DELETE FROM staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2;
+
+-- name: CreateRecoveryCode :exec
+INSERT INTO staff_recovery_codes (tenant_id, id, staff_id, code_hash, created_at) VALUES ($1, $2, $3, $4, $5);
+
+-- name: UseRecoveryCode :execrows
+UPDATE staff_recovery_codes SET used_at = $4
+WHERE tenant_id = $1 AND staff_id = $2 AND code_hash = $3 AND used_at IS NULL;
+
+-- name: CountRecoveryCodesLeft :one
+SELECT count(*) FROM staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2 AND used_at IS NULL;
+
+-- name: CreateLoginChallenge :exec
+INSERT INTO login_challenges (tenant_id, id, staff_id, secret_hash, ip, user_agent, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+
+-- name: GetLoginChallenge :one
+SELECT * FROM login_challenges WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
+-- name: UseLoginChallenge :exec
+UPDATE login_challenges SET used_at = $3 WHERE tenant_id = $1 AND id = $2;
+
+-- name: ListActiveSessions :many
+SELECT id, user_agent, ip, created_at, last_seen_at FROM staff_sessions
+WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL AND expires_at > @now::timestamptz
+ORDER BY last_seen_at DESC, id;
+
+-- name: RevokeOwnSession :execrows
+UPDATE staff_sessions SET revoked_at = $4
+WHERE tenant_id = $1 AND staff_id = $2 AND id = $3 AND revoked_at IS NULL;
+
+-- name: RevokeStaffSessionsExcept :execrows
+UPDATE staff_sessions SET revoked_at = $3
+WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL AND id <> @keep::uuid;
+
+-- name: PurgeLoginChallenges :exec
+DELETE FROM login_challenges WHERE tenant_id = $1 AND staff_id = $2 AND (expires_at < @before::timestamptz OR used_at IS NOT NULL);

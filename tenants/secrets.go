@@ -22,6 +22,7 @@ const (
 	prefixAPIKey     = "mqk_"
 	prefixInvitation = "mqi_"
 	prefixAppKey     = "mqa_"
+	prefixChallenge  = "mqc_" // a right password awaiting its second factor
 )
 
 type token struct {

@@ -17,6 +17,7 @@ import (
 	"github.com/marquee-ott/marquee/errs"
 	mailer "github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants/internal/tenantsql"
 	"github.com/marquee-ott/marquee/ttl"
 )
@@ -37,17 +38,28 @@ type Service struct {
 	Now     func() time.Time
 	BaseURL string // e.g. http://localhost:8080, for links in email
 	Changes *Hub   // staff changes, for subscriptions; may be nil
+	// Secrets seals TOTP secrets at rest (MARQUEE_SECRET_KEY); two-factor
+	// enrollment and sign-in with a second factor fail without it.
+	Secrets *sealbox.Box
+	// Geo names the country of a session's address; nil names none.
+	Geo GeoResolver
+
+	// Quotas enforces the platform operator's limits where work is accepted
+	// (operators.Service); nil enforces none.
+	Quotas Quotas
 
 	// Principals caches authenticated credentials for a moment, so a request
 	// costs no session look-up; see CachePrincipals.
 	principals ttl.Cache[string, Principal]
+	// statuses caches whether a tenant is suspended, as long as principals.
+	statuses ttl.Cache[ID, Status]
 }
 
 // CachePrincipals keeps an authenticated session or API key for d (zero, the
 // default, keeps none). Signing out, a password reset, a role change, a removal
 // or a key's revocation in this process drops the affected entries at once;
 // done through another API process, it reaches this one within d.
-func (s *Service) CachePrincipals(d time.Duration) { s.principals.TTL = d }
+func (s *Service) CachePrincipals(d time.Duration) { s.principals.TTL, s.statuses.TTL = d, d }
 
 // forget drops cached principals that match.
 func (s *Service) forget(match func(Principal) bool) {
@@ -120,10 +132,14 @@ func normalizeEmail(s string) (string, error) {
 }
 
 // Auth is a signed-in staff member and the bearer token of their session.
+// After a right password for an account with two-factor authentication on,
+// Token is empty and SecondFactor holds the challenge to complete the sign-in
+// with (LoginSecondFactor).
 type Auth struct {
-	Token  string
-	Staff  Staff
-	Tenant Tenant
+	Token        string
+	Staff        Staff
+	Tenant       Tenant
+	SecondFactor *SecondFactorChallenge
 }
 
 // SignUp creates a tenant with its owner, signs the owner in and emails a

@@ -14,7 +14,8 @@ func tenantFromRow(r tenantsql.Tenant) Tenant {
 	if r.LogoType != nil {
 		b.LogoType = *r.LogoType
 	}
-	return Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, Status: Status(r.Status), Branding: b, CreatedAt: r.CreatedAt}
+	return Tenant{ID: r.ID, Slug: r.Slug, Name: r.Name, Status: Status(r.Status), Branding: b, CreatedAt: r.CreatedAt,
+		RequireTwoFactor: r.RequireTwoFactor}
 }
 
 func staffFromRow(r tenantsql.Staff) Staff {

@@ -83,6 +83,9 @@ func (s *Service) Invite(ctx context.Context, p Principal, in InviteInput) (Invi
 		} else if !db.IsNoRows(err) {
 			return err
 		}
+		if err := s.checkSeats(ctx, tx, p.Tenant, 1); err != nil {
+			return err
+		}
 		inv = Invitation{ID: t.id, Email: email, Role: in.Role, InvitedBy: staffRef(p), CreatedAt: now, ExpiresAt: now.Add(invitationTTL)}
 		if err := q.CreateInvitation(ctx, tenantsql.CreateInvitationParams{TenantID: p.Tenant, ID: t.id, Email: email, Role: string(in.Role),
 			InvitedBy: staffRef(p), SecretHash: t.hash(), CreatedAt: now, ExpiresAt: inv.ExpiresAt}); err != nil {
@@ -197,6 +200,10 @@ func (s *Service) AcceptInvitation(ctx context.Context, in AcceptInput, client C
 	err = s.DB.InTenant(ctx, t.tenant, func(tx db.Tx) error {
 		q := tenantsql.New(tx)
 		now := s.now()
+		// The invitation already holds its seat; a quota lowered since can refuse it.
+		if err := s.checkSeats(ctx, tx, t.tenant, 0); err != nil {
+			return err
+		}
 		if err := q.AcceptInvitation(ctx, tenantsql.AcceptInvitationParams{TenantID: t.tenant, ID: t.id, AcceptedAt: &now}); err != nil {
 			return err
 		}

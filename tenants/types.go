@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/errs"
 )
 
 // ID identifies a tenant.
@@ -38,6 +39,9 @@ type Tenant struct {
 	Status    Status
 	Branding  Branding
 	CreatedAt time.Time
+	// RequireTwoFactor makes every staff member enroll in two-factor
+	// authentication before doing anything else (see Principal.MustEnrollTwoFactor).
+	RequireTwoFactor bool
 }
 
 // Branding is how a tenant's apps and console look.
@@ -81,10 +85,27 @@ type Principal struct {
 	Role      authz.Role
 	Label     string // staff email or key name, for the audit log
 	SessionID uuid.UUID
+	// TwoFactor says the session's staff member has two-factor authentication
+	// on; TwoFactorRequired that their workspace requires it. Sessions only.
+	TwoFactor         bool
+	TwoFactorRequired bool
 }
 
 // IsStaff reports whether p may act as staff (a session or an API key).
 func (p Principal) IsStaff() bool { return p.Kind == PrincipalStaff || p.Kind == PrincipalAPIKey }
+
+// MustEnrollTwoFactor reports whether p is a session whose workspace requires
+// two-factor authentication that its staff member has not turned on: such a
+// session may only enroll, read who it is and its tenant, and sign out; every
+// other operation is refused with ErrTwoFactorRequired. API keys have no
+// second factor and are not affected.
+func (p Principal) MustEnrollTwoFactor() bool {
+	return p.Kind == PrincipalStaff && p.TwoFactorRequired && !p.TwoFactor
+}
+
+// ErrTwoFactorRequired refuses an operation to a session that must enroll in
+// two-factor authentication first.
+var ErrTwoFactorRequired = errs.Forbidden("two-factor authentication is required by your workspace; enroll first")
 
 type principalKey struct{}
 

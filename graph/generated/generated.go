@@ -17,8 +17,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/mail"
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 	gqlparser "github.com/vektah/gqlparser/v2"
@@ -36,17 +38,22 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
+	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
 	Invitation() InvitationResolver
 	Mutation() MutationResolver
+	OperatorAction() OperatorActionResolver
+	OperatorTenant() OperatorTenantResolver
 	Query() QueryResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
+	TenantExport() TenantExportResolver
 }
 
 type DirectiveRoot struct {
 	Attempts func(ctx context.Context, obj any, next graphql.Resolver, bucket string) (res any, err error)
-	Requires func(ctx context.Context, obj any, next graphql.Resolver, permission authz.Permission) (res any, err error)
+	Operator func(ctx context.Context, obj any, next graphql.Resolver) (res any, err error)
+	Requires func(ctx context.Context, obj any, next graphql.Resolver, permission authz.Permission, beforeTwoFactor bool) (res any, err error)
 }
 
 type ComplexityRoot struct {
@@ -96,9 +103,10 @@ type ComplexityRoot struct {
 	}
 
 	AuthPayload struct {
-		Staff  func(childComplexity int) int
-		Tenant func(childComplexity int) int
-		Token  func(childComplexity int) int
+		SecondFactor func(childComplexity int) int
+		Staff        func(childComplexity int) int
+		Tenant       func(childComplexity int) int
+		Token        func(childComplexity int) int
 	}
 
 	Branding struct {
@@ -117,6 +125,20 @@ type ComplexityRoot struct {
 	CreatedWebhookEndpoint struct {
 		Endpoint func(childComplexity int) int
 		Secret   func(childComplexity int) int
+	}
+
+	Domain struct {
+		CertificateExpiresAt func(childComplexity int) int
+		CreatedAt            func(childComplexity int) int
+		Hostname             func(childComplexity int) int
+		ID                   func(childComplexity int) int
+		LastCheckedAt        func(childComplexity int) int
+		LastError            func(childComplexity int) int
+		Status               func(childComplexity int) int
+		TXTRecordName        func(childComplexity int) int
+		TXTRecordValue       func(childComplexity int) int
+		Target               func(childComplexity int) int
+		VerifiedAt           func(childComplexity int) int
 	}
 
 	Invitation struct {
@@ -138,28 +160,116 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
+		AddDomain                   func(childComplexity int, hostname string) int
+		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
+		ConfirmTwoFactor            func(childComplexity int, code string) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
+		DeleteTenant                func(childComplexity int, id uuid.UUID, confirmSlug string) int
 		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
+		DisableTwoFactor            func(childComplexity int, password string, code string) int
+		EnrollTwoFactor             func(childComplexity int, password string) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
 		Login                       func(childComplexity int, input tenants.LoginInput) int
+		LoginSecondFactor           func(childComplexity int, challenge string, code string) int
 		Logout                      func(childComplexity int) int
+		OperatorExport              func(childComplexity int, id uuid.UUID) int
+		OperatorLogin               func(childComplexity int, email string, password string) int
+		OperatorLogout              func(childComplexity int) int
+		OperatorVerifyTotp          func(childComplexity int, loginToken string, code string) int
+		RegenerateRecoveryCodes     func(childComplexity int, code string) int
+		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
 		ReplayWebhookDeliveries     func(childComplexity int, endpointID uuid.UUID, since time.Time) int
 		ReplayWebhookEvent          func(childComplexity int, endpointID uuid.UUID, eventID uuid.UUID) int
 		RequestPasswordReset        func(childComplexity int, slug string, email string) int
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
+		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
+		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
+		SetRequireTwoFactor         func(childComplexity int, required bool) int
+		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
+		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
+		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
 		UpdateBranding              func(childComplexity int, input tenants.BrandingUpdate) int
 		UpdateWebhookEndpoint       func(childComplexity int, id uuid.UUID, input outbox.EndpointUpdate) int
 		UploadLogo                  func(childComplexity int, file graphql.Upload) int
+		VerifyDomain                func(childComplexity int, id uuid.UUID) int
 		VerifyEmail                 func(childComplexity int, code string) int
+	}
+
+	Operator struct {
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+	}
+
+	OperatorAction struct {
+		Action        func(childComplexity int) int
+		At            func(childComplexity int) int
+		Details       func(childComplexity int) int
+		ID            func(childComplexity int) int
+		OperatorEmail func(childComplexity int) int
+		Tenant        func(childComplexity int) int
+		TenantSlug    func(childComplexity int) int
+	}
+
+	OperatorActionConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	OperatorActionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	OperatorLoginPayload struct {
+		Enrollment func(childComplexity int) int
+		ExpiresAt  func(childComplexity int) int
+		LoginToken func(childComplexity int) int
+	}
+
+	OperatorSession struct {
+		ExpiresAt func(childComplexity int) int
+		Operator  func(childComplexity int) int
+		Token     func(childComplexity int) int
+	}
+
+	OperatorTOTPEnrollment struct {
+		QRCode func(childComplexity int) int
+		Secret func(childComplexity int) int
+		URI    func(childComplexity int) int
+	}
+
+	OperatorTenant struct {
+		CreatedAt       func(childComplexity int) int
+		Exports         func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Name            func(childComplexity int) int
+		Quotas          func(childComplexity int) int
+		Slug            func(childComplexity int) int
+		Status          func(childComplexity int) int
+		StatusChangedAt func(childComplexity int) int
+		StatusReason    func(childComplexity int) int
+		Usage           func(childComplexity int) int
+	}
+
+	OperatorTenantConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	OperatorTenantEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	PageInfo struct {
@@ -172,15 +282,27 @@ type ComplexityRoot struct {
 		AppKeys           func(childComplexity int) int
 		AuditLog          func(childComplexity int, first *int, after *string) int
 		DevMailbox        func(childComplexity int, to *string) int
+		Domains           func(childComplexity int) int
 		Invitations       func(childComplexity int) int
 		Me                func(childComplexity int) int
+		MySessions        func(childComplexity int) int
+		OperatorActions   func(childComplexity int, first *int, after *string) int
+		OperatorMe        func(childComplexity int) int
+		OperatorTenant    func(childComplexity int, id uuid.UUID) int
+		OperatorTenants   func(childComplexity int, first *int, after *string, status *tenants.Status) int
 		StaffMember       func(childComplexity int, id uuid.UUID) int
 		Storefront        func(childComplexity int) int
 		Team              func(childComplexity int, first *int, after *string) int
 		Tenant            func(childComplexity int) int
+		TwoFactor         func(childComplexity int) int
 		WebhookDeliveries func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
 		WebhookEndpoints  func(childComplexity int) int
+	}
+
+	SecondFactorChallenge struct {
+		ExpiresAt func(childComplexity int) int
+		Token     func(childComplexity int) int
 	}
 
 	Staff struct {
@@ -208,6 +330,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	StaffSession struct {
+		Country    func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Current    func(childComplexity int) int
+		Device     func(childComplexity int) int
+		ID         func(childComplexity int) int
+		IP         func(childComplexity int) int
+		LastSeenAt func(childComplexity int) int
+		UserAgent  func(childComplexity int) int
+	}
+
 	Storefront struct {
 		Branding func(childComplexity int) int
 		Name     func(childComplexity int) int
@@ -219,13 +352,55 @@ type ComplexityRoot struct {
 	}
 
 	Tenant struct {
-		Branding     func(childComplexity int) int
-		CreatedAt    func(childComplexity int) int
-		HostedAppURL func(childComplexity int) int
-		ID           func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Slug         func(childComplexity int) int
-		Status       func(childComplexity int) int
+		Branding         func(childComplexity int) int
+		CreatedAt        func(childComplexity int) int
+		HostedAppURL     func(childComplexity int) int
+		ID               func(childComplexity int) int
+		Name             func(childComplexity int) int
+		RequireTwoFactor func(childComplexity int) int
+		Slug             func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
+	TenantDeletion struct {
+		DeletedAt func(childComplexity int) int
+		Export    func(childComplexity int) int
+		Slug      func(childComplexity int) int
+		Tenant    func(childComplexity int) int
+	}
+
+	TenantExport struct {
+		CreatedAt   func(childComplexity int) int
+		DownloadURL func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Size        func(childComplexity int) int
+	}
+
+	TenantQuotas struct {
+		Seats        func(childComplexity int) int
+		StorageBytes func(childComplexity int) int
+	}
+
+	TenantUsage struct {
+		EncodedMinutes func(childComplexity int) int
+		Invitations    func(childComplexity int) int
+		Period         func(childComplexity int) int
+		Staff          func(childComplexity int) int
+		StorageBytes   func(childComplexity int) int
+		StreamedHours  func(childComplexity int) int
+	}
+
+	TwoFactorEnrollment struct {
+		OTPAuthURL func(childComplexity int) int
+		QRCode     func(childComplexity int) int
+		Secret     func(childComplexity int) int
+	}
+
+	TwoFactorStatus struct {
+		Enabled             func(childComplexity int) int
+		EnabledAt           func(childComplexity int) int
+		RecoveryCodesLeft   func(childComplexity int) int
+		RequiredByWorkspace func(childComplexity int) int
 	}
 
 	WebhookDelivery struct {
@@ -268,6 +443,9 @@ type ComplexityRoot struct {
 type AuditEntryResolver interface {
 	Details(ctx context.Context, obj *audit.Entry) (string, error)
 }
+type AuthPayloadResolver interface {
+	Token(ctx context.Context, obj *tenants.Auth) (*string, error)
+}
 type BrandingResolver interface {
 	LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error)
 }
@@ -275,6 +453,26 @@ type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
 }
 type MutationResolver interface {
+	AddDomain(ctx context.Context, hostname string) (*domains.Domain, error)
+	VerifyDomain(ctx context.Context, id uuid.UUID) (*domains.Domain, error)
+	RemoveDomain(ctx context.Context, id uuid.UUID) (bool, error)
+	OperatorLogin(ctx context.Context, email string, password string) (*operators.Challenge, error)
+	OperatorVerifyTotp(ctx context.Context, loginToken string, code string) (*operators.Session, error)
+	OperatorLogout(ctx context.Context) (bool, error)
+	SuspendTenant(ctx context.Context, id uuid.UUID, reason string) (*operators.Tenant, error)
+	ResumeTenant(ctx context.Context, id uuid.UUID) (*operators.Tenant, error)
+	SetTenantQuotas(ctx context.Context, id uuid.UUID, input operators.Quotas) (*operators.Tenant, error)
+	OperatorExport(ctx context.Context, id uuid.UUID) (*operators.Export, error)
+	DeleteTenant(ctx context.Context, id uuid.UUID, confirmSlug string) (*operators.Deletion, error)
+	LoginSecondFactor(ctx context.Context, challenge string, code string) (*tenants.Auth, error)
+	EnrollTwoFactor(ctx context.Context, password string) (*tenants.TwoFactorEnrollment, error)
+	ConfirmTwoFactor(ctx context.Context, code string) ([]string, error)
+	DisableTwoFactor(ctx context.Context, password string, code string) (bool, error)
+	RegenerateRecoveryCodes(ctx context.Context, code string) ([]string, error)
+	SetRequireTwoFactor(ctx context.Context, required bool) (*tenants.Tenant, error)
+	RevokeSession(ctx context.Context, id uuid.UUID) (bool, error)
+	SignOutEverywhere(ctx context.Context, keepCurrent bool) (int, error)
+	ChangePassword(ctx context.Context, current string, new string) (bool, error)
 	SignUp(ctx context.Context, input tenants.SignUpInput) (*tenants.Auth, error)
 	Login(ctx context.Context, input tenants.LoginInput) (*tenants.Auth, error)
 	Logout(ctx context.Context) (bool, error)
@@ -299,7 +497,21 @@ type MutationResolver interface {
 	ReplayWebhookEvent(ctx context.Context, endpointID uuid.UUID, eventID uuid.UUID) (*outbox.Delivery, error)
 	ReplayWebhookDeliveries(ctx context.Context, endpointID uuid.UUID, since time.Time) (int, error)
 }
+type OperatorActionResolver interface {
+	Details(ctx context.Context, obj *operators.Action) (string, error)
+}
+type OperatorTenantResolver interface {
+	Usage(ctx context.Context, obj *operators.Tenant) (*operators.Usage, error)
+	Exports(ctx context.Context, obj *operators.Tenant) ([]*operators.Export, error)
+}
 type QueryResolver interface {
+	Domains(ctx context.Context) ([]*domains.Domain, error)
+	OperatorMe(ctx context.Context) (*operators.Operator, error)
+	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
+	OperatorTenant(ctx context.Context, id uuid.UUID) (*operators.Tenant, error)
+	OperatorActions(ctx context.Context, first *int, after *string) (*model.OperatorActionConnection, error)
+	TwoFactor(ctx context.Context) (*tenants.TwoFactorStatus, error)
+	MySessions(ctx context.Context) ([]*tenants.Session, error)
 	Storefront(ctx context.Context) (*tenants.Tenant, error)
 	Me(ctx context.Context) (*tenants.Staff, error)
 	Tenant(ctx context.Context) (*tenants.Tenant, error)
@@ -319,6 +531,9 @@ type SubscriptionResolver interface {
 }
 type TenantResolver interface {
 	HostedAppURL(ctx context.Context, obj *tenants.Tenant) (string, error)
+}
+type TenantExportResolver interface {
+	DownloadURL(ctx context.Context, obj *operators.Export) (string, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -507,6 +722,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuditEntry.TargetType(childComplexity), true
 
+	case "AuthPayload.secondFactor":
+		if e.ComplexityRoot.AuthPayload.SecondFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuthPayload.SecondFactor(childComplexity), true
 	case "AuthPayload.staff":
 		if e.ComplexityRoot.AuthPayload.Staff == nil {
 			break
@@ -582,6 +803,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreatedWebhookEndpoint.Secret(childComplexity), true
+
+	case "Domain.certificateExpiresAt":
+		if e.ComplexityRoot.Domain.CertificateExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.CertificateExpiresAt(childComplexity), true
+	case "Domain.createdAt":
+		if e.ComplexityRoot.Domain.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.CreatedAt(childComplexity), true
+	case "Domain.hostname":
+		if e.ComplexityRoot.Domain.Hostname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.Hostname(childComplexity), true
+	case "Domain.id":
+		if e.ComplexityRoot.Domain.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.ID(childComplexity), true
+	case "Domain.lastCheckedAt":
+		if e.ComplexityRoot.Domain.LastCheckedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.LastCheckedAt(childComplexity), true
+	case "Domain.lastError":
+		if e.ComplexityRoot.Domain.LastError == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.LastError(childComplexity), true
+	case "Domain.status":
+		if e.ComplexityRoot.Domain.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.Status(childComplexity), true
+	case "Domain.txtRecordName":
+		if e.ComplexityRoot.Domain.TXTRecordName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.TXTRecordName(childComplexity), true
+	case "Domain.txtRecordValue":
+		if e.ComplexityRoot.Domain.TXTRecordValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.TXTRecordValue(childComplexity), true
+	case "Domain.target":
+		if e.ComplexityRoot.Domain.Target == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.Target(childComplexity), true
+	case "Domain.verifiedAt":
+		if e.ComplexityRoot.Domain.VerifiedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Domain.VerifiedAt(childComplexity), true
 
 	case "Invitation.createdAt":
 		if e.ComplexityRoot.Invitation.CreatedAt == nil {
@@ -662,6 +950,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(tenants.AcceptInput)), true
+	case "Mutation.addDomain":
+		if e.ComplexityRoot.Mutation.AddDomain == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addDomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddDomain(childComplexity, args["hostname"].(string)), true
+	case "Mutation.changePassword":
+		if e.ComplexityRoot.Mutation.ChangePassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changePassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangePassword(childComplexity, args["current"].(string), args["new"].(string)), true
 	case "Mutation.changeStaffRole":
 		if e.ComplexityRoot.Mutation.ChangeStaffRole == nil {
 			break
@@ -673,6 +983,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeStaffRole(childComplexity, args["id"].(uuid.UUID), args["role"].(authz.Role)), true
+	case "Mutation.confirmTwoFactor":
+		if e.ComplexityRoot.Mutation.ConfirmTwoFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_confirmTwoFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ConfirmTwoFactor(childComplexity, args["code"].(string)), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -706,6 +1027,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(outbox.EndpointInput)), true
+	case "Mutation.deleteTenant":
+		if e.ComplexityRoot.Mutation.DeleteTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTenant(childComplexity, args["id"].(uuid.UUID), args["confirmSlug"].(string)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -717,6 +1049,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteWebhookEndpoint(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.disableTwoFactor":
+		if e.ComplexityRoot.Mutation.DisableTwoFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_disableTwoFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DisableTwoFactor(childComplexity, args["password"].(string), args["code"].(string)), true
+	case "Mutation.enrollTwoFactor":
+		if e.ComplexityRoot.Mutation.EnrollTwoFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_enrollTwoFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EnrollTwoFactor(childComplexity, args["password"].(string)), true
 	case "Mutation.inviteStaff":
 		if e.ComplexityRoot.Mutation.InviteStaff == nil {
 			break
@@ -739,12 +1093,84 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Login(childComplexity, args["input"].(tenants.LoginInput)), true
+	case "Mutation.loginSecondFactor":
+		if e.ComplexityRoot.Mutation.LoginSecondFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_loginSecondFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LoginSecondFactor(childComplexity, args["challenge"].(string), args["code"].(string)), true
 	case "Mutation.logout":
 		if e.ComplexityRoot.Mutation.Logout == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.operatorExport":
+		if e.ComplexityRoot.Mutation.OperatorExport == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_operatorExport_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OperatorExport(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.operatorLogin":
+		if e.ComplexityRoot.Mutation.OperatorLogin == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_operatorLogin_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OperatorLogin(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.operatorLogout":
+		if e.ComplexityRoot.Mutation.OperatorLogout == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.OperatorLogout(childComplexity), true
+	case "Mutation.operatorVerifyTOTP":
+		if e.ComplexityRoot.Mutation.OperatorVerifyTotp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_operatorVerifyTOTP_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.OperatorVerifyTotp(childComplexity, args["loginToken"].(string), args["code"].(string)), true
+	case "Mutation.regenerateRecoveryCodes":
+		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_regenerateRecoveryCodes_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RegenerateRecoveryCodes(childComplexity, args["code"].(string)), true
+	case "Mutation.removeDomain":
+		if e.ComplexityRoot.Mutation.RemoveDomain == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeDomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveDomain(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.removeStaff":
 		if e.ComplexityRoot.Mutation.RemoveStaff == nil {
 			break
@@ -800,6 +1226,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
+	case "Mutation.resumeTenant":
+		if e.ComplexityRoot.Mutation.ResumeTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resumeTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeTenant(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -822,6 +1259,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.revokeSession":
+		if e.ComplexityRoot.Mutation.RevokeSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.rotateAppKey":
 		if e.ComplexityRoot.Mutation.RotateAppKey == nil {
 			break
@@ -844,6 +1292,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateWebhookEndpointSecret(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.setRequireTwoFactor":
+		if e.ComplexityRoot.Mutation.SetRequireTwoFactor == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setRequireTwoFactor_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetRequireTwoFactor(childComplexity, args["required"].(bool)), true
+	case "Mutation.setTenantQuotas":
+		if e.ComplexityRoot.Mutation.SetTenantQuotas == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTenantQuotas_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTenantQuotas(childComplexity, args["id"].(uuid.UUID), args["input"].(operators.Quotas)), true
+	case "Mutation.signOutEverywhere":
+		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOutEverywhere_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["keepCurrent"].(bool)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -855,6 +1336,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(tenants.SignUpInput)), true
+	case "Mutation.suspendTenant":
+		if e.ComplexityRoot.Mutation.SuspendTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["id"].(uuid.UUID), args["reason"].(string)), true
 	case "Mutation.updateBranding":
 		if e.ComplexityRoot.Mutation.UpdateBranding == nil {
 			break
@@ -888,6 +1380,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadLogo(childComplexity, args["file"].(graphql.Upload)), true
+	case "Mutation.verifyDomain":
+		if e.ComplexityRoot.Mutation.VerifyDomain == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyDomain_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyDomain(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.verifyEmail":
 		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
 			break
@@ -899,6 +1402,244 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["code"].(string)), true
+
+	case "Operator.createdAt":
+		if e.ComplexityRoot.Operator.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operator.CreatedAt(childComplexity), true
+	case "Operator.email":
+		if e.ComplexityRoot.Operator.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operator.Email(childComplexity), true
+	case "Operator.id":
+		if e.ComplexityRoot.Operator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Operator.ID(childComplexity), true
+
+	case "OperatorAction.action":
+		if e.ComplexityRoot.OperatorAction.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.Action(childComplexity), true
+	case "OperatorAction.at":
+		if e.ComplexityRoot.OperatorAction.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.At(childComplexity), true
+	case "OperatorAction.details":
+		if e.ComplexityRoot.OperatorAction.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.Details(childComplexity), true
+	case "OperatorAction.id":
+		if e.ComplexityRoot.OperatorAction.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.ID(childComplexity), true
+	case "OperatorAction.operatorEmail":
+		if e.ComplexityRoot.OperatorAction.OperatorEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.OperatorEmail(childComplexity), true
+	case "OperatorAction.tenantId":
+		if e.ComplexityRoot.OperatorAction.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.Tenant(childComplexity), true
+	case "OperatorAction.tenantSlug":
+		if e.ComplexityRoot.OperatorAction.TenantSlug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorAction.TenantSlug(childComplexity), true
+
+	case "OperatorActionConnection.edges":
+		if e.ComplexityRoot.OperatorActionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorActionConnection.Edges(childComplexity), true
+	case "OperatorActionConnection.pageInfo":
+		if e.ComplexityRoot.OperatorActionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorActionConnection.PageInfo(childComplexity), true
+
+	case "OperatorActionEdge.cursor":
+		if e.ComplexityRoot.OperatorActionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorActionEdge.Cursor(childComplexity), true
+	case "OperatorActionEdge.node":
+		if e.ComplexityRoot.OperatorActionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorActionEdge.Node(childComplexity), true
+
+	case "OperatorLoginPayload.enrollment":
+		if e.ComplexityRoot.OperatorLoginPayload.Enrollment == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorLoginPayload.Enrollment(childComplexity), true
+	case "OperatorLoginPayload.expiresAt":
+		if e.ComplexityRoot.OperatorLoginPayload.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorLoginPayload.ExpiresAt(childComplexity), true
+	case "OperatorLoginPayload.loginToken":
+		if e.ComplexityRoot.OperatorLoginPayload.LoginToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorLoginPayload.LoginToken(childComplexity), true
+
+	case "OperatorSession.expiresAt":
+		if e.ComplexityRoot.OperatorSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorSession.ExpiresAt(childComplexity), true
+	case "OperatorSession.operator":
+		if e.ComplexityRoot.OperatorSession.Operator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorSession.Operator(childComplexity), true
+	case "OperatorSession.token":
+		if e.ComplexityRoot.OperatorSession.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorSession.Token(childComplexity), true
+
+	case "OperatorTOTPEnrollment.qrCode":
+		if e.ComplexityRoot.OperatorTOTPEnrollment.QRCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTOTPEnrollment.QRCode(childComplexity), true
+	case "OperatorTOTPEnrollment.secret":
+		if e.ComplexityRoot.OperatorTOTPEnrollment.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTOTPEnrollment.Secret(childComplexity), true
+	case "OperatorTOTPEnrollment.uri":
+		if e.ComplexityRoot.OperatorTOTPEnrollment.URI == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTOTPEnrollment.URI(childComplexity), true
+
+	case "OperatorTenant.createdAt":
+		if e.ComplexityRoot.OperatorTenant.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.CreatedAt(childComplexity), true
+	case "OperatorTenant.exports":
+		if e.ComplexityRoot.OperatorTenant.Exports == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Exports(childComplexity), true
+	case "OperatorTenant.id":
+		if e.ComplexityRoot.OperatorTenant.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.ID(childComplexity), true
+	case "OperatorTenant.name":
+		if e.ComplexityRoot.OperatorTenant.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Name(childComplexity), true
+	case "OperatorTenant.quotas":
+		if e.ComplexityRoot.OperatorTenant.Quotas == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Quotas(childComplexity), true
+	case "OperatorTenant.slug":
+		if e.ComplexityRoot.OperatorTenant.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Slug(childComplexity), true
+	case "OperatorTenant.status":
+		if e.ComplexityRoot.OperatorTenant.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Status(childComplexity), true
+	case "OperatorTenant.statusChangedAt":
+		if e.ComplexityRoot.OperatorTenant.StatusChangedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.StatusChangedAt(childComplexity), true
+	case "OperatorTenant.statusReason":
+		if e.ComplexityRoot.OperatorTenant.StatusReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.StatusReason(childComplexity), true
+	case "OperatorTenant.usage":
+		if e.ComplexityRoot.OperatorTenant.Usage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenant.Usage(childComplexity), true
+
+	case "OperatorTenantConnection.edges":
+		if e.ComplexityRoot.OperatorTenantConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenantConnection.Edges(childComplexity), true
+	case "OperatorTenantConnection.pageInfo":
+		if e.ComplexityRoot.OperatorTenantConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenantConnection.PageInfo(childComplexity), true
+	case "OperatorTenantConnection.totalCount":
+		if e.ComplexityRoot.OperatorTenantConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenantConnection.TotalCount(childComplexity), true
+
+	case "OperatorTenantEdge.cursor":
+		if e.ComplexityRoot.OperatorTenantEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenantEdge.Cursor(childComplexity), true
+	case "OperatorTenantEdge.node":
+		if e.ComplexityRoot.OperatorTenantEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OperatorTenantEdge.Node(childComplexity), true
 
 	case "PageInfo.endCursor":
 		if e.ComplexityRoot.PageInfo.EndCursor == nil {
@@ -947,6 +1688,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DevMailbox(childComplexity, args["to"].(*string)), true
+	case "Query.domains":
+		if e.ComplexityRoot.Query.Domains == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Domains(childComplexity), true
 
 	case "Query.invitations":
 		if e.ComplexityRoot.Query.Invitations == nil {
@@ -960,6 +1707,51 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.mySessions":
+		if e.ComplexityRoot.Query.MySessions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MySessions(childComplexity), true
+	case "Query.operatorActions":
+		if e.ComplexityRoot.Query.OperatorActions == nil {
+			break
+		}
+
+		args, err := ec.field_Query_operatorActions_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OperatorActions(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.operatorMe":
+		if e.ComplexityRoot.Query.OperatorMe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.OperatorMe(childComplexity), true
+	case "Query.operatorTenant":
+		if e.ComplexityRoot.Query.OperatorTenant == nil {
+			break
+		}
+
+		args, err := ec.field_Query_operatorTenant_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OperatorTenant(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.operatorTenants":
+		if e.ComplexityRoot.Query.OperatorTenants == nil {
+			break
+		}
+
+		args, err := ec.field_Query_operatorTenants_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.OperatorTenants(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*tenants.Status)), true
 	case "Query.staffMember":
 		if e.ComplexityRoot.Query.StaffMember == nil {
 			break
@@ -994,6 +1786,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Tenant(childComplexity), true
+	case "Query.twoFactor":
+		if e.ComplexityRoot.Query.TwoFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.TwoFactor(childComplexity), true
 	case "Query.webhookDeliveries":
 		if e.ComplexityRoot.Query.WebhookDeliveries == nil {
 			break
@@ -1022,6 +1820,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity), true
+
+	case "SecondFactorChallenge.expiresAt":
+		if e.ComplexityRoot.SecondFactorChallenge.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecondFactorChallenge.ExpiresAt(childComplexity), true
+	case "SecondFactorChallenge.token":
+		if e.ComplexityRoot.SecondFactorChallenge.Token == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SecondFactorChallenge.Token(childComplexity), true
 
 	case "Staff.createdAt":
 		if e.ComplexityRoot.Staff.CreatedAt == nil {
@@ -1105,6 +1916,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StaffEdge.Node(childComplexity), true
 
+	case "StaffSession.country":
+		if e.ComplexityRoot.StaffSession.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.Country(childComplexity), true
+	case "StaffSession.createdAt":
+		if e.ComplexityRoot.StaffSession.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.CreatedAt(childComplexity), true
+	case "StaffSession.current":
+		if e.ComplexityRoot.StaffSession.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.Current(childComplexity), true
+	case "StaffSession.device":
+		if e.ComplexityRoot.StaffSession.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.Device(childComplexity), true
+	case "StaffSession.id":
+		if e.ComplexityRoot.StaffSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.ID(childComplexity), true
+	case "StaffSession.ip":
+		if e.ComplexityRoot.StaffSession.IP == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.IP(childComplexity), true
+	case "StaffSession.lastSeenAt":
+		if e.ComplexityRoot.StaffSession.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.LastSeenAt(childComplexity), true
+	case "StaffSession.userAgent":
+		if e.ComplexityRoot.StaffSession.UserAgent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StaffSession.UserAgent(childComplexity), true
+
 	case "Storefront.branding":
 		if e.ComplexityRoot.Storefront.Branding == nil {
 			break
@@ -1161,6 +2021,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Name(childComplexity), true
+	case "Tenant.requireTwoFactor":
+		if e.ComplexityRoot.Tenant.RequireTwoFactor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Tenant.RequireTwoFactor(childComplexity), true
 	case "Tenant.slug":
 		if e.ComplexityRoot.Tenant.Slug == nil {
 			break
@@ -1173,6 +2039,150 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Tenant.Status(childComplexity), true
+
+	case "TenantDeletion.deletedAt":
+		if e.ComplexityRoot.TenantDeletion.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantDeletion.DeletedAt(childComplexity), true
+	case "TenantDeletion.export":
+		if e.ComplexityRoot.TenantDeletion.Export == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantDeletion.Export(childComplexity), true
+	case "TenantDeletion.slug":
+		if e.ComplexityRoot.TenantDeletion.Slug == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantDeletion.Slug(childComplexity), true
+	case "TenantDeletion.tenantId":
+		if e.ComplexityRoot.TenantDeletion.Tenant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantDeletion.Tenant(childComplexity), true
+
+	case "TenantExport.createdAt":
+		if e.ComplexityRoot.TenantExport.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantExport.CreatedAt(childComplexity), true
+	case "TenantExport.downloadURL":
+		if e.ComplexityRoot.TenantExport.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantExport.DownloadURL(childComplexity), true
+	case "TenantExport.name":
+		if e.ComplexityRoot.TenantExport.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantExport.Name(childComplexity), true
+	case "TenantExport.size":
+		if e.ComplexityRoot.TenantExport.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantExport.Size(childComplexity), true
+
+	case "TenantQuotas.seats":
+		if e.ComplexityRoot.TenantQuotas.Seats == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantQuotas.Seats(childComplexity), true
+	case "TenantQuotas.storageBytes":
+		if e.ComplexityRoot.TenantQuotas.StorageBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantQuotas.StorageBytes(childComplexity), true
+
+	case "TenantUsage.encodedMinutes":
+		if e.ComplexityRoot.TenantUsage.EncodedMinutes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.EncodedMinutes(childComplexity), true
+	case "TenantUsage.pendingInvitations":
+		if e.ComplexityRoot.TenantUsage.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.Invitations(childComplexity), true
+	case "TenantUsage.period":
+		if e.ComplexityRoot.TenantUsage.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.Period(childComplexity), true
+	case "TenantUsage.seats":
+		if e.ComplexityRoot.TenantUsage.Staff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.Staff(childComplexity), true
+	case "TenantUsage.storageBytes":
+		if e.ComplexityRoot.TenantUsage.StorageBytes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.StorageBytes(childComplexity), true
+	case "TenantUsage.streamedHours":
+		if e.ComplexityRoot.TenantUsage.StreamedHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TenantUsage.StreamedHours(childComplexity), true
+
+	case "TwoFactorEnrollment.otpauthURL":
+		if e.ComplexityRoot.TwoFactorEnrollment.OTPAuthURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.OTPAuthURL(childComplexity), true
+	case "TwoFactorEnrollment.qrCode":
+		if e.ComplexityRoot.TwoFactorEnrollment.QRCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.QRCode(childComplexity), true
+	case "TwoFactorEnrollment.secret":
+		if e.ComplexityRoot.TwoFactorEnrollment.Secret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorEnrollment.Secret(childComplexity), true
+
+	case "TwoFactorStatus.enabled":
+		if e.ComplexityRoot.TwoFactorStatus.Enabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorStatus.Enabled(childComplexity), true
+	case "TwoFactorStatus.enabledAt":
+		if e.ComplexityRoot.TwoFactorStatus.EnabledAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorStatus.EnabledAt(childComplexity), true
+	case "TwoFactorStatus.recoveryCodesLeft":
+		if e.ComplexityRoot.TwoFactorStatus.RecoveryCodesLeft == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorStatus.RecoveryCodesLeft(childComplexity), true
+	case "TwoFactorStatus.requiredByWorkspace":
+		if e.ComplexityRoot.TwoFactorStatus.RequiredByWorkspace == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TwoFactorStatus.RequiredByWorkspace(childComplexity), true
 
 	case "WebhookDelivery.attempts":
 		if e.ComplexityRoot.WebhookDelivery.Attempts == nil {
@@ -1315,6 +2325,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
 		)
 	}
@@ -1415,8 +2426,12 @@ var sources = []*ast.Source{
 # - Lists that grow are Relay-style connections (first/after, PageInfo).
 # - Another tenant's object is NOT_FOUND, exactly like one that does not exist.
 
-"The signed-in staff member (a session or an API key) must hold this permit, checked in Ory Keto."
-directive @requires(permission: Permission!) on FIELD_DEFINITION
+"""
+The signed-in staff member (a session or an API key) must hold this permit, checked in Ory Keto.
+When the workspace requires two-factor authentication, a session without it is refused
+(FORBIDDEN) unless beforeTwoFactor is true (enrolling, me, tenant, logout).
+"""
+directive @requires(permission: Permission!, beforeTwoFactor: Boolean! = false) on FIELD_DEFINITION
 
 "Each execution of this field counts as one attempt against the caller's limit for the bucket (aliases included)."
 directive @attempts(bucket: String!) on FIELD_DEFINITION
@@ -1432,6 +2447,298 @@ type PageInfo {
 type Query
 type Mutation
 type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/domains.graphqls", Input: `enum DomainStatus {
+  "Waiting for the TXT record: create it, then call verifyDomain."
+  PENDING_VERIFICATION
+  "Ownership proved: the hostname answers for this tenant; its certificate is on its way."
+  VERIFIED
+  "Verified and served over HTTPS with a certificate of its own, renewed automatically."
+  ACTIVE
+  "The last verification or certificate attempt failed: lastError says why."
+  FAILED
+}
+
+"""
+A hostname of the tenant's own (watch.example.com) on which its hosted web app,
+/graphql and /play answer. Ownership is proved by a DNS TXT record. Several
+tenants may claim a hostname while it is unproved; the first to verify it owns
+it, and nobody else can add or verify it until that tenant removes it.
+"""
+type Domain {
+  id: ID!
+  hostname: String!
+  status: DomainStatus!
+  "Create a DNS TXT record with this name…"
+  txtRecordName: String!
+  "…holding exactly this value, then call verifyDomain."
+  txtRecordValue: String!
+  "Point the hostname here (a CNAME record), so that viewers and the certificate authority reach Marquee."
+  target: String!
+  "Why the last verification or certificate attempt failed; empty when it did not."
+  lastError: String!
+  lastCheckedAt: Time
+  verifiedAt: Time
+  "When the current certificate expires; it is renewed well before."
+  certificateExpiresAt: Time
+  createdAt: Time!
+}
+
+extend type Query {
+  "The tenant's custom domains, by hostname."
+  domains: [Domain!]! @requires(permission: MANAGE)
+}
+
+extend type Mutation {
+  "Claims a hostname (CONFLICT when another tenant has verified it); create the TXT record it shows, then verify it."
+  addDomain(hostname: String!): Domain! @requires(permission: MANAGE)
+  """
+  Checks the TXT record now. A failed check is not an error: the domain comes
+  back FAILED with lastError. Verifying a verified domain retries its certificate.
+  """
+  verifyDomain(id: ID!): Domain! @requires(permission: MANAGE)
+  "Stops serving the hostname at once (its certificate is deleted) and frees it for others."
+  removeDomain(id: ID!): Boolean! @requires(permission: MANAGE)
+}
+`, BuiltIn: false},
+	{Name: "../schema/operator.graphqls", Input: `# The platform operator: the people who run Marquee, not any tenant's staff.
+# Operators sign in with a password and then, always, a TOTP code
+# (operatorLogin, then operatorVerifyTOTP; the first sign-in enrols an
+# authenticator app). Their sessions are bearer tokens (or the console's
+# cookie) starting mqo_. Tenant staff and keys calling these fields get
+# FORBIDDEN; an operator calling tenant fields gets UNAUTHENTICATED.
+#
+# A suspended tenant's every request (staff sessions, API keys, app keys,
+# its host and /t/{slug}/ path, the storefront included) is refused with
+# extensions.code TENANT_SUSPENDED and HTTP 403; apps show the message.
+
+"A signed-in platform operator whose two-factor step is done (an mqo_ session)."
+directive @operator on FIELD_DEFINITION
+
+"A 64-bit integer (byte counts), as a JSON number."
+scalar Int64
+
+type Operator {
+  id: ID!
+  email: String!
+  createdAt: Time!
+}
+
+"An authenticator to set up: scan the QR code or type the secret into an authenticator app."
+type OperatorTOTPEnrollment {
+  "Base32."
+  secret: String!
+  "otpauth://totp/… (what the QR code holds)."
+  uri: String!
+  "A data: URL of a PNG QR code of the uri."
+  qrCode: String
+}
+
+type OperatorLoginPayload {
+  "Good for ten minutes, and only for operatorVerifyTOTP."
+  loginToken: String!
+  "Set at first sign-in: enrol this authenticator, then verify a code from it."
+  enrollment: OperatorTOTPEnrollment
+  expiresAt: Time!
+}
+
+type OperatorSession {
+  "Bearer token (mqo_…) of a twelve-hour session; the console also keeps it as a secure cookie."
+  token: String!
+  operator: Operator!
+  expiresAt: Time!
+}
+
+"Null is unlimited."
+type TenantQuotas {
+  storageBytes: Int64
+  seats: Int
+}
+
+type TenantUsage {
+  "Calendar month (UTC) of the metered figures, e.g. 2026-05."
+  period: String!
+  "Bytes in blob storage under the tenant's prefix, listed now."
+  storageBytes: Int64!
+  "Staff members: seats taken."
+  seats: Int!
+  "Pending invitations: each takes a seat when accepted."
+  pendingInvitations: Int!
+  "Minutes of media encoded this month (zero until encoding is metered)."
+  encodedMinutes: Float!
+  "Hours streamed this month (zero until playback is metered)."
+  streamedHours: Float!
+}
+
+"A JSON export of every row of a tenant, kept in blob storage under exports/{tenant}/; it outlives the tenant."
+type TenantExport {
+  name: String!
+  size: Int64!
+  createdAt: Time!
+  "GET with the operator's session (bearer or cookie)."
+  downloadURL: String!
+}
+
+"A tenant as the operator sees it: who, its state, usage and quotas; none of its content."
+type OperatorTenant {
+  id: ID!
+  slug: String!
+  name: String!
+  status: TenantStatus!
+  "Why it is suspended, in the operator's words (mailed to its owners); empty when active."
+  statusReason: String!
+  statusChangedAt: Time
+  createdAt: Time!
+  quotas: TenantQuotas!
+  "Lists the tenant's storage: ask for it on a page of tenants, not thousands."
+  usage: TenantUsage!
+  exports: [TenantExport!]!
+}
+
+type OperatorTenantEdge { cursor: String!, node: OperatorTenant! }
+type OperatorTenantConnection { edges: [OperatorTenantEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+type TenantDeletion {
+  tenantId: ID!
+  slug: String!
+  "The export taken before anything was deleted."
+  export: TenantExport!
+  deletedAt: Time!
+}
+
+"One entry of the platform's log of operator actions (each is also in the tenant's own audit log while it exists)."
+type OperatorAction {
+  id: ID!
+  at: Time!
+  operatorEmail: String!
+  action: String!
+  tenantId: ID
+  tenantSlug: String!
+  "JSON object"
+  details: String!
+}
+
+type OperatorActionEdge { cursor: String!, node: OperatorAction! }
+type OperatorActionConnection { edges: [OperatorActionEdge!]!, pageInfo: PageInfo! }
+
+"Sets both limits; null is unlimited."
+input TenantQuotasInput {
+  "Bytes, 0 or more."
+  storageBytes: Int64
+  "People on the team, pending invitations included; 1 or more."
+  seats: Int
+}
+
+extend type Query {
+  "The signed-in operator."
+  operatorMe: Operator! @operator
+  "Tenants, newest first."
+  operatorTenants(first: Int = 50, after: String, status: TenantStatus): OperatorTenantConnection! @operator
+  operatorTenant(id: ID!): OperatorTenant! @operator
+  "The platform's log of operator actions, newest first."
+  operatorActions(first: Int = 50, after: String): OperatorActionConnection! @operator
+}
+
+extend type Mutation {
+  "Step one of an operator sign-in: the password."
+  operatorLogin(email: String!, password: String!): OperatorLoginPayload! @attempts(bucket: "operator_login")
+  "Step two: a code from the authenticator (at first sign-in, the one just enrolled). Each code works once."
+  operatorVerifyTOTP(loginToken: String!, code: String!): OperatorSession! @attempts(bucket: "operator_code")
+  operatorLogout: Boolean! @operator
+  "Refuses every request of the tenant with TENANT_SUSPENDED until resumed; deletes nothing. The reason is mailed to its owners."
+  suspendTenant(id: ID!, reason: String!): OperatorTenant! @operator
+  resumeTenant(id: ID!): OperatorTenant! @operator
+  "Limits work accepted from now on: uploads over the storage quota and invitations beyond the seats are refused."
+  setTenantQuotas(id: ID!, input: TenantQuotasInput!): OperatorTenant! @operator
+  "Exports every row of the tenant as JSON to blob storage."
+  operatorExport(id: ID!): TenantExport! @operator
+  "Exports the tenant, then deletes its rows, permission tuples and blobs. confirmSlug must be its slug."
+  deleteTenant(id: ID!, confirmSlug: String!): TenantDeletion! @operator
+}
+`, BuiltIn: false},
+	{Name: "../schema/security.graphqls", Input: `# Staff security: two-factor authentication (TOTP with recovery codes), the
+# workspace's two-factor requirement, one's own sessions and password.
+
+"A right password for an account with two-factor authentication on: send a code with the token to loginSecondFactor before it expires (five minutes)."
+type SecondFactorChallenge {
+  token: String!
+  expiresAt: Time!
+}
+
+"The signed-in staff member's two-factor authentication."
+type TwoFactorStatus {
+  enabled: Boolean!
+  enabledAt: Time
+  "Unused recovery codes left (each works once)."
+  recoveryCodesLeft: Int!
+  "Whether the workspace requires two-factor authentication of all its staff."
+  requiredByWorkspace: Boolean!
+}
+
+"A new authenticator secret, awaiting confirmation with a code (confirmTwoFactor)."
+type TwoFactorEnrollment {
+  "The TOTP secret in base32, to type into an authenticator app."
+  secret: String!
+  "The otpauth:// URL of the secret."
+  otpauthURL: String!
+  "The otpauth URL as a QR code to scan: a data:image/png;base64 URL."
+  qrCode: String!
+}
+
+"One of the signed-in staff member's sessions."
+type StaffSession {
+  id: ID!
+  "Browser and system, read from the user agent: \"Chrome on macOS\"."
+  device: String!
+  userAgent: String!
+  "The address the session started from."
+  ip: String!
+  "The address's country, when the platform has a geo database."
+  country: String
+  createdAt: Time!
+  lastSeenAt: Time!
+  "Whether this is the session of the request."
+  current: Boolean!
+}
+
+extend type AuthPayload {
+  "Set, with no token, when the password was right and a second factor is due."
+  secondFactor: SecondFactorChallenge
+}
+
+extend type Tenant {
+  "Every staff member must turn on two-factor authentication before doing anything else."
+  requireTwoFactor: Boolean!
+}
+
+extend type Query {
+  twoFactor: TwoFactorStatus! @requires(permission: READ, beforeTwoFactor: true)
+  "The signed-in staff member's active sessions, most recently used first."
+  mySessions: [StaffSession!]! @requires(permission: READ)
+}
+
+extend type Mutation {
+  "Completes a login that answered with a secondFactor challenge: code is a TOTP code or an unused recovery code."
+  loginSecondFactor(challenge: String!, code: String!): AuthPayload! @attempts(bucket: "login")
+
+  "Starts enrolling an authenticator app (needs the password); nothing changes at sign-in until confirmTwoFactor."
+  enrollTwoFactor(password: String!): TwoFactorEnrollment! @requires(permission: READ, beforeTwoFactor: true) @attempts(bucket: "code")
+  "Turns two-factor authentication on with a code from the enrolled app; returns ten single-use recovery codes, shown once."
+  confirmTwoFactor(code: String!): [String!]! @requires(permission: READ, beforeTwoFactor: true) @attempts(bucket: "code")
+  "Turns two-factor authentication off: needs the password and a TOTP or recovery code."
+  disableTwoFactor(password: String!, code: String!): Boolean! @requires(permission: READ) @attempts(bucket: "code")
+  "Replaces the recovery codes with ten new ones, shown once: needs a TOTP or recovery code."
+  regenerateRecoveryCodes(code: String!): [String!]! @requires(permission: READ) @attempts(bucket: "code")
+  "Owners only: require two-factor authentication of every staff member (turn it on for yourself first)."
+  setRequireTwoFactor(required: Boolean!): Tenant! @requires(permission: OWN)
+
+  "Ends one of your sessions; another's is NOT_FOUND."
+  revokeSession(id: ID!): Boolean! @requires(permission: READ)
+  "Ends all your sessions, or all but this one; returns how many ended."
+  signOutEverywhere(keepCurrent: Boolean! = false): Int! @requires(permission: READ)
+  "Changes your password and ends your other sessions."
+  changePassword(current: String!, new: String!): Boolean! @requires(permission: READ) @attempts(bucket: "login")
+}
 `, BuiltIn: false},
 	{Name: "../schema/storefront.graphqls", Input: `# The part of the API that tenant apps use. Reachable with an app key
 # (header X-Marquee-App-Key), or by the tenant's host or /t/{slug}/ path.
@@ -1482,8 +2789,8 @@ type StaffEdge { cursor: String!, node: Staff! }
 type StaffConnection { edges: [StaffEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
 
 type AuthPayload {
-  "Bearer token for the API; the console also gets it as a secure cookie."
-  token: String!
+  "Bearer token for the API; the console also gets it as a secure cookie. Null when a second factor is due (see secondFactor)."
+  token: String
   staff: Staff!
   tenant: Tenant!
 }
@@ -1559,9 +2866,9 @@ input APIKeyInput { name: String!, role: Role! }
 
 extend type Query {
   "The signed-in staff member."
-  me: Staff! @requires(permission: READ)
+  me: Staff! @requires(permission: READ, beforeTwoFactor: true)
   "The signed-in staff member's tenant."
-  tenant: Tenant! @requires(permission: READ)
+  tenant: Tenant! @requires(permission: READ, beforeTwoFactor: true)
   team(first: Int = 50, after: String): StaffConnection! @requires(permission: READ)
   staffMember(id: ID!): Staff! @requires(permission: READ)
   invitations: [Invitation!]! @requires(permission: MANAGE)
@@ -1575,7 +2882,7 @@ extend type Query {
 extend type Mutation {
   signUp(input: SignUpInput!): AuthPayload! @attempts(bucket: "signup")
   login(input: LoginInput!): AuthPayload! @attempts(bucket: "login")
-  logout: Boolean! @requires(permission: READ)
+  logout: Boolean! @requires(permission: READ, beforeTwoFactor: true)
   verifyEmail(code: String!): Staff! @requires(permission: READ) @attempts(bucket: "code")
   requestPasswordReset(slug: String!, email: String!): Boolean! @attempts(bucket: "code")
   resetPassword(input: ResetPasswordInput!): Boolean! @attempts(bucket: "code")
@@ -1785,6 +3092,8 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_staff(ctx, field)
 	case "tenant":
 		return ec.fieldContext_AuthPayload_tenant(ctx, field)
+	case "secondFactor":
+		return ec.fieldContext_AuthPayload_secondFactor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
@@ -1825,6 +3134,34 @@ func (ec *executionContext) childFields_CreatedWebhookEndpoint(ctx context.Conte
 	return nil, fmt.Errorf("no field named %q was found under type CreatedWebhookEndpoint", field.Name)
 }
 
+func (ec *executionContext) childFields_Domain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Domain_id(ctx, field)
+	case "hostname":
+		return ec.fieldContext_Domain_hostname(ctx, field)
+	case "status":
+		return ec.fieldContext_Domain_status(ctx, field)
+	case "txtRecordName":
+		return ec.fieldContext_Domain_txtRecordName(ctx, field)
+	case "txtRecordValue":
+		return ec.fieldContext_Domain_txtRecordValue(ctx, field)
+	case "target":
+		return ec.fieldContext_Domain_target(ctx, field)
+	case "lastError":
+		return ec.fieldContext_Domain_lastError(ctx, field)
+	case "lastCheckedAt":
+		return ec.fieldContext_Domain_lastCheckedAt(ctx, field)
+	case "verifiedAt":
+		return ec.fieldContext_Domain_verifiedAt(ctx, field)
+	case "certificateExpiresAt":
+		return ec.fieldContext_Domain_certificateExpiresAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Domain_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Domain", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1859,6 +3196,142 @@ func (ec *executionContext) childFields_Mail(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Mail", field.Name)
 }
 
+func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Operator_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Operator_email(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Operator_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Operator", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorAction(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OperatorAction_id(ctx, field)
+	case "at":
+		return ec.fieldContext_OperatorAction_at(ctx, field)
+	case "operatorEmail":
+		return ec.fieldContext_OperatorAction_operatorEmail(ctx, field)
+	case "action":
+		return ec.fieldContext_OperatorAction_action(ctx, field)
+	case "tenantId":
+		return ec.fieldContext_OperatorAction_tenantId(ctx, field)
+	case "tenantSlug":
+		return ec.fieldContext_OperatorAction_tenantSlug(ctx, field)
+	case "details":
+		return ec.fieldContext_OperatorAction_details(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorAction", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorActionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OperatorActionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OperatorActionConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorActionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorActionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OperatorActionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OperatorActionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorActionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorLoginPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "loginToken":
+		return ec.fieldContext_OperatorLoginPayload_loginToken(ctx, field)
+	case "enrollment":
+		return ec.fieldContext_OperatorLoginPayload_enrollment(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_OperatorLoginPayload_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorLoginPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_OperatorSession_token(ctx, field)
+	case "operator":
+		return ec.fieldContext_OperatorSession_operator(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_OperatorSession_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorSession", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorTOTPEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_OperatorTOTPEnrollment_secret(ctx, field)
+	case "uri":
+		return ec.fieldContext_OperatorTOTPEnrollment_uri(ctx, field)
+	case "qrCode":
+		return ec.fieldContext_OperatorTOTPEnrollment_qrCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorTOTPEnrollment", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorTenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_OperatorTenant_id(ctx, field)
+	case "slug":
+		return ec.fieldContext_OperatorTenant_slug(ctx, field)
+	case "name":
+		return ec.fieldContext_OperatorTenant_name(ctx, field)
+	case "status":
+		return ec.fieldContext_OperatorTenant_status(ctx, field)
+	case "statusReason":
+		return ec.fieldContext_OperatorTenant_statusReason(ctx, field)
+	case "statusChangedAt":
+		return ec.fieldContext_OperatorTenant_statusChangedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_OperatorTenant_createdAt(ctx, field)
+	case "quotas":
+		return ec.fieldContext_OperatorTenant_quotas(ctx, field)
+	case "usage":
+		return ec.fieldContext_OperatorTenant_usage(ctx, field)
+	case "exports":
+		return ec.fieldContext_OperatorTenant_exports(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorTenant", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorTenantConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_OperatorTenantConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_OperatorTenantConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_OperatorTenantConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorTenantConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_OperatorTenantEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_OperatorTenantEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_OperatorTenantEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OperatorTenantEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "hasNextPage":
@@ -1867,6 +3340,16 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 		return ec.fieldContext_PageInfo_endCursor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
+}
+
+func (ec *executionContext) childFields_SecondFactorChallenge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "token":
+		return ec.fieldContext_SecondFactorChallenge_token(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_SecondFactorChallenge_expiresAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SecondFactorChallenge", field.Name)
 }
 
 func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1919,6 +3402,28 @@ func (ec *executionContext) childFields_StaffEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type StaffEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_StaffSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StaffSession_id(ctx, field)
+	case "device":
+		return ec.fieldContext_StaffSession_device(ctx, field)
+	case "userAgent":
+		return ec.fieldContext_StaffSession_userAgent(ctx, field)
+	case "ip":
+		return ec.fieldContext_StaffSession_ip(ctx, field)
+	case "country":
+		return ec.fieldContext_StaffSession_country(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_StaffSession_createdAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_StaffSession_lastSeenAt(ctx, field)
+	case "current":
+		return ec.fieldContext_StaffSession_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StaffSession", field.Name)
+}
+
 func (ec *executionContext) childFields_Storefront(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -1947,8 +3452,92 @@ func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphq
 		return ec.fieldContext_Tenant_hostedAppURL(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Tenant_createdAt(ctx, field)
+	case "requireTwoFactor":
+		return ec.fieldContext_Tenant_requireTwoFactor(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Tenant", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantDeletion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "tenantId":
+		return ec.fieldContext_TenantDeletion_tenantId(ctx, field)
+	case "slug":
+		return ec.fieldContext_TenantDeletion_slug(ctx, field)
+	case "export":
+		return ec.fieldContext_TenantDeletion_export(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_TenantDeletion_deletedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantDeletion", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantExport(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_TenantExport_name(ctx, field)
+	case "size":
+		return ec.fieldContext_TenantExport_size(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_TenantExport_createdAt(ctx, field)
+	case "downloadURL":
+		return ec.fieldContext_TenantExport_downloadURL(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantExport", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantQuotas(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "storageBytes":
+		return ec.fieldContext_TenantQuotas_storageBytes(ctx, field)
+	case "seats":
+		return ec.fieldContext_TenantQuotas_seats(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantQuotas", field.Name)
+}
+
+func (ec *executionContext) childFields_TenantUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_TenantUsage_period(ctx, field)
+	case "storageBytes":
+		return ec.fieldContext_TenantUsage_storageBytes(ctx, field)
+	case "seats":
+		return ec.fieldContext_TenantUsage_seats(ctx, field)
+	case "pendingInvitations":
+		return ec.fieldContext_TenantUsage_pendingInvitations(ctx, field)
+	case "encodedMinutes":
+		return ec.fieldContext_TenantUsage_encodedMinutes(ctx, field)
+	case "streamedHours":
+		return ec.fieldContext_TenantUsage_streamedHours(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TenantUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_TwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "secret":
+		return ec.fieldContext_TwoFactorEnrollment_secret(ctx, field)
+	case "otpauthURL":
+		return ec.fieldContext_TwoFactorEnrollment_otpauthURL(ctx, field)
+	case "qrCode":
+		return ec.fieldContext_TwoFactorEnrollment_qrCode(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TwoFactorEnrollment", field.Name)
+}
+
+func (ec *executionContext) childFields_TwoFactorStatus(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "enabled":
+		return ec.fieldContext_TwoFactorStatus_enabled(ctx, field)
+	case "enabledAt":
+		return ec.fieldContext_TwoFactorStatus_enabledAt(ctx, field)
+	case "recoveryCodesLeft":
+		return ec.fieldContext_TwoFactorStatus_recoveryCodesLeft(ctx, field)
+	case "requiredByWorkspace":
+		return ec.fieldContext_TwoFactorStatus_requiredByWorkspace(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TwoFactorStatus", field.Name)
 }
 
 func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2156,6 +3745,14 @@ func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[s
 		return nil, err
 	}
 	args["permission"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "beforeTwoFactor",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["beforeTwoFactor"] = arg1
 	return args, nil
 }
 
@@ -2170,6 +3767,42 @@ func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Con
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "hostname",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["hostname"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "current",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["current"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "new",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["new"] = arg1
 	return args, nil
 }
 
@@ -2192,6 +3825,20 @@ func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Cont
 		return nil, err
 	}
 	args["role"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_confirmTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -2237,6 +3884,28 @@ func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "confirmSlug",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["confirmSlug"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteWebhookEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2248,6 +3917,42 @@ func (ec *executionContext) field_Mutation_deleteWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_disableTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_enrollTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg0
 	return args, nil
 }
 
@@ -2265,6 +3970,28 @@ func (ec *executionContext) field_Mutation_inviteStaff_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_loginSecondFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "challenge",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["challenge"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2276,6 +4003,92 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_operatorExport_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_operatorLogin_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_operatorVerifyTOTP_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "loginToken",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["loginToken"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_regenerateRecoveryCodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2373,6 +4186,20 @@ func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_resumeTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2388,6 +4215,20 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 }
 
 func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -2429,6 +4270,56 @@ func (ec *executionContext) field_Mutation_rotateWebhookEndpointSecret_args(ctx 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setRequireTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "required",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["required"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (operators.Quotas, error) {
+			return ec.unmarshalNTenantQuotasInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐQuotas(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "keepCurrent",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["keepCurrent"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2440,6 +4331,28 @@ func (ec *executionContext) field_Mutation_signUp_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_suspendTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -2490,6 +4403,20 @@ func (ec *executionContext) field_Mutation_uploadLogo_args(ctx context.Context, 
 		return nil, err
 	}
 	args["file"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_verifyDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2554,6 +4481,72 @@ func (ec *executionContext) field_Query_devMailbox_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["to"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_operatorActions_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_operatorTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_operatorTenants_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*tenants.Status, error) {
+			return ec.unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
 	return args, nil
 }
 
@@ -3377,18 +5370,18 @@ func (ec *executionContext) _AuthPayload_token(ctx context.Context, field graphq
 			return ec.fieldContext_AuthPayload_token(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Token, nil
+			return ec.Resolvers.AuthPayload().Token(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalNString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AuthPayload", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AuthPayload", field, true, true, "String")
 }
 
 func (ec *executionContext) _AuthPayload_staff(ctx context.Context, field graphql.CollectedField, obj *tenants.Auth) (ret graphql.Marshaler) {
@@ -3450,6 +5443,38 @@ func (ec *executionContext) fieldContext_AuthPayload_tenant(_ context.Context, f
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AuthPayload_secondFactor(ctx context.Context, field graphql.CollectedField, obj *tenants.Auth) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AuthPayload_secondFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecondFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.SecondFactorChallenge) graphql.Marshaler {
+			return ec.marshalOSecondFactorChallenge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSecondFactorChallenge(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AuthPayload_secondFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AuthPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SecondFactorChallenge(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3678,6 +5703,259 @@ func (ec *executionContext) _CreatedWebhookEndpoint_secret(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CreatedWebhookEndpoint_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreatedWebhookEndpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_id(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Domain_hostname(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_hostname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Hostname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_hostname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_status(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v domains.Status) graphql.Marshaler {
+			return ec.marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "DomainStatus")
+}
+
+func (ec *executionContext) _Domain_txtRecordName(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_txtRecordName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TXTRecordName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_txtRecordName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_txtRecordValue(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_txtRecordValue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TXTRecordValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_txtRecordValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_target(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_target(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Target, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_target(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_lastError(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_lastError(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastError, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_lastError(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "String")
+}
+
+func (ec *executionContext) _Domain_lastCheckedAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_lastCheckedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastCheckedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_lastCheckedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Domain_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_verifiedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.VerifiedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_verifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Domain_certificateExpiresAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_certificateExpiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CertificateExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_certificateExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Domain_createdAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Domain_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Domain_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
@@ -3942,6 +6220,1310 @@ func (ec *executionContext) fieldContext_Mail_at(_ context.Context, field graphq
 	return graphql.NewScalarFieldContext("Mail", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Mutation_addDomain(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addDomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddDomain(ctx, fc.Args["hostname"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *domains.Domain
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *domains.Domain
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *domains.Domain
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domains.Domain) graphql.Marshaler {
+			return ec.marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addDomain(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Domain(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addDomain_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_verifyDomain(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_verifyDomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().VerifyDomain(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *domains.Domain
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *domains.Domain
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *domains.Domain
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *domains.Domain) graphql.Marshaler {
+			return ec.marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_verifyDomain(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Domain(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_verifyDomain_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeDomain(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeDomain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveDomain(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeDomain(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeDomain_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_operatorLogin(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_operatorLogin(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OperatorLogin(ctx, fc.Args["email"].(string), fc.Args["password"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "operator_login")
+				if err != nil {
+					var zeroVal *operators.Challenge
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *operators.Challenge
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Challenge) graphql.Marshaler {
+			return ec.marshalNOperatorLoginPayload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐChallenge(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_operatorLogin(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorLoginPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_operatorLogin_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_operatorVerifyTOTP(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_operatorVerifyTOTP(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OperatorVerifyTotp(ctx, fc.Args["loginToken"].(string), fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "operator_code")
+				if err != nil {
+					var zeroVal *operators.Session
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *operators.Session
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Session) graphql.Marshaler {
+			return ec.marshalNOperatorSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_operatorVerifyTOTP(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_operatorVerifyTOTP_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_operatorLogout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_operatorLogout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().OperatorLogout(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_operatorLogout(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_suspendTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_suspendTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SuspendTenant(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Tenant
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+			return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_suspendTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_suspendTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ResumeTenant(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Tenant
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+			return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_resumeTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTenantQuotas(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTenantQuotas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTenantQuotas(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(operators.Quotas))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Tenant
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+			return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTenantQuotas(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTenantQuotas_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_operatorExport(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_operatorExport(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().OperatorExport(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Export
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Export) graphql.Marshaler {
+			return ec.marshalNTenantExport2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_operatorExport(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantExport(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_operatorExport_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTenant(ctx, fc.Args["id"].(uuid.UUID), fc.Args["confirmSlug"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Deletion
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Deletion) graphql.Marshaler {
+			return ec.marshalNTenantDeletion2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐDeletion(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantDeletion(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_loginSecondFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_loginSecondFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().LoginSecondFactor(ctx, fc.Args["challenge"].(string), fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "login")
+				if err != nil {
+					var zeroVal *tenants.Auth
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *tenants.Auth
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.Auth) graphql.Marshaler {
+			return ec.marshalNAuthPayload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAuth(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_loginSecondFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AuthPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_loginSecondFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_enrollTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_enrollTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EnrollTwoFactor(ctx, fc.Args["password"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *tenants.TwoFactorEnrollment
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *tenants.TwoFactorEnrollment
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *tenants.TwoFactorEnrollment
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "code")
+				if err != nil {
+					var zeroVal *tenants.TwoFactorEnrollment
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *tenants.TwoFactorEnrollment
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive1, bucket)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.TwoFactorEnrollment) graphql.Marshaler {
+			return ec.marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorEnrollment(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_enrollTwoFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactorEnrollment(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_enrollTwoFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_confirmTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_confirmTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ConfirmTwoFactor(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "code")
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive1, bucket)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_confirmTwoFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_confirmTwoFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_disableTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_disableTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DisableTwoFactor(ctx, fc.Args["password"].(string), fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "code")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive1, bucket)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_disableTwoFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_disableTwoFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_regenerateRecoveryCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_regenerateRecoveryCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RegenerateRecoveryCodes(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "code")
+				if err != nil {
+					var zeroVal []string
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal []string
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive1, bucket)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_regenerateRecoveryCodes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_regenerateRecoveryCodes_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setRequireTwoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setRequireTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetRequireTwoFactor(ctx, fc.Args["required"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "OWN")
+				if err != nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.Tenant) graphql.Marshaler {
+			return ec.marshalNTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setRequireTwoFactor(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Tenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setRequireTwoFactor_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeSession(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutEverywhere(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignOutEverywhere(ctx, fc.Args["keepCurrent"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutEverywhere(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signOutEverywhere_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changePassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangePassword(ctx, fc.Args["current"].(string), fc.Args["new"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+			directive2 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "login")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive1, bucket)
+			}
+
+			next = directive2
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changePassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changePassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_signUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4086,11 +7668,16 @@ func (ec *executionContext) _Mutation_logout(ctx context.Context, field graphql.
 					var zeroVal bool
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal bool
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4128,11 +7715,16 @@ func (ec *executionContext) _Mutation_verifyEmail(ctx context.Context, field gra
 					var zeroVal *tenants.Staff
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Staff
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Staff
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 			directive2 := func(ctx context.Context) (any, error) {
 				bucket, err := ec.unmarshalNString2string(ctx, "code")
@@ -4388,11 +7980,16 @@ func (ec *executionContext) _Mutation_updateBranding(ctx context.Context, field 
 					var zeroVal *tenants.Tenant
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Tenant
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4450,11 +8047,16 @@ func (ec *executionContext) _Mutation_uploadLogo(ctx context.Context, field grap
 					var zeroVal *tenants.Tenant
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Tenant
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4512,11 +8114,16 @@ func (ec *executionContext) _Mutation_inviteStaff(ctx context.Context, field gra
 					var zeroVal *tenants.Invitation
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Invitation
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Invitation
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4574,11 +8181,16 @@ func (ec *executionContext) _Mutation_revokeInvitation(ctx context.Context, fiel
 					var zeroVal bool
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal bool
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4636,11 +8248,16 @@ func (ec *executionContext) _Mutation_changeStaffRole(ctx context.Context, field
 					var zeroVal *tenants.Staff
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Staff
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Staff
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4698,11 +8315,16 @@ func (ec *executionContext) _Mutation_removeStaff(ctx context.Context, field gra
 					var zeroVal bool
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal bool
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4760,11 +8382,16 @@ func (ec *executionContext) _Mutation_createAPIKey(ctx context.Context, field gr
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreatedAPIKey
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.CreatedAPIKey
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4822,11 +8449,16 @@ func (ec *executionContext) _Mutation_revokeAPIKey(ctx context.Context, field gr
 					var zeroVal bool
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal bool
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4884,11 +8516,16 @@ func (ec *executionContext) _Mutation_createAppKey(ctx context.Context, field gr
 					var zeroVal *tenants.AppKey
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.AppKey
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.AppKey
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -4946,11 +8583,16 @@ func (ec *executionContext) _Mutation_rotateAppKey(ctx context.Context, field gr
 					var zeroVal *tenants.AppKey
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.AppKey
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.AppKey
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5008,11 +8650,16 @@ func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context,
 					var zeroVal *model.CreatedWebhookEndpoint
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreatedWebhookEndpoint
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.CreatedWebhookEndpoint
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5070,11 +8717,16 @@ func (ec *executionContext) _Mutation_updateWebhookEndpoint(ctx context.Context,
 					var zeroVal *outbox.Endpoint
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *outbox.Endpoint
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *outbox.Endpoint
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5132,11 +8784,16 @@ func (ec *executionContext) _Mutation_deleteWebhookEndpoint(ctx context.Context,
 					var zeroVal bool
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal bool
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5194,11 +8851,16 @@ func (ec *executionContext) _Mutation_rotateWebhookEndpointSecret(ctx context.Co
 					var zeroVal *model.CreatedWebhookEndpoint
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreatedWebhookEndpoint
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.CreatedWebhookEndpoint
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5256,11 +8918,16 @@ func (ec *executionContext) _Mutation_replayWebhookEvent(ctx context.Context, fi
 					var zeroVal *outbox.Delivery
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *outbox.Delivery
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *outbox.Delivery
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5318,11 +8985,16 @@ func (ec *executionContext) _Mutation_replayWebhookDeliveries(ctx context.Contex
 					var zeroVal int
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal int
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5355,6 +9027,979 @@ func (ec *executionContext) fieldContext_Mutation_replayWebhookDeliveries(ctx co
 	if fc.Args, err = ec.field_Mutation_replayWebhookDeliveries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Operator_id(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Operator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operator", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Operator_email(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operator_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Operator_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Operator_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Operator_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Operator_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Operator", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorAction_id(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OperatorAction_at(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorAction_operatorEmail(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_operatorEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OperatorEmail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_operatorEmail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorAction_action(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_action(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Action, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_action(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorAction_tenantId(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OperatorAction_tenantSlug(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_tenantSlug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TenantSlug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_tenantSlug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorAction_details(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorAction_details(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OperatorAction().Details(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorAction_details(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorAction", field, true, true, "String")
+}
+
+func (ec *executionContext) _OperatorActionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorActionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OperatorActionEdge) graphql.Marshaler {
+			return ec.marshalNOperatorActionEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorActionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorActionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorActionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorActionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorActionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorActionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorActionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorActionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorActionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorActionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorActionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorActionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorActionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Action) graphql.Marshaler {
+			return ec.marshalNOperatorAction2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐAction(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorActionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorActionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorAction(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorLoginPayload_loginToken(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorLoginPayload_loginToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LoginToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorLoginPayload_loginToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorLoginPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorLoginPayload_enrollment(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorLoginPayload_enrollment(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enrollment, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Enrollment) graphql.Marshaler {
+			return ec.marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorLoginPayload_enrollment(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorLoginPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTOTPEnrollment(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorLoginPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorLoginPayload_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorLoginPayload_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorLoginPayload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorSession_token(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorSession_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorSession_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorSession_operator(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorSession_operator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Operator, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v operators.Operator) graphql.Marshaler {
+			return ec.marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorSession_operator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorSession",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorTOTPEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTOTPEnrollment_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTOTPEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTOTPEnrollment_uri(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTOTPEnrollment_uri(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URI, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_uri(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTOTPEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTOTPEnrollment_qrCode(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTOTPEnrollment_qrCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QRCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalOString2string(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_qrCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTOTPEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTenant_id(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OperatorTenant_slug(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTenant_name(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTenant_status(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v tenants.Status) graphql.Marshaler {
+			return ec.marshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "TenantStatus")
+}
+
+func (ec *executionContext) _OperatorTenant_statusReason(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_statusReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_statusReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTenant_statusChangedAt(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_statusChangedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StatusChangedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_statusChangedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorTenant_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _OperatorTenant_quotas(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_quotas(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quotas, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v operators.Quotas) graphql.Marshaler {
+			return ec.marshalNTenantQuotas2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐQuotas(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_quotas(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantQuotas(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorTenant_usage(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_usage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OperatorTenant().Usage(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Usage) graphql.Marshaler {
+			return ec.marshalNTenantUsage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐUsage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_usage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantUsage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorTenant_exports(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_exports(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.OperatorTenant().Exports(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*operators.Export) graphql.Marshaler {
+			return ec.marshalNTenantExport2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExportᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_exports(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantExport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorTenantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenantConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.OperatorTenantEdge) graphql.Marshaler {
+			return ec.marshalNOperatorTenantEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenantConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenantEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorTenantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenantConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenantConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenantConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _OperatorTenantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenantConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenantConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenantConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _OperatorTenantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenantEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenantEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OperatorTenantEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _OperatorTenantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenantEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+			return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenantEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenantEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenant(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -5403,6 +10048,387 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_domains(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_domains(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Domains(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*domains.Domain
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*domains.Domain
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*domains.Domain
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
+			return ec.marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_domains(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Domain(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_operatorMe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_operatorMe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().OperatorMe(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Operator
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Operator) graphql.Marshaler {
+			return ec.marshalNOperator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_operatorMe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Operator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_operatorTenants(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_operatorTenants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OperatorTenants(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*tenants.Status))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *model.OperatorTenantConnection
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperatorTenantConnection) graphql.Marshaler {
+			return ec.marshalNOperatorTenantConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_operatorTenants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenantConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_operatorTenants_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_operatorTenant(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_operatorTenant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OperatorTenant(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *operators.Tenant
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+			return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_operatorTenant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorTenant(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_operatorTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_operatorActions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_operatorActions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().OperatorActions(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *model.OperatorActionConnection
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.OperatorActionConnection) graphql.Marshaler {
+			return ec.marshalNOperatorActionConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_operatorActions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OperatorActionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_operatorActions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_twoFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_twoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().TwoFactor(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *tenants.TwoFactorStatus
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *tenants.TwoFactorStatus
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *tenants.TwoFactorStatus
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.TwoFactorStatus) graphql.Marshaler {
+			return ec.marshalNTwoFactorStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_twoFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TwoFactorStatus(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mySessions(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mySessions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MySessions(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*tenants.Session
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*tenants.Session
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*tenants.Session
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*tenants.Session) graphql.Marshaler {
+			return ec.marshalNStaffSession2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSessionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mySessions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StaffSession(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_storefront(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -5457,11 +10483,16 @@ func (ec *executionContext) _Query_me(ctx context.Context, field graphql.Collect
 					var zeroVal *tenants.Staff
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *tenants.Staff
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Staff
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5507,11 +10538,16 @@ func (ec *executionContext) _Query_tenant(ctx context.Context, field graphql.Col
 					var zeroVal *tenants.Tenant
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, true)
+				if err != nil {
+					var zeroVal *tenants.Tenant
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Tenant
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5558,11 +10594,16 @@ func (ec *executionContext) _Query_team(ctx context.Context, field graphql.Colle
 					var zeroVal *model.StaffConnection
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.StaffConnection
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.StaffConnection
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5620,11 +10661,16 @@ func (ec *executionContext) _Query_staffMember(ctx context.Context, field graphq
 					var zeroVal *tenants.Staff
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.Staff
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.Staff
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5681,11 +10727,16 @@ func (ec *executionContext) _Query_invitations(ctx context.Context, field graphq
 					var zeroVal []*tenants.Invitation
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*tenants.Invitation
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal []*tenants.Invitation
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5731,11 +10782,16 @@ func (ec *executionContext) _Query_apiKeys(ctx context.Context, field graphql.Co
 					var zeroVal []*tenants.APIKey
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*tenants.APIKey
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal []*tenants.APIKey
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5781,11 +10837,16 @@ func (ec *executionContext) _Query_appKeys(ctx context.Context, field graphql.Co
 					var zeroVal []*tenants.AppKey
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*tenants.AppKey
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal []*tenants.AppKey
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5832,11 +10893,16 @@ func (ec *executionContext) _Query_auditLog(ctx context.Context, field graphql.C
 					var zeroVal *model.AuditConnection
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AuditConnection
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.AuditConnection
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5937,11 +11003,16 @@ func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field g
 					var zeroVal []*outbox.Endpoint
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*outbox.Endpoint
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal []*outbox.Endpoint
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -5988,11 +11059,16 @@ func (ec *executionContext) _Query_webhookEndpoint(ctx context.Context, field gr
 					var zeroVal *outbox.Endpoint
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *outbox.Endpoint
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *outbox.Endpoint
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -6050,11 +11126,16 @@ func (ec *executionContext) _Query_webhookDeliveries(ctx context.Context, field 
 					var zeroVal *model.WebhookDeliveryConnection
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.WebhookDeliveryConnection
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *model.WebhookDeliveryConnection
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -6165,6 +11246,52 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SecondFactorChallenge_token(ctx context.Context, field graphql.CollectedField, obj *tenants.SecondFactorChallenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SecondFactorChallenge_token(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Token, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SecondFactorChallenge_token(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SecondFactorChallenge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SecondFactorChallenge_expiresAt(ctx context.Context, field graphql.CollectedField, obj *tenants.SecondFactorChallenge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SecondFactorChallenge_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SecondFactorChallenge_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SecondFactorChallenge", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
@@ -6502,6 +11629,190 @@ func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _StaffSession_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StaffSession_device(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_device(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_device(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffSession_userAgent(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_userAgent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserAgent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_userAgent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffSession_ip(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_ip(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IP, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_ip(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffSession_country(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _StaffSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StaffSession_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StaffSession_current(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StaffSession_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Current, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StaffSession_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Storefront_name(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6600,11 +11911,16 @@ func (ec *executionContext) _Subscription_staffChanged(ctx context.Context, fiel
 					var zeroVal *tenants.StaffChange
 					return zeroVal, err
 				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *tenants.StaffChange
+					return zeroVal, err
+				}
 				if ec.Directives.Requires == nil {
 					var zeroVal *tenants.StaffChange
 					return zeroVal, errors.New("directive requires is not implemented")
 				}
-				return ec.Directives.Requires(ctx, nil, directive0, permission)
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
 			}
 
 			next = directive1
@@ -6798,6 +12114,567 @@ func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Tenant_requireTwoFactor(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Tenant_requireTwoFactor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequireTwoFactor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Tenant_requireTwoFactor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Tenant", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TenantDeletion_tenantId(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantDeletion_tenantId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tenant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantDeletion_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantDeletion", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TenantDeletion_slug(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantDeletion_slug(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Slug, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantDeletion_slug(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantDeletion", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantDeletion_export(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantDeletion_export(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Export, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v operators.Export) graphql.Marshaler {
+			return ec.marshalNTenantExport2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantDeletion_export(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TenantDeletion",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TenantExport(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TenantDeletion_deletedAt(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantDeletion_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantDeletion_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantDeletion", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantExport_name(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantExport_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantExport_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantExport", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantExport_size(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantExport_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantExport_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantExport", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _TenantExport_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantExport_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantExport_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantExport", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TenantExport_downloadURL(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantExport_downloadURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TenantExport().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantExport_downloadURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantExport", field, true, true, "String")
+}
+
+func (ec *executionContext) _TenantQuotas_storageBytes(ctx context.Context, field graphql.CollectedField, obj *operators.Quotas) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantQuotas_storageBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt642ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantQuotas_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantQuotas", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _TenantQuotas_seats(ctx context.Context, field graphql.CollectedField, obj *operators.Quotas) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantQuotas_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Seats, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TenantQuotas_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantQuotas", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TenantUsage_period(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "String")
+}
+
+func (ec *executionContext) _TenantUsage_storageBytes(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_storageBytes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StorageBytes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _TenantUsage_seats(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_seats(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Staff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TenantUsage_pendingInvitations(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_pendingInvitations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Invitations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_pendingInvitations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TenantUsage_encodedMinutes(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_encodedMinutes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EncodedMinutes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_encodedMinutes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TenantUsage_streamedHours(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TenantUsage_streamedHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StreamedHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TenantUsage_streamedHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_secret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Secret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_otpauthURL(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_otpauthURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OTPAuthURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_otpauthURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorEnrollment_qrCode(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorEnrollment_qrCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.QRCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorEnrollment_qrCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorEnrollment", field, false, false, "String")
+}
+
+func (ec *executionContext) _TwoFactorStatus_enabled(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorStatus_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Enabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorStatus_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _TwoFactorStatus_enabledAt(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorStatus_enabledAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnabledAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorStatus_enabledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TwoFactorStatus_recoveryCodesLeft(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorStatus_recoveryCodesLeft(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RecoveryCodesLeft, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorStatus_recoveryCodesLeft(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TwoFactorStatus_requiredByWorkspace(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TwoFactorStatus_requiredByWorkspace(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredByWorkspace, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TwoFactorStatus_requiredByWorkspace(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
@@ -8822,6 +14699,55 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (tenants.SignUpInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTenantQuotasInput(ctx context.Context, obj any) (operators.Quotas, error) {
+	var it operators.Quotas
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"storageBytes", "seats"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "storageBytes":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("storageBytes"))
+			data, err := ec.unmarshalOInt642ᚖint64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StorageBytes = data
+		case "seats":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seats"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Seats = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTenantQuotasInput unmarshals raw into the TenantQuotasInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTenantQuotasInput(ctx context.Context, raw any) (operators.Quotas, error) {
+	var out operators.Quotas
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TenantQuotasInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context.Context, obj any) (outbox.EndpointUpdate, error) {
 	var it outbox.EndpointUpdate
 	if obj == nil {
@@ -9202,19 +15128,25 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("AuthPayload")
 		case "token":
-			out.Values[i] = ec._AuthPayload_token(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
-				out.Invalids++
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AuthPayload_token(ctx, field, obj)
+				})
 		case "staff":
 			out.Values[i] = ec._AuthPayload_staff(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "tenant":
 			out.Values[i] = ec._AuthPayload_tenant(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "secondFactor":
+			out.Values[i] = ec._AuthPayload_secondFactor(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -9343,6 +15275,89 @@ func (ec *executionContext) _CreatedWebhookEndpoint(ctx context.Context, sel ast
 			}
 		case "secret":
 			out.Values[i] = ec._CreatedWebhookEndpoint_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var domainImplementors = []string{"Domain"}
+
+func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, obj *domains.Domain) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, domainImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Domain")
+		case "id":
+			out.Values[i] = ec._Domain_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hostname":
+			out.Values[i] = ec._Domain_hostname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Domain_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "txtRecordName":
+			out.Values[i] = ec._Domain_txtRecordName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "txtRecordValue":
+			out.Values[i] = ec._Domain_txtRecordValue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "target":
+			out.Values[i] = ec._Domain_target(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastError":
+			out.Values[i] = ec._Domain_lastError(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastCheckedAt":
+			out.Values[i] = ec._Domain_lastCheckedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "verifiedAt":
+			out.Values[i] = ec._Domain_verifiedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "certificateExpiresAt":
+			out.Values[i] = ec._Domain_certificateExpiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Domain_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9494,6 +15509,146 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "addDomain":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addDomain(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "verifyDomain":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_verifyDomain(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeDomain":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeDomain(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operatorLogin":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_operatorLogin(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operatorVerifyTOTP":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_operatorVerifyTOTP(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operatorLogout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_operatorLogout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "suspendTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_suspendTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTenantQuotas":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTenantQuotas(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operatorExport":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_operatorExport(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTenant":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "loginSecondFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_loginSecondFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrollTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_enrollTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "confirmTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_confirmTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "disableTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_disableTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "regenerateRecoveryCodes":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_regenerateRecoveryCodes(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setRequireTwoFactor":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setRequireTwoFactor(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutEverywhere":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutEverywhere(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "changePassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changePassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "signUp":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_signUp(ctx, field)
@@ -9672,6 +15827,479 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 	return out
 }
 
+var operatorImplementors = []string{"Operator"}
+
+func (ec *executionContext) _Operator(ctx context.Context, sel ast.SelectionSet, obj *operators.Operator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Operator")
+		case "id":
+			out.Values[i] = ec._Operator_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Operator_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Operator_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorActionImplementors = []string{"OperatorAction"}
+
+func (ec *executionContext) _OperatorAction(ctx context.Context, sel ast.SelectionSet, obj *operators.Action) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorActionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorAction")
+		case "id":
+			out.Values[i] = ec._OperatorAction_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "at":
+			out.Values[i] = ec._OperatorAction_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "operatorEmail":
+			out.Values[i] = ec._OperatorAction_operatorEmail(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "action":
+			out.Values[i] = ec._OperatorAction_action(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tenantId":
+			out.Values[i] = ec._OperatorAction_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tenantSlug":
+			out.Values[i] = ec._OperatorAction_tenantSlug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "details":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OperatorAction_details(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorActionConnectionImplementors = []string{"OperatorActionConnection"}
+
+func (ec *executionContext) _OperatorActionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorActionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorActionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorActionConnection")
+		case "edges":
+			out.Values[i] = ec._OperatorActionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OperatorActionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorActionEdgeImplementors = []string{"OperatorActionEdge"}
+
+func (ec *executionContext) _OperatorActionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorActionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorActionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorActionEdge")
+		case "cursor":
+			out.Values[i] = ec._OperatorActionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OperatorActionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorLoginPayloadImplementors = []string{"OperatorLoginPayload"}
+
+func (ec *executionContext) _OperatorLoginPayload(ctx context.Context, sel ast.SelectionSet, obj *operators.Challenge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorLoginPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorLoginPayload")
+		case "loginToken":
+			out.Values[i] = ec._OperatorLoginPayload_loginToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enrollment":
+			out.Values[i] = ec._OperatorLoginPayload_enrollment(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._OperatorLoginPayload_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorSessionImplementors = []string{"OperatorSession"}
+
+func (ec *executionContext) _OperatorSession(ctx context.Context, sel ast.SelectionSet, obj *operators.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorSession")
+		case "token":
+			out.Values[i] = ec._OperatorSession_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "operator":
+			out.Values[i] = ec._OperatorSession_operator(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._OperatorSession_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorTOTPEnrollmentImplementors = []string{"OperatorTOTPEnrollment"}
+
+func (ec *executionContext) _OperatorTOTPEnrollment(ctx context.Context, sel ast.SelectionSet, obj *operators.Enrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTOTPEnrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorTOTPEnrollment")
+		case "secret":
+			out.Values[i] = ec._OperatorTOTPEnrollment_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uri":
+			out.Values[i] = ec._OperatorTOTPEnrollment_uri(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qrCode":
+			out.Values[i] = ec._OperatorTOTPEnrollment_qrCode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorTenantImplementors = []string{"OperatorTenant"}
+
+func (ec *executionContext) _OperatorTenant(ctx context.Context, sel ast.SelectionSet, obj *operators.Tenant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTenantImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorTenant")
+		case "id":
+			out.Values[i] = ec._OperatorTenant_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "slug":
+			out.Values[i] = ec._OperatorTenant_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._OperatorTenant_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._OperatorTenant_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusReason":
+			out.Values[i] = ec._OperatorTenant_statusReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "statusChangedAt":
+			out.Values[i] = ec._OperatorTenant_statusChangedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._OperatorTenant_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "quotas":
+			out.Values[i] = ec._OperatorTenant_quotas(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "usage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OperatorTenant_usage(ctx, field, obj)
+				})
+		case "exports":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OperatorTenant_exports(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorTenantConnectionImplementors = []string{"OperatorTenantConnection"}
+
+func (ec *executionContext) _OperatorTenantConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorTenantConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTenantConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorTenantConnection")
+		case "edges":
+			out.Values[i] = ec._OperatorTenantConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._OperatorTenantConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._OperatorTenantConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var operatorTenantEdgeImplementors = []string{"OperatorTenantEdge"}
+
+func (ec *executionContext) _OperatorTenantEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorTenantEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTenantEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OperatorTenantEdge")
+		case "cursor":
+			out.Values[i] = ec._OperatorTenantEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._OperatorTenantEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var pageInfoImplementors = []string{"PageInfo"}
 
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
@@ -9729,6 +16357,48 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "domains":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_domains(ctx, field)
+				})
+		case "operatorMe":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_operatorMe(ctx, field)
+				})
+		case "operatorTenants":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_operatorTenants(ctx, field)
+				})
+		case "operatorTenant":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_operatorTenant(ctx, field)
+				})
+		case "operatorActions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_operatorActions(ctx, field)
+				})
+		case "twoFactor":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_twoFactor(ctx, field)
+				})
+		case "mySessions":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mySessions(ctx, field)
+				})
 		case "storefront":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -9820,6 +16490,44 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var secondFactorChallengeImplementors = []string{"SecondFactorChallenge"}
+
+func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.SelectionSet, obj *tenants.SecondFactorChallenge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, secondFactorChallengeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SecondFactorChallenge")
+		case "token":
+			out.Values[i] = ec._SecondFactorChallenge_token(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._SecondFactorChallenge_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10015,6 +16723,74 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var staffSessionImplementors = []string{"StaffSession"}
+
+func (ec *executionContext) _StaffSession(ctx context.Context, sel ast.SelectionSet, obj *tenants.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, staffSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StaffSession")
+		case "id":
+			out.Values[i] = ec._StaffSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "device":
+			out.Values[i] = ec._StaffSession_device(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "userAgent":
+			out.Values[i] = ec._StaffSession_userAgent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ip":
+			out.Values[i] = ec._StaffSession_ip(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._StaffSession_country(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._StaffSession_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._StaffSession_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "current":
+			out.Values[i] = ec._StaffSession_current(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var storefrontImplementors = []string{"Storefront"}
 
 func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSet, obj *tenants.Tenant) graphql.Marshaler {
@@ -10124,6 +16900,295 @@ func (ec *executionContext) _Tenant(ctx context.Context, sel ast.SelectionSet, o
 			out.Values[i] = ec._Tenant_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requireTwoFactor":
+			out.Values[i] = ec._Tenant_requireTwoFactor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantDeletionImplementors = []string{"TenantDeletion"}
+
+func (ec *executionContext) _TenantDeletion(ctx context.Context, sel ast.SelectionSet, obj *operators.Deletion) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantDeletionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantDeletion")
+		case "tenantId":
+			out.Values[i] = ec._TenantDeletion_tenantId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "slug":
+			out.Values[i] = ec._TenantDeletion_slug(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "export":
+			out.Values[i] = ec._TenantDeletion_export(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deletedAt":
+			out.Values[i] = ec._TenantDeletion_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantExportImplementors = []string{"TenantExport"}
+
+func (ec *executionContext) _TenantExport(ctx context.Context, sel ast.SelectionSet, obj *operators.Export) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantExportImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantExport")
+		case "name":
+			out.Values[i] = ec._TenantExport_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._TenantExport_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._TenantExport_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "downloadURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TenantExport_downloadURL(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantQuotasImplementors = []string{"TenantQuotas"}
+
+func (ec *executionContext) _TenantQuotas(ctx context.Context, sel ast.SelectionSet, obj *operators.Quotas) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantQuotasImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantQuotas")
+		case "storageBytes":
+			out.Values[i] = ec._TenantQuotas_storageBytes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._TenantQuotas_seats(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var tenantUsageImplementors = []string{"TenantUsage"}
+
+func (ec *executionContext) _TenantUsage(ctx context.Context, sel ast.SelectionSet, obj *operators.Usage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, tenantUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TenantUsage")
+		case "period":
+			out.Values[i] = ec._TenantUsage_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "storageBytes":
+			out.Values[i] = ec._TenantUsage_storageBytes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "seats":
+			out.Values[i] = ec._TenantUsage_seats(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pendingInvitations":
+			out.Values[i] = ec._TenantUsage_pendingInvitations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "encodedMinutes":
+			out.Values[i] = ec._TenantUsage_encodedMinutes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "streamedHours":
+			out.Values[i] = ec._TenantUsage_streamedHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var twoFactorEnrollmentImplementors = []string{"TwoFactorEnrollment"}
+
+func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, obj *tenants.TwoFactorEnrollment) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorEnrollmentImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TwoFactorEnrollment")
+		case "secret":
+			out.Values[i] = ec._TwoFactorEnrollment_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "otpauthURL":
+			out.Values[i] = ec._TwoFactorEnrollment_otpauthURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "qrCode":
+			out.Values[i] = ec._TwoFactorEnrollment_qrCode(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var twoFactorStatusImplementors = []string{"TwoFactorStatus"}
+
+func (ec *executionContext) _TwoFactorStatus(ctx context.Context, sel ast.SelectionSet, obj *tenants.TwoFactorStatus) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorStatusImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TwoFactorStatus")
+		case "enabled":
+			out.Values[i] = ec._TwoFactorStatus_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "enabledAt":
+			out.Values[i] = ec._TwoFactorStatus_enabledAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "recoveryCodesLeft":
+			out.Values[i] = ec._TwoFactorStatus_recoveryCodesLeft(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "requiredByWorkspace":
+			out.Values[i] = ec._TwoFactorStatus_requiredByWorkspace(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10870,6 +17935,74 @@ func (ec *executionContext) marshalNCreatedWebhookEndpoint2ᚖgithubᚗcomᚋmar
 	return ec._CreatedWebhookEndpoint(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx context.Context, sel ast.SelectionSet, v *domains.Domain) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Domain!")
+		return graphql.Null
+	}
+	return ec._Domain(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus(ctx context.Context, v any) (domains.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus(ctx context.Context, sel ast.SelectionSet, v domains.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DomainStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus = map[string]domains.Status{
+		"PENDING_VERIFICATION": domains.StatusPending,
+		"VERIFIED":             domains.StatusVerified,
+		"ACTIVE":               domains.StatusActive,
+		"FAILED":               domains.StatusFailed,
+	}
+	marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus = map[domains.Status]string{
+		domains.StatusPending:  "PENDING_VERIFICATION",
+		domains.StatusVerified: "VERIFIED",
+		domains.StatusActive:   "ACTIVE",
+		domains.StatusFailed:   "FAILED",
+	}
+)
+
+func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.SelectionSet, v float64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalFloatContext(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
+	}
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
 	res, err := graphql.UnmarshalUUID(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -10908,6 +18041,20 @@ func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.Selecti
 	res := graphql.MarshalInt(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt642int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt642int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int64!")
 	}
 	return res
 }
@@ -10968,6 +18115,114 @@ func (ec *executionContext) marshalNMail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqu
 		return graphql.Null
 	}
 	return ec._Mail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v operators.Operator) graphql.Marshaler {
+	return ec._Operator(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNOperator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v *operators.Operator) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Operator!")
+		return graphql.Null
+	}
+	return ec._Operator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorAction2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐAction(ctx context.Context, sel ast.SelectionSet, v *operators.Action) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorAction!")
+		return graphql.Null
+	}
+	return ec._OperatorAction(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorActionConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionConnection(ctx context.Context, sel ast.SelectionSet, v *model.OperatorActionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorActionConnection!")
+		return graphql.Null
+	}
+	return ec._OperatorActionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorActionEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OperatorActionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOperatorActionEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOperatorActionEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorActionEdge(ctx context.Context, sel ast.SelectionSet, v *model.OperatorActionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorActionEdge!")
+		return graphql.Null
+	}
+	return ec._OperatorActionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorLoginPayload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐChallenge(ctx context.Context, sel ast.SelectionSet, v *operators.Challenge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorLoginPayload!")
+		return graphql.Null
+	}
+	return ec._OperatorLoginPayload(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐSession(ctx context.Context, sel ast.SelectionSet, v *operators.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorSession!")
+		return graphql.Null
+	}
+	return ec._OperatorSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(ctx context.Context, sel ast.SelectionSet, v *operators.Tenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorTenant!")
+		return graphql.Null
+	}
+	return ec._OperatorTenant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorTenantConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantConnection(ctx context.Context, sel ast.SelectionSet, v *model.OperatorTenantConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorTenantConnection!")
+		return graphql.Null
+	}
+	return ec._OperatorTenantConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNOperatorTenantEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.OperatorTenantEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNOperatorTenantEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNOperatorTenantEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐOperatorTenantEdge(ctx context.Context, sel ast.SelectionSet, v *model.OperatorTenantEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "OperatorTenantEdge!")
+		return graphql.Null
+	}
+	return ec._OperatorTenantEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx context.Context, sel ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
@@ -11104,6 +18359,30 @@ func (ec *executionContext) marshalNStaffEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋ
 	return ec._StaffEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNStaffSession2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.Session) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStaffSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSession(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStaffSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSession(ctx context.Context, sel ast.SelectionSet, v *tenants.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StaffSession!")
+		return graphql.Null
+	}
+	return ec._StaffSession(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNStorefront2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(ctx context.Context, sel ast.SelectionSet, v *tenants.Tenant) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Storefront!")
@@ -11167,6 +18446,51 @@ func (ec *executionContext) marshalNTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmar
 	return ec._Tenant(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNTenantDeletion2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐDeletion(ctx context.Context, sel ast.SelectionSet, v *operators.Deletion) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantDeletion!")
+		return graphql.Null
+	}
+	return ec._TenantDeletion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTenantExport2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(ctx context.Context, sel ast.SelectionSet, v operators.Export) graphql.Marshaler {
+	return ec._TenantExport(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNTenantExport2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExportᚄ(ctx context.Context, sel ast.SelectionSet, v []*operators.Export) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTenantExport2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTenantExport2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(ctx context.Context, sel ast.SelectionSet, v *operators.Export) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantExport!")
+		return graphql.Null
+	}
+	return ec._TenantExport(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTenantQuotas2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐQuotas(ctx context.Context, sel ast.SelectionSet, v operators.Quotas) graphql.Marshaler {
+	return ec._TenantQuotas(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNTenantQuotasInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐQuotas(ctx context.Context, v any) (operators.Quotas, error) {
+	res, err := ec.unmarshalInputTenantQuotasInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, v any) (tenants.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus[tmp]
@@ -11193,6 +18517,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNTenantUsage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐUsage(ctx context.Context, sel ast.SelectionSet, v *operators.Usage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TenantUsage!")
+		return graphql.Null
+	}
+	return ec._TenantUsage(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNTime2timeᚐTime(ctx context.Context, v any) (time.Time, error) {
 	res, err := graphql.UnmarshalTime(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11205,6 +18537,22 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 		graphql.AddInvalidNullFromMarshaler(ctx, "Time!")
 	}
 	return res
+}
+
+func (ec *executionContext) marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, v *tenants.TwoFactorEnrollment) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TwoFactorEnrollment!")
+		return graphql.Null
+	}
+	return ec._TwoFactorEnrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTwoFactorStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorStatus(ctx context.Context, sel ast.SelectionSet, v *tenants.TwoFactorStatus) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TwoFactorStatus!")
+		return graphql.Null
+	}
+	return ec._TwoFactorStatus(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNUpdateWebhookEndpointInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointUpdate(ctx context.Context, v any) (outbox.EndpointUpdate, error) {
@@ -11490,6 +18838,24 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalUUID(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, sel ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalUUID(*v)
+	return res
+}
+
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
 	if v == nil {
 		return nil, nil
@@ -11508,11 +18874,55 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) unmarshalOInt642ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
+	return res
+}
+
+func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *operators.Enrollment) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OperatorTOTPEnrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSecondFactorChallenge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSecondFactorChallenge(ctx context.Context, sel ast.SelectionSet, v *tenants.SecondFactorChallenge) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SecondFactorChallenge(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOStaff2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(ctx context.Context, sel ast.SelectionSet, v *tenants.Staff) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Staff(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
+	res, err := graphql.UnmarshalString(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOString2string(ctx context.Context, sel ast.SelectionSet, v string) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(v)
+	return res
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -11567,6 +18977,36 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	res := graphql.MarshalString(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, v any) (*tenants.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, sel ast.SelectionSet, v *tenants.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus = map[string]tenants.Status{
+		"ACTIVE":    tenants.StatusActive,
+		"SUSPENDED": tenants.StatusSuspended,
+	}
+	marshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus = map[tenants.Status]string{
+		tenants.StatusActive:    "ACTIVE",
+		tenants.StatusSuspended: "SUSPENDED",
+	}
+)
 
 func (ec *executionContext) unmarshalOTime2ᚖtimeᚐTime(ctx context.Context, v any) (*time.Time, error) {
 	if v == nil {

@@ -4,6 +4,7 @@ package model
 
 import (
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 )
@@ -31,6 +32,27 @@ type CreatedWebhookEndpoint struct {
 }
 
 type Mutation struct {
+}
+
+type OperatorActionConnection struct {
+	Edges    []*OperatorActionEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type OperatorActionEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *operators.Action `json:"node"`
+}
+
+type OperatorTenantConnection struct {
+	Edges      []*OperatorTenantEdge `json:"edges"`
+	PageInfo   *PageInfo             `json:"pageInfo"`
+	TotalCount int                   `json:"totalCount"`
+}
+
+type OperatorTenantEdge struct {
+	Cursor string            `json:"cursor"`
+	Node   *operators.Tenant `json:"node"`
 }
 
 type PageInfo struct {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/marquee-ott/marquee/platform"
 	"github.com/marquee-ott/marquee/testenv"
 )
@@ -32,6 +34,7 @@ func Start(tb testing.TB, change func(*platform.Config)) *platform.Main {
 	cfg.KetoReadURL, cfg.KetoWriteURL = read, write
 	cfg.TemporalAddress = testenv.Temporal(tb)
 	cfg.StripeURL = testenv.Stripe(tb)
+	cfg.TaskQueue = "test-" + uuid.NewString() // this platform's workers only
 	cfg.BlobURL = "file://" + filepath.Join(dir, "blobs")
 	cfg.MailDir = filepath.Join(dir, "mail")
 	// Tests make many requests from one address; the limits get their own tests.

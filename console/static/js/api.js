@@ -116,5 +116,5 @@ export function liveToken() {
 
 // Selections the pages share.
 export const STAFF = 'id email name role emailVerified createdAt';
-export const TENANT = 'id slug name status hostedAppURL createdAt branding { appName primaryColor accentColor backgroundColor logoURL }';
+export const TENANT = 'id slug name status hostedAppURL createdAt requireTwoFactor branding { appName primaryColor accentColor backgroundColor logoURL }';
 export const AUTH = `token staff { ${STAFF} } tenant { ${TENANT} }`;

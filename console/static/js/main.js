@@ -12,6 +12,10 @@ import * as team from './pages/team.js';
 import * as keys from './pages/keys.js';
 import * as audit from './pages/audit.js';
 import * as mail from './pages/mail.js';
+import * as domains from './pages/domains.js';
+import * as security from './pages/security.js';
+import * as webhooks from './pages/webhooks.js';
+import * as operator from './pages/operator.js';
 
 // What each role may do, as the console shows it. The server decides (Keto);
 // this only hides or disables controls a role cannot use, and is kept in step
@@ -35,7 +39,14 @@ const ROUTES = {
   team: { title: 'Team', page: team.render, access: 'private' },
   keys: { title: 'API & app keys', page: keys.render, access: 'private' },
   audit: { title: 'Audit log', page: audit.render, access: 'private' },
+  domains: { title: 'Custom domains', page: domains.render, access: 'private' },
+  security: { title: 'Security', page: security.render, access: 'private' },
+  webhooks: { title: 'Webhooks', page: webhooks.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },
+  // The platform operator's pages (access 'operator': an operator session).
+  'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },
+  'operator/tenants': { title: 'Tenants', page: operator.tenants, access: 'operator' },
+  'operator/tenant': { title: 'Tenant', page: operator.tenant, access: 'operator' },
 };
 
 const SESSION_QUERY = `query Session { me { ${STAFF} } tenant { ${TENANT} } }`;
@@ -44,6 +55,7 @@ const STAFF_CHANGED = `subscription StaffChanged { staffChanged { kind staff { $
 class App {
   constructor() {
     this.session = null; // {me, tenant}
+    this.operator = null; // {id, email} on the operator's pages
     this.events = new EventTarget();
     this.live = null;
     this.liveState = 'off';
@@ -102,9 +114,11 @@ class App {
   }
 
   async signOut(message = 'You are signed out.') {
+    const wasOperator = !!this.operator;
+    if (wasOperator) await operator.endSession(this);
     await endSession();
     this.dropSession();
-    this.navigate('#/login');
+    this.navigate(wasOperator ? '#/operator/login' : '#/login');
     toast(message);
   }
 
@@ -196,13 +210,18 @@ class App {
       history.replaceState(null, '', `#/login?next=${encodeURIComponent(name)}`);
       return this.render({ keepError });
     }
+    if (route.access === 'operator' && !(await operator.ensureSession(this))) {
+      history.replaceState(null, '', `#/operator/login?next=${encodeURIComponent(name)}`);
+      return this.render({ keepError });
+    }
     if (this.cleanup) { try { this.cleanup(); } catch { /* page gone */ } }
     this.cleanup = null;
     if (!keepError) clearError();
 
-    const shell = !!this.session && route.access !== 'public';
+    const shell = route.access === 'operator' || (!!this.session && route.access !== 'public');
     document.body.classList.toggle('signed-in', shell);
     document.body.classList.toggle('signed-out', !shell);
+    operator.applyShell(this, route.access === 'operator');
     document.body.dataset.page = name;
     document.title = `${route.title} · Marquee`;
     document.getElementById('page-title').textContent = route.title;
@@ -240,10 +259,21 @@ document.addEventListener('console:error', async (e) => {
   const { name } = app.parse();
   const page = ROUTES[name]?.access;
   // On a public page (a failed sign-in) the refusal is about the form.
-  if (code === 'UNAUTHENTICATED' && app.session && page !== 'public') {
+  if (code === 'UNAUTHENTICATED' && page === 'operator') {
+    app.operator = null;
+    history.replaceState(null, '', `#/operator/login?next=${encodeURIComponent(name)}`);
+    await app.render({ keepError: true });
+  } else if (code === 'UNAUTHENTICATED' && app.session && page !== 'public') {
     app.dropSession();
     if (page === 'private') {
       history.replaceState(null, '', `#/login?next=${encodeURIComponent(name)}`);
+      await app.render({ keepError: true });
+    }
+  } else if (code === 'FORBIDDEN' && app.session && /^two-factor authentication is required/.test(e.detail?.message || '')) {
+    // The workspace requires two-factor and this member has none: only the
+    // security page, where they set it up, works.
+    if (name !== 'security') {
+      history.replaceState(null, '', '#/security');
       await app.render({ keepError: true });
     }
   } else if (code === 'FORBIDDEN' && app.session) {

@@ -65,6 +65,7 @@ const CODE_TITLES = {
   INTERNAL: 'Something went wrong',
   NETWORK: 'Offline',
   QUERY_TOO_COMPLEX: 'Request too large',
+  TENANT_SUSPENDED: 'Workspace suspended',
 };
 
 let roleHint = () => '';
@@ -82,7 +83,7 @@ export function showError(err, form) {
   const code = err?.code || 'INTERNAL';
   const msg = err?.message || String(err);
   let extra = '';
-  if (code === 'FORBIDDEN') {
+  if (code === 'FORBIDDEN' && !msg.startsWith('two-factor')) {
     const role = roleHint();
     extra = role ? ` Your role (${role}) cannot do this; an owner or admin can change your role.` : '';
   }

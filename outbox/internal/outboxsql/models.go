@@ -48,6 +48,19 @@ type AuditLog struct {
 	UserAgent  string
 }
 
+type Domain struct {
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Hostname      string
+	Token         string
+	Status        string
+	VerifiedAt    *time.Time
+	LastCheckedAt *time.Time
+	LastError     string
+	CertNotAfter  *time.Time
+	CreatedAt     time.Time
+}
+
 type EmailCode struct {
 	TenantID  uuid.UUID
 	ID        uuid.UUID
@@ -71,6 +84,56 @@ type Invitation struct {
 	ExpiresAt  time.Time
 	AcceptedAt *time.Time
 	RevokedAt  *time.Time
+}
+
+type LoginChallenge struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	StaffID    uuid.UUID
+	SecretHash []byte
+	Ip         string
+	UserAgent  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+	UsedAt     *time.Time
+}
+
+type Operator struct {
+	ID           uuid.UUID
+	Email        string
+	PasswordHash string
+	TotpSealed   []byte
+	TotpLastStep int64
+	FailedLogins int32
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type OperatorAction struct {
+	ID            uuid.UUID
+	At            time.Time
+	OperatorID    *uuid.UUID
+	OperatorEmail string
+	Action        string
+	SubjectTenant *uuid.UUID
+	SubjectSlug   string
+	Details       []byte
+}
+
+type OperatorSession struct {
+	ID           uuid.UUID
+	OperatorID   uuid.UUID
+	SecretHash   []byte
+	EnrollSealed []byte
+	TwoFactorAt  *time.Time
+	TotpFailures int32
+	Ip           string
+	UserAgent    string
+	CreatedAt    time.Time
+	LastSeenAt   time.Time
+	ExpiresAt    time.Time
+	RevokedAt    *time.Time
 }
 
 type OutboxEvent struct {
@@ -98,6 +161,15 @@ type Staff struct {
 	CreatedAt       time.Time
 }
 
+type StaffRecoveryCode struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	StaffID   uuid.UUID
+	CodeHash  []byte
+	CreatedAt time.Time
+	UsedAt    *time.Time
+}
+
 type StaffSession struct {
 	TenantID   uuid.UUID
 	ID         uuid.UUID
@@ -111,20 +183,49 @@ type StaffSession struct {
 	RevokedAt  *time.Time
 }
 
+type StaffTwoFactor struct {
+	TenantID     uuid.UUID
+	StaffID      uuid.UUID
+	SecretSealed []byte
+	EnabledAt    *time.Time
+	LastStep     int64
+	Failures     int32
+	LockedUntil  *time.Time
+	CreatedAt    time.Time
+}
+
 type Tenant struct {
-	ID              uuid.UUID
-	Slug            string
-	Name            string
-	Status          string
-	AppName         string
-	PrimaryColor    string
-	AccentColor     string
-	BackgroundColor string
-	LogoKey         *string
-	LogoType        *string
-	LogoVersion     int32
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID               uuid.UUID
+	Slug             string
+	Name             string
+	Status           string
+	AppName          string
+	PrimaryColor     string
+	AccentColor      string
+	BackgroundColor  string
+	LogoKey          *string
+	LogoType         *string
+	LogoVersion      int32
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	StatusReason     string
+	StatusChangedAt  *time.Time
+	RequireTwoFactor bool
+}
+
+type TenantQuota struct {
+	TenantID     uuid.UUID
+	StorageBytes pgtype.Int8
+	Seats        pgtype.Int4
+	UpdatedAt    time.Time
+}
+
+type UsageCounter struct {
+	TenantID  uuid.UUID
+	Metric    string
+	Period    pgtype.Date
+	Value     int64
+	UpdatedAt time.Time
 }
 
 type WebhookDelivery struct {

@@ -27,6 +27,21 @@ func (q *Queries) AcceptInvitation(ctx context.Context, arg AcceptInvitationPara
 	return err
 }
 
+const acceptTwoFactorStep = `-- name: AcceptTwoFactorStep :exec
+UPDATE staff_two_factor SET last_step = $3, failures = 0, locked_until = NULL WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type AcceptTwoFactorStepParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+	LastStep int64
+}
+
+func (q *Queries) AcceptTwoFactorStep(ctx context.Context, arg AcceptTwoFactorStepParams) error {
+	_, err := q.db.Exec(ctx, acceptTwoFactorStep, arg.TenantID, arg.StaffID, arg.LastStep)
+	return err
+}
+
 const bumpEmailCodeAttempts = `-- name: BumpEmailCodeAttempts :exec
 UPDATE email_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2
 `
@@ -47,6 +62,22 @@ SELECT count(*) FROM staff WHERE tenant_id = $1 AND role = 'owner'
 
 func (q *Queries) CountOwners(ctx context.Context, tenantID uuid.UUID) (int64, error) {
 	row := q.db.QueryRow(ctx, countOwners, tenantID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const countRecoveryCodesLeft = `-- name: CountRecoveryCodesLeft :one
+SELECT count(*) FROM staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2 AND used_at IS NULL
+`
+
+type CountRecoveryCodesLeftParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) CountRecoveryCodesLeft(ctx context.Context, arg CountRecoveryCodesLeftParams) (int64, error) {
+	row := q.db.QueryRow(ctx, countRecoveryCodesLeft, arg.TenantID, arg.StaffID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -163,6 +194,59 @@ func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationPara
 	return err
 }
 
+const createLoginChallenge = `-- name: CreateLoginChallenge :exec
+INSERT INTO login_challenges (tenant_id, id, staff_id, secret_hash, ip, user_agent, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+`
+
+type CreateLoginChallengeParams struct {
+	TenantID   uuid.UUID
+	ID         uuid.UUID
+	StaffID    uuid.UUID
+	SecretHash []byte
+	Ip         string
+	UserAgent  string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
+func (q *Queries) CreateLoginChallenge(ctx context.Context, arg CreateLoginChallengeParams) error {
+	_, err := q.db.Exec(ctx, createLoginChallenge,
+		arg.TenantID,
+		arg.ID,
+		arg.StaffID,
+		arg.SecretHash,
+		arg.Ip,
+		arg.UserAgent,
+		arg.CreatedAt,
+		arg.ExpiresAt,
+	)
+	return err
+}
+
+const createRecoveryCode = `-- name: CreateRecoveryCode :exec
+INSERT INTO staff_recovery_codes (tenant_id, id, staff_id, code_hash, created_at) VALUES ($1, $2, $3, $4, $5)
+`
+
+type CreateRecoveryCodeParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	StaffID   uuid.UUID
+	CodeHash  []byte
+	CreatedAt time.Time
+}
+
+func (q *Queries) CreateRecoveryCode(ctx context.Context, arg CreateRecoveryCodeParams) error {
+	_, err := q.db.Exec(ctx, createRecoveryCode,
+		arg.TenantID,
+		arg.ID,
+		arg.StaffID,
+		arg.CodeHash,
+		arg.CreatedAt,
+	)
+	return err
+}
+
 const createSession = `-- name: CreateSession :exec
 INSERT INTO staff_sessions (tenant_id, id, staff_id, secret_hash, user_agent, ip, created_at, last_seen_at, expires_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)
@@ -245,6 +329,20 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) erro
 	return err
 }
 
+const deleteRecoveryCodes = `-- name: DeleteRecoveryCodes :exec
+DELETE FROM staff_recovery_codes WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type DeleteRecoveryCodesParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) DeleteRecoveryCodes(ctx context.Context, arg DeleteRecoveryCodesParams) error {
+	_, err := q.db.Exec(ctx, deleteRecoveryCodes, arg.TenantID, arg.StaffID)
+	return err
+}
+
 const deleteStaff = `-- name: DeleteStaff :exec
 DELETE FROM staff WHERE tenant_id = $1 AND id = $2
 `
@@ -256,6 +354,35 @@ type DeleteStaffParams struct {
 
 func (q *Queries) DeleteStaff(ctx context.Context, arg DeleteStaffParams) error {
 	_, err := q.db.Exec(ctx, deleteStaff, arg.TenantID, arg.ID)
+	return err
+}
+
+const deleteTwoFactor = `-- name: DeleteTwoFactor :exec
+DELETE FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type DeleteTwoFactorParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) DeleteTwoFactor(ctx context.Context, arg DeleteTwoFactorParams) error {
+	_, err := q.db.Exec(ctx, deleteTwoFactor, arg.TenantID, arg.StaffID)
+	return err
+}
+
+const enableTwoFactor = `-- name: EnableTwoFactor :exec
+UPDATE staff_two_factor SET enabled_at = $3 WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type EnableTwoFactorParams struct {
+	TenantID  uuid.UUID
+	StaffID   uuid.UUID
+	EnabledAt *time.Time
+}
+
+func (q *Queries) EnableTwoFactor(ctx context.Context, arg EnableTwoFactorParams) error {
+	_, err := q.db.Exec(ctx, enableTwoFactor, arg.TenantID, arg.StaffID, arg.EnabledAt)
 	return err
 }
 
@@ -313,9 +440,37 @@ func (q *Queries) GetInvitation(ctx context.Context, arg GetInvitationParams) (I
 	return i, err
 }
 
+const getLoginChallenge = `-- name: GetLoginChallenge :one
+SELECT tenant_id, id, staff_id, secret_hash, ip, user_agent, created_at, expires_at, used_at FROM login_challenges WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type GetLoginChallengeParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetLoginChallenge(ctx context.Context, arg GetLoginChallengeParams) (LoginChallenge, error) {
+	row := q.db.QueryRow(ctx, getLoginChallenge, arg.TenantID, arg.ID)
+	var i LoginChallenge
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.StaffID,
+		&i.SecretHash,
+		&i.Ip,
+		&i.UserAgent,
+		&i.CreatedAt,
+		&i.ExpiresAt,
+		&i.UsedAt,
+	)
+	return i, err
+}
+
 const getSession = `-- name: GetSession :one
-SELECT s.id, s.staff_id, s.secret_hash, s.expires_at, s.revoked_at, s.last_seen_at, st.role, st.email
-FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
+SELECT s.id, s.staff_id, s.secret_hash, s.expires_at, s.revoked_at, s.last_seen_at, st.role, st.email,
+  (tf.enabled_at IS NOT NULL)::boolean AS two_factor, t.require_two_factor
+FROM staff_sessions s JOIN staff st ON st.id = s.staff_id JOIN tenants t ON t.id = s.tenant_id
+LEFT JOIN staff_two_factor tf ON tf.staff_id = s.staff_id AND tf.tenant_id = s.tenant_id
 WHERE s.tenant_id = $1 AND s.id = $2
 `
 
@@ -325,14 +480,16 @@ type GetSessionParams struct {
 }
 
 type GetSessionRow struct {
-	ID         uuid.UUID
-	StaffID    uuid.UUID
-	SecretHash []byte
-	ExpiresAt  time.Time
-	RevokedAt  *time.Time
-	LastSeenAt time.Time
-	Role       string
-	Email      string
+	ID               uuid.UUID
+	StaffID          uuid.UUID
+	SecretHash       []byte
+	ExpiresAt        time.Time
+	RevokedAt        *time.Time
+	LastSeenAt       time.Time
+	Role             string
+	Email            string
+	TwoFactor        bool
+	RequireTwoFactor bool
 }
 
 func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (GetSessionRow, error) {
@@ -347,6 +504,8 @@ func (q *Queries) GetSession(ctx context.Context, arg GetSessionParams) (GetSess
 		&i.LastSeenAt,
 		&i.Role,
 		&i.Email,
+		&i.TwoFactor,
+		&i.RequireTwoFactor,
 	)
 	return i, err
 }
@@ -406,7 +565,7 @@ func (q *Queries) GetStaffByEmail(ctx context.Context, arg GetStaffByEmailParams
 }
 
 const getTenant = `-- name: GetTenant :one
-SELECT id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at FROM tenants WHERE id = $1
+SELECT id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at, status_reason, status_changed_at, require_two_factor FROM tenants WHERE id = $1
 `
 
 func (q *Queries) GetTenant(ctx context.Context, id uuid.UUID) (Tenant, error) {
@@ -426,6 +585,59 @@ func (q *Queries) GetTenant(ctx context.Context, id uuid.UUID) (Tenant, error) {
 		&i.LogoVersion,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.StatusReason,
+		&i.StatusChangedAt,
+		&i.RequireTwoFactor,
+	)
+	return i, err
+}
+
+const getTwoFactor = `-- name: GetTwoFactor :one
+SELECT tenant_id, staff_id, secret_sealed, enabled_at, last_step, failures, locked_until, created_at FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type GetTwoFactorParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) GetTwoFactor(ctx context.Context, arg GetTwoFactorParams) (StaffTwoFactor, error) {
+	row := q.db.QueryRow(ctx, getTwoFactor, arg.TenantID, arg.StaffID)
+	var i StaffTwoFactor
+	err := row.Scan(
+		&i.TenantID,
+		&i.StaffID,
+		&i.SecretSealed,
+		&i.EnabledAt,
+		&i.LastStep,
+		&i.Failures,
+		&i.LockedUntil,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const getTwoFactorForUpdate = `-- name: GetTwoFactorForUpdate :one
+SELECT tenant_id, staff_id, secret_sealed, enabled_at, last_step, failures, locked_until, created_at FROM staff_two_factor WHERE tenant_id = $1 AND staff_id = $2 FOR UPDATE
+`
+
+type GetTwoFactorForUpdateParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) GetTwoFactorForUpdate(ctx context.Context, arg GetTwoFactorForUpdateParams) (StaffTwoFactor, error) {
+	row := q.db.QueryRow(ctx, getTwoFactorForUpdate, arg.TenantID, arg.StaffID)
+	var i StaffTwoFactor
+	err := row.Scan(
+		&i.TenantID,
+		&i.StaffID,
+		&i.SecretSealed,
+		&i.EnabledAt,
+		&i.LastStep,
+		&i.Failures,
+		&i.LockedUntil,
+		&i.CreatedAt,
 	)
 	return i, err
 }
@@ -482,6 +694,52 @@ func (q *Queries) ListAPIKeys(ctx context.Context, tenantID uuid.UUID) ([]ApiKey
 			&i.CreatedAt,
 			&i.LastUsedAt,
 			&i.RevokedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listActiveSessions = `-- name: ListActiveSessions :many
+SELECT id, user_agent, ip, created_at, last_seen_at FROM staff_sessions
+WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL AND expires_at > $3::timestamptz
+ORDER BY last_seen_at DESC, id
+`
+
+type ListActiveSessionsParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+	Now      time.Time
+}
+
+type ListActiveSessionsRow struct {
+	ID         uuid.UUID
+	UserAgent  string
+	Ip         string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+func (q *Queries) ListActiveSessions(ctx context.Context, arg ListActiveSessionsParams) ([]ListActiveSessionsRow, error) {
+	rows, err := q.db.Query(ctx, listActiveSessions, arg.TenantID, arg.StaffID, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListActiveSessionsRow{}
+	for rows.Next() {
+		var i ListActiveSessionsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.UserAgent,
+			&i.Ip,
+			&i.CreatedAt,
+			&i.LastSeenAt,
 		); err != nil {
 			return nil, err
 		}
@@ -650,6 +908,21 @@ func (q *Queries) MarkEmailVerified(ctx context.Context, arg MarkEmailVerifiedPa
 	return err
 }
 
+const purgeLoginChallenges = `-- name: PurgeLoginChallenges :exec
+DELETE FROM login_challenges WHERE tenant_id = $1 AND staff_id = $2 AND (expires_at < $3::timestamptz OR used_at IS NOT NULL)
+`
+
+type PurgeLoginChallengesParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+	Before   time.Time
+}
+
+func (q *Queries) PurgeLoginChallenges(ctx context.Context, arg PurgeLoginChallengesParams) error {
+	_, err := q.db.Exec(ctx, purgeLoginChallenges, arg.TenantID, arg.StaffID, arg.Before)
+	return err
+}
+
 const recordLoginFailure = `-- name: RecordLoginFailure :one
 UPDATE staff SET failed_logins = failed_logins + 1,
   locked_until = CASE WHEN failed_logins + 1 >= $3::int THEN $4::timestamptz ELSE locked_until END
@@ -675,6 +948,31 @@ func (q *Queries) RecordLoginFailure(ctx context.Context, arg RecordLoginFailure
 	return failed_logins, err
 }
 
+const recordTwoFactorFailure = `-- name: RecordTwoFactorFailure :one
+UPDATE staff_two_factor SET failures = failures + 1,
+  locked_until = CASE WHEN failures + 1 >= $3::int THEN $4::timestamptz ELSE locked_until END
+WHERE tenant_id = $1 AND staff_id = $2 RETURNING failures
+`
+
+type RecordTwoFactorFailureParams struct {
+	TenantID    uuid.UUID
+	StaffID     uuid.UUID
+	MaxFailures int32
+	LockUntil   time.Time
+}
+
+func (q *Queries) RecordTwoFactorFailure(ctx context.Context, arg RecordTwoFactorFailureParams) (int32, error) {
+	row := q.db.QueryRow(ctx, recordTwoFactorFailure,
+		arg.TenantID,
+		arg.StaffID,
+		arg.MaxFailures,
+		arg.LockUntil,
+	)
+	var failures int32
+	err := row.Scan(&failures)
+	return failures, err
+}
+
 const resetLoginFailures = `-- name: ResetLoginFailures :exec
 UPDATE staff SET failed_logins = 0, locked_until = NULL WHERE tenant_id = $1 AND id = $2
 `
@@ -686,6 +984,20 @@ type ResetLoginFailuresParams struct {
 
 func (q *Queries) ResetLoginFailures(ctx context.Context, arg ResetLoginFailuresParams) error {
 	_, err := q.db.Exec(ctx, resetLoginFailures, arg.TenantID, arg.ID)
+	return err
+}
+
+const resetTwoFactorFailures = `-- name: ResetTwoFactorFailures :exec
+UPDATE staff_two_factor SET failures = 0, locked_until = NULL WHERE tenant_id = $1 AND staff_id = $2
+`
+
+type ResetTwoFactorFailuresParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+}
+
+func (q *Queries) ResetTwoFactorFailures(ctx context.Context, arg ResetTwoFactorFailuresParams) error {
+	_, err := q.db.Exec(ctx, resetTwoFactorFailures, arg.TenantID, arg.StaffID)
 	return err
 }
 
@@ -743,6 +1055,31 @@ func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationPara
 	return result.RowsAffected(), nil
 }
 
+const revokeOwnSession = `-- name: RevokeOwnSession :execrows
+UPDATE staff_sessions SET revoked_at = $4
+WHERE tenant_id = $1 AND staff_id = $2 AND id = $3 AND revoked_at IS NULL
+`
+
+type RevokeOwnSessionParams struct {
+	TenantID  uuid.UUID
+	StaffID   uuid.UUID
+	ID        uuid.UUID
+	RevokedAt *time.Time
+}
+
+func (q *Queries) RevokeOwnSession(ctx context.Context, arg RevokeOwnSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeOwnSession,
+		arg.TenantID,
+		arg.StaffID,
+		arg.ID,
+		arg.RevokedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const revokeSession = `-- name: RevokeSession :exec
 UPDATE staff_sessions SET revoked_at = $3 WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL
 `
@@ -773,9 +1110,34 @@ func (q *Queries) RevokeStaffSessions(ctx context.Context, arg RevokeStaffSessio
 	return err
 }
 
+const revokeStaffSessionsExcept = `-- name: RevokeStaffSessionsExcept :execrows
+UPDATE staff_sessions SET revoked_at = $3
+WHERE tenant_id = $1 AND staff_id = $2 AND revoked_at IS NULL AND id <> $4::uuid
+`
+
+type RevokeStaffSessionsExceptParams struct {
+	TenantID  uuid.UUID
+	StaffID   uuid.UUID
+	RevokedAt *time.Time
+	Keep      uuid.UUID
+}
+
+func (q *Queries) RevokeStaffSessionsExcept(ctx context.Context, arg RevokeStaffSessionsExceptParams) (int64, error) {
+	result, err := q.db.Exec(ctx, revokeStaffSessionsExcept,
+		arg.TenantID,
+		arg.StaffID,
+		arg.RevokedAt,
+		arg.Keep,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const setLogo = `-- name: SetLogo :one
 UPDATE tenants SET logo_key = $2, logo_type = $3, logo_version = logo_version + 1, updated_at = $4
-WHERE id = $1 RETURNING id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at
+WHERE id = $1 RETURNING id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at, status_reason, status_changed_at, require_two_factor
 `
 
 type SetLogoParams struct {
@@ -807,6 +1169,9 @@ func (q *Queries) SetLogo(ctx context.Context, arg SetLogoParams) (Tenant, error
 		&i.LogoVersion,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.StatusReason,
+		&i.StatusChangedAt,
+		&i.RequireTwoFactor,
 	)
 	return i, err
 }
@@ -826,6 +1191,42 @@ func (q *Queries) SetPassword(ctx context.Context, arg SetPasswordParams) error 
 	return err
 }
 
+const setRequireTwoFactor = `-- name: SetRequireTwoFactor :one
+
+UPDATE tenants SET require_two_factor = $2, updated_at = $3 WHERE id = $1 RETURNING id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at, status_reason, status_changed_at, require_two_factor
+`
+
+type SetRequireTwoFactorParams struct {
+	ID               uuid.UUID
+	RequireTwoFactor bool
+	UpdatedAt        time.Time
+}
+
+// Staff security: two-factor authentication, login challenges, sessions.
+func (q *Queries) SetRequireTwoFactor(ctx context.Context, arg SetRequireTwoFactorParams) (Tenant, error) {
+	row := q.db.QueryRow(ctx, setRequireTwoFactor, arg.ID, arg.RequireTwoFactor, arg.UpdatedAt)
+	var i Tenant
+	err := row.Scan(
+		&i.ID,
+		&i.Slug,
+		&i.Name,
+		&i.Status,
+		&i.AppName,
+		&i.PrimaryColor,
+		&i.AccentColor,
+		&i.BackgroundColor,
+		&i.LogoKey,
+		&i.LogoType,
+		&i.LogoVersion,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.StatusReason,
+		&i.StatusChangedAt,
+		&i.RequireTwoFactor,
+	)
+	return i, err
+}
+
 const setStaffRole = `-- name: SetStaffRole :exec
 UPDATE staff SET role = $3 WHERE tenant_id = $1 AND id = $2
 `
@@ -838,6 +1239,31 @@ type SetStaffRoleParams struct {
 
 func (q *Queries) SetStaffRole(ctx context.Context, arg SetStaffRoleParams) error {
 	_, err := q.db.Exec(ctx, setStaffRole, arg.TenantID, arg.ID, arg.Role)
+	return err
+}
+
+const startTwoFactor = `-- name: StartTwoFactor :exec
+INSERT INTO staff_two_factor (tenant_id, staff_id, secret_sealed, created_at)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (staff_id) DO UPDATE SET secret_sealed = EXCLUDED.secret_sealed, created_at = EXCLUDED.created_at,
+  enabled_at = NULL, last_step = 0
+WHERE staff_two_factor.enabled_at IS NULL
+`
+
+type StartTwoFactorParams struct {
+	TenantID     uuid.UUID
+	StaffID      uuid.UUID
+	SecretSealed []byte
+	CreatedAt    time.Time
+}
+
+func (q *Queries) StartTwoFactor(ctx context.Context, arg StartTwoFactorParams) error {
+	_, err := q.db.Exec(ctx, startTwoFactor,
+		arg.TenantID,
+		arg.StaffID,
+		arg.SecretSealed,
+		arg.CreatedAt,
+	)
 	return err
 }
 
@@ -895,7 +1321,7 @@ func (q *Queries) TouchSession(ctx context.Context, arg TouchSessionParams) erro
 
 const updateBranding = `-- name: UpdateBranding :one
 UPDATE tenants SET app_name = $2, primary_color = $3, accent_color = $4, background_color = $5, updated_at = $6
-WHERE id = $1 RETURNING id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at
+WHERE id = $1 RETURNING id, slug, name, status, app_name, primary_color, accent_color, background_color, logo_key, logo_type, logo_version, created_at, updated_at, status_reason, status_changed_at, require_two_factor
 `
 
 type UpdateBrandingParams struct {
@@ -931,6 +1357,9 @@ func (q *Queries) UpdateBranding(ctx context.Context, arg UpdateBrandingParams) 
 		&i.LogoVersion,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.StatusReason,
+		&i.StatusChangedAt,
+		&i.RequireTwoFactor,
 	)
 	return i, err
 }
@@ -948,4 +1377,44 @@ type UseEmailCodeParams struct {
 func (q *Queries) UseEmailCode(ctx context.Context, arg UseEmailCodeParams) error {
 	_, err := q.db.Exec(ctx, useEmailCode, arg.TenantID, arg.ID, arg.UsedAt)
 	return err
+}
+
+const useLoginChallenge = `-- name: UseLoginChallenge :exec
+UPDATE login_challenges SET used_at = $3 WHERE tenant_id = $1 AND id = $2
+`
+
+type UseLoginChallengeParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	UsedAt   *time.Time
+}
+
+func (q *Queries) UseLoginChallenge(ctx context.Context, arg UseLoginChallengeParams) error {
+	_, err := q.db.Exec(ctx, useLoginChallenge, arg.TenantID, arg.ID, arg.UsedAt)
+	return err
+}
+
+const useRecoveryCode = `-- name: UseRecoveryCode :execrows
+UPDATE staff_recovery_codes SET used_at = $4
+WHERE tenant_id = $1 AND staff_id = $2 AND code_hash = $3 AND used_at IS NULL
+`
+
+type UseRecoveryCodeParams struct {
+	TenantID uuid.UUID
+	StaffID  uuid.UUID
+	CodeHash []byte
+	UsedAt   *time.Time
+}
+
+func (q *Queries) UseRecoveryCode(ctx context.Context, arg UseRecoveryCodeParams) (int64, error) {
+	result, err := q.db.Exec(ctx, useRecoveryCode,
+		arg.TenantID,
+		arg.StaffID,
+		arg.CodeHash,
+		arg.UsedAt,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

@@ -39,6 +39,14 @@ function submitButton(id, text) {
 async function signIn(app, payload, next) {
   app.signedIn(payload);
   rememberSlug(payload.tenant.slug);
+  // A workspace that requires two-factor lets a member without it do nothing
+  // but set it up: go straight there.
+  if (payload.tenant.requireTwoFactor) {
+    try {
+      const d = await gql('query TwoFactorDue { twoFactor { enabled } }');
+      if (!d.twoFactor.enabled) next = 'security';
+    } catch { /* the security page will say */ }
+  }
   app.navigate(next && /^[a-z]+$/.test(next) ? `#/${next}` : '#/overview');
 }
 
@@ -114,20 +122,68 @@ export function login(root, app, params) {
     field({ id: 'login-password', label: 'Password', type: 'password', attrs: { required: true, autocomplete: 'current-password', 'data-field': 'password' } }),
     submitButton('login-submit', 'Sign in'));
 
+  // The second step, when the account has two-factor authentication on.
+  let challenge = '';
+  const who = h('p', { class: 'notice notice-info', id: 'login-2fa-who' });
+  const second = h('form', { id: 'login-2fa-form', class: 'form', hidden: true },
+    who,
+    field({
+      id: 'login-code', label: 'Authentication code',
+      hint: 'The 6-digit code from your authenticator app, or one of your recovery codes.',
+      attrs: { required: true, autocomplete: 'one-time-code', autocapitalize: 'off', spellcheck: 'false', 'data-field': 'code' },
+    }),
+    submitButton('login-code-submit', 'Verify and sign in'),
+    h('button', { type: 'button', id: 'login-restart', class: 'btn btn-ghost btn-block' }, 'Start over'));
+
+  const restart = () => {
+    challenge = '';
+    second.hidden = true;
+    second.querySelector('#login-code').value = '';
+    form.hidden = false;
+    form.querySelector('#login-password').value = '';
+    form.querySelector('#login-password').focus();
+  };
+  second.querySelector('#login-restart').addEventListener('click', restart);
+
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = (id) => form.querySelector(id).value.trim();
     const payload = await run(form.querySelector('#login-submit'), async () => {
-      const d = await gql(`mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH} } }`, {
+      const d = await gql(`mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH} secondFactor { token expiresAt } } }`, {
         input: { slug: v('#login-slug').toLowerCase(), email: v('#login-email'), password: form.querySelector('#login-password').value },
       });
+      if (!d.login.token) {
+        challenge = d.login.secondFactor.token;
+        who.textContent = `Signing in as ${d.login.staff.email} to ${d.login.tenant.name}. Your account has two-factor authentication on.`;
+        form.hidden = true;
+        second.hidden = false;
+        second.querySelector('#login-code').focus();
+        return null;
+      }
       await startSession(d.login.token);
       return d.login;
     }, form);
     if (payload) await signIn(app, payload, params.get('next'));
   });
 
-  root.append(authCard('Sign in', 'Sign in to your workspace.', signedInNote(app), form,
+  second.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const payload = await run(second.querySelector('#login-code-submit'), async () => {
+      let d;
+      try {
+        d = await gql(`mutation SecondFactor($challenge: String!, $code: String!) { loginSecondFactor(challenge: $challenge, code: $code) { ${AUTH} } }`,
+          { challenge, code: second.querySelector('#login-code').value.trim() });
+      } catch (err) {
+        if (err.code === 'UNAUTHENTICATED') restart(); // the five minutes ran out
+        throw err;
+      }
+      await startSession(d.loginSecondFactor.token);
+      return d.loginSecondFactor;
+    }, second);
+    if (payload) await signIn(app, payload, params.get('next'));
+  });
+
+  root.append(authCard('Sign in', 'Sign in to your workspace.', signedInNote(app), form, second,
     h('p', { class: 'auth-foot' },
       h('a', { href: '#/forgot', id: 'to-forgot' }, 'Forgot your password?'), ' · ',
       'New here? ', h('a', { href: '#/signup', id: 'to-signup' }, 'Create a workspace'), ' · ',
