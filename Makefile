@@ -2,6 +2,9 @@
 # (Debian packages, the pinned service binaries in bin/) and starts the real
 # services. .ci/run calls `make test`.
 SHELL := /bin/bash
+# CI may run without HOME; Go's build cache and ours live under it.
+HOME ?= /root
+export HOME
 export GOFLAGS := -buildvcs=false
 PKGS := ./...
 

@@ -6,7 +6,7 @@
 # Temporal alone takes minutes.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-cache=${MARQUEE_CACHE:-$HOME/.cache/marquee}/bin
+cache=${MARQUEE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/marquee}/bin
 mkdir -p "$root/bin" "$cache"
 
 # name  module-dir  package
