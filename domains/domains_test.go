@@ -97,20 +97,6 @@ func newFixture(t *testing.T) fixture {
 	return f
 }
 
-func MustTenant(tb testing.TB, d *db.DB) uuid.UUID {
-	tb.Helper()
-	id := uuid.Must(uuid.NewV7())
-	err := d.InTenant(context.Background(), id, func(tx db.Tx) error {
-		_, err := tx.Exec(context.Background(), `INSERT INTO tenants (id, slug, name, app_name, created_at, updated_at)
-			VALUES ($1, $2, 'T', 'T', now(), now())`, id, "t-"+id.String()[24:])
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return id
-}
-
 func MustAdd(tb testing.TB, s *domains.Service, tenant uuid.UUID, host string) domains.Domain {
 	tb.Helper()
 	d, err := s.Add(context.Background(), tenant, host)
@@ -138,7 +124,7 @@ func randomHost(prefix string) string {
 
 func TestAddShowsTheRecordToCreate(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	host := randomHost("Watch")
 	d := MustAdd(t, f.svc, a, " "+host+". ")
 	want := strings.ToLower(host)
@@ -162,7 +148,7 @@ func TestAddShowsTheRecordToCreate(t *testing.T) {
 
 func TestAddRefusesWhatIsNotACustomHostname(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	for _, h := range []string{"", "localhost", "example", "https://watch.example.com", "watch.example.com:443",
 		"watch.example.com/path", "*.example.com", "1.2.3.4", "[::1]", "-bad.example.com", "bad-.example.com",
 		"wätch.example.com", "a..example.com", "foo.localhost", "tv.local", "x.internal",
@@ -178,7 +164,7 @@ func TestAddRefusesWhatIsNotACustomHostname(t *testing.T) {
 // certificate is requested.
 func TestVerifyWithoutTheTXTRecordFailsWithTheReason(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	got := MustVerify(t, f.svc, a, d.ID)
 	if got.Status != domains.StatusFailed || got.Verified() || got.LastCheckedAt == nil {
@@ -206,7 +192,7 @@ func TestVerifyWithoutTheTXTRecordFailsWithTheReason(t *testing.T) {
 // an old one) proves nothing for this claim; only this claim's own value does.
 func TestVerifyWithAnotherTenantsTokenFails(t *testing.T) {
 	f := newFixture(t)
-	a, b := MustTenant(t, f.db), MustTenant(t, f.db)
+	a, b := testenv.MustTenant(t, f.db), testenv.MustTenant(t, f.db)
 	host := randomHost("watch")
 	da, db := MustAdd(t, f.svc, a, host), MustAdd(t, f.svc, b, host)
 	if da.TXTRecordValue == db.TXTRecordValue {
@@ -234,7 +220,7 @@ func TestVerifyWithAnotherTenantsTokenFails(t *testing.T) {
 // DNS, until the owner removes it.
 func TestOneHostnameOneOwner(t *testing.T) {
 	f := newFixture(t)
-	a, b, c := MustTenant(t, f.db), MustTenant(t, f.db), MustTenant(t, f.db)
+	a, b, c := testenv.MustTenant(t, f.db), testenv.MustTenant(t, f.db), testenv.MustTenant(t, f.db)
 	host := randomHost("watch")
 	squat := MustAdd(t, f.svc, b, host) // b claims first
 	da := MustAdd(t, f.svc, a, host)    // the real owner still can
@@ -264,7 +250,7 @@ func TestOneHostnameOneOwner(t *testing.T) {
 // at once in this process, even though answers are cached for a minute.
 func TestRemoveStopsServingAtOnce(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	// Cache the negative answer first: verifying must not wait for it.
 	if _, err := f.svc.TenantByHost(context.Background(), d.Hostname); !errs.Is(err, errs.KindNotFound) {
@@ -302,7 +288,7 @@ func TestRemoveStopsServingAtOnce(t *testing.T) {
 // and for nothing else: not a pending claim, not an unknown name.
 func TestCertificatesOnlyForVerifiedHostnames(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	for _, h := range []string{d.Hostname, randomHost("never-added"), ""} {
 		if err := f.svc.CertificateAllowed(context.Background(), h); !errs.Is(err, errs.KindForbidden) {
@@ -323,7 +309,7 @@ func TestCertificatesOnlyForVerifiedHostnames(t *testing.T) {
 
 func TestCertificateProgressIsRecorded(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	f.dns.set(d.TXTRecordName, d.TXTRecordValue)
 	MustVerify(t, f.svc, a, d.ID)
@@ -353,7 +339,7 @@ func TestCertificateProgressIsRecorded(t *testing.T) {
 // Invariant: another tenant's domain is indistinguishable from a missing one.
 func TestOtherTenantsDomainIsNotFound(t *testing.T) {
 	f := newFixture(t)
-	a, b := MustTenant(t, f.db), MustTenant(t, f.db)
+	a, b := testenv.MustTenant(t, f.db), testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	ctx := context.Background()
 	for name, err := range map[string]error{
@@ -376,7 +362,7 @@ func TestOtherTenantsDomainIsNotFound(t *testing.T) {
 // Every staff write is audited and emits its event in the same transaction.
 func TestWritesAreAuditedWithEvents(t *testing.T) {
 	f := newFixture(t)
-	a := MustTenant(t, f.db)
+	a := testenv.MustTenant(t, f.db)
 	d := MustAdd(t, f.svc, a, randomHost("watch"))
 	MustVerify(t, f.svc, a, d.ID) // fails: no record
 	f.dns.set(d.TXTRecordName, d.TXTRecordValue)

@@ -12,12 +12,13 @@ import (
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/testenv"
 )
 
 func TestCreateEndpointValidatesItsInput(t *testing.T) {
 	dev, _ := newService(t)
 	prod := &outbox.Service{DB: dev.DB, HTTPSOnly: true}
-	tenant := MustTenant(t, dev.DB)
+	tenant := testenv.MustTenant(t, dev.DB)
 	cases := []struct {
 		name  string
 		s     *outbox.Service
@@ -49,7 +50,7 @@ func TestCreateEndpointValidatesItsInput(t *testing.T) {
 
 func TestEventTypeFilterIsNormalized(t *testing.T) {
 	s, _ := newService(t)
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/", EventTypes: []string{" staff.* ", "api_key.created", "staff.*"}})
 	if want := []string{"api_key.created", "staff.*"}; !slices.Equal(e.EventTypes, want) {
 		t.Fatalf("event types %v, want %v", e.EventTypes, want)
@@ -68,7 +69,7 @@ func TestEventTypeFilterIsNormalized(t *testing.T) {
 func TestEndpointLifecycleShowsTheSecretOnceAndIsAudited(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e, secret, err := s.CreateEndpoint(ctx, tenant, outbox.EndpointInput{URL: "https://example.com/a"})
 	if err != nil {
 		t.Fatal(err)
@@ -126,7 +127,7 @@ func auditActions(t *testing.T, d *db.DB, tenant uuid.UUID) []string {
 func TestAnotherTenantsEndpointsAndDeliveriesAreNotFound(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	a, b := MustTenant(t, s.DB), MustTenant(t, s.DB)
+	a, b := testenv.MustTenant(t, s.DB), testenv.MustTenant(t, s.DB)
 	ea := MustEndpoint(t, s, a, outbox.EndpointInput{URL: "https://example.com/a"})
 	eb := MustEndpoint(t, s, b, outbox.EndpointInput{URL: "https://example.com/b"})
 	eventA := MustEmit(t, s.DB, a, "staff.invited")

@@ -18,20 +18,6 @@ import (
 // across tenants: they do not run in parallel, and each asserts only on its
 // own tenants' rows.
 
-func MustTenant(tb testing.TB, d *db.DB) uuid.UUID {
-	tb.Helper()
-	id := uuid.Must(uuid.NewV7())
-	err := d.InTenant(context.Background(), id, func(tx db.Tx) error {
-		_, err := tx.Exec(context.Background(), `INSERT INTO tenants (id, slug, name, app_name, created_at, updated_at)
-			VALUES ($1, $2, 'T', 'T', now(), now())`, id, "t-"+id.String()[24:])
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return id
-}
-
 func MustEmit(tb testing.TB, d *db.DB, tenant uuid.UUID, eventType string) outbox.EventID {
 	tb.Helper()
 	id := uuid.Must(uuid.NewV7())

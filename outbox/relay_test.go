@@ -12,12 +12,13 @@ import (
 
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/testenv"
 )
 
 func TestRelayFansOutEachEventToTheEndpointsThatWantIt(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	all := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/all"})
 	staff := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/staff", EventTypes: []string{"staff.*"}})
 	exact := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/exact", EventTypes: []string{"tenant.updated"}})
@@ -57,7 +58,7 @@ func TestRelayFansOutEachEventToTheEndpointsThatWantIt(t *testing.T) {
 func TestQueueIsInEventOrderAndAttemptsAreRecorded(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e, secret, err := s.CreateEndpoint(ctx, tenant, outbox.EndpointInput{URL: "https://example.com/"})
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +117,7 @@ func TestQueueIsInEventOrderAndAttemptsAreRecorded(t *testing.T) {
 func TestReplayQueuesAgainAndDispatches(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/", EventTypes: []string{"staff.*"}})
 	invited := MustEmit(t, s.DB, tenant, "staff.invited")
 	filtered := MustEmit(t, s.DB, tenant, "tenant.updated")
@@ -165,7 +166,7 @@ func TestReplayQueuesAgainAndDispatches(t *testing.T) {
 func TestReEnablingAnEndpointResumesItsQueue(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/"})
 	MustEmit(t, s.DB, tenant, "staff.invited")
 	if _, err := (&outbox.Relay{DB: s.DB, Dispatcher: disp}).RelayOnce(ctx); err != nil {
@@ -189,7 +190,7 @@ func TestReEnablingAnEndpointResumesItsQueue(t *testing.T) {
 func TestDeliveriesArePagedNewestFirst(t *testing.T) {
 	s, disp := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/"})
 	for range 5 {
 		MustEmit(t, s.DB, tenant, "staff.invited")
@@ -234,7 +235,7 @@ func TestDeliveriesArePagedNewestFirst(t *testing.T) {
 func TestSweepDispatchesStalledEndpointsAgain(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	stalled := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/a"})
 	paused := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/b"})
 	MustEmit(t, s.DB, tenant, "staff.invited")
@@ -262,7 +263,7 @@ func TestSweepDispatchesStalledEndpointsAgain(t *testing.T) {
 // The relay wakes on the outbox trigger's NOTIFY, not only on its poll.
 func TestRelayWakesOnNotify(t *testing.T) {
 	s, disp := newService(t)
-	tenant := MustTenant(t, s.DB)
+	tenant := testenv.MustTenant(t, s.DB)
 	e := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/"})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

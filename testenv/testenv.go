@@ -21,6 +21,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/google/uuid"
+
 	"github.com/marquee-ott/marquee/db"
 )
 
@@ -162,4 +164,20 @@ func randomName() (string, error) {
 		return "", err
 	}
 	return "t_" + hex.EncodeToString(b), nil
+}
+
+// MustTenant inserts a bare tenant row (no staff, no Keto tuples) and returns
+// its id, for tests of a domain package below the tenants service.
+func MustTenant(tb testing.TB, d *db.DB) uuid.UUID {
+	tb.Helper()
+	id := uuid.Must(uuid.NewV7())
+	err := d.InTenant(context.Background(), id, func(tx db.Tx) error {
+		_, err := tx.Exec(context.Background(), `INSERT INTO tenants (id, slug, name, app_name, created_at, updated_at)
+			VALUES ($1, $2, 'T', 'T', now(), now())`, id, "t-"+id.String()[24:])
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return id
 }

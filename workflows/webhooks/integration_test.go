@@ -81,7 +81,7 @@ func startHarness(t *testing.T) *harness {
 
 func (h *harness) downEndpointRecovers(t *testing.T) {
 	t.Parallel()
-	tenant := mustTenant(t, h.db)
+	tenant := testenv.MustTenant(t, h.db)
 	rec := newReceiver(t, func(n int) int {
 		if n <= 3 {
 			return http.StatusServiceUnavailable
@@ -125,7 +125,7 @@ func (h *harness) downEndpointRecovers(t *testing.T) {
 
 func (h *harness) slowEndpointHoldsUpNoOther(t *testing.T) {
 	t.Parallel()
-	tenant := mustTenant(t, h.db)
+	tenant := testenv.MustTenant(t, h.db)
 	release := make(chan struct{})
 	slow := newReceiver(t, alwaysOK)
 	slow.wait = release
@@ -150,7 +150,7 @@ func (h *harness) slowEndpointHoldsUpNoOther(t *testing.T) {
 
 func (h *harness) filterAndReplay(t *testing.T) {
 	t.Parallel()
-	tenant := mustTenant(t, h.db)
+	tenant := testenv.MustTenant(t, h.db)
 	rec := newReceiver(t, alwaysOK)
 	e, _ := h.endpoint(t, tenant, rec.URL, []string{"staff.*"})
 	// staff.removed comes last: delivery is in order, so once it arrives,
@@ -312,20 +312,6 @@ func eventTypes(rs []request) []string {
 		out[i] = r.Type
 	}
 	return out
-}
-
-func mustTenant(t *testing.T, d *db.DB) uuid.UUID {
-	t.Helper()
-	id := uuid.Must(uuid.NewV7())
-	err := d.InTenant(context.Background(), id, func(tx db.Tx) error {
-		_, err := tx.Exec(context.Background(), `INSERT INTO tenants (id, slug, name, app_name, created_at, updated_at)
-			VALUES ($1, $2, 'T', 'T', now(), now())`, id, "t-"+id.String()[24:])
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return id
 }
 
 // emit writes one event per type, each in its own transaction as domain code

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 )
 
 type ApiKey struct {
@@ -31,34 +30,6 @@ type AppKey struct {
 	Name      string
 	CreatedAt time.Time
 	RevokedAt *time.Time
-}
-
-type AuditLog struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
-	At         time.Time
-	ActorType  string
-	ActorID    *uuid.UUID
-	ActorLabel string
-	Action     string
-	TargetType string
-	TargetID   string
-	Details    []byte
-	Ip         string
-	UserAgent  string
-}
-
-type Domain struct {
-	TenantID      uuid.UUID
-	ID            uuid.UUID
-	Hostname      string
-	Token         string
-	Status        string
-	VerifiedAt    *time.Time
-	LastCheckedAt *time.Time
-	LastError     string
-	CertNotAfter  *time.Time
-	CreatedAt     time.Time
 }
 
 type EmailCode struct {
@@ -98,56 +69,6 @@ type LoginChallenge struct {
 	UsedAt     *time.Time
 }
 
-type Operator struct {
-	ID           uuid.UUID
-	Email        string
-	PasswordHash string
-	TotpSealed   []byte
-	TotpLastStep int64
-	FailedLogins int32
-	LockedUntil  *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-}
-
-type OperatorAction struct {
-	ID            uuid.UUID
-	At            time.Time
-	OperatorID    *uuid.UUID
-	OperatorEmail string
-	Action        string
-	SubjectTenant *uuid.UUID
-	SubjectSlug   string
-	Details       []byte
-}
-
-type OperatorSession struct {
-	ID           uuid.UUID
-	OperatorID   uuid.UUID
-	SecretHash   []byte
-	EnrollSealed []byte
-	TwoFactorAt  *time.Time
-	TotpFailures int32
-	Ip           string
-	UserAgent    string
-	CreatedAt    time.Time
-	LastSeenAt   time.Time
-	ExpiresAt    time.Time
-	RevokedAt    *time.Time
-}
-
-type OutboxEvent struct {
-	TenantID     uuid.UUID
-	ID           uuid.UUID
-	Seq          pgtype.Int8
-	Type         string
-	ObjectType   string
-	ObjectID     string
-	Payload      []byte
-	CreatedAt    time.Time
-	DispatchedAt *time.Time
-}
-
 type Staff struct {
 	TenantID        uuid.UUID
 	ID              uuid.UUID
@@ -159,28 +80,6 @@ type Staff struct {
 	FailedLogins    int32
 	LockedUntil     *time.Time
 	CreatedAt       time.Time
-}
-
-type StaffRecoveryCode struct {
-	TenantID  uuid.UUID
-	ID        uuid.UUID
-	StaffID   uuid.UUID
-	CodeHash  []byte
-	CreatedAt time.Time
-	UsedAt    *time.Time
-}
-
-type StaffSession struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
-	StaffID    uuid.UUID
-	SecretHash []byte
-	UserAgent  string
-	Ip         string
-	CreatedAt  time.Time
-	LastSeenAt time.Time
-	ExpiresAt  time.Time
-	RevokedAt  *time.Time
 }
 
 type StaffTwoFactor struct {
@@ -211,44 +110,4 @@ type Tenant struct {
 	StatusReason     string
 	StatusChangedAt  *time.Time
 	RequireTwoFactor bool
-}
-
-type TenantQuota struct {
-	TenantID     uuid.UUID
-	StorageBytes pgtype.Int8
-	Seats        pgtype.Int4
-	UpdatedAt    time.Time
-}
-
-type UsageCounter struct {
-	TenantID  uuid.UUID
-	Metric    string
-	Period    pgtype.Date
-	Value     int64
-	UpdatedAt time.Time
-}
-
-type WebhookDelivery struct {
-	TenantID      uuid.UUID
-	ID            uuid.UUID
-	EndpointID    uuid.UUID
-	EventID       uuid.UUID
-	Status        string
-	Attempts      int32
-	NextAttemptAt time.Time
-	LastError     string
-	DeliveredAt   *time.Time
-	CreatedAt     time.Time
-	EventSeq      int64
-	QueuedAt      time.Time
-}
-
-type WebhookEndpoint struct {
-	TenantID   uuid.UUID
-	ID         uuid.UUID
-	Url        string
-	Secret     string
-	EventTypes []string
-	Enabled    bool
-	CreatedAt  time.Time
 }
