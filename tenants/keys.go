@@ -123,6 +123,11 @@ func (s *Service) ListAppKeys(ctx context.Context, tenant ID) ([]AppKey, error) 
 // RotateAppKey revokes an app key and makes its successor with the same name.
 func (s *Service) RotateAppKey(ctx context.Context, p Principal, id uuid.UUID) (AppKey, error) {
 	var next AppKey
+	var oldKey string
+	// After the commit, the old key stops resolving in this process at once.
+	defer func() {
+		s.resolutions.DeleteFunc(func(k string, _ ID) bool { return oldKey != "" && k == appKeyResolution(oldKey) })
+	}()
 	err := s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		q := tenantsql.New(tx)
 		now := s.now()
@@ -133,7 +138,7 @@ func (s *Service) RotateAppKey(ctx context.Context, p Principal, id uuid.UUID) (
 		var name string
 		for _, r := range rows {
 			if r.ID == id && r.RevokedAt == nil {
-				name = r.Name
+				name, oldKey = r.Name, r.Key
 			}
 		}
 		if name == "" {

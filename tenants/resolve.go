@@ -14,19 +14,27 @@ import (
 // ResolveSlug finds a tenant by slug, through the one SECURITY DEFINER look-up
 // that may read across tenants. Unknown is NotFound.
 func (s *Service) ResolveSlug(ctx context.Context, slug string) (ID, error) {
-	return s.resolve(ctx, func(q *tenantsql.Queries) (uuid.UUID, error) {
-		return q.TenantIDBySlug(ctx, strings.ToLower(strings.TrimSpace(slug)))
+	slug = strings.ToLower(strings.TrimSpace(slug))
+	return s.resolve(ctx, "slug:"+slug, func(q *tenantsql.Queries) (uuid.UUID, error) {
+		return q.TenantIDBySlug(ctx, slug)
 	})
 }
 
 // ResolveAppKey finds the tenant of an active app key.
 func (s *Service) ResolveAppKey(ctx context.Context, key string) (ID, error) {
-	return s.resolve(ctx, func(q *tenantsql.Queries) (uuid.UUID, error) {
+	return s.resolve(ctx, appKeyResolution(key), func(q *tenantsql.Queries) (uuid.UUID, error) {
 		return q.TenantIDByAppKey(ctx, key)
 	})
 }
 
-func (s *Service) resolve(ctx context.Context, look func(*tenantsql.Queries) (uuid.UUID, error)) (ID, error) {
+func appKeyResolution(key string) string { return "app:" + key }
+
+// resolve looks a tenant up by a cached key; only hits are cached, so a new
+// slug or key is found at once.
+func (s *Service) resolve(ctx context.Context, cacheKey string, look func(*tenantsql.Queries) (uuid.UUID, error)) (ID, error) {
+	if id, ok := s.resolutions.Get(cacheKey); ok {
+		return id, nil
+	}
 	var id uuid.UUID
 	err := s.DB.System(ctx, func(tx db.Tx) error {
 		var err error
@@ -40,6 +48,7 @@ func (s *Service) resolve(ctx context.Context, look func(*tenantsql.Queries) (uu
 		}
 		return uuid.Nil, errs.NotFound("no such tenant")
 	}
+	s.resolutions.Set(cacheKey, id)
 	return id, nil
 }
 

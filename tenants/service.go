@@ -53,13 +53,18 @@ type Service struct {
 	principals ttl.Cache[string, Principal]
 	// statuses caches whether a tenant is suspended, as long as principals.
 	statuses ttl.Cache[ID, Status]
+	// resolutions caches which tenant a slug or an app key names, as long as
+	// principals: every storefront request resolves one.
+	resolutions ttl.Cache[string, ID]
 }
 
 // CachePrincipals keeps an authenticated session or API key for d (zero, the
 // default, keeps none). Signing out, a password reset, a role change, a removal
 // or a key's revocation in this process drops the affected entries at once;
 // done through another API process, it reaches this one within d.
-func (s *Service) CachePrincipals(d time.Duration) { s.principals.TTL, s.statuses.TTL = d, d }
+func (s *Service) CachePrincipals(d time.Duration) {
+	s.principals.TTL, s.statuses.TTL, s.resolutions.TTL = d, d, d
+}
 
 // forget drops cached principals that match.
 func (s *Service) forget(match func(Principal) bool) {

@@ -53,6 +53,7 @@ func (s *Service) CheckActive(ctx context.Context, tenant ID) error {
 // deletion.
 func (s *Service) ForgetTenant(tenant ID) {
 	s.statuses.DeleteFunc(func(id ID, _ Status) bool { return id == tenant })
+	s.resolutions.DeleteFunc(func(_ string, id ID) bool { return id == tenant })
 	s.forget(func(p Principal) bool { return p.Tenant == tenant })
 }
 
