@@ -14,6 +14,7 @@ import (
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // Server holds the HTTP edge's dependencies.
@@ -39,6 +40,14 @@ type Server struct {
 	MaxBodySize int64 // of a non-upload request
 	MaxUpload   int64
 	Log         *slog.Logger
+
+	// Uploads takes resumable uploads at /uploads/ (tus; uploads.go), staged
+	// in UploadDir, each file at most MaxUploadFile bytes; nil: no uploads.
+	// Permits checks the edit_content permit they need (authz.Client).
+	Uploads       *uploads.Service
+	UploadDir     string
+	MaxUploadFile int64
+	Permits       Permits
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -60,7 +69,16 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/console/", http.StripPrefix("/console", s.Console))
 		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
-	return s.withClient(s.limitBody(mux))
+	h := s.withClient(s.limitBody(mux))
+	if s.Uploads == nil {
+		return h
+	}
+	// tus bounds its own bodies (Upload-Length, MaxUploadFile), so uploads
+	// skip limitBody.
+	root := http.NewServeMux()
+	root.Handle(uploadsPath, s.withClient(s.withTenant(s.uploadHandler())))
+	root.Handle("/", h)
+	return root
 }
 
 // HTTPServer returns an http.Server with timeouts suited to an API (uploads

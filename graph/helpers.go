@@ -54,6 +54,14 @@ func ptrsOf[T any](vs []T, err error) ([]*T, error) {
 	return out, nil
 }
 
+// nonEmpty is s, or nil (null) when it is empty.
+func nonEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
 func deref[T any](p *T) T {
 	var zero T
 	if p == nil {

@@ -15,6 +15,8 @@ import (
 // objects costs one query per relation instead of N.
 type loaders struct {
 	staff *dataloadgen.Loader[uuid.UUID, *tenants.Staff]
+	// catalog is the catalog's loaders (graph/catalog.go); nil without a catalog.
+	catalog *catalogLoaders
 }
 
 type loadersKey struct{}
@@ -30,6 +32,7 @@ func (r *Resolver) newLoaders(ctx context.Context) *loaders {
 			}
 			return out, err
 		}, dataloadgen.WithWait(time.Millisecond)),
+		catalog: r.newCatalogLoaders(tenant),
 	}
 }
 

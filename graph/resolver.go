@@ -6,6 +6,7 @@ package graph
 
 import (
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/mail"
@@ -13,6 +14,7 @@ import (
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // Resolver is the GraphQL layer's only wiring.
@@ -32,4 +34,8 @@ type Resolver struct {
 	Operators *operators.Service
 	// Domains is the tenant's custom domains.
 	Domains *domains.Service
+	// Uploads is files coming in: resumable uploads, URL ingest, captions.
+	Uploads *uploads.Service
+	// Catalog is titles, series, collections, rails and creators (staff and storefront).
+	Catalog *catalog.Service
 }

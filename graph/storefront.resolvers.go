@@ -7,15 +7,244 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"time"
 
+	"github.com/google/uuid"
+	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/graph/generated"
+	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/vikstrous/dataloadgen"
 )
 
 // Storefront is the resolver for the storefront field.
-func (r *queryResolver) Storefront(ctx context.Context) (*tenants.Tenant, error) {
+func (r *queryResolver) Storefront(ctx context.Context, country *string, language *string) (*tenants.Tenant, error) {
 	p, ok := tenants.PrincipalFrom(ctx)
 	if !ok {
 		return nil, errNoTenant
 	}
 	return ptrOf(r.Tenants.Get(ctx, p.Tenant))
 }
+
+// Home is the resolver for the home field.
+func (r *storefrontResolver) Home(ctx context.Context, obj *tenants.Tenant) (*tenants.Tenant, error) {
+	return obj, nil
+}
+
+// Title is the resolver for the title field.
+func (r *storefrontResolver) Title(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*catalog.Title, error) {
+	return ptrOf(r.Catalog.AvailableTitle(ctx, obj.ID, id, r.audience(ctx)))
+}
+
+// Series is the resolver for the series field.
+func (r *storefrontResolver) Series(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*catalog.Series, error) {
+	return ptrOf(r.Catalog.PublishedSeries(ctx, obj.ID, id))
+}
+
+// Search is the resolver for the search field.
+func (r *storefrontResolver) Search(ctx context.Context, obj *tenants.Tenant, query string, first *int, after *string) (*model.StorefrontTitleConnection, error) {
+	page, n, err := offsetPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := r.Catalog.Search(ctx, obj.ID, query, r.audience(ctx), page)
+	if err != nil {
+		return nil, err
+	}
+	return storefrontTitles(ts, page, n), nil
+}
+
+// ShortsFeed is the resolver for the shortsFeed field.
+func (r *storefrontResolver) ShortsFeed(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontTitleConnection, error) {
+	n, err := pageSize(first)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := decodeShortsCursor(after)
+	if err != nil {
+		return nil, err
+	}
+	ts, err := r.Catalog.ShortsFeed(ctx, obj.ID, r.audience(ctx), cur, n+1)
+	if err != nil {
+		return nil, err
+	}
+	return shortsPage(ts, n), nil
+}
+
+// Creator is the resolver for the creator field.
+func (r *storefrontResolver) Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error) {
+	return ptrOf(r.Catalog.CreatorByHandle(ctx, obj.ID, handle))
+}
+
+// Creator is the resolver for the creator field.
+func (r *storefrontCollectionResolver) Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error) {
+	return optional(ctx, r.catalogLoaders(ctx).creators, obj.CreatorID)
+}
+
+// Items is the resolver for the items field.
+func (r *storefrontCollectionResolver) Items(ctx context.Context, obj *catalog.Collection, first *int, after *string) (*model.StorefrontTitleConnection, error) {
+	page, n, err := offsetPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	aud := r.audience(ctx)
+	ts, err := r.catalogLoaders(ctx).itemsFor(r.Catalog, principal(ctx).Tenant, &aud, page).Load(ctx, obj.ID)
+	if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, err
+	}
+	return storefrontTitles(ts, page, n), nil
+}
+
+// Collections is the resolver for the collections field.
+func (r *storefrontCreatorResolver) Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error) {
+	return list(ctx, r.catalogLoaders(ctx).collectionsOfCreator, obj.ID)
+}
+
+// Rails is the resolver for the rails field.
+func (r *storefrontHomeResolver) Rails(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontRailConnection, error) {
+	page, n, err := offsetPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	rs, cols, err := r.Catalog.HomeRails(ctx, obj.ID, page)
+	if err != nil {
+		return nil, err
+	}
+	r.catalogLoaders(ctx).primeCollections(cols)
+	edges, info := connect(rs, page, n, func(c string, v *catalog.Rail) *model.StorefrontRailEdge {
+		return &model.StorefrontRailEdge{Cursor: c, Node: v}
+	})
+	return &model.StorefrontRailConnection{Edges: edges, PageInfo: info}, nil
+}
+
+// Title is the resolver for the title field.
+func (r *storefrontRailResolver) Title(ctx context.Context, obj *catalog.Rail) (string, error) {
+	if obj.Heading != "" {
+		return obj.Heading, nil
+	}
+	c, err := r.catalogLoaders(ctx).collections.Load(ctx, obj.CollectionID)
+	if err != nil {
+		return "", err
+	}
+	return c.Name, nil
+}
+
+// Collection is the resolver for the collection field.
+func (r *storefrontRailResolver) Collection(ctx context.Context, obj *catalog.Rail) (*catalog.Collection, error) {
+	return r.catalogLoaders(ctx).collections.Load(ctx, obj.CollectionID)
+}
+
+// Episodes is the resolver for the episodes field.
+func (r *storefrontSeasonResolver) Episodes(ctx context.Context, obj *catalog.Season) ([]*catalog.Title, error) {
+	aud := r.audience(ctx)
+	return list(ctx, r.catalogLoaders(ctx).episodesFor(r.Catalog, principal(ctx).Tenant, &aud), obj.ID)
+}
+
+// Title is the resolver for the title field.
+func (r *storefrontSeriesResolver) Title(ctx context.Context, obj *catalog.Series) (string, error) {
+	return obj.Localized(r.audience(ctx).Language).Title, nil
+}
+
+// Synopsis is the resolver for the synopsis field.
+func (r *storefrontSeriesResolver) Synopsis(ctx context.Context, obj *catalog.Series) (string, error) {
+	return obj.Localized(r.audience(ctx).Language).Synopsis, nil
+}
+
+// Artwork is the resolver for the artwork field.
+func (r *storefrontSeriesResolver) Artwork(ctx context.Context, obj *catalog.Series, role *catalog.ArtworkRole) ([]*catalog.Artwork, error) {
+	return ptrsOf(obj.ArtworkFor(deref(role)), nil)
+}
+
+// Seasons is the resolver for the seasons field.
+func (r *storefrontSeriesResolver) Seasons(ctx context.Context, obj *catalog.Series) ([]*catalog.Season, error) {
+	return list(ctx, r.catalogLoaders(ctx).seasonsOfSeries, obj.ID)
+}
+
+// Title is the resolver for the title field.
+func (r *storefrontTitleResolver) Title(ctx context.Context, obj *catalog.Title) (string, error) {
+	return obj.Localized(r.audience(ctx).Language).Title, nil
+}
+
+// Synopsis is the resolver for the synopsis field.
+func (r *storefrontTitleResolver) Synopsis(ctx context.Context, obj *catalog.Title) (string, error) {
+	return obj.Localized(r.audience(ctx).Language).Synopsis, nil
+}
+
+// Language is the resolver for the language field.
+func (r *storefrontTitleResolver) Language(ctx context.Context, obj *catalog.Title) (string, error) {
+	return obj.Localized(r.audience(ctx).Language).Language, nil
+}
+
+// Artwork is the resolver for the artwork field.
+func (r *storefrontTitleResolver) Artwork(ctx context.Context, obj *catalog.Title, role *catalog.ArtworkRole) ([]*catalog.Artwork, error) {
+	return ptrsOf(obj.ArtworkFor(deref(role)), nil)
+}
+
+// Series is the resolver for the series field.
+func (r *storefrontTitleResolver) Series(ctx context.Context, obj *catalog.Title) (*catalog.Series, error) {
+	s, err := optional(ctx, r.catalogLoaders(ctx).series, obj.SeriesID)
+	if err != nil || s == nil || s.Status != catalog.StatusPublished {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Creator is the resolver for the creator field.
+func (r *storefrontTitleResolver) Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error) {
+	return optional(ctx, r.catalogLoaders(ctx).creators, obj.CreatorID)
+}
+
+// AvailableUntil is the resolver for the availableUntil field.
+func (r *storefrontTitleResolver) AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error) {
+	return obj.Availability.End, nil
+}
+
+// Storefront returns generated.StorefrontResolver implementation.
+func (r *Resolver) Storefront() generated.StorefrontResolver { return &storefrontResolver{r} }
+
+// StorefrontCollection returns generated.StorefrontCollectionResolver implementation.
+func (r *Resolver) StorefrontCollection() generated.StorefrontCollectionResolver {
+	return &storefrontCollectionResolver{r}
+}
+
+// StorefrontCreator returns generated.StorefrontCreatorResolver implementation.
+func (r *Resolver) StorefrontCreator() generated.StorefrontCreatorResolver {
+	return &storefrontCreatorResolver{r}
+}
+
+// StorefrontHome returns generated.StorefrontHomeResolver implementation.
+func (r *Resolver) StorefrontHome() generated.StorefrontHomeResolver {
+	return &storefrontHomeResolver{r}
+}
+
+// StorefrontRail returns generated.StorefrontRailResolver implementation.
+func (r *Resolver) StorefrontRail() generated.StorefrontRailResolver {
+	return &storefrontRailResolver{r}
+}
+
+// StorefrontSeason returns generated.StorefrontSeasonResolver implementation.
+func (r *Resolver) StorefrontSeason() generated.StorefrontSeasonResolver {
+	return &storefrontSeasonResolver{r}
+}
+
+// StorefrontSeries returns generated.StorefrontSeriesResolver implementation.
+func (r *Resolver) StorefrontSeries() generated.StorefrontSeriesResolver {
+	return &storefrontSeriesResolver{r}
+}
+
+// StorefrontTitle returns generated.StorefrontTitleResolver implementation.
+func (r *Resolver) StorefrontTitle() generated.StorefrontTitleResolver {
+	return &storefrontTitleResolver{r}
+}
+
+type (
+	storefrontResolver           struct{ *Resolver }
+	storefrontCollectionResolver struct{ *Resolver }
+	storefrontCreatorResolver    struct{ *Resolver }
+	storefrontHomeResolver       struct{ *Resolver }
+	storefrontRailResolver       struct{ *Resolver }
+	storefrontSeasonResolver     struct{ *Resolver }
+	storefrontSeriesResolver     struct{ *Resolver }
+	storefrontTitleResolver      struct{ *Resolver }
+)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/caarlos0/env/v11"
 
 	"github.com/marquee-ott/marquee/sealbox"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // Config is every setting, from MARQUEE_* environment variables; the defaults
@@ -79,6 +81,40 @@ type Config struct {
 	KeyBurst      float64 `env:"MARQUEE_KEY_BURST" envDefault:"100"`
 	AttemptRate   float64 `env:"MARQUEE_ATTEMPT_RATE" envDefault:"0.2"` // logins and codes a second per address
 	AttemptBurst  float64 `env:"MARQUEE_ATTEMPT_BURST" envDefault:"10"`
+
+	// Uploads (package uploads, the tus endpoint /uploads/): per-kind size and
+	// type limits every tenant gets (the operator's storage quota comes on
+	// top), where tus stages bytes until the last one arrives (one folder per
+	// machine: a resumed upload must reach a process sharing it), and URL ingest.
+	UploadDir           string        `env:"MARQUEE_UPLOAD_DIR" envDefault:".data/uploads"`
+	UploadMaxSource     int64         `env:"MARQUEE_UPLOAD_MAX_SOURCE_BYTES" envDefault:"53687091200"` // 50 GiB
+	UploadMaxCaption    int64         `env:"MARQUEE_UPLOAD_MAX_CAPTION_BYTES" envDefault:"10485760"`   // 10 MiB
+	UploadMaxAudio      int64         `env:"MARQUEE_UPLOAD_MAX_AUDIO_BYTES" envDefault:"10737418240"`  // 10 GiB
+	UploadSourceTypes   []string      `env:"MARQUEE_UPLOAD_SOURCE_TYPES" envSeparator:"," envDefault:"video/mp4,video/quicktime,video/x-matroska,video/webm,video/mp2t,video/mpeg,video/x-msvideo,application/mxf"`
+	UploadCaptionTypes  []string      `env:"MARQUEE_UPLOAD_CAPTION_TYPES" envSeparator:"," envDefault:"text/vtt,application/x-subrip,text/srt,application/srt,text/plain"`
+	UploadAudioTypes    []string      `env:"MARQUEE_UPLOAD_AUDIO_TYPES" envSeparator:"," envDefault:"audio/mp4,audio/x-m4a,audio/aac,audio/mpeg,audio/wav,audio/x-wav,audio/flac,audio/ac3,audio/eac3,audio/ogg"`
+	IngestTimeout       time.Duration `env:"MARQUEE_INGEST_TIMEOUT" envDefault:"2h"`         // one URL fetch, start to stored
+	IngestHeaderTimeout time.Duration `env:"MARQUEE_INGEST_HEADER_TIMEOUT" envDefault:"30s"` // connect and wait for headers
+	// IngestAllowAddrs lets URL ingest reach these non-public ranges (CIDR,
+	// comma-separated). Tests only: production refuses it.
+	IngestAllowAddrs []string `env:"MARQUEE_INGEST_ALLOW_ADDRS" envSeparator:","`
+}
+
+// UploadLimits are the per-kind limits of Config.
+func (c Config) UploadLimits() uploads.Limits {
+	return uploads.Limits{MaxSourceBytes: c.UploadMaxSource, MaxCaptionBytes: c.UploadMaxCaption, MaxAudioBytes: c.UploadMaxAudio,
+		SourceTypes: c.UploadSourceTypes, CaptionTypes: c.UploadCaptionTypes, AudioTypes: c.UploadAudioTypes}
+}
+
+// IngestAllow parses IngestAllowAddrs (Validate has checked it).
+func (c Config) IngestAllow() []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range c.IngestAllowAddrs {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(a)); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // LoadConfig reads the environment over the defaults.
@@ -139,7 +175,27 @@ func (c Config) Validate() error {
 	if _, _, err := net.SplitHostPort(c.DNSResolver); c.DNSResolver != "" && err != nil {
 		bad("MARQUEE_DNS_RESOLVER %q: want host:port", c.DNSResolver)
 	}
+	for name, v := range map[string]int64{"MARQUEE_UPLOAD_MAX_SOURCE_BYTES": c.UploadMaxSource,
+		"MARQUEE_UPLOAD_MAX_CAPTION_BYTES": c.UploadMaxCaption, "MARQUEE_UPLOAD_MAX_AUDIO_BYTES": c.UploadMaxAudio} {
+		if v < 1 {
+			bad("%s must be positive", name)
+		}
+	}
+	if c.UploadDir == "" {
+		bad("MARQUEE_UPLOAD_DIR must name a folder")
+	}
+	if c.IngestTimeout <= 0 || c.IngestHeaderTimeout <= 0 {
+		bad("MARQUEE_INGEST_TIMEOUT and MARQUEE_INGEST_HEADER_TIMEOUT must be positive")
+	}
+	for _, a := range c.IngestAllowAddrs {
+		if _, err := netip.ParsePrefix(strings.TrimSpace(a)); err != nil {
+			bad("MARQUEE_INGEST_ALLOW_ADDRS: %q is not a CIDR range (like 127.0.0.1/32)", a)
+		}
+	}
 	if c.Production {
+		if len(c.IngestAllowAddrs) > 0 {
+			bad("MARQUEE_INGEST_ALLOW_ADDRS is for tests only: production never fetches from private addresses")
+		}
 		if c.SecretKey == "" || sealbox.IsDevKey(c.SecretKey) {
 			bad("MARQUEE_SECRET_KEY is unset or the public development key in production: set 32 random bytes, base64 (openssl rand -base64 32)")
 		}

@@ -7,17 +7,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"gocloud.dev/blob"
-	_ "gocloud.dev/blob/fileblob" // file:// buckets
 
 	"github.com/marquee-ott/marquee/api"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/blobstore"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/certs"
 	"github.com/marquee-ott/marquee/console"
 	"github.com/marquee-ott/marquee/db"
@@ -28,6 +26,7 @@ import (
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // Main is the wired platform. Open connects it; Serve and RunWorker run its
@@ -47,7 +46,8 @@ type Main struct {
 	Operators *operators.Service // the platform operator; enforces quotas for tenants
 
 	Domains *domains.Service
-	Certs   *certs.Manager // nil unless MARQUEE_TLS_ADDR is set (domains.go)
+	Uploads *uploads.Service // files coming in: tus at /uploads/, URL ingest, captions
+	Certs   *certs.Manager   // nil unless MARQUEE_TLS_ADDR is set (domains.go)
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -94,25 +94,10 @@ func (m *Main) connect(ctx context.Context) error {
 	if err != nil {
 		problems = append(problems, fmt.Errorf("dialing Temporal (MARQUEE_TEMPORAL_ADDRESS %s): %w", m.Config.TemporalAddress, err))
 	}
-	if m.Blobs, err = openBucket(ctx, m.Config.BlobURL); err != nil {
+	if m.Blobs, err = blobstore.Open(ctx, m.Config.BlobURL); err != nil {
 		problems = append(problems, fmt.Errorf("blob storage (MARQUEE_BLOB_URL): %w", err))
 	}
 	return errors.Join(problems...)
-}
-
-// openBucket opens blob storage, creating a local folder when it is one.
-func openBucket(ctx context.Context, u string) (*blob.Bucket, error) {
-	if dir, ok := strings.CutPrefix(u, "file://"); ok {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return nil, err
-		}
-		if err := os.MkdirAll(abs, 0o755); err != nil {
-			return nil, err
-		}
-		u = "file://" + abs + "?no_tmp_dir=true"
-	}
-	return blob.OpenBucket(ctx, u)
 }
 
 func (m *Main) build() {
@@ -130,12 +115,16 @@ func (m *Main) build() {
 	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
 		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
 	resolver.Webhooks = m.webhookService()
+	resolver.Catalog = &catalog.Service{DB: m.DB}
 	m.Operators = &operators.Service{DB: m.DB, Tenants: m.Tenants, Perms: m.Authz, Blobs: m.Blobs, Mail: m.Mail,
 		Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL}
 	m.Tenants.Quotas = m.Operators
 	resolver.Operators = m.Operators
 	m.Domains = m.domainService()
 	resolver.Domains = m.Domains
+	m.Uploads = &uploads.Service{DB: m.DB, Blobs: m.Blobs, Quotas: m.Operators, Limits: c.UploadLimits(), Log: m.Log,
+		Fetcher: &uploads.Fetcher{Allow: c.IngestAllow(), HeaderTimeout: c.IngestHeaderTimeout}, IngestTimeout: c.IngestTimeout}
+	resolver.Uploads = m.Uploads
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
@@ -143,6 +132,8 @@ func (m *Main) build() {
 		Tenants: m.Tenants, BaseDomain: c.BaseDomain, Production: c.Production, TrustProxy: c.TrustProxy,
 		TenantLimit: ratelimit.New(c.TenantRate, c.TenantBurst), KeyLimit: ratelimit.New(c.KeyRate, c.KeyBurst),
 		MaxBodySize: c.MaxBodyBytes, MaxUpload: c.MaxUpload, Log: m.Log, Domains: m.Domains,
+		Uploads: m.Uploads, UploadDir: c.UploadDir, Permits: m.Authz,
+		MaxUploadFile: max(c.UploadMaxSource, c.UploadMaxCaption, c.UploadMaxAudio),
 		Checks: map[string]func(context.Context) error{
 			"postgres": m.DB.Ping,
 			"keto":     m.Authz.Ping,
@@ -200,6 +191,9 @@ func (m *Main) Close() {
 		_ = m.listener.Close()
 	}
 	m.closeTLS()
+	if m.Uploads != nil {
+		m.Uploads.Close() // background URL fetches end before the bucket and database close
+	}
 	if m.Temporal != nil {
 		m.Temporal.Close()
 	}

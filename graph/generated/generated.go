@@ -17,12 +17,14 @@ import (
 	"github.com/google/uuid"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -40,14 +42,29 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
+	Collection() CollectionResolver
+	Creator() CreatorResolver
+	FileUpload() FileUploadResolver
 	Invitation() InvitationResolver
 	Mutation() MutationResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
 	Query() QueryResolver
+	Rail() RailResolver
+	Season() SeasonResolver
+	Series() SeriesResolver
+	Storefront() StorefrontResolver
+	StorefrontCollection() StorefrontCollectionResolver
+	StorefrontCreator() StorefrontCreatorResolver
+	StorefrontHome() StorefrontHomeResolver
+	StorefrontRail() StorefrontRailResolver
+	StorefrontSeason() StorefrontSeasonResolver
+	StorefrontSeries() StorefrontSeriesResolver
+	StorefrontTitle() StorefrontTitleResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
 	TenantExport() TenantExportResolver
+	Title() TitleResolver
 }
 
 type DirectiveRoot struct {
@@ -73,6 +90,13 @@ type ComplexityRoot struct {
 		Key       func(childComplexity int) int
 		Name      func(childComplexity int) int
 		RevokedAt func(childComplexity int) int
+	}
+
+	Artwork struct {
+		Height func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Role   func(childComplexity int) int
+		Width  func(childComplexity int) int
 	}
 
 	AuditActor struct {
@@ -109,12 +133,67 @@ type ComplexityRoot struct {
 		Token        func(childComplexity int) int
 	}
 
+	Availability struct {
+		Countries func(childComplexity int) int
+		End       func(childComplexity int) int
+		Start     func(childComplexity int) int
+	}
+
 	Branding struct {
 		AccentColor     func(childComplexity int) int
 		AppName         func(childComplexity int) int
 		BackgroundColor func(childComplexity int) int
 		LogoURL         func(childComplexity int) int
 		PrimaryColor    func(childComplexity int) int
+	}
+
+	Collection struct {
+		CreatedAt   func(childComplexity int) int
+		Creator     func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Items       func(childComplexity int, first *int, after *string) int
+		Kind        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Rule        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	CollectionConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CollectionEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	CollectionItemConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	CollectionRule struct {
+		Genres   func(childComplexity int) int
+		Kinds    func(childComplexity int) int
+		Sort     func(childComplexity int) int
+		Tags     func(childComplexity int) int
+		YearFrom func(childComplexity int) int
+		YearTo   func(childComplexity int) int
+	}
+
+	ContentRating struct {
+		MinAge func(childComplexity int) int
+		System func(childComplexity int) int
+		Value  func(childComplexity int) int
+	}
+
+	CreateUploadPayload struct {
+		TusEndpoint func(childComplexity int) int
+		Upload      func(childComplexity int) int
+		UploadURL   func(childComplexity int) int
 	}
 
 	CreatedAPIKey struct {
@@ -125,6 +204,28 @@ type ComplexityRoot struct {
 	CreatedWebhookEndpoint struct {
 		Endpoint func(childComplexity int) int
 		Secret   func(childComplexity int) int
+	}
+
+	Creator struct {
+		Avatar      func(childComplexity int) int
+		Bio         func(childComplexity int) int
+		Collections func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Handle      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+	}
+
+	CreatorConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	CreatorEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Domain struct {
@@ -141,6 +242,30 @@ type ComplexityRoot struct {
 		VerifiedAt           func(childComplexity int) int
 	}
 
+	FileUpload struct {
+		CompletedAt   func(childComplexity int) int
+		ContentType   func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		FailureReason func(childComplexity int) int
+		Filename      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kind          func(childComplexity int) int
+		Language      func(childComplexity int) int
+		Progress      func(childComplexity int) int
+		Received      func(childComplexity int) int
+		Sha256        func(childComplexity int) int
+		Size          func(childComplexity int) int
+		SourceURL     func(childComplexity int) int
+		State         func(childComplexity int) int
+		TrackKind     func(childComplexity int) int
+	}
+
+	Image struct {
+		Height func(childComplexity int) int
+		Key    func(childComplexity int) int
+		Width  func(childComplexity int) int
+	}
+
 	Invitation struct {
 		CreatedAt func(childComplexity int) int
 		Email     func(childComplexity int) int
@@ -148,6 +273,12 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		InvitedBy func(childComplexity int) int
 		Role      func(childComplexity int) int
+	}
+
+	Localization struct {
+		Language func(childComplexity int) int
+		Synopsis func(childComplexity int) int
+		Title    func(childComplexity int) int
 	}
 
 	Mail struct {
@@ -166,19 +297,36 @@ type ComplexityRoot struct {
 		ConfirmTwoFactor            func(childComplexity int, code string) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
+		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
+		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
+		CreateRail                  func(childComplexity int, input catalog.RailInput) int
+		CreateSeason                func(childComplexity int, seriesID uuid.UUID, input catalog.SeasonInput) int
+		CreateSeries                func(childComplexity int, input catalog.SeriesInput) int
+		CreateTitle                 func(childComplexity int, input catalog.TitleInput) int
+		CreateUpload                func(childComplexity int, input uploads.CreateInput) int
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
+		DeleteCollection            func(childComplexity int, id uuid.UUID) int
+		DeleteCreator               func(childComplexity int, id uuid.UUID) int
+		DeleteRail                  func(childComplexity int, id uuid.UUID) int
+		DeleteSeason                func(childComplexity int, id uuid.UUID) int
+		DeleteSeries                func(childComplexity int, id uuid.UUID) int
 		DeleteTenant                func(childComplexity int, id uuid.UUID, confirmSlug string) int
+		DeleteTitle                 func(childComplexity int, id uuid.UUID) int
 		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
+		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
 		Login                       func(childComplexity int, input tenants.LoginInput) int
 		LoginSecondFactor           func(childComplexity int, challenge string, code string) int
 		Logout                      func(childComplexity int) int
+		MoveRail                    func(childComplexity int, id uuid.UUID, position int) int
 		OperatorExport              func(childComplexity int, id uuid.UUID) int
 		OperatorLogin               func(childComplexity int, email string, password string) int
 		OperatorLogout              func(childComplexity int) int
 		OperatorVerifyTotp          func(childComplexity int, loginToken string, code string) int
+		PublishSeries               func(childComplexity int, id uuid.UUID) int
+		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
@@ -192,12 +340,22 @@ type ComplexityRoot struct {
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
+		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
+		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
 		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
+		UnpublishSeries             func(childComplexity int, id uuid.UUID) int
+		UnpublishTitle              func(childComplexity int, id uuid.UUID) int
 		UpdateBranding              func(childComplexity int, input tenants.BrandingUpdate) int
+		UpdateCollection            func(childComplexity int, id uuid.UUID, input catalog.CollectionUpdate) int
+		UpdateCreator               func(childComplexity int, id uuid.UUID, input catalog.CreatorUpdate) int
+		UpdateRail                  func(childComplexity int, id uuid.UUID, input catalog.RailUpdate) int
+		UpdateSeason                func(childComplexity int, id uuid.UUID, input catalog.SeasonUpdate) int
+		UpdateSeries                func(childComplexity int, id uuid.UUID, input catalog.SeriesUpdate) int
+		UpdateTitle                 func(childComplexity int, id uuid.UUID, input catalog.TitleUpdate) int
 		UpdateWebhookEndpoint       func(childComplexity int, id uuid.UUID, input outbox.EndpointUpdate) int
 		UploadLogo                  func(childComplexity int, file graphql.Upload) int
 		VerifyDomain                func(childComplexity int, id uuid.UUID) int
@@ -281,6 +439,10 @@ type ComplexityRoot struct {
 		APIKeys           func(childComplexity int) int
 		AppKeys           func(childComplexity int) int
 		AuditLog          func(childComplexity int, first *int, after *string) int
+		Collection        func(childComplexity int, id uuid.UUID) int
+		Collections       func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
+		Creator           func(childComplexity int, id uuid.UUID) int
+		Creators          func(childComplexity int, first *int, after *string) int
 		DevMailbox        func(childComplexity int, to *string) int
 		Domains           func(childComplexity int) int
 		Invitations       func(childComplexity int) int
@@ -290,19 +452,82 @@ type ComplexityRoot struct {
 		OperatorMe        func(childComplexity int) int
 		OperatorTenant    func(childComplexity int, id uuid.UUID) int
 		OperatorTenants   func(childComplexity int, first *int, after *string, status *tenants.Status) int
+		Rails             func(childComplexity int, first *int, after *string) int
+		Season            func(childComplexity int, id uuid.UUID) int
+		Series            func(childComplexity int, id uuid.UUID) int
+		SeriesList        func(childComplexity int, status *catalog.Status, first *int, after *string) int
 		StaffMember       func(childComplexity int, id uuid.UUID) int
-		Storefront        func(childComplexity int) int
+		Storefront        func(childComplexity int, country *string, language *string) int
 		Team              func(childComplexity int, first *int, after *string) int
 		Tenant            func(childComplexity int) int
+		Title             func(childComplexity int, id uuid.UUID) int
+		Titles            func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
 		TwoFactor         func(childComplexity int) int
+		Upload            func(childComplexity int, id uuid.UUID) int
 		WebhookDeliveries func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
 		WebhookEndpoints  func(childComplexity int) int
 	}
 
+	Rail struct {
+		Collection func(childComplexity int) int
+		CreatedAt  func(childComplexity int) int
+		Heading    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Position   func(childComplexity int) int
+	}
+
+	RailConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	RailEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Season struct {
+		Episodes func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Name     func(childComplexity int) int
+		Number   func(childComplexity int) int
+		Series   func(childComplexity int) int
+		Synopsis func(childComplexity int) int
+	}
+
 	SecondFactorChallenge struct {
 		ExpiresAt func(childComplexity int) int
 		Token     func(childComplexity int) int
+	}
+
+	Series struct {
+		Artwork         func(childComplexity int, role *catalog.ArtworkRole) int
+		CreatedAt       func(childComplexity int) int
+		DefaultLanguage func(childComplexity int) int
+		DisplaySynopsis func(childComplexity int) int
+		DisplayTitle    func(childComplexity int) int
+		Genres          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Localizations   func(childComplexity int) int
+		PublishedAt     func(childComplexity int) int
+		Rating          func(childComplexity int) int
+		Seasons         func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Tags            func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
+	SeriesConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SeriesEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Staff struct {
@@ -342,9 +567,101 @@ type ComplexityRoot struct {
 	}
 
 	Storefront struct {
-		Branding func(childComplexity int) int
+		Branding   func(childComplexity int) int
+		Creator    func(childComplexity int, handle string) int
+		Home       func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Search     func(childComplexity int, query string, first *int, after *string) int
+		Series     func(childComplexity int, id uuid.UUID) int
+		ShortsFeed func(childComplexity int, first *int, after *string) int
+		Slug       func(childComplexity int) int
+		Title      func(childComplexity int, id uuid.UUID) int
+	}
+
+	StorefrontCollection struct {
+		Creator     func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Items       func(childComplexity int, first *int, after *string) int
+		Name        func(childComplexity int) int
+	}
+
+	StorefrontCreator struct {
+		Avatar      func(childComplexity int) int
+		Bio         func(childComplexity int) int
+		Collections func(childComplexity int) int
+		Handle      func(childComplexity int) int
+		Name        func(childComplexity int) int
+	}
+
+	StorefrontHome struct {
+		Rails func(childComplexity int, first *int, after *string) int
+	}
+
+	StorefrontRail struct {
+		Collection func(childComplexity int) int
+		ID         func(childComplexity int) int
+		Title      func(childComplexity int) int
+	}
+
+	StorefrontRailConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	StorefrontRailEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	StorefrontSeason struct {
+		Episodes func(childComplexity int) int
+		ID       func(childComplexity int) int
 		Name     func(childComplexity int) int
-		Slug     func(childComplexity int) int
+		Number   func(childComplexity int) int
+		Synopsis func(childComplexity int) int
+	}
+
+	StorefrontSeries struct {
+		Artwork  func(childComplexity int, role *catalog.ArtworkRole) int
+		Genres   func(childComplexity int) int
+		ID       func(childComplexity int) int
+		Rating   func(childComplexity int) int
+		Seasons  func(childComplexity int) int
+		Synopsis func(childComplexity int) int
+		Tags     func(childComplexity int) int
+		Title    func(childComplexity int) int
+	}
+
+	StorefrontTitle struct {
+		Artwork         func(childComplexity int, role *catalog.ArtworkRole) int
+		AvailableUntil  func(childComplexity int) int
+		Creator         func(childComplexity int) int
+		DurationSeconds func(childComplexity int) int
+		EpisodeNumber   func(childComplexity int) int
+		Genres          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Language        func(childComplexity int) int
+		PublishedAt     func(childComplexity int) int
+		Rating          func(childComplexity int) int
+		ReleaseYear     func(childComplexity int) int
+		SeasonNumber    func(childComplexity int) int
+		Series          func(childComplexity int) int
+		Synopsis        func(childComplexity int) int
+		Tags            func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Vertical        func(childComplexity int) int
+	}
+
+	StorefrontTitleConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	StorefrontTitleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -388,6 +705,45 @@ type ComplexityRoot struct {
 		Staff          func(childComplexity int) int
 		StorageBytes   func(childComplexity int) int
 		StreamedHours  func(childComplexity int) int
+	}
+
+	Title struct {
+		Artwork         func(childComplexity int, role *catalog.ArtworkRole) int
+		AssetID         func(childComplexity int) int
+		Availability    func(childComplexity int) int
+		AvailableNow    func(childComplexity int, country *string) int
+		CreatedAt       func(childComplexity int) int
+		Creator         func(childComplexity int) int
+		DefaultLanguage func(childComplexity int) int
+		DisplaySynopsis func(childComplexity int) int
+		DisplayTitle    func(childComplexity int) int
+		DurationSeconds func(childComplexity int) int
+		EpisodeNumber   func(childComplexity int) int
+		Genres          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		Localizations   func(childComplexity int) int
+		PublishedAt     func(childComplexity int) int
+		Rating          func(childComplexity int) int
+		ReleaseYear     func(childComplexity int) int
+		Season          func(childComplexity int) int
+		SeasonNumber    func(childComplexity int) int
+		Series          func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Tags            func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		Vertical        func(childComplexity int) int
+	}
+
+	TitleConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	TitleEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	TwoFactorEnrollment struct {
@@ -449,10 +805,50 @@ type AuthPayloadResolver interface {
 type BrandingResolver interface {
 	LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error)
 }
+type CollectionResolver interface {
+	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
+
+	Items(ctx context.Context, obj *catalog.Collection, first *int, after *string) (*model.CollectionItemConnection, error)
+}
+type CreatorResolver interface {
+	Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error)
+}
+type FileUploadResolver interface {
+	Language(ctx context.Context, obj *uploads.Upload) (*string, error)
+
+	Sha256(ctx context.Context, obj *uploads.Upload) (*string, error)
+	SourceURL(ctx context.Context, obj *uploads.Upload) (*string, error)
+	FailureReason(ctx context.Context, obj *uploads.Upload) (*string, error)
+}
 type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
 }
 type MutationResolver interface {
+	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
+	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
+	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
+	PublishTitle(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
+	UnpublishTitle(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
+	SetTitleAsset(ctx context.Context, id uuid.UUID, assetID *uuid.UUID) (*catalog.Title, error)
+	CreateSeries(ctx context.Context, input catalog.SeriesInput) (*catalog.Series, error)
+	UpdateSeries(ctx context.Context, id uuid.UUID, input catalog.SeriesUpdate) (*catalog.Series, error)
+	DeleteSeries(ctx context.Context, id uuid.UUID) (bool, error)
+	PublishSeries(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
+	UnpublishSeries(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
+	CreateSeason(ctx context.Context, seriesID uuid.UUID, input catalog.SeasonInput) (*catalog.Season, error)
+	UpdateSeason(ctx context.Context, id uuid.UUID, input catalog.SeasonUpdate) (*catalog.Season, error)
+	DeleteSeason(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateCollection(ctx context.Context, input catalog.CollectionInput) (*catalog.Collection, error)
+	UpdateCollection(ctx context.Context, id uuid.UUID, input catalog.CollectionUpdate) (*catalog.Collection, error)
+	SetCollectionItems(ctx context.Context, id uuid.UUID, titleIds []uuid.UUID) (*catalog.Collection, error)
+	DeleteCollection(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateRail(ctx context.Context, input catalog.RailInput) (*catalog.Rail, error)
+	UpdateRail(ctx context.Context, id uuid.UUID, input catalog.RailUpdate) (*catalog.Rail, error)
+	MoveRail(ctx context.Context, id uuid.UUID, position int) (*catalog.Rail, error)
+	DeleteRail(ctx context.Context, id uuid.UUID) (bool, error)
+	CreateCreator(ctx context.Context, input catalog.CreatorInput) (*catalog.Creator, error)
+	UpdateCreator(ctx context.Context, id uuid.UUID, input catalog.CreatorUpdate) (*catalog.Creator, error)
+	DeleteCreator(ctx context.Context, id uuid.UUID) (bool, error)
 	AddDomain(ctx context.Context, hostname string) (*domains.Domain, error)
 	VerifyDomain(ctx context.Context, id uuid.UUID) (*domains.Domain, error)
 	RemoveDomain(ctx context.Context, id uuid.UUID) (bool, error)
@@ -490,6 +886,8 @@ type MutationResolver interface {
 	RevokeAPIKey(ctx context.Context, id uuid.UUID) (bool, error)
 	CreateAppKey(ctx context.Context, name string) (*tenants.AppKey, error)
 	RotateAppKey(ctx context.Context, id uuid.UUID) (*tenants.AppKey, error)
+	CreateUpload(ctx context.Context, input uploads.CreateInput) (*model.CreateUploadPayload, error)
+	IngestFromURL(ctx context.Context, input uploads.URLInput) (*uploads.Upload, error)
 	CreateWebhookEndpoint(ctx context.Context, input outbox.EndpointInput) (*model.CreatedWebhookEndpoint, error)
 	UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, input outbox.EndpointUpdate) (*outbox.Endpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) (bool, error)
@@ -505,6 +903,16 @@ type OperatorTenantResolver interface {
 	Exports(ctx context.Context, obj *operators.Tenant) ([]*operators.Export, error)
 }
 type QueryResolver interface {
+	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
+	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
+	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
+	SeriesList(ctx context.Context, status *catalog.Status, first *int, after *string) (*model.SeriesConnection, error)
+	Season(ctx context.Context, id uuid.UUID) (*catalog.Season, error)
+	Collection(ctx context.Context, id uuid.UUID) (*catalog.Collection, error)
+	Collections(ctx context.Context, creatorID *uuid.UUID, first *int, after *string) (*model.CollectionConnection, error)
+	Rails(ctx context.Context, first *int, after *string) (*model.RailConnection, error)
+	Creator(ctx context.Context, id uuid.UUID) (*catalog.Creator, error)
+	Creators(ctx context.Context, first *int, after *string) (*model.CreatorConnection, error)
 	Domains(ctx context.Context) ([]*domains.Domain, error)
 	OperatorMe(ctx context.Context) (*operators.Operator, error)
 	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
@@ -512,7 +920,7 @@ type QueryResolver interface {
 	OperatorActions(ctx context.Context, first *int, after *string) (*model.OperatorActionConnection, error)
 	TwoFactor(ctx context.Context) (*tenants.TwoFactorStatus, error)
 	MySessions(ctx context.Context) ([]*tenants.Session, error)
-	Storefront(ctx context.Context) (*tenants.Tenant, error)
+	Storefront(ctx context.Context, country *string, language *string) (*tenants.Tenant, error)
 	Me(ctx context.Context) (*tenants.Staff, error)
 	Tenant(ctx context.Context) (*tenants.Tenant, error)
 	Team(ctx context.Context, first *int, after *string) (*model.StaffConnection, error)
@@ -522,9 +930,64 @@ type QueryResolver interface {
 	AppKeys(ctx context.Context) ([]*tenants.AppKey, error)
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditConnection, error)
 	DevMailbox(ctx context.Context, to *string) ([]*mail.Sent, error)
+	Upload(ctx context.Context, id uuid.UUID) (*uploads.Upload, error)
 	WebhookEndpoints(ctx context.Context) ([]*outbox.Endpoint, error)
 	WebhookEndpoint(ctx context.Context, id uuid.UUID) (*outbox.Endpoint, error)
 	WebhookDeliveries(ctx context.Context, endpointID uuid.UUID, first *int, after *string) (*model.WebhookDeliveryConnection, error)
+}
+type RailResolver interface {
+	Collection(ctx context.Context, obj *catalog.Rail) (*catalog.Collection, error)
+}
+type SeasonResolver interface {
+	Series(ctx context.Context, obj *catalog.Season) (*catalog.Series, error)
+	Episodes(ctx context.Context, obj *catalog.Season) ([]*catalog.Title, error)
+}
+type SeriesResolver interface {
+	Artwork(ctx context.Context, obj *catalog.Series, role *catalog.ArtworkRole) ([]*catalog.Artwork, error)
+	Seasons(ctx context.Context, obj *catalog.Series) ([]*catalog.Season, error)
+}
+type StorefrontResolver interface {
+	Home(ctx context.Context, obj *tenants.Tenant) (*tenants.Tenant, error)
+	Title(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*catalog.Title, error)
+	Series(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*catalog.Series, error)
+	Search(ctx context.Context, obj *tenants.Tenant, query string, first *int, after *string) (*model.StorefrontTitleConnection, error)
+	ShortsFeed(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontTitleConnection, error)
+	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
+}
+type StorefrontCollectionResolver interface {
+	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
+	Items(ctx context.Context, obj *catalog.Collection, first *int, after *string) (*model.StorefrontTitleConnection, error)
+}
+type StorefrontCreatorResolver interface {
+	Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error)
+}
+type StorefrontHomeResolver interface {
+	Rails(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontRailConnection, error)
+}
+type StorefrontRailResolver interface {
+	Title(ctx context.Context, obj *catalog.Rail) (string, error)
+	Collection(ctx context.Context, obj *catalog.Rail) (*catalog.Collection, error)
+}
+type StorefrontSeasonResolver interface {
+	Episodes(ctx context.Context, obj *catalog.Season) ([]*catalog.Title, error)
+}
+type StorefrontSeriesResolver interface {
+	Title(ctx context.Context, obj *catalog.Series) (string, error)
+	Synopsis(ctx context.Context, obj *catalog.Series) (string, error)
+
+	Artwork(ctx context.Context, obj *catalog.Series, role *catalog.ArtworkRole) ([]*catalog.Artwork, error)
+	Seasons(ctx context.Context, obj *catalog.Series) ([]*catalog.Season, error)
+}
+type StorefrontTitleResolver interface {
+	Title(ctx context.Context, obj *catalog.Title) (string, error)
+	Synopsis(ctx context.Context, obj *catalog.Title) (string, error)
+	Language(ctx context.Context, obj *catalog.Title) (string, error)
+
+	Artwork(ctx context.Context, obj *catalog.Title, role *catalog.ArtworkRole) ([]*catalog.Artwork, error)
+	Series(ctx context.Context, obj *catalog.Title) (*catalog.Series, error)
+
+	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
+	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
 }
 type SubscriptionResolver interface {
 	StaffChanged(ctx context.Context) (<-chan *tenants.StaffChange, error)
@@ -534,6 +997,15 @@ type TenantResolver interface {
 }
 type TenantExportResolver interface {
 	DownloadURL(ctx context.Context, obj *operators.Export) (string, error)
+}
+type TitleResolver interface {
+	AvailableNow(ctx context.Context, obj *catalog.Title, country *string) (bool, error)
+
+	Artwork(ctx context.Context, obj *catalog.Title, role *catalog.ArtworkRole) ([]*catalog.Artwork, error)
+	Series(ctx context.Context, obj *catalog.Title) (*catalog.Series, error)
+	Season(ctx context.Context, obj *catalog.Title) (*catalog.Season, error)
+
+	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -627,6 +1099,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppKey.RevokedAt(childComplexity), true
+
+	case "Artwork.height":
+		if e.ComplexityRoot.Artwork.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artwork.Height(childComplexity), true
+	case "Artwork.key":
+		if e.ComplexityRoot.Artwork.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artwork.Key(childComplexity), true
+	case "Artwork.role":
+		if e.ComplexityRoot.Artwork.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artwork.Role(childComplexity), true
+	case "Artwork.width":
+		if e.ComplexityRoot.Artwork.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artwork.Width(childComplexity), true
 
 	case "AuditActor.ip":
 		if e.ComplexityRoot.AuditActor.IP == nil {
@@ -747,6 +1244,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.Token(childComplexity), true
 
+	case "Availability.countries":
+		if e.ComplexityRoot.Availability.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Availability.Countries(childComplexity), true
+	case "Availability.end":
+		if e.ComplexityRoot.Availability.End == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Availability.End(childComplexity), true
+	case "Availability.start":
+		if e.ComplexityRoot.Availability.Start == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Availability.Start(childComplexity), true
+
 	case "Branding.accentColor":
 		if e.ComplexityRoot.Branding.AccentColor == nil {
 			break
@@ -778,6 +1294,186 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Branding.PrimaryColor(childComplexity), true
 
+	case "Collection.createdAt":
+		if e.ComplexityRoot.Collection.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.CreatedAt(childComplexity), true
+	case "Collection.creator":
+		if e.ComplexityRoot.Collection.Creator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Creator(childComplexity), true
+	case "Collection.description":
+		if e.ComplexityRoot.Collection.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Description(childComplexity), true
+	case "Collection.id":
+		if e.ComplexityRoot.Collection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.ID(childComplexity), true
+	case "Collection.items":
+		if e.ComplexityRoot.Collection.Items == nil {
+			break
+		}
+
+		args, err := ec.field_Collection_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Collection.Items(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Collection.kind":
+		if e.ComplexityRoot.Collection.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Kind(childComplexity), true
+	case "Collection.name":
+		if e.ComplexityRoot.Collection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Name(childComplexity), true
+	case "Collection.rule":
+		if e.ComplexityRoot.Collection.Rule == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.Rule(childComplexity), true
+	case "Collection.updatedAt":
+		if e.ComplexityRoot.Collection.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Collection.UpdatedAt(childComplexity), true
+
+	case "CollectionConnection.edges":
+		if e.ComplexityRoot.CollectionConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionConnection.Edges(childComplexity), true
+	case "CollectionConnection.pageInfo":
+		if e.ComplexityRoot.CollectionConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionConnection.PageInfo(childComplexity), true
+	case "CollectionConnection.totalCount":
+		if e.ComplexityRoot.CollectionConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionConnection.TotalCount(childComplexity), true
+
+	case "CollectionEdge.cursor":
+		if e.ComplexityRoot.CollectionEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEdge.Cursor(childComplexity), true
+	case "CollectionEdge.node":
+		if e.ComplexityRoot.CollectionEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionEdge.Node(childComplexity), true
+
+	case "CollectionItemConnection.edges":
+		if e.ComplexityRoot.CollectionItemConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionItemConnection.Edges(childComplexity), true
+	case "CollectionItemConnection.pageInfo":
+		if e.ComplexityRoot.CollectionItemConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionItemConnection.PageInfo(childComplexity), true
+
+	case "CollectionRule.genres":
+		if e.ComplexityRoot.CollectionRule.Genres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.Genres(childComplexity), true
+	case "CollectionRule.kinds":
+		if e.ComplexityRoot.CollectionRule.Kinds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.Kinds(childComplexity), true
+	case "CollectionRule.sort":
+		if e.ComplexityRoot.CollectionRule.Sort == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.Sort(childComplexity), true
+	case "CollectionRule.tags":
+		if e.ComplexityRoot.CollectionRule.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.Tags(childComplexity), true
+	case "CollectionRule.yearFrom":
+		if e.ComplexityRoot.CollectionRule.YearFrom == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.YearFrom(childComplexity), true
+	case "CollectionRule.yearTo":
+		if e.ComplexityRoot.CollectionRule.YearTo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CollectionRule.YearTo(childComplexity), true
+
+	case "ContentRating.minAge":
+		if e.ComplexityRoot.ContentRating.MinAge == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentRating.MinAge(childComplexity), true
+	case "ContentRating.system":
+		if e.ComplexityRoot.ContentRating.System == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentRating.System(childComplexity), true
+	case "ContentRating.value":
+		if e.ComplexityRoot.ContentRating.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContentRating.Value(childComplexity), true
+
+	case "CreateUploadPayload.tusEndpoint":
+		if e.ComplexityRoot.CreateUploadPayload.TusEndpoint == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateUploadPayload.TusEndpoint(childComplexity), true
+	case "CreateUploadPayload.upload":
+		if e.ComplexityRoot.CreateUploadPayload.Upload == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateUploadPayload.Upload(childComplexity), true
+	case "CreateUploadPayload.uploadURL":
+		if e.ComplexityRoot.CreateUploadPayload.UploadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateUploadPayload.UploadURL(childComplexity), true
+
 	case "CreatedAPIKey.key":
 		if e.ComplexityRoot.CreatedAPIKey.Key == nil {
 			break
@@ -803,6 +1499,87 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreatedWebhookEndpoint.Secret(childComplexity), true
+
+	case "Creator.avatar":
+		if e.ComplexityRoot.Creator.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.Avatar(childComplexity), true
+	case "Creator.bio":
+		if e.ComplexityRoot.Creator.Bio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.Bio(childComplexity), true
+	case "Creator.collections":
+		if e.ComplexityRoot.Creator.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.Collections(childComplexity), true
+	case "Creator.createdAt":
+		if e.ComplexityRoot.Creator.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.CreatedAt(childComplexity), true
+	case "Creator.handle":
+		if e.ComplexityRoot.Creator.Handle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.Handle(childComplexity), true
+	case "Creator.id":
+		if e.ComplexityRoot.Creator.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.ID(childComplexity), true
+	case "Creator.name":
+		if e.ComplexityRoot.Creator.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.Name(childComplexity), true
+	case "Creator.updatedAt":
+		if e.ComplexityRoot.Creator.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Creator.UpdatedAt(childComplexity), true
+
+	case "CreatorConnection.edges":
+		if e.ComplexityRoot.CreatorConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatorConnection.Edges(childComplexity), true
+	case "CreatorConnection.pageInfo":
+		if e.ComplexityRoot.CreatorConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatorConnection.PageInfo(childComplexity), true
+	case "CreatorConnection.totalCount":
+		if e.ComplexityRoot.CreatorConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatorConnection.TotalCount(childComplexity), true
+
+	case "CreatorEdge.cursor":
+		if e.ComplexityRoot.CreatorEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatorEdge.Cursor(childComplexity), true
+	case "CreatorEdge.node":
+		if e.ComplexityRoot.CreatorEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreatorEdge.Node(childComplexity), true
 
 	case "Domain.certificateExpiresAt":
 		if e.ComplexityRoot.Domain.CertificateExpiresAt == nil {
@@ -871,6 +1648,116 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Domain.VerifiedAt(childComplexity), true
 
+	case "FileUpload.completedAt":
+		if e.ComplexityRoot.FileUpload.CompletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.CompletedAt(childComplexity), true
+	case "FileUpload.contentType":
+		if e.ComplexityRoot.FileUpload.ContentType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.ContentType(childComplexity), true
+	case "FileUpload.createdAt":
+		if e.ComplexityRoot.FileUpload.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.CreatedAt(childComplexity), true
+	case "FileUpload.failureReason":
+		if e.ComplexityRoot.FileUpload.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.FailureReason(childComplexity), true
+	case "FileUpload.filename":
+		if e.ComplexityRoot.FileUpload.Filename == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Filename(childComplexity), true
+	case "FileUpload.id":
+		if e.ComplexityRoot.FileUpload.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.ID(childComplexity), true
+	case "FileUpload.kind":
+		if e.ComplexityRoot.FileUpload.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Kind(childComplexity), true
+	case "FileUpload.language":
+		if e.ComplexityRoot.FileUpload.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Language(childComplexity), true
+	case "FileUpload.progress":
+		if e.ComplexityRoot.FileUpload.Progress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Progress(childComplexity), true
+	case "FileUpload.bytesReceived":
+		if e.ComplexityRoot.FileUpload.Received == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Received(childComplexity), true
+	case "FileUpload.sha256":
+		if e.ComplexityRoot.FileUpload.Sha256 == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Sha256(childComplexity), true
+	case "FileUpload.size":
+		if e.ComplexityRoot.FileUpload.Size == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Size(childComplexity), true
+	case "FileUpload.sourceURL":
+		if e.ComplexityRoot.FileUpload.SourceURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.SourceURL(childComplexity), true
+	case "FileUpload.state":
+		if e.ComplexityRoot.FileUpload.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.State(childComplexity), true
+	case "FileUpload.captionKind":
+		if e.ComplexityRoot.FileUpload.TrackKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.TrackKind(childComplexity), true
+
+	case "Image.height":
+		if e.ComplexityRoot.Image.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Height(childComplexity), true
+	case "Image.key":
+		if e.ComplexityRoot.Image.Key == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Key(childComplexity), true
+	case "Image.width":
+		if e.ComplexityRoot.Image.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.Width(childComplexity), true
+
 	case "Invitation.createdAt":
 		if e.ComplexityRoot.Invitation.CreatedAt == nil {
 			break
@@ -907,6 +1794,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invitation.Role(childComplexity), true
+
+	case "Localization.language":
+		if e.ComplexityRoot.Localization.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Localization.Language(childComplexity), true
+	case "Localization.synopsis":
+		if e.ComplexityRoot.Localization.Synopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Localization.Synopsis(childComplexity), true
+	case "Localization.title":
+		if e.ComplexityRoot.Localization.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Localization.Title(childComplexity), true
 
 	case "Mail.at":
 		if e.ComplexityRoot.Mail.At == nil {
@@ -1016,6 +1922,83 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAppKey(childComplexity, args["name"].(string)), true
+	case "Mutation.createCollection":
+		if e.ComplexityRoot.Mutation.CreateCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCollection(childComplexity, args["input"].(catalog.CollectionInput)), true
+	case "Mutation.createCreator":
+		if e.ComplexityRoot.Mutation.CreateCreator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCreator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCreator(childComplexity, args["input"].(catalog.CreatorInput)), true
+	case "Mutation.createRail":
+		if e.ComplexityRoot.Mutation.CreateRail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createRail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateRail(childComplexity, args["input"].(catalog.RailInput)), true
+	case "Mutation.createSeason":
+		if e.ComplexityRoot.Mutation.CreateSeason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSeason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSeason(childComplexity, args["seriesId"].(uuid.UUID), args["input"].(catalog.SeasonInput)), true
+	case "Mutation.createSeries":
+		if e.ComplexityRoot.Mutation.CreateSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateSeries(childComplexity, args["input"].(catalog.SeriesInput)), true
+	case "Mutation.createTitle":
+		if e.ComplexityRoot.Mutation.CreateTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateTitle(childComplexity, args["input"].(catalog.TitleInput)), true
+	case "Mutation.createUpload":
+		if e.ComplexityRoot.Mutation.CreateUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateUpload(childComplexity, args["input"].(uploads.CreateInput)), true
 	case "Mutation.createWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.CreateWebhookEndpoint == nil {
 			break
@@ -1027,6 +2010,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(outbox.EndpointInput)), true
+	case "Mutation.deleteCollection":
+		if e.ComplexityRoot.Mutation.DeleteCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCollection(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteCreator":
+		if e.ComplexityRoot.Mutation.DeleteCreator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCreator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCreator(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteRail":
+		if e.ComplexityRoot.Mutation.DeleteRail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteRail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteRail(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteSeason":
+		if e.ComplexityRoot.Mutation.DeleteSeason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSeason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSeason(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteSeries":
+		if e.ComplexityRoot.Mutation.DeleteSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteSeries(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteTenant":
 		if e.ComplexityRoot.Mutation.DeleteTenant == nil {
 			break
@@ -1038,6 +2076,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTenant(childComplexity, args["id"].(uuid.UUID), args["confirmSlug"].(string)), true
+	case "Mutation.deleteTitle":
+		if e.ComplexityRoot.Mutation.DeleteTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteTitle(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -1071,6 +2120,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollTwoFactor(childComplexity, args["password"].(string)), true
+	case "Mutation.ingestFromURL":
+		if e.ComplexityRoot.Mutation.IngestFromURL == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestFromURL_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestFromURL(childComplexity, args["input"].(uploads.URLInput)), true
 	case "Mutation.inviteStaff":
 		if e.ComplexityRoot.Mutation.InviteStaff == nil {
 			break
@@ -1110,6 +2170,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Logout(childComplexity), true
+	case "Mutation.moveRail":
+		if e.ComplexityRoot.Mutation.MoveRail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_moveRail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MoveRail(childComplexity, args["id"].(uuid.UUID), args["position"].(int)), true
 	case "Mutation.operatorExport":
 		if e.ComplexityRoot.Mutation.OperatorExport == nil {
 			break
@@ -1149,6 +2220,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OperatorVerifyTotp(childComplexity, args["loginToken"].(string), args["code"].(string)), true
+	case "Mutation.publishSeries":
+		if e.ComplexityRoot.Mutation.PublishSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishSeries(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.publishTitle":
+		if e.ComplexityRoot.Mutation.PublishTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_publishTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PublishTitle(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.regenerateRecoveryCodes":
 		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
 			break
@@ -1292,6 +2385,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateWebhookEndpointSecret(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.setCollectionItems":
+		if e.ComplexityRoot.Mutation.SetCollectionItems == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCollectionItems_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCollectionItems(childComplexity, args["id"].(uuid.UUID), args["titleIds"].([]uuid.UUID)), true
 	case "Mutation.setRequireTwoFactor":
 		if e.ComplexityRoot.Mutation.SetRequireTwoFactor == nil {
 			break
@@ -1314,6 +2418,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTenantQuotas(childComplexity, args["id"].(uuid.UUID), args["input"].(operators.Quotas)), true
+	case "Mutation.setTitleAsset":
+		if e.ComplexityRoot.Mutation.SetTitleAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleAsset(childComplexity, args["id"].(uuid.UUID), args["assetId"].(*uuid.UUID)), true
 	case "Mutation.signOutEverywhere":
 		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
 			break
@@ -1347,6 +2462,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SuspendTenant(childComplexity, args["id"].(uuid.UUID), args["reason"].(string)), true
+	case "Mutation.unpublishSeries":
+		if e.ComplexityRoot.Mutation.UnpublishSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishSeries(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.unpublishTitle":
+		if e.ComplexityRoot.Mutation.UnpublishTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_unpublishTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UnpublishTitle(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.updateBranding":
 		if e.ComplexityRoot.Mutation.UpdateBranding == nil {
 			break
@@ -1358,6 +2495,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateBranding(childComplexity, args["input"].(tenants.BrandingUpdate)), true
+	case "Mutation.updateCollection":
+		if e.ComplexityRoot.Mutation.UpdateCollection == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCollection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCollection(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.CollectionUpdate)), true
+	case "Mutation.updateCreator":
+		if e.ComplexityRoot.Mutation.UpdateCreator == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCreator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCreator(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.CreatorUpdate)), true
+	case "Mutation.updateRail":
+		if e.ComplexityRoot.Mutation.UpdateRail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateRail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateRail(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.RailUpdate)), true
+	case "Mutation.updateSeason":
+		if e.ComplexityRoot.Mutation.UpdateSeason == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSeason_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSeason(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.SeasonUpdate)), true
+	case "Mutation.updateSeries":
+		if e.ComplexityRoot.Mutation.UpdateSeries == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateSeries_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateSeries(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.SeriesUpdate)), true
+	case "Mutation.updateTitle":
+		if e.ComplexityRoot.Mutation.UpdateTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateTitle(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.TitleUpdate)), true
 	case "Mutation.updateWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.UpdateWebhookEndpoint == nil {
 			break
@@ -1677,6 +2880,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.collection":
+		if e.ComplexityRoot.Query.Collection == nil {
+			break
+		}
+
+		args, err := ec.field_Query_collection_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Collection(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.collections":
+		if e.ComplexityRoot.Query.Collections == nil {
+			break
+		}
+
+		args, err := ec.field_Query_collections_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Collections(childComplexity, args["creatorId"].(*uuid.UUID), args["first"].(*int), args["after"].(*string)), true
+	case "Query.creator":
+		if e.ComplexityRoot.Query.Creator == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Creator(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.creators":
+		if e.ComplexityRoot.Query.Creators == nil {
+			break
+		}
+
+		args, err := ec.field_Query_creators_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Creators(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.devMailbox":
 		if e.ComplexityRoot.Query.DevMailbox == nil {
 			break
@@ -1752,6 +2999,50 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OperatorTenants(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*tenants.Status)), true
+	case "Query.rails":
+		if e.ComplexityRoot.Query.Rails == nil {
+			break
+		}
+
+		args, err := ec.field_Query_rails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Rails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.season":
+		if e.ComplexityRoot.Query.Season == nil {
+			break
+		}
+
+		args, err := ec.field_Query_season_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Season(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.series":
+		if e.ComplexityRoot.Query.Series == nil {
+			break
+		}
+
+		args, err := ec.field_Query_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Series(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.seriesList":
+		if e.ComplexityRoot.Query.SeriesList == nil {
+			break
+		}
+
+		args, err := ec.field_Query_seriesList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.SeriesList(childComplexity, args["status"].(*catalog.Status), args["first"].(*int), args["after"].(*string)), true
 	case "Query.staffMember":
 		if e.ComplexityRoot.Query.StaffMember == nil {
 			break
@@ -1768,7 +3059,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			break
 		}
 
-		return e.ComplexityRoot.Query.Storefront(childComplexity), true
+		args, err := ec.field_Query_storefront_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Storefront(childComplexity, args["country"].(*string), args["language"].(*string)), true
 	case "Query.team":
 		if e.ComplexityRoot.Query.Team == nil {
 			break
@@ -1786,12 +3082,45 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Tenant(childComplexity), true
+	case "Query.title":
+		if e.ComplexityRoot.Query.Title == nil {
+			break
+		}
+
+		args, err := ec.field_Query_title_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Title(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.titles":
+		if e.ComplexityRoot.Query.Titles == nil {
+			break
+		}
+
+		args, err := ec.field_Query_titles_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Titles(childComplexity, args["filter"].(*catalog.TitleFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Query.twoFactor":
 		if e.ComplexityRoot.Query.TwoFactor == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.TwoFactor(childComplexity), true
+	case "Query.upload":
+		if e.ComplexityRoot.Query.Upload == nil {
+			break
+		}
+
+		args, err := ec.field_Query_upload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Upload(childComplexity, args["id"].(uuid.UUID)), true
 	case "Query.webhookDeliveries":
 		if e.ComplexityRoot.Query.WebhookDeliveries == nil {
 			break
@@ -1821,6 +3150,106 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity), true
 
+	case "Rail.collection":
+		if e.ComplexityRoot.Rail.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rail.Collection(childComplexity), true
+	case "Rail.createdAt":
+		if e.ComplexityRoot.Rail.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rail.CreatedAt(childComplexity), true
+	case "Rail.heading":
+		if e.ComplexityRoot.Rail.Heading == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rail.Heading(childComplexity), true
+	case "Rail.id":
+		if e.ComplexityRoot.Rail.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rail.ID(childComplexity), true
+	case "Rail.position":
+		if e.ComplexityRoot.Rail.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Rail.Position(childComplexity), true
+
+	case "RailConnection.edges":
+		if e.ComplexityRoot.RailConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RailConnection.Edges(childComplexity), true
+	case "RailConnection.pageInfo":
+		if e.ComplexityRoot.RailConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RailConnection.PageInfo(childComplexity), true
+	case "RailConnection.totalCount":
+		if e.ComplexityRoot.RailConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RailConnection.TotalCount(childComplexity), true
+
+	case "RailEdge.cursor":
+		if e.ComplexityRoot.RailEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RailEdge.Cursor(childComplexity), true
+	case "RailEdge.node":
+		if e.ComplexityRoot.RailEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RailEdge.Node(childComplexity), true
+
+	case "Season.episodes":
+		if e.ComplexityRoot.Season.Episodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.Episodes(childComplexity), true
+	case "Season.id":
+		if e.ComplexityRoot.Season.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.ID(childComplexity), true
+	case "Season.name":
+		if e.ComplexityRoot.Season.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.Name(childComplexity), true
+	case "Season.number":
+		if e.ComplexityRoot.Season.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.Number(childComplexity), true
+	case "Season.series":
+		if e.ComplexityRoot.Season.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.Series(childComplexity), true
+	case "Season.synopsis":
+		if e.ComplexityRoot.Season.Synopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Season.Synopsis(childComplexity), true
+
 	case "SecondFactorChallenge.expiresAt":
 		if e.ComplexityRoot.SecondFactorChallenge.ExpiresAt == nil {
 			break
@@ -1833,6 +3262,128 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SecondFactorChallenge.Token(childComplexity), true
+
+	case "Series.artwork":
+		if e.ComplexityRoot.Series.Artwork == nil {
+			break
+		}
+
+		args, err := ec.field_Series_artwork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Series.Artwork(childComplexity, args["role"].(*catalog.ArtworkRole)), true
+	case "Series.createdAt":
+		if e.ComplexityRoot.Series.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.CreatedAt(childComplexity), true
+	case "Series.defaultLanguage":
+		if e.ComplexityRoot.Series.DefaultLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.DefaultLanguage(childComplexity), true
+	case "Series.synopsis":
+		if e.ComplexityRoot.Series.DisplaySynopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.DisplaySynopsis(childComplexity), true
+	case "Series.title":
+		if e.ComplexityRoot.Series.DisplayTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.DisplayTitle(childComplexity), true
+	case "Series.genres":
+		if e.ComplexityRoot.Series.Genres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Genres(childComplexity), true
+	case "Series.id":
+		if e.ComplexityRoot.Series.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.ID(childComplexity), true
+	case "Series.localizations":
+		if e.ComplexityRoot.Series.Localizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Localizations(childComplexity), true
+	case "Series.publishedAt":
+		if e.ComplexityRoot.Series.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.PublishedAt(childComplexity), true
+	case "Series.rating":
+		if e.ComplexityRoot.Series.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Rating(childComplexity), true
+	case "Series.seasons":
+		if e.ComplexityRoot.Series.Seasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Seasons(childComplexity), true
+	case "Series.status":
+		if e.ComplexityRoot.Series.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Status(childComplexity), true
+	case "Series.tags":
+		if e.ComplexityRoot.Series.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.Tags(childComplexity), true
+	case "Series.updatedAt":
+		if e.ComplexityRoot.Series.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Series.UpdatedAt(childComplexity), true
+
+	case "SeriesConnection.edges":
+		if e.ComplexityRoot.SeriesConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesConnection.Edges(childComplexity), true
+	case "SeriesConnection.pageInfo":
+		if e.ComplexityRoot.SeriesConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesConnection.PageInfo(childComplexity), true
+	case "SeriesConnection.totalCount":
+		if e.ComplexityRoot.SeriesConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesConnection.TotalCount(childComplexity), true
+
+	case "SeriesEdge.cursor":
+		if e.ComplexityRoot.SeriesEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesEdge.Cursor(childComplexity), true
+	case "SeriesEdge.node":
+		if e.ComplexityRoot.SeriesEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SeriesEdge.Node(childComplexity), true
 
 	case "Staff.createdAt":
 		if e.ComplexityRoot.Staff.CreatedAt == nil {
@@ -1971,18 +3522,428 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Branding(childComplexity), true
+	case "Storefront.creator":
+		if e.ComplexityRoot.Storefront.Creator == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_creator_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.Creator(childComplexity, args["handle"].(string)), true
+	case "Storefront.home":
+		if e.ComplexityRoot.Storefront.Home == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.Home(childComplexity), true
 	case "Storefront.name":
 		if e.ComplexityRoot.Storefront.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Storefront.Name(childComplexity), true
+	case "Storefront.search":
+		if e.ComplexityRoot.Storefront.Search == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_search_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.Search(childComplexity, args["query"].(string), args["first"].(*int), args["after"].(*string)), true
+	case "Storefront.series":
+		if e.ComplexityRoot.Storefront.Series == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_series_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.Series(childComplexity, args["id"].(uuid.UUID)), true
+	case "Storefront.shortsFeed":
+		if e.ComplexityRoot.Storefront.ShortsFeed == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_shortsFeed_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.ShortsFeed(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Storefront.slug":
 		if e.ComplexityRoot.Storefront.Slug == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Storefront.Slug(childComplexity), true
+	case "Storefront.title":
+		if e.ComplexityRoot.Storefront.Title == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_title_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.Title(childComplexity, args["id"].(uuid.UUID)), true
+
+	case "StorefrontCollection.creator":
+		if e.ComplexityRoot.StorefrontCollection.Creator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCollection.Creator(childComplexity), true
+	case "StorefrontCollection.description":
+		if e.ComplexityRoot.StorefrontCollection.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCollection.Description(childComplexity), true
+	case "StorefrontCollection.id":
+		if e.ComplexityRoot.StorefrontCollection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCollection.ID(childComplexity), true
+	case "StorefrontCollection.items":
+		if e.ComplexityRoot.StorefrontCollection.Items == nil {
+			break
+		}
+
+		args, err := ec.field_StorefrontCollection_items_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.StorefrontCollection.Items(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "StorefrontCollection.title":
+		if e.ComplexityRoot.StorefrontCollection.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCollection.Name(childComplexity), true
+
+	case "StorefrontCreator.avatar":
+		if e.ComplexityRoot.StorefrontCreator.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCreator.Avatar(childComplexity), true
+	case "StorefrontCreator.bio":
+		if e.ComplexityRoot.StorefrontCreator.Bio == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCreator.Bio(childComplexity), true
+	case "StorefrontCreator.collections":
+		if e.ComplexityRoot.StorefrontCreator.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCreator.Collections(childComplexity), true
+	case "StorefrontCreator.handle":
+		if e.ComplexityRoot.StorefrontCreator.Handle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCreator.Handle(childComplexity), true
+	case "StorefrontCreator.name":
+		if e.ComplexityRoot.StorefrontCreator.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontCreator.Name(childComplexity), true
+
+	case "StorefrontHome.rails":
+		if e.ComplexityRoot.StorefrontHome.Rails == nil {
+			break
+		}
+
+		args, err := ec.field_StorefrontHome_rails_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.StorefrontHome.Rails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+
+	case "StorefrontRail.collection":
+		if e.ComplexityRoot.StorefrontRail.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRail.Collection(childComplexity), true
+	case "StorefrontRail.id":
+		if e.ComplexityRoot.StorefrontRail.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRail.ID(childComplexity), true
+	case "StorefrontRail.title":
+		if e.ComplexityRoot.StorefrontRail.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRail.Title(childComplexity), true
+
+	case "StorefrontRailConnection.edges":
+		if e.ComplexityRoot.StorefrontRailConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRailConnection.Edges(childComplexity), true
+	case "StorefrontRailConnection.pageInfo":
+		if e.ComplexityRoot.StorefrontRailConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRailConnection.PageInfo(childComplexity), true
+
+	case "StorefrontRailEdge.cursor":
+		if e.ComplexityRoot.StorefrontRailEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRailEdge.Cursor(childComplexity), true
+	case "StorefrontRailEdge.node":
+		if e.ComplexityRoot.StorefrontRailEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontRailEdge.Node(childComplexity), true
+
+	case "StorefrontSeason.episodes":
+		if e.ComplexityRoot.StorefrontSeason.Episodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeason.Episodes(childComplexity), true
+	case "StorefrontSeason.id":
+		if e.ComplexityRoot.StorefrontSeason.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeason.ID(childComplexity), true
+	case "StorefrontSeason.name":
+		if e.ComplexityRoot.StorefrontSeason.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeason.Name(childComplexity), true
+	case "StorefrontSeason.number":
+		if e.ComplexityRoot.StorefrontSeason.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeason.Number(childComplexity), true
+	case "StorefrontSeason.synopsis":
+		if e.ComplexityRoot.StorefrontSeason.Synopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeason.Synopsis(childComplexity), true
+
+	case "StorefrontSeries.artwork":
+		if e.ComplexityRoot.StorefrontSeries.Artwork == nil {
+			break
+		}
+
+		args, err := ec.field_StorefrontSeries_artwork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Artwork(childComplexity, args["role"].(*catalog.ArtworkRole)), true
+	case "StorefrontSeries.genres":
+		if e.ComplexityRoot.StorefrontSeries.Genres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Genres(childComplexity), true
+	case "StorefrontSeries.id":
+		if e.ComplexityRoot.StorefrontSeries.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.ID(childComplexity), true
+	case "StorefrontSeries.rating":
+		if e.ComplexityRoot.StorefrontSeries.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Rating(childComplexity), true
+	case "StorefrontSeries.seasons":
+		if e.ComplexityRoot.StorefrontSeries.Seasons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Seasons(childComplexity), true
+	case "StorefrontSeries.synopsis":
+		if e.ComplexityRoot.StorefrontSeries.Synopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Synopsis(childComplexity), true
+	case "StorefrontSeries.tags":
+		if e.ComplexityRoot.StorefrontSeries.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Tags(childComplexity), true
+	case "StorefrontSeries.title":
+		if e.ComplexityRoot.StorefrontSeries.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontSeries.Title(childComplexity), true
+
+	case "StorefrontTitle.artwork":
+		if e.ComplexityRoot.StorefrontTitle.Artwork == nil {
+			break
+		}
+
+		args, err := ec.field_StorefrontTitle_artwork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Artwork(childComplexity, args["role"].(*catalog.ArtworkRole)), true
+	case "StorefrontTitle.availableUntil":
+		if e.ComplexityRoot.StorefrontTitle.AvailableUntil == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.AvailableUntil(childComplexity), true
+	case "StorefrontTitle.creator":
+		if e.ComplexityRoot.StorefrontTitle.Creator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Creator(childComplexity), true
+	case "StorefrontTitle.durationSeconds":
+		if e.ComplexityRoot.StorefrontTitle.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.DurationSeconds(childComplexity), true
+	case "StorefrontTitle.episodeNumber":
+		if e.ComplexityRoot.StorefrontTitle.EpisodeNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.EpisodeNumber(childComplexity), true
+	case "StorefrontTitle.genres":
+		if e.ComplexityRoot.StorefrontTitle.Genres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Genres(childComplexity), true
+	case "StorefrontTitle.id":
+		if e.ComplexityRoot.StorefrontTitle.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.ID(childComplexity), true
+	case "StorefrontTitle.kind":
+		if e.ComplexityRoot.StorefrontTitle.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Kind(childComplexity), true
+	case "StorefrontTitle.language":
+		if e.ComplexityRoot.StorefrontTitle.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Language(childComplexity), true
+	case "StorefrontTitle.publishedAt":
+		if e.ComplexityRoot.StorefrontTitle.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.PublishedAt(childComplexity), true
+	case "StorefrontTitle.rating":
+		if e.ComplexityRoot.StorefrontTitle.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Rating(childComplexity), true
+	case "StorefrontTitle.releaseYear":
+		if e.ComplexityRoot.StorefrontTitle.ReleaseYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.ReleaseYear(childComplexity), true
+	case "StorefrontTitle.seasonNumber":
+		if e.ComplexityRoot.StorefrontTitle.SeasonNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.SeasonNumber(childComplexity), true
+	case "StorefrontTitle.series":
+		if e.ComplexityRoot.StorefrontTitle.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Series(childComplexity), true
+	case "StorefrontTitle.synopsis":
+		if e.ComplexityRoot.StorefrontTitle.Synopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Synopsis(childComplexity), true
+	case "StorefrontTitle.tags":
+		if e.ComplexityRoot.StorefrontTitle.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Tags(childComplexity), true
+	case "StorefrontTitle.title":
+		if e.ComplexityRoot.StorefrontTitle.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Title(childComplexity), true
+	case "StorefrontTitle.vertical":
+		if e.ComplexityRoot.StorefrontTitle.Vertical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Vertical(childComplexity), true
+
+	case "StorefrontTitleConnection.edges":
+		if e.ComplexityRoot.StorefrontTitleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitleConnection.Edges(childComplexity), true
+	case "StorefrontTitleConnection.pageInfo":
+		if e.ComplexityRoot.StorefrontTitleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitleConnection.PageInfo(childComplexity), true
+
+	case "StorefrontTitleEdge.cursor":
+		if e.ComplexityRoot.StorefrontTitleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitleEdge.Cursor(childComplexity), true
+	case "StorefrontTitleEdge.node":
+		if e.ComplexityRoot.StorefrontTitleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitleEdge.Node(childComplexity), true
 
 	case "Subscription.staffChanged":
 		if e.ComplexityRoot.Subscription.StaffChanged == nil {
@@ -2139,6 +4100,199 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TenantUsage.StreamedHours(childComplexity), true
+
+	case "Title.artwork":
+		if e.ComplexityRoot.Title.Artwork == nil {
+			break
+		}
+
+		args, err := ec.field_Title_artwork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Title.Artwork(childComplexity, args["role"].(*catalog.ArtworkRole)), true
+	case "Title.assetId":
+		if e.ComplexityRoot.Title.AssetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.AssetID(childComplexity), true
+	case "Title.availability":
+		if e.ComplexityRoot.Title.Availability == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Availability(childComplexity), true
+	case "Title.availableNow":
+		if e.ComplexityRoot.Title.AvailableNow == nil {
+			break
+		}
+
+		args, err := ec.field_Title_availableNow_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Title.AvailableNow(childComplexity, args["country"].(*string)), true
+	case "Title.createdAt":
+		if e.ComplexityRoot.Title.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.CreatedAt(childComplexity), true
+	case "Title.creator":
+		if e.ComplexityRoot.Title.Creator == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Creator(childComplexity), true
+	case "Title.defaultLanguage":
+		if e.ComplexityRoot.Title.DefaultLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.DefaultLanguage(childComplexity), true
+	case "Title.synopsis":
+		if e.ComplexityRoot.Title.DisplaySynopsis == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.DisplaySynopsis(childComplexity), true
+	case "Title.title":
+		if e.ComplexityRoot.Title.DisplayTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.DisplayTitle(childComplexity), true
+	case "Title.durationSeconds":
+		if e.ComplexityRoot.Title.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.DurationSeconds(childComplexity), true
+	case "Title.episodeNumber":
+		if e.ComplexityRoot.Title.EpisodeNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.EpisodeNumber(childComplexity), true
+	case "Title.genres":
+		if e.ComplexityRoot.Title.Genres == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Genres(childComplexity), true
+	case "Title.id":
+		if e.ComplexityRoot.Title.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.ID(childComplexity), true
+	case "Title.kind":
+		if e.ComplexityRoot.Title.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Kind(childComplexity), true
+	case "Title.localizations":
+		if e.ComplexityRoot.Title.Localizations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Localizations(childComplexity), true
+	case "Title.publishedAt":
+		if e.ComplexityRoot.Title.PublishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.PublishedAt(childComplexity), true
+	case "Title.rating":
+		if e.ComplexityRoot.Title.Rating == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Rating(childComplexity), true
+	case "Title.releaseYear":
+		if e.ComplexityRoot.Title.ReleaseYear == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.ReleaseYear(childComplexity), true
+	case "Title.season":
+		if e.ComplexityRoot.Title.Season == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Season(childComplexity), true
+	case "Title.seasonNumber":
+		if e.ComplexityRoot.Title.SeasonNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.SeasonNumber(childComplexity), true
+	case "Title.series":
+		if e.ComplexityRoot.Title.Series == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Series(childComplexity), true
+	case "Title.status":
+		if e.ComplexityRoot.Title.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Status(childComplexity), true
+	case "Title.tags":
+		if e.ComplexityRoot.Title.Tags == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Tags(childComplexity), true
+	case "Title.updatedAt":
+		if e.ComplexityRoot.Title.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.UpdatedAt(childComplexity), true
+	case "Title.vertical":
+		if e.ComplexityRoot.Title.Vertical == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Vertical(childComplexity), true
+
+	case "TitleConnection.edges":
+		if e.ComplexityRoot.TitleConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleConnection.Edges(childComplexity), true
+	case "TitleConnection.pageInfo":
+		if e.ComplexityRoot.TitleConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleConnection.PageInfo(childComplexity), true
+	case "TitleConnection.totalCount":
+		if e.ComplexityRoot.TitleConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleConnection.TotalCount(childComplexity), true
+
+	case "TitleEdge.cursor":
+		if e.ComplexityRoot.TitleEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleEdge.Cursor(childComplexity), true
+	case "TitleEdge.node":
+		if e.ComplexityRoot.TitleEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleEdge.Node(childComplexity), true
 
 	case "TwoFactorEnrollment.otpauthURL":
 		if e.ComplexityRoot.TwoFactorEnrollment.OTPAuthURL == nil {
@@ -2319,13 +4473,34 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyInput", ec.unmarshalInputAPIKeyInput),
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("ArtworkInput", ec.unmarshalInputArtworkInput),
+			graphql.NewInputUnmarshaler("AvailabilityInput", ec.unmarshalInputAvailabilityInput),
 			graphql.NewInputUnmarshaler("BrandingInput", ec.unmarshalInputBrandingInput),
+			graphql.NewInputUnmarshaler("CollectionRuleInput", ec.unmarshalInputCollectionRuleInput),
+			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
+			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
+			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
+			graphql.NewInputUnmarshaler("CreateRailInput", ec.unmarshalInputCreateRailInput),
+			graphql.NewInputUnmarshaler("CreateSeasonInput", ec.unmarshalInputCreateSeasonInput),
+			graphql.NewInputUnmarshaler("CreateSeriesInput", ec.unmarshalInputCreateSeriesInput),
+			graphql.NewInputUnmarshaler("CreateTitleInput", ec.unmarshalInputCreateTitleInput),
+			graphql.NewInputUnmarshaler("CreateUploadInput", ec.unmarshalInputCreateUploadInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
+			graphql.NewInputUnmarshaler("IngestFromURLInput", ec.unmarshalInputIngestFromURLInput),
 			graphql.NewInputUnmarshaler("InviteInput", ec.unmarshalInputInviteInput),
+			graphql.NewInputUnmarshaler("LocalizationInput", ec.unmarshalInputLocalizationInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
+			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
+			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
+			graphql.NewInputUnmarshaler("UpdateCreatorInput", ec.unmarshalInputUpdateCreatorInput),
+			graphql.NewInputUnmarshaler("UpdateRailInput", ec.unmarshalInputUpdateRailInput),
+			graphql.NewInputUnmarshaler("UpdateSeasonInput", ec.unmarshalInputUpdateSeasonInput),
+			graphql.NewInputUnmarshaler("UpdateSeriesInput", ec.unmarshalInputUpdateSeriesInput),
+			graphql.NewInputUnmarshaler("UpdateTitleInput", ec.unmarshalInputUpdateTitleInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
 		)
 	}
@@ -2447,6 +4622,361 @@ type PageInfo {
 type Query
 type Mutation
 type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/catalog.graphqls", Input: `# The catalog, as staff manage it: titles, series and seasons, collections,
+# the home page's rails, creators. Reads need READ, writes EDIT_CONTENT; every
+# write is in the audit log and emits an event (title.created, title.published,
+# collection.items_set, rail.moved, …). Apps read the catalog through the
+# storefront (storefront.graphqls), which shows only what is published and
+# available.
+
+enum TitleKind { MOVIE EPISODE SHORT TRAILER EXTRA }
+enum PublishStatus { DRAFT PUBLISHED UNPUBLISHED }
+enum ArtworkRole { POSTER BACKDROP THUMBNAIL LOGO }
+enum CollectionKind { MANUAL RULE }
+enum CollectionSort { NEWEST TITLE }
+
+"A title's or series' metadata in one language."
+type Localization {
+  "BCP 47: en, pt-BR."
+  language: String!
+  title: String!
+  synopsis: String!
+}
+
+"A content rating: MPAA PG-13, BBFC 12A, FSK 16."
+type ContentRating {
+  system: String!
+  value: String!
+  "The minimum age it means, for kids' ceilings."
+  minAge: Int
+}
+
+"When and where a title may be watched. Null ends are open; no countries means everywhere."
+type Availability {
+  start: Time
+  end: Time
+  "ISO 3166-1 alpha-2 codes."
+  countries: [String!]!
+}
+
+"One image in one size. Keys are blob keys (uploads fill them in)."
+type Artwork {
+  role: ArtworkRole!
+  key: String!
+  width: Int!
+  height: Int!
+}
+
+type Image {
+  key: String!
+  width: Int!
+  height: Int!
+}
+
+type Title {
+  id: ID!
+  kind: TitleKind!
+  status: PublishStatus!
+  defaultLanguage: String!
+  "In the default language."
+  title: String!
+  "In the default language."
+  synopsis: String!
+  localizations: [Localization!]!
+  genres: [String!]!
+  tags: [String!]!
+  rating: ContentRating
+  availability: Availability!
+  "Whether a viewer in country (ISO code) could watch it now: published and inside its window."
+  availableNow(country: String): Boolean!
+  durationSeconds: Int
+  releaseYear: Int
+  "Shot for phones; the shorts feed shows vertical shorts."
+  vertical: Boolean!
+  "The media asset that plays, once one is attached."
+  assetId: ID
+  "Every size of every role, or of one role."
+  artwork(role: ArtworkRole): [Artwork!]!
+  series: Series
+  season: Season
+  seasonNumber: Int
+  episodeNumber: Int
+  creator: Creator
+  publishedAt: Time
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type TitleEdge { cursor: String!, node: Title! }
+type TitleConnection { edges: [TitleEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+type Series {
+  id: ID!
+  status: PublishStatus!
+  defaultLanguage: String!
+  title: String!
+  synopsis: String!
+  localizations: [Localization!]!
+  genres: [String!]!
+  tags: [String!]!
+  rating: ContentRating
+  artwork(role: ArtworkRole): [Artwork!]!
+  "In number order."
+  seasons: [Season!]!
+  publishedAt: Time
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type SeriesEdge { cursor: String!, node: Series! }
+type SeriesConnection { edges: [SeriesEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+type Season {
+  id: ID!
+  number: Int!
+  name: String!
+  synopsis: String!
+  series: Series!
+  "Every episode, in number order, whatever its status."
+  episodes: [Title!]!
+}
+
+type CollectionRule {
+  kinds: [TitleKind!]!
+  genres: [String!]!
+  tags: [String!]!
+  yearFrom: Int
+  yearTo: Int
+  sort: CollectionSort!
+}
+
+type Collection {
+  id: ID!
+  kind: CollectionKind!
+  name: String!
+  description: String!
+  "The creator who programs it."
+  creator: Creator
+  "Rule-based collections only."
+  rule: CollectionRule
+  "Its titles in order, whatever their status (the storefront shows only available ones)."
+  items(first: Int = 50, after: String): CollectionItemConnection!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type CollectionItemConnection { edges: [TitleEdge!]!, pageInfo: PageInfo! }
+
+type CollectionEdge { cursor: String!, node: Collection! }
+type CollectionConnection { edges: [CollectionEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+"A row of the home page."
+type Rail {
+  id: ID!
+  "0-based."
+  position: Int!
+  "Shown instead of the collection's name when not empty."
+  heading: String!
+  collection: Collection!
+  createdAt: Time!
+}
+
+type RailEdge { cursor: String!, node: Rail! }
+type RailConnection { edges: [RailEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+type Creator {
+  id: ID!
+  handle: String!
+  name: String!
+  bio: String!
+  avatar: Image
+  "The collections they program."
+  collections: [Collection!]!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+type CreatorEdge { cursor: String!, node: Creator! }
+type CreatorConnection { edges: [CreatorEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+input LocalizationInput { language: String!, title: String!, synopsis: String }
+"A rating with an empty system, in an update, removes the rating."
+input ContentRatingInput { system: String!, value: String!, minAge: Int }
+input AvailabilityInput { start: Time, end: Time, countries: [String!] }
+input ArtworkInput { role: ArtworkRole!, key: String!, width: Int!, height: Int! }
+input ImageInput { key: String!, width: Int!, height: Int! }
+
+input CreateTitleInput {
+  kind: TitleKind!
+  "Default en."
+  defaultLanguage: String
+  "At least the default language's title."
+  localizations: [LocalizationInput!]!
+  genres: [String!]
+  tags: [String!]
+  rating: ContentRatingInput
+  availability: AvailabilityInput
+  durationSeconds: Int
+  releaseYear: Int
+  "Default true for shorts, false otherwise."
+  vertical: Boolean
+  assetId: ID
+  artwork: [ArtworkInput!]
+  "Episodes: their season (the series follows) and number."
+  seasonId: ID
+  episodeNumber: Int
+  "Trailers and extras of a series."
+  seriesId: ID
+  creatorId: ID
+}
+
+"Omitted fields stay; a given list replaces the whole list, a given availability the whole window."
+input UpdateTitleInput {
+  defaultLanguage: String
+  localizations: [LocalizationInput!]
+  genres: [String!]
+  tags: [String!]
+  rating: ContentRatingInput
+  availability: AvailabilityInput
+  durationSeconds: Int
+  releaseYear: Int
+  vertical: Boolean
+  artwork: [ArtworkInput!]
+  seasonId: ID
+  episodeNumber: Int
+  seriesId: ID
+  creatorId: ID
+}
+
+input TitleFilter {
+  kind: TitleKind
+  status: PublishStatus
+  seriesId: ID
+  seasonId: ID
+  creatorId: ID
+  genre: String
+  tag: String
+  vertical: Boolean
+  "Full text over titles, synopses, genres and tags, tolerant of typos; orders by relevance."
+  query: String
+}
+
+input CreateSeriesInput {
+  defaultLanguage: String
+  localizations: [LocalizationInput!]!
+  genres: [String!]
+  tags: [String!]
+  rating: ContentRatingInput
+  artwork: [ArtworkInput!]
+}
+
+input UpdateSeriesInput {
+  defaultLanguage: String
+  localizations: [LocalizationInput!]
+  genres: [String!]
+  tags: [String!]
+  rating: ContentRatingInput
+  artwork: [ArtworkInput!]
+}
+
+input CreateSeasonInput { number: Int!, name: String, synopsis: String }
+input UpdateSeasonInput { number: Int, name: String, synopsis: String }
+
+input CollectionRuleInput {
+  "Any of these kinds (empty: any)."
+  kinds: [TitleKind!]
+  "Any of these genres (empty: any)."
+  genres: [String!]
+  tags: [String!]
+  yearFrom: Int
+  yearTo: Int
+  "Default NEWEST (most recently published first)."
+  sort: CollectionSort
+}
+
+input CreateCollectionInput {
+  name: String!
+  description: String
+  creatorId: ID
+  "Makes it rule-based; without one it is hand-picked (setCollectionItems)."
+  rule: CollectionRuleInput
+}
+
+input UpdateCollectionInput {
+  name: String
+  description: String
+  creatorId: ID
+  "Rule-based collections only: replaces the rule."
+  rule: CollectionRuleInput
+}
+
+input CreateRailInput {
+  collectionId: ID!
+  heading: String
+  "0-based; omitted or past the end: last."
+  position: Int
+}
+
+input UpdateRailInput { collectionId: ID, heading: String }
+
+input CreateCreatorInput { handle: String!, name: String!, bio: String, avatar: ImageInput }
+"An avatar with an empty key removes the avatar."
+input UpdateCreatorInput { handle: String, name: String, bio: String, avatar: ImageInput }
+
+extend type Query {
+  title(id: ID!): Title! @requires(permission: READ)
+  "Newest first, or by relevance with filter.query."
+  titles(filter: TitleFilter, first: Int = 50, after: String): TitleConnection! @requires(permission: READ)
+  series(id: ID!): Series! @requires(permission: READ)
+  seriesList(status: PublishStatus, first: Int = 50, after: String): SeriesConnection! @requires(permission: READ)
+  season(id: ID!): Season! @requires(permission: READ)
+  collection(id: ID!): Collection! @requires(permission: READ)
+  collections(creatorId: ID, first: Int = 50, after: String): CollectionConnection! @requires(permission: READ)
+  "The home page's rails, in order."
+  rails(first: Int = 50, after: String): RailConnection! @requires(permission: READ)
+  creator(id: ID!): Creator! @requires(permission: READ)
+  creators(first: Int = 50, after: String): CreatorConnection! @requires(permission: READ)
+}
+
+extend type Mutation {
+  createTitle(input: CreateTitleInput!): Title! @requires(permission: EDIT_CONTENT)
+  updateTitle(id: ID!, input: UpdateTitleInput!): Title! @requires(permission: EDIT_CONTENT)
+  deleteTitle(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+  publishTitle(id: ID!): Title! @requires(permission: EDIT_CONTENT)
+  unpublishTitle(id: ID!): Title! @requires(permission: EDIT_CONTENT)
+  "Attaches the media asset that plays (null detaches it)."
+  setTitleAsset(id: ID!, assetId: ID): Title! @requires(permission: EDIT_CONTENT)
+
+  createSeries(input: CreateSeriesInput!): Series! @requires(permission: EDIT_CONTENT)
+  updateSeries(id: ID!, input: UpdateSeriesInput!): Series! @requires(permission: EDIT_CONTENT)
+  "Refused (CONFLICT) while titles belong to it."
+  deleteSeries(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+  publishSeries(id: ID!): Series! @requires(permission: EDIT_CONTENT)
+  unpublishSeries(id: ID!): Series! @requires(permission: EDIT_CONTENT)
+  createSeason(seriesId: ID!, input: CreateSeasonInput!): Season! @requires(permission: EDIT_CONTENT)
+  updateSeason(id: ID!, input: UpdateSeasonInput!): Season! @requires(permission: EDIT_CONTENT)
+  "Refused (CONFLICT) while it has episodes."
+  deleteSeason(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+
+  createCollection(input: CreateCollectionInput!): Collection! @requires(permission: EDIT_CONTENT)
+  updateCollection(id: ID!, input: UpdateCollectionInput!): Collection! @requires(permission: EDIT_CONTENT)
+  "A hand-picked collection's titles, in order: adds, removes and reorders in one call."
+  setCollectionItems(id: ID!, titleIds: [ID!]!): Collection! @requires(permission: EDIT_CONTENT)
+  "Also removes the rails that showed it."
+  deleteCollection(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+
+  createRail(input: CreateRailInput!): Rail! @requires(permission: EDIT_CONTENT)
+  updateRail(id: ID!, input: UpdateRailInput!): Rail! @requires(permission: EDIT_CONTENT)
+  "Moves a rail to position (0-based; past the end: last); the others shift."
+  moveRail(id: ID!, position: Int!): Rail! @requires(permission: EDIT_CONTENT)
+  deleteRail(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+
+  createCreator(input: CreateCreatorInput!): Creator! @requires(permission: EDIT_CONTENT)
+  updateCreator(id: ID!, input: UpdateCreatorInput!): Creator! @requires(permission: EDIT_CONTENT)
+  "Their titles and collections stay, without an owner."
+  deleteCreator(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
+}
 `, BuiltIn: false},
 	{Name: "../schema/domains.graphqls", Input: `enum DomainStatus {
   "Waiting for the TXT record: create it, then call verifyDomain."
@@ -2742,15 +5272,111 @@ extend type Mutation {
 `, BuiltIn: false},
 	{Name: "../schema/storefront.graphqls", Input: `# The part of the API that tenant apps use. Reachable with an app key
 # (header X-Marquee-App-Key), or by the tenant's host or /t/{slug}/ path.
+#
+# What a viewer sees depends on where and who they are: the country comes from
+# storefront(country:), else the X-Marquee-Country header (set by the app or a
+# CDN), else the platform's GeoIP lookup of the client address when the
+# operator configured one; the language from storefront(language:), else the
+# Accept-Language header. A title with a country allow-list is hidden when the
+# country is unknown. Only published titles inside their availability window
+# appear; anything else is NOT_FOUND, exactly like an id that does not exist.
 
 type Storefront {
   name: String!
   slug: String!
   branding: Branding!
+  home: StorefrontHome!
+  title(id: ID!): StorefrontTitle!
+  series(id: ID!): StorefrontSeries!
+  "Titles matching query (full text in every language, tolerant of typos), best first."
+  search(query: String!, first: Int = 20, after: String): StorefrontTitleConnection!
+  "Vertical shorts, newest first."
+  shortsFeed(first: Int = 20, after: String): StorefrontTitleConnection!
+  creator(handle: String!): StorefrontCreator!
+}
+
+type StorefrontHome {
+  "The home page's rails in order (rails whose collection shows nothing right now included: hide empty ones)."
+  rails(first: Int = 20, after: String): StorefrontRailConnection!
+}
+
+type StorefrontRail {
+  id: ID!
+  "The rail's heading, or its collection's name."
+  title: String!
+  collection: StorefrontCollection!
+}
+
+type StorefrontRailEdge { cursor: String!, node: StorefrontRail! }
+type StorefrontRailConnection { edges: [StorefrontRailEdge!]!, pageInfo: PageInfo! }
+
+type StorefrontCollection {
+  id: ID!
+  title: String!
+  description: String!
+  creator: StorefrontCreator
+  items(first: Int = 20, after: String): StorefrontTitleConnection!
+}
+
+type StorefrontTitle {
+  id: ID!
+  kind: TitleKind!
+  "In the viewer's language, else the title's default language."
+  title: String!
+  synopsis: String!
+  language: String!
+  genres: [String!]!
+  tags: [String!]!
+  rating: ContentRating
+  durationSeconds: Int
+  releaseYear: Int
+  vertical: Boolean!
+  artwork(role: ArtworkRole): [Artwork!]!
+  "Episodes: their series, when it is published."
+  series: StorefrontSeries
+  seasonNumber: Int
+  episodeNumber: Int
+  creator: StorefrontCreator
+  "When it leaves, if it does."
+  availableUntil: Time
+  publishedAt: Time
+}
+
+type StorefrontTitleEdge { cursor: String!, node: StorefrontTitle! }
+type StorefrontTitleConnection { edges: [StorefrontTitleEdge!]!, pageInfo: PageInfo! }
+
+type StorefrontSeries {
+  id: ID!
+  title: String!
+  synopsis: String!
+  genres: [String!]!
+  tags: [String!]!
+  rating: ContentRating
+  artwork(role: ArtworkRole): [Artwork!]!
+  seasons: [StorefrontSeason!]!
+}
+
+type StorefrontSeason {
+  id: ID!
+  number: Int!
+  name: String!
+  synopsis: String!
+  "The season's available episodes, in number order."
+  episodes: [StorefrontTitle!]!
+}
+
+type StorefrontCreator {
+  handle: String!
+  name: String!
+  bio: String!
+  avatar: Image
+  "The collections they program."
+  collections: [StorefrontCollection!]!
 }
 
 extend type Query {
-  storefront: Storefront!
+  "country: ISO 3166-1 alpha-2; language: BCP 47 (see the top of this file)."
+  storefront(country: String, language: String): Storefront!
 }
 `, BuiltIn: false},
 	{Name: "../schema/tenants.graphqls", Input: `enum Role { OWNER ADMIN EDITOR ANALYST }
@@ -2908,6 +5534,113 @@ extend type Subscription {
   staffChanged: StaffChange! @requires(permission: READ)
 }
 `, BuiltIn: false},
+	{Name: "../schema/uploads.graphqls", Input: `enum UploadKind {
+  "A title's video, to be ingested."
+  SOURCE
+  "A sidecar captions file: SRT or WebVTT (SRT is converted to WebVTT)."
+  CAPTION
+  "An extra audio track: another language, or descriptive audio."
+  AUDIO
+}
+
+enum UploadState {
+  "Created; no bytes yet."
+  PENDING
+  "Bytes are arriving (tus) or being fetched (URL)."
+  UPLOADING
+  "Stored, with its size and SHA-256; upload.completed was emitted."
+  COMPLETE
+  "Refused or broken off: failureReason says why."
+  FAILED
+}
+
+enum TrackKind {
+  "A translation of the dialogue."
+  SUBTITLES
+  "Captions for the deaf and hard of hearing (SDH): dialogue and sounds."
+  CAPTIONS
+  "Audio description, for an AUDIO upload."
+  DESCRIPTIVE_AUDIO
+}
+
+"A file coming into (or in) the workspace's storage."
+type FileUpload {
+  id: ID!
+  kind: UploadKind!
+  state: UploadState!
+  filename: String!
+  contentType: String!
+  "BCP 47 language tag of a caption or audio track; null for sources."
+  language: String
+  captionKind: TrackKind
+  "The declared size (tus), or for a URL the size once known (0 before)."
+  size: Int64!
+  bytesReceived: Int64!
+  "0 to 1."
+  progress: Float!
+  "Hex SHA-256 of the stored file, once complete."
+  sha256: String
+  "Where a URL ingest fetches from."
+  sourceURL: String
+  failureReason: String
+  createdAt: Time!
+  completedAt: Time
+}
+
+input CreateUploadInput {
+  filename: String!
+  "Exact size in bytes; the tus Upload-Length must match."
+  size: Int64!
+  contentType: String!
+  kind: UploadKind!
+  "Required for CAPTION and AUDIO (BCP 47: en, pt-BR)."
+  language: String
+  "CAPTION: SUBTITLES (default) or CAPTIONS; AUDIO: DESCRIPTIVE_AUDIO or none."
+  captionKind: TrackKind
+}
+
+input IngestFromURLInput {
+  "A public http(s) URL (private, loopback and link-local addresses are refused)."
+  url: String!
+  "Default: the URL's last path segment."
+  filename: String
+  "Default: what the server says."
+  contentType: String
+  kind: UploadKind!
+  language: String
+  captionKind: TrackKind
+}
+
+"""
+A created upload and where to send its bytes with tus: POST tusEndpoint with
+Upload-Length (the size) and Upload-Metadata "uploadId <base64 of upload.id>",
+then PATCH uploadURL (the Location answered) from Upload-Offset; HEAD it to resume.
+"""
+type CreateUploadPayload {
+  upload: FileUpload!
+  tusEndpoint: String!
+  uploadURL: String!
+}
+
+extend type Query {
+  "One upload: its state and progress. Another workspace's is NOT_FOUND."
+  upload(id: ID!): FileUpload! @requires(permission: READ)
+}
+
+extend type Mutation {
+  """
+  Starts a resumable upload. The size, type and kind are checked against the
+  workspace's limits, and the size against its storage quota (CONFLICT when over),
+  before any byte is sent.
+  """
+  createUpload(input: CreateUploadInput!): CreateUploadPayload! @requires(permission: EDIT_CONTENT)
+  """
+  Fetches a file from a URL in the background; follow it with upload(id).
+  It ends COMPLETE or FAILED with the reason (a redirect loop, no answer, too big).
+  """
+  ingestFromURL(input: IngestFromURLInput!): FileUpload! @requires(permission: EDIT_CONTENT)
+}
+`, BuiltIn: false},
 	{Name: "../schema/webhooks.graphqls", Input: `"""
 A URL of the tenant's that receives Marquee's events as signed JSON POSTs:
 body {id, type, created_at, data}; headers Marquee-Event-Id and
@@ -3030,6 +5763,20 @@ func (ec *executionContext) childFields_AppKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type AppKey", field.Name)
 }
 
+func (ec *executionContext) childFields_Artwork(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "role":
+		return ec.fieldContext_Artwork_role(ctx, field)
+	case "key":
+		return ec.fieldContext_Artwork_key(ctx, field)
+	case "width":
+		return ec.fieldContext_Artwork_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Artwork_height(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Artwork", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditActor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -3098,6 +5845,18 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
 }
 
+func (ec *executionContext) childFields_Availability(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "start":
+		return ec.fieldContext_Availability_start(ctx, field)
+	case "end":
+		return ec.fieldContext_Availability_end(ctx, field)
+	case "countries":
+		return ec.fieldContext_Availability_countries(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Availability", field.Name)
+}
+
 func (ec *executionContext) childFields_Branding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "appName":
@@ -3112,6 +5871,104 @@ func (ec *executionContext) childFields_Branding(ctx context.Context, field grap
 		return ec.fieldContext_Branding_logoURL(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Branding", field.Name)
+}
+
+func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Collection_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Collection_kind(ctx, field)
+	case "name":
+		return ec.fieldContext_Collection_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Collection_description(ctx, field)
+	case "creator":
+		return ec.fieldContext_Collection_creator(ctx, field)
+	case "rule":
+		return ec.fieldContext_Collection_rule(ctx, field)
+	case "items":
+		return ec.fieldContext_Collection_items(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Collection_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Collection_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Collection", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CollectionConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CollectionConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CollectionConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CollectionEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CollectionEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionItemConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CollectionItemConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CollectionItemConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionItemConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CollectionRule(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kinds":
+		return ec.fieldContext_CollectionRule_kinds(ctx, field)
+	case "genres":
+		return ec.fieldContext_CollectionRule_genres(ctx, field)
+	case "tags":
+		return ec.fieldContext_CollectionRule_tags(ctx, field)
+	case "yearFrom":
+		return ec.fieldContext_CollectionRule_yearFrom(ctx, field)
+	case "yearTo":
+		return ec.fieldContext_CollectionRule_yearTo(ctx, field)
+	case "sort":
+		return ec.fieldContext_CollectionRule_sort(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CollectionRule", field.Name)
+}
+
+func (ec *executionContext) childFields_ContentRating(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "system":
+		return ec.fieldContext_ContentRating_system(ctx, field)
+	case "value":
+		return ec.fieldContext_ContentRating_value(ctx, field)
+	case "minAge":
+		return ec.fieldContext_ContentRating_minAge(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContentRating", field.Name)
+}
+
+func (ec *executionContext) childFields_CreateUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "upload":
+		return ec.fieldContext_CreateUploadPayload_upload(ctx, field)
+	case "tusEndpoint":
+		return ec.fieldContext_CreateUploadPayload_tusEndpoint(ctx, field)
+	case "uploadURL":
+		return ec.fieldContext_CreateUploadPayload_uploadURL(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateUploadPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_CreatedAPIKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3132,6 +5989,50 @@ func (ec *executionContext) childFields_CreatedWebhookEndpoint(ctx context.Conte
 		return ec.fieldContext_CreatedWebhookEndpoint_secret(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreatedWebhookEndpoint", field.Name)
+}
+
+func (ec *executionContext) childFields_Creator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Creator_id(ctx, field)
+	case "handle":
+		return ec.fieldContext_Creator_handle(ctx, field)
+	case "name":
+		return ec.fieldContext_Creator_name(ctx, field)
+	case "bio":
+		return ec.fieldContext_Creator_bio(ctx, field)
+	case "avatar":
+		return ec.fieldContext_Creator_avatar(ctx, field)
+	case "collections":
+		return ec.fieldContext_Creator_collections(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Creator_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Creator_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Creator", field.Name)
+}
+
+func (ec *executionContext) childFields_CreatorConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_CreatorConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_CreatorConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_CreatorConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatorConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_CreatorEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_CreatorEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_CreatorEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreatorEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Domain(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3162,6 +6063,54 @@ func (ec *executionContext) childFields_Domain(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Domain", field.Name)
 }
 
+func (ec *executionContext) childFields_FileUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_FileUpload_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_FileUpload_kind(ctx, field)
+	case "state":
+		return ec.fieldContext_FileUpload_state(ctx, field)
+	case "filename":
+		return ec.fieldContext_FileUpload_filename(ctx, field)
+	case "contentType":
+		return ec.fieldContext_FileUpload_contentType(ctx, field)
+	case "language":
+		return ec.fieldContext_FileUpload_language(ctx, field)
+	case "captionKind":
+		return ec.fieldContext_FileUpload_captionKind(ctx, field)
+	case "size":
+		return ec.fieldContext_FileUpload_size(ctx, field)
+	case "bytesReceived":
+		return ec.fieldContext_FileUpload_bytesReceived(ctx, field)
+	case "progress":
+		return ec.fieldContext_FileUpload_progress(ctx, field)
+	case "sha256":
+		return ec.fieldContext_FileUpload_sha256(ctx, field)
+	case "sourceURL":
+		return ec.fieldContext_FileUpload_sourceURL(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_FileUpload_failureReason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_FileUpload_createdAt(ctx, field)
+	case "completedAt":
+		return ec.fieldContext_FileUpload_completedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type FileUpload", field.Name)
+}
+
+func (ec *executionContext) childFields_Image(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "key":
+		return ec.fieldContext_Image_key(ctx, field)
+	case "width":
+		return ec.fieldContext_Image_width(ctx, field)
+	case "height":
+		return ec.fieldContext_Image_height(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Image", field.Name)
+}
+
 func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -3178,6 +6127,18 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 		return ec.fieldContext_Invitation_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_Localization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_Localization_language(ctx, field)
+	case "title":
+		return ec.fieldContext_Localization_title(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_Localization_synopsis(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Localization", field.Name)
 }
 
 func (ec *executionContext) childFields_Mail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3342,6 +6303,62 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Rail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Rail_id(ctx, field)
+	case "position":
+		return ec.fieldContext_Rail_position(ctx, field)
+	case "heading":
+		return ec.fieldContext_Rail_heading(ctx, field)
+	case "collection":
+		return ec.fieldContext_Rail_collection(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Rail_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Rail", field.Name)
+}
+
+func (ec *executionContext) childFields_RailConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_RailConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_RailConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_RailConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RailConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_RailEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_RailEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_RailEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Season(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Season_id(ctx, field)
+	case "number":
+		return ec.fieldContext_Season_number(ctx, field)
+	case "name":
+		return ec.fieldContext_Season_name(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_Season_synopsis(ctx, field)
+	case "series":
+		return ec.fieldContext_Season_series(ctx, field)
+	case "episodes":
+		return ec.fieldContext_Season_episodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Season", field.Name)
+}
+
 func (ec *executionContext) childFields_SecondFactorChallenge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "token":
@@ -3350,6 +6367,62 @@ func (ec *executionContext) childFields_SecondFactorChallenge(ctx context.Contex
 		return ec.fieldContext_SecondFactorChallenge_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SecondFactorChallenge", field.Name)
+}
+
+func (ec *executionContext) childFields_Series(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Series_id(ctx, field)
+	case "status":
+		return ec.fieldContext_Series_status(ctx, field)
+	case "defaultLanguage":
+		return ec.fieldContext_Series_defaultLanguage(ctx, field)
+	case "title":
+		return ec.fieldContext_Series_title(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_Series_synopsis(ctx, field)
+	case "localizations":
+		return ec.fieldContext_Series_localizations(ctx, field)
+	case "genres":
+		return ec.fieldContext_Series_genres(ctx, field)
+	case "tags":
+		return ec.fieldContext_Series_tags(ctx, field)
+	case "rating":
+		return ec.fieldContext_Series_rating(ctx, field)
+	case "artwork":
+		return ec.fieldContext_Series_artwork(ctx, field)
+	case "seasons":
+		return ec.fieldContext_Series_seasons(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Series_publishedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Series_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Series_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Series", field.Name)
+}
+
+func (ec *executionContext) childFields_SeriesConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SeriesConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SeriesConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SeriesConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SeriesConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SeriesEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SeriesEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SeriesEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SeriesEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3432,8 +6505,192 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_slug(ctx, field)
 	case "branding":
 		return ec.fieldContext_Storefront_branding(ctx, field)
+	case "home":
+		return ec.fieldContext_Storefront_home(ctx, field)
+	case "title":
+		return ec.fieldContext_Storefront_title(ctx, field)
+	case "series":
+		return ec.fieldContext_Storefront_series(ctx, field)
+	case "search":
+		return ec.fieldContext_Storefront_search(ctx, field)
+	case "shortsFeed":
+		return ec.fieldContext_Storefront_shortsFeed(ctx, field)
+	case "creator":
+		return ec.fieldContext_Storefront_creator(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Storefront", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontCollection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StorefrontCollection_id(ctx, field)
+	case "title":
+		return ec.fieldContext_StorefrontCollection_title(ctx, field)
+	case "description":
+		return ec.fieldContext_StorefrontCollection_description(ctx, field)
+	case "creator":
+		return ec.fieldContext_StorefrontCollection_creator(ctx, field)
+	case "items":
+		return ec.fieldContext_StorefrontCollection_items(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontCollection", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontCreator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "handle":
+		return ec.fieldContext_StorefrontCreator_handle(ctx, field)
+	case "name":
+		return ec.fieldContext_StorefrontCreator_name(ctx, field)
+	case "bio":
+		return ec.fieldContext_StorefrontCreator_bio(ctx, field)
+	case "avatar":
+		return ec.fieldContext_StorefrontCreator_avatar(ctx, field)
+	case "collections":
+		return ec.fieldContext_StorefrontCreator_collections(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontCreator", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontHome(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "rails":
+		return ec.fieldContext_StorefrontHome_rails(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontHome", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontRail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StorefrontRail_id(ctx, field)
+	case "title":
+		return ec.fieldContext_StorefrontRail_title(ctx, field)
+	case "collection":
+		return ec.fieldContext_StorefrontRail_collection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontRail", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontRailConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StorefrontRailConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StorefrontRailConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontRailConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontRailEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StorefrontRailEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StorefrontRailEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontRailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontSeason(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StorefrontSeason_id(ctx, field)
+	case "number":
+		return ec.fieldContext_StorefrontSeason_number(ctx, field)
+	case "name":
+		return ec.fieldContext_StorefrontSeason_name(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_StorefrontSeason_synopsis(ctx, field)
+	case "episodes":
+		return ec.fieldContext_StorefrontSeason_episodes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontSeason", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontSeries(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StorefrontSeries_id(ctx, field)
+	case "title":
+		return ec.fieldContext_StorefrontSeries_title(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_StorefrontSeries_synopsis(ctx, field)
+	case "genres":
+		return ec.fieldContext_StorefrontSeries_genres(ctx, field)
+	case "tags":
+		return ec.fieldContext_StorefrontSeries_tags(ctx, field)
+	case "rating":
+		return ec.fieldContext_StorefrontSeries_rating(ctx, field)
+	case "artwork":
+		return ec.fieldContext_StorefrontSeries_artwork(ctx, field)
+	case "seasons":
+		return ec.fieldContext_StorefrontSeries_seasons(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontSeries", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontTitle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StorefrontTitle_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_StorefrontTitle_kind(ctx, field)
+	case "title":
+		return ec.fieldContext_StorefrontTitle_title(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_StorefrontTitle_synopsis(ctx, field)
+	case "language":
+		return ec.fieldContext_StorefrontTitle_language(ctx, field)
+	case "genres":
+		return ec.fieldContext_StorefrontTitle_genres(ctx, field)
+	case "tags":
+		return ec.fieldContext_StorefrontTitle_tags(ctx, field)
+	case "rating":
+		return ec.fieldContext_StorefrontTitle_rating(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_StorefrontTitle_durationSeconds(ctx, field)
+	case "releaseYear":
+		return ec.fieldContext_StorefrontTitle_releaseYear(ctx, field)
+	case "vertical":
+		return ec.fieldContext_StorefrontTitle_vertical(ctx, field)
+	case "artwork":
+		return ec.fieldContext_StorefrontTitle_artwork(ctx, field)
+	case "series":
+		return ec.fieldContext_StorefrontTitle_series(ctx, field)
+	case "seasonNumber":
+		return ec.fieldContext_StorefrontTitle_seasonNumber(ctx, field)
+	case "episodeNumber":
+		return ec.fieldContext_StorefrontTitle_episodeNumber(ctx, field)
+	case "creator":
+		return ec.fieldContext_StorefrontTitle_creator(ctx, field)
+	case "availableUntil":
+		return ec.fieldContext_StorefrontTitle_availableUntil(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitle", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontTitleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_StorefrontTitleConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_StorefrontTitleConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StorefrontTitleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_StorefrontTitleEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_StorefrontTitleEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitleEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3512,6 +6769,84 @@ func (ec *executionContext) childFields_TenantUsage(ctx context.Context, field g
 		return ec.fieldContext_TenantUsage_streamedHours(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TenantUsage", field.Name)
+}
+
+func (ec *executionContext) childFields_Title(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Title_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_Title_kind(ctx, field)
+	case "status":
+		return ec.fieldContext_Title_status(ctx, field)
+	case "defaultLanguage":
+		return ec.fieldContext_Title_defaultLanguage(ctx, field)
+	case "title":
+		return ec.fieldContext_Title_title(ctx, field)
+	case "synopsis":
+		return ec.fieldContext_Title_synopsis(ctx, field)
+	case "localizations":
+		return ec.fieldContext_Title_localizations(ctx, field)
+	case "genres":
+		return ec.fieldContext_Title_genres(ctx, field)
+	case "tags":
+		return ec.fieldContext_Title_tags(ctx, field)
+	case "rating":
+		return ec.fieldContext_Title_rating(ctx, field)
+	case "availability":
+		return ec.fieldContext_Title_availability(ctx, field)
+	case "availableNow":
+		return ec.fieldContext_Title_availableNow(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_Title_durationSeconds(ctx, field)
+	case "releaseYear":
+		return ec.fieldContext_Title_releaseYear(ctx, field)
+	case "vertical":
+		return ec.fieldContext_Title_vertical(ctx, field)
+	case "assetId":
+		return ec.fieldContext_Title_assetId(ctx, field)
+	case "artwork":
+		return ec.fieldContext_Title_artwork(ctx, field)
+	case "series":
+		return ec.fieldContext_Title_series(ctx, field)
+	case "season":
+		return ec.fieldContext_Title_season(ctx, field)
+	case "seasonNumber":
+		return ec.fieldContext_Title_seasonNumber(ctx, field)
+	case "episodeNumber":
+		return ec.fieldContext_Title_episodeNumber(ctx, field)
+	case "creator":
+		return ec.fieldContext_Title_creator(ctx, field)
+	case "publishedAt":
+		return ec.fieldContext_Title_publishedAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Title_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_Title_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Title", field.Name)
+}
+
+func (ec *executionContext) childFields_TitleConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_TitleConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_TitleConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_TitleConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TitleConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_TitleEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_TitleEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_TitleEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TitleEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_TwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -3756,6 +7091,28 @@ func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[s
 	return args, nil
 }
 
+func (ec *executionContext) field_Collection_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3870,6 +7227,112 @@ func (ec *executionContext) field_Mutation_createAppKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.CollectionInput, error) {
+			return ec.unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCreator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.CreatorInput, error) {
+			return ec.unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.RailInput, error) {
+			return ec.unmarshalNCreateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSeason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "seriesId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["seriesId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.SeasonInput, error) {
+			return ec.unmarshalNCreateSeasonInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.SeriesInput, error) {
+			return ec.unmarshalNCreateSeriesInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeriesInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.TitleInput, error) {
+			return ec.unmarshalNCreateTitleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (uploads.CreateInput, error) {
+			return ec.unmarshalNCreateUploadInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐCreateInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -3881,6 +7344,76 @@ func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCreator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSeason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3903,6 +7436,20 @@ func (ec *executionContext) field_Mutation_deleteTenant_args(ctx context.Context
 		return nil, err
 	}
 	args["confirmSlug"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -3956,6 +7503,20 @@ func (ec *executionContext) field_Mutation_enrollTwoFactor_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_ingestFromURL_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (uploads.URLInput, error) {
+			return ec.unmarshalNIngestFromURLInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐURLInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_inviteStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4003,6 +7564,28 @@ func (ec *executionContext) field_Mutation_login_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_moveRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "position",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["position"] = arg1
 	return args, nil
 }
 
@@ -4061,6 +7644,34 @@ func (ec *executionContext) field_Mutation_operatorVerifyTOTP_args(ctx context.C
 		return nil, err
 	}
 	args["code"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_publishTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4270,6 +7881,28 @@ func (ec *executionContext) field_Mutation_rotateWebhookEndpointSecret_args(ctx 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setCollectionItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "titleIds",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleIds"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setRequireTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4303,6 +7936,28 @@ func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg1
 	return args, nil
 }
 
@@ -4356,6 +8011,34 @@ func (ec *executionContext) field_Mutation_suspendTenant_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_unpublishSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_unpublishTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateBranding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4367,6 +8050,138 @@ func (ec *executionContext) field_Mutation_updateBranding_args(ctx context.Conte
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.CollectionUpdate, error) {
+			return ec.unmarshalNUpdateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateCreator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.CreatorUpdate, error) {
+			return ec.unmarshalNUpdateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.RailUpdate, error) {
+			return ec.unmarshalNUpdateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSeason_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.SeasonUpdate, error) {
+			return ec.unmarshalNUpdateSeasonInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateSeries_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.SeriesUpdate, error) {
+			return ec.unmarshalNUpdateSeriesInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeriesUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (catalog.TitleUpdate, error) {
+			return ec.unmarshalNUpdateTitleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -4470,6 +8285,86 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_collection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_collections_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "creatorId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["creatorId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_creators_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_devMailbox_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4550,6 +8445,86 @@ func (ec *executionContext) field_Query_operatorTenants_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_rails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_season_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_seriesList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*catalog.Status, error) {
+			return ec.unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_staffMember_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -4561,6 +8536,28 @@ func (ec *executionContext) field_Query_staffMember_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_storefront_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "language",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["language"] = arg1
 	return args, nil
 }
 
@@ -4583,6 +8580,64 @@ func (ec *executionContext) field_Query_team_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_titles_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*catalog.TitleFilter, error) {
+			return ec.unmarshalOTitleFilter2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleFilter(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_upload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -4627,6 +8682,214 @@ func (ec *executionContext) field_Query_webhookEndpoint_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Series_artwork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*catalog.ArtworkRole, error) {
+			return ec.unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_StorefrontCollection_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_StorefrontHome_rails_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_StorefrontSeries_artwork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*catalog.ArtworkRole, error) {
+			return ec.unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_StorefrontTitle_artwork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*catalog.ArtworkRole, error) {
+			return ec.unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_creator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "handle",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["handle"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_search_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "query",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["query"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_series_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_shortsFeed_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Title_artwork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (*catalog.ArtworkRole, error) {
+			return ec.unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Title_availableNow_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "country",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["country"] = arg0
 	return args, nil
 }
 
@@ -4978,6 +9241,98 @@ func (ec *executionContext) _AppKey_revokedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AppKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Artwork_role(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Artwork_role(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Role, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.ArtworkRole) graphql.Marshaler {
+			return ec.marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Artwork_role(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Artwork", field, false, false, "ArtworkRole")
+}
+
+func (ec *executionContext) _Artwork_key(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Artwork_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Artwork_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Artwork", field, false, false, "String")
+}
+
+func (ec *executionContext) _Artwork_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Artwork_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Artwork_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Artwork", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Artwork_height(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Artwork_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Artwork_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Artwork", field, false, false, "Int")
 }
 
 func (ec *executionContext) _AuditActor_type(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
@@ -5480,6 +9835,75 @@ func (ec *executionContext) fieldContext_AuthPayload_secondFactor(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Availability_start(ctx context.Context, field graphql.CollectedField, obj *catalog.Availability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Availability_start(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Start, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Availability_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Availability", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Availability_end(ctx context.Context, field graphql.CollectedField, obj *catalog.Availability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Availability_end(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.End, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Availability_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Availability", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Availability_countries(ctx context.Context, field graphql.CollectedField, obj *catalog.Availability) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Availability_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Countries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Availability_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Availability", field, false, false, "String")
+}
+
 func (ec *executionContext) _Branding_appName(ctx context.Context, field graphql.CollectedField, obj *tenants.Branding) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5595,6 +10019,743 @@ func (ec *executionContext) fieldContext_Branding_logoURL(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Branding", field, true, true, "String")
 }
 
+func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Collection_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.CollectionKind) graphql.Marshaler {
+			return ec.marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "CollectionKind")
+}
+
+func (ec *executionContext) _Collection_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Collection_description(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "String")
+}
+
+func (ec *executionContext) _Collection_creator(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Collection().Creator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_creator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_rule(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_rule(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rule, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rule) graphql.Marshaler {
+			return ec.marshalOCollectionRule2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_rule(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionRule(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_items(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Collection().Items(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CollectionItemConnection) graphql.Marshaler {
+			return ec.marshalNCollectionItemConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionItemConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Collection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionItemConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Collection_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Collection_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Collection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Collection_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Collection_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Collection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CollectionConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CollectionEdge) graphql.Marshaler {
+			return ec.marshalNCollectionEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CollectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CollectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CollectionEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionItemConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CollectionItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionItemConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TitleEdge) graphql.Marshaler {
+			return ec.marshalNTitleEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionItemConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CollectionItemConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionItemConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionItemConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CollectionItemConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CollectionRule_kinds(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_kinds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kinds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Kind) graphql.Marshaler {
+			return ec.marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_kinds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "TitleKind")
+}
+
+func (ec *executionContext) _CollectionRule_genres(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_genres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Genres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectionRule_tags(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "String")
+}
+
+func (ec *executionContext) _CollectionRule_yearFrom(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_yearFrom(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.YearFrom, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_yearFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CollectionRule_yearTo(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_yearTo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.YearTo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_yearTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CollectionRule_sort(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CollectionRule_sort(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sort, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Sort) graphql.Marshaler {
+			return ec.marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CollectionRule_sort(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "CollectionSort")
+}
+
+func (ec *executionContext) _ContentRating_system(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContentRating_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.System, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContentRating_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContentRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContentRating_value(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContentRating_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContentRating_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContentRating", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContentRating_minAge(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContentRating_minAge(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinAge, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ContentRating_minAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContentRating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreateUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUploadPayload_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Upload, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
+			return ec.marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUploadPayload_upload(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreateUploadPayload",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileUpload(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreateUploadPayload_tusEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUploadPayload_tusEndpoint(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TusEndpoint, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUploadPayload_tusEndpoint(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateUploadPayload", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreateUploadPayload_uploadURL(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateUploadPayload_uploadURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateUploadPayload_uploadURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreateUploadPayload", field, false, false, "String")
+}
+
 func (ec *executionContext) _CreatedAPIKey_key(ctx context.Context, field graphql.CollectedField, obj *model.CreatedAPIKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -5703,6 +10864,350 @@ func (ec *executionContext) _CreatedWebhookEndpoint_secret(ctx context.Context, 
 }
 func (ec *executionContext) fieldContext_CreatedWebhookEndpoint_secret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CreatedWebhookEndpoint", field, false, false, "String")
+}
+
+func (ec *executionContext) _Creator_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Creator_handle(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_handle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_handle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Creator_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Creator_bio(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_bio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "String")
+}
+
+func (ec *executionContext) _Creator_avatar(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avatar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Image) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Creator",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Creator_collections(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_collections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Creator().Collections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_collections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Creator",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Creator_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Creator_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Creator_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Creator_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Creator", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CreatorConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.CreatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatorConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.CreatorEdge) graphql.Marshaler {
+			return ec.marshalNCreatorEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatorConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatorEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreatorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CreatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatorConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatorConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatorConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CreatorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CreatorConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatorConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatorConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatorConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CreatorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CreatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatorEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatorEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CreatorEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _CreatorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CreatorEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreatorEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreatorEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CreatorEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Domain_id(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
@@ -5958,6 +11463,420 @@ func (ec *executionContext) fieldContext_Domain_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
+func (ec *executionContext) _FileUpload_id(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FileUpload_kind(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uploads.Kind) graphql.Marshaler {
+			return ec.marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "UploadKind")
+}
+
+func (ec *executionContext) _FileUpload_state(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_state(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uploads.State) graphql.Marshaler {
+			return ec.marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "UploadState")
+}
+
+func (ec *executionContext) _FileUpload_filename(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_filename(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Filename, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_filename(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileUpload_contentType(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_contentType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ContentType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_contentType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "String")
+}
+
+func (ec *executionContext) _FileUpload_language(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FileUpload().Language(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _FileUpload_captionKind(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_captionKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrackKind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uploads.TrackKind) graphql.Marshaler {
+			return ec.marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_captionKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "TrackKind")
+}
+
+func (ec *executionContext) _FileUpload_size(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_size(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Size, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_size(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FileUpload_bytesReceived(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_bytesReceived(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Received, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_bytesReceived(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _FileUpload_progress(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_progress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Progress(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_progress(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, true, false, "Float")
+}
+
+func (ec *executionContext) _FileUpload_sha256(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_sha256(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FileUpload().Sha256(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_sha256(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _FileUpload_sourceURL(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_sourceURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FileUpload().SourceURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_sourceURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _FileUpload_failureReason(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_failureReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FileUpload().FailureReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, true, true, "String")
+}
+
+func (ec *executionContext) _FileUpload_createdAt(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _FileUpload_completedAt(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_completedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CompletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Image_key(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Key, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
+}
+
+func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6105,6 +12024,75 @@ func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context,
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Localization_language(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Localization_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Localization_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Localization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Localization_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Localization_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Localization_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Localization", field, false, false, "String")
+}
+
+func (ec *executionContext) _Localization_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Localization_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Synopsis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Localization_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Localization", field, false, false, "String")
+}
+
 func (ec *executionContext) _Mail_id(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6218,6 +12206,1681 @@ func (ec *executionContext) _Mail_at(ctx context.Context, field graphql.Collecte
 }
 func (ec *executionContext) fieldContext_Mail_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Mutation_createTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateTitle(ctx, fc.Args["input"].(catalog.TitleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateTitle(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.TitleUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteTitle(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishTitle(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpublishTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpublishTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpublishTitle(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpublishTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpublishTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTitleAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleAsset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleAsset(ctx, fc.Args["id"].(uuid.UUID), fc.Args["assetId"].(*uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleAsset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleAsset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSeries(ctx, fc.Args["input"].(catalog.SeriesInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Series
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSeries(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.SeriesUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Series
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSeries(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_publishSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_publishSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PublishSeries(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Series
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_publishSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_publishSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_unpublishSeries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_unpublishSeries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UnpublishSeries(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Series
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_unpublishSeries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_unpublishSeries_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createSeason(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createSeason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateSeason(ctx, fc.Args["seriesId"].(uuid.UUID), fc.Args["input"].(catalog.SeasonInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Season
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+			return ec.marshalNSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createSeason(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Season(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createSeason_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateSeason(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateSeason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateSeason(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.SeasonUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Season
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+			return ec.marshalNSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateSeason(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Season(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateSeason_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteSeason(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteSeason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteSeason(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteSeason(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteSeason_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCollection(ctx, fc.Args["input"].(catalog.CollectionInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCollection(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.CollectionUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCollectionItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCollectionItems(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCollectionItems(ctx, fc.Args["id"].(uuid.UUID), fc.Args["titleIds"].([]uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCollectionItems(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCollectionItems_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCollection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCollection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCollection(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCollection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCollection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createRail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createRail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateRail(ctx, fc.Args["input"].(catalog.RailInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+			return ec.marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createRail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rail(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createRail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateRail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateRail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateRail(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.RailUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+			return ec.marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateRail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rail(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateRail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_moveRail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_moveRail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MoveRail(ctx, fc.Args["id"].(uuid.UUID), fc.Args["position"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Rail
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+			return ec.marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_moveRail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rail(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_moveRail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteRail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteRail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteRail(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteRail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteRail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCreator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCreator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCreator(ctx, fc.Args["input"].(catalog.CreatorInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCreator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCreator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCreator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCreator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCreator(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(catalog.CreatorUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCreator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCreator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCreator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCreator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCreator(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCreator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCreator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_addDomain(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -8629,6 +16292,140 @@ func (ec *executionContext) fieldContext_Mutation_rotateAppKey(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateUpload(ctx, fc.Args["input"].(uploads.CreateInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *model.CreateUploadPayload
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreateUploadPayload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.CreateUploadPayload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreateUploadPayload) graphql.Marshaler {
+			return ec.marshalNCreateUploadPayload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreateUploadPayload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateUploadPayload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_ingestFromURL(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestFromURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestFromURL(ctx, fc.Args["input"].(uploads.URLInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
+			return ec.marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestFromURL(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileUpload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestFromURL_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10050,6 +17847,676 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Query_title(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Title(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_title(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_title_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_titles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_titles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Titles(ctx, fc.Args["filter"].(*catalog.TitleFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.TitleConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.TitleConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.TitleConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.TitleConnection) graphql.Marshaler {
+			return ec.marshalNTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_titles(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_titles_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_series(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Series(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Series
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Series
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_seriesList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_seriesList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().SeriesList(ctx, fc.Args["status"].(*catalog.Status), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.SeriesConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SeriesConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SeriesConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SeriesConnection) graphql.Marshaler {
+			return ec.marshalNSeriesConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_seriesList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SeriesConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_seriesList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_season(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_season(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Season(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Season
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Season
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+			return ec.marshalNSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_season(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Season(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_season_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_collection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Collection(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Collection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collection(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_collection_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_collections(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_collections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Collections(ctx, fc.Args["creatorId"].(*uuid.UUID), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.CollectionConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CollectionConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.CollectionConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CollectionConnection) graphql.Marshaler {
+			return ec.marshalNCollectionConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_collections(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CollectionConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_collections_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_rails(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_rails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Rails(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.RailConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.RailConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.RailConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.RailConnection) graphql.Marshaler {
+			return ec.marshalNRailConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_rails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RailConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_rails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_creator(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Creator(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Creator
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_creators(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_creators(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Creators(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.CreatorConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.CreatorConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.CreatorConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.CreatorConnection) graphql.Marshaler {
+			return ec.marshalNCreatorConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_creators(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreatorConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_creators_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_domains(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -10440,7 +18907,8 @@ func (ec *executionContext) _Query_storefront(ctx context.Context, field graphql
 			return ec.fieldContext_Query_storefront(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return ec.Resolvers.Query().Storefront(ctx)
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Storefront(ctx, fc.Args["country"].(*string), fc.Args["language"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *tenants.Tenant) graphql.Marshaler {
@@ -10450,7 +18918,7 @@ func (ec *executionContext) _Query_storefront(ctx context.Context, field graphql
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_storefront(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+func (ec *executionContext) fieldContext_Query_storefront(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
@@ -10459,6 +18927,17 @@ func (ec *executionContext) fieldContext_Query_storefront(_ context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Storefront(ctx, field)
 		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_storefront_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -10983,6 +19462,73 @@ func (ec *executionContext) fieldContext_Query_devMailbox(ctx context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_upload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_upload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Upload(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *uploads.Upload
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
+			return ec.marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_upload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_FileUpload(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_upload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11248,6 +19794,428 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _Rail_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rail_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rail_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rail", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Rail_position(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rail_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rail_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rail", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Rail_heading(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rail_heading(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Heading, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rail_heading(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rail", field, false, false, "String")
+}
+
+func (ec *executionContext) _Rail_collection(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rail_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Rail().Collection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rail_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Rail",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Collection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Rail_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Rail_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Rail_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Rail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RailConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.RailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RailConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.RailEdge) graphql.Marshaler {
+			return ec.marshalNRailEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RailConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RailEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RailConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RailConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RailConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RailConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RailConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RailConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _RailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RailEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RailEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RailEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _RailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RailEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+			return ec.marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RailEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RailEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Rail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Season_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Season", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Season_number(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Season", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Season_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Season", field, false, false, "String")
+}
+
+func (ec *executionContext) _Season_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Synopsis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Season", field, false, false, "String")
+}
+
+func (ec *executionContext) _Season_series(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Season().Series(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Season",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Season_episodes(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Season_episodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Season().Episodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Season_episodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Season",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SecondFactorChallenge_token(ctx context.Context, field graphql.CollectedField, obj *tenants.SecondFactorChallenge) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -11292,6 +20260,518 @@ func (ec *executionContext) _SecondFactorChallenge_expiresAt(ctx context.Context
 }
 func (ec *executionContext) fieldContext_SecondFactorChallenge_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SecondFactorChallenge", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Series_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Series_status(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Status) graphql.Marshaler {
+			return ec.marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "PublishStatus")
+}
+
+func (ec *executionContext) _Series_defaultLanguage(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_defaultLanguage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultLanguage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_defaultLanguage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "String")
+}
+
+func (ec *executionContext) _Series_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayTitle(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, true, false, "String")
+}
+
+func (ec *executionContext) _Series_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplaySynopsis(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, true, false, "String")
+}
+
+func (ec *executionContext) _Series_localizations(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_localizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Localizations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Localization) graphql.Marshaler {
+			return ec.marshalNLocalization2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_localizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Localization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_genres(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_genres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Genres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "String")
+}
+
+func (ec *executionContext) _Series_tags(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "String")
+}
+
+func (ec *executionContext) _Series_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+			return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Series_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentRating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_artwork(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_artwork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Series().Artwork(ctx, obj, fc.Args["role"].(*catalog.ArtworkRole))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
+			return ec.marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_artwork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Artwork(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Series_artwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_seasons(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_seasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Series().Seasons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
+			return ec.marshalNSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_seasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Series",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Season(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Series_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Series_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Series_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Series_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Series_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Series_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Series", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SeriesConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SeriesConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SeriesEdge) graphql.Marshaler {
+			return ec.marshalNSeriesEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SeriesConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SeriesEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SeriesConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SeriesConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SeriesConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SeriesConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SeriesEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SeriesEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SeriesEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SeriesEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SeriesEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SeriesEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SeriesEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SeriesEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
@@ -11886,6 +21366,1705 @@ func (ec *executionContext) fieldContext_Storefront_branding(_ context.Context, 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Branding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_home(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_home(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().Home(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *tenants.Tenant) graphql.Marshaler {
+			return ec.marshalNStorefrontHome2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_home(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontHome(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_title(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().Title(ctx, obj, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_title(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_title_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_series(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().Series(ctx, obj, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalNStorefrontSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_series(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontSeries(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_series_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_search(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_search(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().Search(ctx, obj, fc.Args["query"].(string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StorefrontTitleConnection) graphql.Marshaler {
+			return ec.marshalNStorefrontTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_search(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_search_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_shortsFeed(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_shortsFeed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().ShortsFeed(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StorefrontTitleConnection) graphql.Marshaler {
+			return ec.marshalNStorefrontTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_shortsFeed(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_shortsFeed_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_creator(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().Creator(ctx, obj, fc.Args["handle"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalNStorefrontCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_creator(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontCreator(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_creator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCollection_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCollection_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCollection", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StorefrontCollection_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCollection_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCollection_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCollection", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontCollection_description(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCollection_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCollection_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCollection", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontCollection_creator(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCollection_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontCollection().Creator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalOStorefrontCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCollection_creator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontCreator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontCollection_items(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCollection_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.StorefrontCollection().Items(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StorefrontTitleConnection) graphql.Marshaler {
+			return ec.marshalNStorefrontTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCollection_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontCollection",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_StorefrontCollection_items_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontCreator_handle(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCreator_handle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Handle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCreator_handle(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCreator", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontCreator_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCreator_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCreator_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCreator", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontCreator_bio(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCreator_bio(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Bio, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCreator_bio(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontCreator", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontCreator_avatar(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCreator_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avatar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Image) graphql.Marshaler {
+			return ec.marshalOImage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCreator_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontCreator",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Image(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontCreator_collections(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontCreator_collections(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontCreator().Collections(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
+			return ec.marshalNStorefrontCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontCreator_collections(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontCreator",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontHome_rails(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontHome_rails(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.StorefrontHome().Rails(ctx, obj, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StorefrontRailConnection) graphql.Marshaler {
+			return ec.marshalNStorefrontRailConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontHome_rails(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontHome",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontRailConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_StorefrontHome_rails_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontRail_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRail_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRail_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontRail", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StorefrontRail_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRail_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontRail().Title(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRail_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontRail", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontRail_collection(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRail_collection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontRail().Collection(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+			return ec.marshalNStorefrontCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRail_collection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontRail",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontCollection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontRailConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRailConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StorefrontRailEdge) graphql.Marshaler {
+			return ec.marshalNStorefrontRailEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRailConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontRailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontRailEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontRailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRailConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRailConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontRailConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontRailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRailEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRailEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontRailEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontRailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontRailEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+			return ec.marshalNStorefrontRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontRailEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontRailEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontRail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontSeason_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeason_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeason_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeason", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StorefrontSeason_number(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeason_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeason_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeason", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StorefrontSeason_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeason_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeason_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeason", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontSeason_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeason_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Synopsis, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeason_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeason", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontSeason_episodes(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeason_episodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontSeason().Episodes(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Title) graphql.Marshaler {
+			return ec.marshalNStorefrontTitle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeason_episodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontSeason",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontSeries_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeries", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StorefrontSeries_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontSeries().Title(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeries", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontSeries_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontSeries().Synopsis(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeries", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontSeries_genres(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_genres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Genres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeries", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontSeries_tags(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontSeries", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontSeries_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+			return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontSeries",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentRating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontSeries_artwork(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_artwork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.StorefrontSeries().Artwork(ctx, obj, fc.Args["role"].(*catalog.ArtworkRole))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
+			return ec.marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_artwork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontSeries",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Artwork(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_StorefrontSeries_artwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontSeries_seasons(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontSeries_seasons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontSeries().Seasons(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
+			return ec.marshalNStorefrontSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontSeries_seasons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontSeries",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontSeason(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StorefrontTitle_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Kind) graphql.Marshaler {
+			return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "TitleKind")
+}
+
+func (ec *executionContext) _StorefrontTitle_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Title(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontTitle_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Synopsis(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontTitle_language(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Language(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, true, true, "String")
+}
+
+func (ec *executionContext) _StorefrontTitle_genres(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_genres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Genres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontTitle_tags(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontTitle_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+			return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentRating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StorefrontTitle_releaseYear(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_releaseYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_releaseYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StorefrontTitle_vertical(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_vertical(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vertical, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_vertical(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StorefrontTitle_artwork(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_artwork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.StorefrontTitle().Artwork(ctx, obj, fc.Args["role"].(*catalog.ArtworkRole))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
+			return ec.marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_artwork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Artwork(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_StorefrontTitle_artwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_series(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Series(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalOStorefrontSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontSeries(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_seasonNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_seasonNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeasonNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_seasonNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StorefrontTitle_episodeNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_episodeNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EpisodeNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_episodeNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StorefrontTitle_creator(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Creator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalOStorefrontCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_creator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontCreator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_availableUntil(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_availableUntil(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().AvailableUntil(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_availableUntil(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, true, true, "Time")
+}
+
+func (ec *executionContext) _StorefrontTitle_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StorefrontTitleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.StorefrontTitleEdge) graphql.Marshaler {
+			return ec.marshalNStorefrontTitleEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StorefrontTitleEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _StorefrontTitleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitle(ctx, field)
 		},
 	}
 	return fc, nil
@@ -12514,6 +23693,819 @@ func (ec *executionContext) _TenantUsage_streamedHours(ctx context.Context, fiel
 }
 func (ec *executionContext) fieldContext_TenantUsage_streamedHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Title_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Title_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Kind) graphql.Marshaler {
+			return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "TitleKind")
+}
+
+func (ec *executionContext) _Title_status(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Status) graphql.Marshaler {
+			return ec.marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "PublishStatus")
+}
+
+func (ec *executionContext) _Title_defaultLanguage(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_defaultLanguage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultLanguage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_defaultLanguage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "String")
+}
+
+func (ec *executionContext) _Title_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplayTitle(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, true, false, "String")
+}
+
+func (ec *executionContext) _Title_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_synopsis(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DisplaySynopsis(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_synopsis(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, true, false, "String")
+}
+
+func (ec *executionContext) _Title_localizations(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_localizations(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Localizations, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []catalog.Localization) graphql.Marshaler {
+			return ec.marshalNLocalization2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_localizations(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Localization(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_genres(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_genres(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Genres, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_genres(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "String")
+}
+
+func (ec *executionContext) _Title_tags(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_tags(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tags, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_tags(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "String")
+}
+
+func (ec *executionContext) _Title_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_rating(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rating, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+			return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_rating(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentRating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_availability(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_availability(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Availability, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v catalog.Availability) graphql.Marshaler {
+			return ec.marshalNAvailability2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_availability(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Availability(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_availableNow(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_availableNow(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Title().AvailableNow(ctx, obj, fc.Args["country"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_availableNow(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Title_availableNow_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Title_releaseYear(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_releaseYear(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ReleaseYear, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_releaseYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Title_vertical(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_vertical(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Vertical, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_vertical(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Title_assetId(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_assetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Title_artwork(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_artwork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Title().Artwork(ctx, obj, fc.Args["role"].(*catalog.ArtworkRole))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
+			return ec.marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_artwork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Artwork(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Title_artwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_series(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_series(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Title().Series(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+			return ec.marshalOSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_series(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Series(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_season(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_season(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Title().Season(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+			return ec.marshalOSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_season(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Season(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_seasonNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_seasonNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SeasonNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_seasonNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Title_episodeNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_episodeNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EpisodeNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_episodeNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Title_creator(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_creator(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Title().Creator(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+			return ec.marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_creator(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Creator(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_publishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PublishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Title_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Title_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Title_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Title", field, false, false, "Time")
+}
+
+func (ec *executionContext) _TitleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.TitleEdge) graphql.Marshaler {
+			return ec.marshalNTitleEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TitleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TitleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TitleConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _TitleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TitleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TitleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _TitleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TitleEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "TitleEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
@@ -14342,6 +26334,125 @@ func UnmarshalAcceptInvitationInput(ctx context.Context, raw any) (tenants.Accep
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputArtworkInput(ctx context.Context, obj any) (catalog.Artwork, error) {
+	var it catalog.Artwork
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"role", "key", "width", "height"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "role":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("role"))
+			data, err := ec.unmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Role = data
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "width":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("width"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Width = data
+		case "height":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("height"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Height = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalArtworkInput unmarshals raw into the ArtworkInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalArtworkInput(ctx context.Context, raw any) (catalog.Artwork, error) {
+	var out catalog.Artwork
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ArtworkInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAvailabilityInput(ctx context.Context, obj any) (catalog.Availability, error) {
+	var it catalog.Availability
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"start", "end", "countries"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "start":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("start"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Start = data
+		case "end":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("end"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.End = data
+		case "countries":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("countries"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Countries = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAvailabilityInput unmarshals raw into the AvailabilityInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAvailabilityInput(ctx context.Context, raw any) (catalog.Availability, error) {
+	var out catalog.Availability
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AvailabilityInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputBrandingInput(ctx context.Context, obj any) (tenants.BrandingUpdate, error) {
 	var it tenants.BrandingUpdate
 	if obj == nil {
@@ -14405,6 +26516,678 @@ func UnmarshalBrandingInput(ctx context.Context, raw any) (tenants.BrandingUpdat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCollectionRuleInput(ctx context.Context, obj any) (catalog.Rule, error) {
+	var it catalog.Rule
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kinds", "genres", "tags", "yearFrom", "yearTo", "sort"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kinds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kinds"))
+			data, err := ec.unmarshalOTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kinds = data
+		case "genres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genres"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genres = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "yearFrom":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearFrom"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearFrom = data
+		case "yearTo":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("yearTo"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.YearTo = data
+		case "sort":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sort"))
+			data, err := ec.unmarshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sort = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCollectionRuleInput unmarshals raw into the CollectionRuleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCollectionRuleInput(ctx context.Context, raw any) (catalog.Rule, error) {
+	var out catalog.Rule
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CollectionRuleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputContentRatingInput(ctx context.Context, obj any) (catalog.Rating, error) {
+	var it catalog.Rating
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"system", "value", "minAge"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "system":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("system"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.System = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "minAge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAge"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAge = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalContentRatingInput unmarshals raw into the ContentRatingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalContentRatingInput(ctx context.Context, raw any) (catalog.Rating, error) {
+	var out catalog.Rating
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContentRatingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCollectionInput(ctx context.Context, obj any) (catalog.CollectionInput, error) {
+	var it catalog.CollectionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "creatorId", "rule"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "creatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creatorId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatorID = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalOCollectionRuleInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCollectionInput unmarshals raw into the CreateCollectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCollectionInput(ctx context.Context, raw any) (catalog.CollectionInput, error) {
+	var out catalog.CollectionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCollectionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateCreatorInput(ctx context.Context, obj any) (catalog.CreatorInput, error) {
+	var it catalog.CreatorInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"handle", "name", "bio", "avatar"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "handle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handle"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Handle = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "bio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bio"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bio = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOImageInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCreatorInput unmarshals raw into the CreateCreatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCreatorInput(ctx context.Context, raw any) (catalog.CreatorInput, error) {
+	var out catalog.CreatorInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCreatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateRailInput(ctx context.Context, obj any) (catalog.RailInput, error) {
+	var it catalog.RailInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "heading", "position"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "heading":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("heading"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Heading = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateRailInput unmarshals raw into the CreateRailInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateRailInput(ctx context.Context, raw any) (catalog.RailInput, error) {
+	var out catalog.RailInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateRailInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSeasonInput(ctx context.Context, obj any) (catalog.SeasonInput, error) {
+	var it catalog.SeasonInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number", "name", "synopsis"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "synopsis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("synopsis"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Synopsis = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSeasonInput unmarshals raw into the CreateSeasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSeasonInput(ctx context.Context, raw any) (catalog.SeasonInput, error) {
+	var out catalog.SeasonInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSeasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateSeriesInput(ctx context.Context, obj any) (catalog.SeriesInput, error) {
+	var it catalog.SeriesInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"defaultLanguage", "localizations", "genres", "tags", "rating", "artwork"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "defaultLanguage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultLanguage"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultLanguage = data
+		case "localizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("localizations"))
+			data, err := ec.unmarshalNLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Localizations = data
+		case "genres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genres"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genres = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOContentRatingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "artwork":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("artwork"))
+			data, err := ec.unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Artwork = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateSeriesInput unmarshals raw into the CreateSeriesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateSeriesInput(ctx context.Context, raw any) (catalog.SeriesInput, error) {
+	var out catalog.SeriesInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateSeriesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateTitleInput(ctx context.Context, obj any) (catalog.TitleInput, error) {
+	var it catalog.TitleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "defaultLanguage", "localizations", "genres", "tags", "rating", "availability", "durationSeconds", "releaseYear", "vertical", "assetId", "artwork", "seasonId", "episodeNumber", "seriesId", "creatorId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "defaultLanguage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultLanguage"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultLanguage = data
+		case "localizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("localizations"))
+			data, err := ec.unmarshalNLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Localizations = data
+		case "genres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genres"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genres = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOContentRatingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOAvailabilityInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "durationSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationSeconds = data
+		case "releaseYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseYear = data
+		case "vertical":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vertical"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vertical = data
+		case "assetId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("assetId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AssetID = data
+		case "artwork":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("artwork"))
+			data, err := ec.unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Artwork = data
+		case "seasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seasonId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeasonID = data
+		case "episodeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("episodeNumber"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpisodeNumber = data
+		case "seriesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesID = data
+		case "creatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creatorId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatorID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateTitleInput unmarshals raw into the CreateTitleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateTitleInput(ctx context.Context, raw any) (catalog.TitleInput, error) {
+	var out catalog.TitleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateTitleInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateUploadInput(ctx context.Context, obj any) (uploads.CreateInput, error) {
+	var it uploads.CreateInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"filename", "size", "contentType", "kind", "language", "captionKind"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "filename":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filename"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filename = data
+		case "size":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("size"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Size = data
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "captionKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captionKind"))
+			data, err := ec.unmarshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackKind = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateUploadInput unmarshals raw into the CreateUploadInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateUploadInput(ctx context.Context, raw any) (uploads.CreateInput, error) {
+	var out uploads.CreateInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateUploadInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateWebhookEndpointInput(ctx context.Context, obj any) (outbox.EndpointInput, error) {
 	var it outbox.EndpointInput
 	if obj == nil {
@@ -14461,6 +27244,139 @@ func UnmarshalCreateWebhookEndpointInput(ctx context.Context, raw any) (outbox.E
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputImageInput(ctx context.Context, obj any) (catalog.Image, error) {
+	var it catalog.Image
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"key", "width", "height"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("key"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Key = data
+		case "width":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("width"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Width = data
+		case "height":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("height"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Height = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalImageInput unmarshals raw into the ImageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalImageInput(ctx context.Context, raw any) (catalog.Image, error) {
+	var out catalog.Image
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ImageInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputIngestFromURLInput(ctx context.Context, obj any) (uploads.URLInput, error) {
+	var it uploads.URLInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"url", "filename", "contentType", "kind", "language", "captionKind"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "url":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URL = data
+		case "filename":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("filename"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Filename = data
+		case "contentType":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("contentType"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ContentType = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "captionKind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("captionKind"))
+			data, err := ec.unmarshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrackKind = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalIngestFromURLInput unmarshals raw into the IngestFromURLInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalIngestFromURLInput(ctx context.Context, raw any) (uploads.URLInput, error) {
+	var out uploads.URLInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "IngestFromURLInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputInviteInput(ctx context.Context, obj any) (tenants.InviteInput, error) {
 	var it tenants.InviteInput
 	if obj == nil {
@@ -14507,6 +27423,62 @@ func (ec *executionContext) unmarshalInputInviteInput(ctx context.Context, obj a
 func UnmarshalInviteInput(ctx context.Context, raw any) (tenants.InviteInput, error) {
 	var out tenants.InviteInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "InviteInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputLocalizationInput(ctx context.Context, obj any) (catalog.Localization, error) {
+	var it catalog.Localization
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"language", "title", "synopsis"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "title":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("title"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "synopsis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("synopsis"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Synopsis = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalLocalizationInput unmarshals raw into the LocalizationInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalLocalizationInput(ctx context.Context, raw any) (catalog.Localization, error) {
+	var out catalog.Localization
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "LocalizationInput", raw, &out)
 	return out, err
 }
 
@@ -14748,6 +27720,545 @@ func UnmarshalTenantQuotasInput(ctx context.Context, raw any) (operators.Quotas,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTitleFilter(ctx context.Context, obj any) (catalog.TitleFilter, error) {
+	var it catalog.TitleFilter
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "status", "seriesId", "seasonId", "creatorId", "genre", "tag", "vertical", "query"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		case "seriesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesID = data
+		case "seasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seasonId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeasonID = data
+		case "creatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creatorId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatorID = data
+		case "genre":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genre"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genre = data
+		case "tag":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tag"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tag = data
+		case "vertical":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vertical"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vertical = data
+		case "query":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("query"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Query = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTitleFilter unmarshals raw into the TitleFilter input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTitleFilter(ctx context.Context, raw any) (catalog.TitleFilter, error) {
+	var out catalog.TitleFilter
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TitleFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCollectionInput(ctx context.Context, obj any) (catalog.CollectionUpdate, error) {
+	var it catalog.CollectionUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "creatorId", "rule"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "creatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creatorId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatorID = data
+		case "rule":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rule"))
+			data, err := ec.unmarshalOCollectionRuleInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rule = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCollectionInput unmarshals raw into the UpdateCollectionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCollectionInput(ctx context.Context, raw any) (catalog.CollectionUpdate, error) {
+	var out catalog.CollectionUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCollectionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateCreatorInput(ctx context.Context, obj any) (catalog.CreatorUpdate, error) {
+	var it catalog.CreatorUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"handle", "name", "bio", "avatar"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "handle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("handle"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Handle = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "bio":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bio"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Bio = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOImageInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateCreatorInput unmarshals raw into the UpdateCreatorInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateCreatorInput(ctx context.Context, raw any) (catalog.CreatorUpdate, error) {
+	var out catalog.CreatorUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCreatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateRailInput(ctx context.Context, obj any) (catalog.RailUpdate, error) {
+	var it catalog.RailUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"collectionId", "heading"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CollectionID = data
+		case "heading":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("heading"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Heading = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateRailInput unmarshals raw into the UpdateRailInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateRailInput(ctx context.Context, raw any) (catalog.RailUpdate, error) {
+	var out catalog.RailUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateRailInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSeasonInput(ctx context.Context, obj any) (catalog.SeasonUpdate, error) {
+	var it catalog.SeasonUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number", "name", "synopsis"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "synopsis":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("synopsis"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Synopsis = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSeasonInput unmarshals raw into the UpdateSeasonInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSeasonInput(ctx context.Context, raw any) (catalog.SeasonUpdate, error) {
+	var out catalog.SeasonUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSeasonInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateSeriesInput(ctx context.Context, obj any) (catalog.SeriesUpdate, error) {
+	var it catalog.SeriesUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"defaultLanguage", "localizations", "genres", "tags", "rating", "artwork"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "defaultLanguage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultLanguage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultLanguage = data
+		case "localizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("localizations"))
+			data, err := ec.unmarshalOLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Localizations = data
+		case "genres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genres"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genres = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOContentRatingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "artwork":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("artwork"))
+			data, err := ec.unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Artwork = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateSeriesInput unmarshals raw into the UpdateSeriesInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateSeriesInput(ctx context.Context, raw any) (catalog.SeriesUpdate, error) {
+	var out catalog.SeriesUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateSeriesInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateTitleInput(ctx context.Context, obj any) (catalog.TitleUpdate, error) {
+	var it catalog.TitleUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"defaultLanguage", "localizations", "genres", "tags", "rating", "availability", "durationSeconds", "releaseYear", "vertical", "artwork", "seasonId", "episodeNumber", "seriesId", "creatorId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "defaultLanguage":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("defaultLanguage"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultLanguage = data
+		case "localizations":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("localizations"))
+			data, err := ec.unmarshalOLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Localizations = data
+		case "genres":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("genres"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Genres = data
+		case "tags":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("tags"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Tags = data
+		case "rating":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rating"))
+			data, err := ec.unmarshalOContentRatingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Rating = data
+		case "availability":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("availability"))
+			data, err := ec.unmarshalOAvailabilityInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Availability = data
+		case "durationSeconds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationSeconds"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationSeconds = data
+		case "releaseYear":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("releaseYear"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ReleaseYear = data
+		case "vertical":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vertical"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Vertical = data
+		case "artwork":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("artwork"))
+			data, err := ec.unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Artwork = data
+		case "seasonId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seasonId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeasonID = data
+		case "episodeNumber":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("episodeNumber"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EpisodeNumber = data
+		case "seriesId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("seriesId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SeriesID = data
+		case "creatorId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("creatorId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CreatorID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateTitleInput unmarshals raw into the UpdateTitleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateTitleInput(ctx context.Context, raw any) (catalog.TitleUpdate, error) {
+	var out catalog.TitleUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateTitleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context.Context, obj any) (outbox.EndpointUpdate, error) {
 	var it outbox.EndpointUpdate
 	if obj == nil {
@@ -14909,6 +28420,54 @@ func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, o
 		case "revokedAt":
 			out.Values[i] = ec._AppKey_revokedAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var artworkImplementors = []string{"Artwork"}
+
+func (ec *executionContext) _Artwork(ctx context.Context, sel ast.SelectionSet, obj *catalog.Artwork) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, artworkImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Artwork")
+		case "role":
+			out.Values[i] = ec._Artwork_role(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "key":
+			out.Values[i] = ec._Artwork_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._Artwork_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._Artwork_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -15165,6 +28724,49 @@ func (ec *executionContext) _AuthPayload(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var availabilityImplementors = []string{"Availability"}
+
+func (ec *executionContext) _Availability(ctx context.Context, sel ast.SelectionSet, obj *catalog.Availability) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Availability")
+		case "start":
+			out.Values[i] = ec._Availability_start(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "end":
+			out.Values[i] = ec._Availability_end(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "countries":
+			out.Values[i] = ec._Availability_countries(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var brandingImplementors = []string{"Branding"}
 
 func (ec *executionContext) _Branding(ctx context.Context, sel ast.SelectionSet, obj *tenants.Branding) graphql.Marshaler {
@@ -15202,6 +28804,344 @@ func (ec *executionContext) _Branding(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Branding_logoURL(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionImplementors = []string{"Collection"}
+
+func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *catalog.Collection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Collection")
+		case "id":
+			out.Values[i] = ec._Collection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Collection_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Collection_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._Collection_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Collection_creator(ctx, field, obj)
+				})
+		case "rule":
+			out.Values[i] = ec._Collection_rule(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Collection_items(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Collection_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Collection_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionConnectionImplementors = []string{"CollectionConnection"}
+
+func (ec *executionContext) _CollectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionConnection")
+		case "edges":
+			out.Values[i] = ec._CollectionConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CollectionConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CollectionConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionEdgeImplementors = []string{"CollectionEdge"}
+
+func (ec *executionContext) _CollectionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionEdge")
+		case "cursor":
+			out.Values[i] = ec._CollectionEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CollectionEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionItemConnectionImplementors = []string{"CollectionItemConnection"}
+
+func (ec *executionContext) _CollectionItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionItemConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionItemConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionItemConnection")
+		case "edges":
+			out.Values[i] = ec._CollectionItemConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CollectionItemConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var collectionRuleImplementors = []string{"CollectionRule"}
+
+func (ec *executionContext) _CollectionRule(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rule) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, collectionRuleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CollectionRule")
+		case "kinds":
+			out.Values[i] = ec._CollectionRule_kinds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "genres":
+			out.Values[i] = ec._CollectionRule_genres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tags":
+			out.Values[i] = ec._CollectionRule_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "yearFrom":
+			out.Values[i] = ec._CollectionRule_yearFrom(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "yearTo":
+			out.Values[i] = ec._CollectionRule_yearTo(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sort":
+			out.Values[i] = ec._CollectionRule_sort(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var contentRatingImplementors = []string{"ContentRating"}
+
+func (ec *executionContext) _ContentRating(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rating) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, contentRatingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContentRating")
+		case "system":
+			out.Values[i] = ec._ContentRating_system(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._ContentRating_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minAge":
+			out.Values[i] = ec._ContentRating_minAge(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var createUploadPayloadImplementors = []string{"CreateUploadPayload"}
+
+func (ec *executionContext) _CreateUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUploadPayload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, createUploadPayloadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateUploadPayload")
+		case "upload":
+			out.Values[i] = ec._CreateUploadPayload_upload(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tusEndpoint":
+			out.Values[i] = ec._CreateUploadPayload_tusEndpoint(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadURL":
+			out.Values[i] = ec._CreateUploadPayload_uploadURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -15275,6 +29215,156 @@ func (ec *executionContext) _CreatedWebhookEndpoint(ctx context.Context, sel ast
 			}
 		case "secret":
 			out.Values[i] = ec._CreatedWebhookEndpoint_secret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creatorImplementors = []string{"Creator"}
+
+func (ec *executionContext) _Creator(ctx context.Context, sel ast.SelectionSet, obj *catalog.Creator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Creator")
+		case "id":
+			out.Values[i] = ec._Creator_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "handle":
+			out.Values[i] = ec._Creator_handle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Creator_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bio":
+			out.Values[i] = ec._Creator_bio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "avatar":
+			out.Values[i] = ec._Creator_avatar(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Creator_collections(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Creator_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Creator_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creatorConnectionImplementors = []string{"CreatorConnection"}
+
+func (ec *executionContext) _CreatorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CreatorConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creatorConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatorConnection")
+		case "edges":
+			out.Values[i] = ec._CreatorConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._CreatorConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._CreatorConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var creatorEdgeImplementors = []string{"CreatorEdge"}
+
+func (ec *executionContext) _CreatorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CreatorEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, creatorEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreatorEdge")
+		case "cursor":
+			out.Values[i] = ec._CreatorEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._CreatorEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -15378,6 +29468,156 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var fileUploadImplementors = []string{"FileUpload"}
+
+func (ec *executionContext) _FileUpload(ctx context.Context, sel ast.SelectionSet, obj *uploads.Upload) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, fileUploadImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("FileUpload")
+		case "id":
+			out.Values[i] = ec._FileUpload_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._FileUpload_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "state":
+			out.Values[i] = ec._FileUpload_state(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "filename":
+			out.Values[i] = ec._FileUpload_filename(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "contentType":
+			out.Values[i] = ec._FileUpload_contentType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FileUpload_language(ctx, field, obj)
+				})
+		case "captionKind":
+			out.Values[i] = ec._FileUpload_captionKind(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "size":
+			out.Values[i] = ec._FileUpload_size(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bytesReceived":
+			out.Values[i] = ec._FileUpload_bytesReceived(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "progress":
+			out.Values[i] = ec._FileUpload_progress(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sha256":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FileUpload_sha256(ctx, field, obj)
+				})
+		case "sourceURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FileUpload_sourceURL(ctx, field, obj)
+				})
+		case "failureReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FileUpload_failureReason(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._FileUpload_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "completedAt":
+			out.Values[i] = ec._FileUpload_completedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var imageImplementors = []string{"Image"}
+
+func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, obj *catalog.Image) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Image")
+		case "key":
+			out.Values[i] = ec._Image_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "width":
+			out.Values[i] = ec._Image_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "height":
+			out.Values[i] = ec._Image_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var invitationImplementors = []string{"Invitation"}
 
 func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSet, obj *tenants.Invitation) graphql.Marshaler {
@@ -15419,6 +29659,49 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 			out.Values[i] = ec._Invitation_expiresAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var localizationImplementors = []string{"Localization"}
+
+func (ec *executionContext) _Localization(ctx context.Context, sel ast.SelectionSet, obj *catalog.Localization) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, localizationImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Localization")
+		case "language":
+			out.Values[i] = ec._Localization_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._Localization_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "synopsis":
+			out.Values[i] = ec._Localization_synopsis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -15509,6 +29792,181 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "createTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpublishTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpublishTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTitleAsset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleAsset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "publishSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_publishSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "unpublishSeries":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_unpublishSeries(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createSeason":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createSeason(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateSeason":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateSeason(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteSeason":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteSeason(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCollectionItems":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCollectionItems(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCollection":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCollection(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createRail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createRail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateRail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateRail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "moveRail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_moveRail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteRail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteRail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCreator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCreator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateCreator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCreator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteCreator":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCreator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "addDomain":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_addDomain(ctx, field)
@@ -15764,6 +30222,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "rotateAppKey":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_rotateAppKey(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ingestFromURL":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestFromURL(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -16357,6 +30829,66 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "title":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_title(ctx, field)
+				})
+		case "titles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_titles(ctx, field)
+				})
+		case "series":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_series(ctx, field)
+				})
+		case "seriesList":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_seriesList(ctx, field)
+				})
+		case "season":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_season(ctx, field)
+				})
+		case "collection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_collection(ctx, field)
+				})
+		case "collections":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_collections(ctx, field)
+				})
+		case "rails":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_rails(ctx, field)
+				})
+		case "creator":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_creator(ctx, field)
+				})
+		case "creators":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_creators(ctx, field)
+				})
 		case "domains":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16459,6 +30991,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_devMailbox(ctx, field)
 				})
+		case "upload":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_upload(ctx, field)
+				})
 		case "webhookEndpoints":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -16508,6 +31046,201 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	return out
 }
 
+var railImplementors = []string{"Rail"}
+
+func (ec *executionContext) _Rail(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, railImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Rail")
+		case "id":
+			out.Values[i] = ec._Rail_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "position":
+			out.Values[i] = ec._Rail_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "heading":
+			out.Values[i] = ec._Rail_heading(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Rail_collection(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._Rail_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var railConnectionImplementors = []string{"RailConnection"}
+
+func (ec *executionContext) _RailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RailConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, railConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RailConnection")
+		case "edges":
+			out.Values[i] = ec._RailConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._RailConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._RailConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var railEdgeImplementors = []string{"RailEdge"}
+
+func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RailEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, railEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RailEdge")
+		case "cursor":
+			out.Values[i] = ec._RailEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._RailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seasonImplementors = []string{"Season"}
+
+func (ec *executionContext) _Season(ctx context.Context, sel ast.SelectionSet, obj *catalog.Season) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Season")
+		case "id":
+			out.Values[i] = ec._Season_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._Season_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Season_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "synopsis":
+			out.Values[i] = ec._Season_synopsis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "series":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Season_series(ctx, field, obj)
+				})
+		case "episodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Season_episodes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var secondFactorChallengeImplementors = []string{"SecondFactorChallenge"}
 
 func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.SelectionSet, obj *tenants.SecondFactorChallenge) graphql.Marshaler {
@@ -16526,6 +31259,187 @@ func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.
 			}
 		case "expiresAt":
 			out.Values[i] = ec._SecondFactorChallenge_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seriesImplementors = []string{"Series"}
+
+func (ec *executionContext) _Series(ctx context.Context, sel ast.SelectionSet, obj *catalog.Series) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Series")
+		case "id":
+			out.Values[i] = ec._Series_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Series_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "defaultLanguage":
+			out.Values[i] = ec._Series_defaultLanguage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Series_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "synopsis":
+			out.Values[i] = ec._Series_synopsis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localizations":
+			out.Values[i] = ec._Series_localizations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "genres":
+			out.Values[i] = ec._Series_genres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tags":
+			out.Values[i] = ec._Series_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._Series_rating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "artwork":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Series_artwork(ctx, field, obj)
+				})
+		case "seasons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Series_seasons(ctx, field, obj)
+				})
+		case "publishedAt":
+			out.Values[i] = ec._Series_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Series_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Series_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seriesConnectionImplementors = []string{"SeriesConnection"}
+
+func (ec *executionContext) _SeriesConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seriesConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SeriesConnection")
+		case "edges":
+			out.Values[i] = ec._SeriesConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SeriesConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SeriesConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var seriesEdgeImplementors = []string{"SeriesEdge"}
+
+func (ec *executionContext) _SeriesEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, seriesEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SeriesEdge")
+		case "cursor":
+			out.Values[i] = ec._SeriesEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SeriesEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -16805,15 +31719,642 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 		case "name":
 			out.Values[i] = ec._Storefront_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "slug":
 			out.Values[i] = ec._Storefront_slug(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "branding":
 			out.Values[i] = ec._Storefront_branding(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "home":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_home(ctx, field, obj)
+				})
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_title(ctx, field, obj)
+				})
+		case "series":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_series(ctx, field, obj)
+				})
+		case "search":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_search(ctx, field, obj)
+				})
+		case "shortsFeed":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_shortsFeed(ctx, field, obj)
+				})
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_creator(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontCollectionImplementors = []string{"StorefrontCollection"}
+
+func (ec *executionContext) _StorefrontCollection(ctx context.Context, sel ast.SelectionSet, obj *catalog.Collection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontCollectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontCollection")
+		case "id":
+			out.Values[i] = ec._StorefrontCollection_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._StorefrontCollection_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._StorefrontCollection_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontCollection_creator(ctx, field, obj)
+				})
+		case "items":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontCollection_items(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontCreatorImplementors = []string{"StorefrontCreator"}
+
+func (ec *executionContext) _StorefrontCreator(ctx context.Context, sel ast.SelectionSet, obj *catalog.Creator) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontCreatorImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontCreator")
+		case "handle":
+			out.Values[i] = ec._StorefrontCreator_handle(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._StorefrontCreator_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "bio":
+			out.Values[i] = ec._StorefrontCreator_bio(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "avatar":
+			out.Values[i] = ec._StorefrontCreator_avatar(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collections":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontCreator_collections(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontHomeImplementors = []string{"StorefrontHome"}
+
+func (ec *executionContext) _StorefrontHome(ctx context.Context, sel ast.SelectionSet, obj *tenants.Tenant) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontHomeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontHome")
+		case "rails":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontHome_rails(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontRailImplementors = []string{"StorefrontRail"}
+
+func (ec *executionContext) _StorefrontRail(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rail) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontRailImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontRail")
+		case "id":
+			out.Values[i] = ec._StorefrontRail_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontRail_title(ctx, field, obj)
+				})
+		case "collection":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontRail_collection(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontRailConnectionImplementors = []string{"StorefrontRailConnection"}
+
+func (ec *executionContext) _StorefrontRailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontRailConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontRailConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontRailConnection")
+		case "edges":
+			out.Values[i] = ec._StorefrontRailConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._StorefrontRailConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontRailEdgeImplementors = []string{"StorefrontRailEdge"}
+
+func (ec *executionContext) _StorefrontRailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontRailEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontRailEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontRailEdge")
+		case "cursor":
+			out.Values[i] = ec._StorefrontRailEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._StorefrontRailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontSeasonImplementors = []string{"StorefrontSeason"}
+
+func (ec *executionContext) _StorefrontSeason(ctx context.Context, sel ast.SelectionSet, obj *catalog.Season) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontSeasonImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontSeason")
+		case "id":
+			out.Values[i] = ec._StorefrontSeason_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "number":
+			out.Values[i] = ec._StorefrontSeason_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._StorefrontSeason_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "synopsis":
+			out.Values[i] = ec._StorefrontSeason_synopsis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "episodes":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontSeason_episodes(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontSeriesImplementors = []string{"StorefrontSeries"}
+
+func (ec *executionContext) _StorefrontSeries(ctx context.Context, sel ast.SelectionSet, obj *catalog.Series) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontSeriesImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontSeries")
+		case "id":
+			out.Values[i] = ec._StorefrontSeries_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontSeries_title(ctx, field, obj)
+				})
+		case "synopsis":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontSeries_synopsis(ctx, field, obj)
+				})
+		case "genres":
+			out.Values[i] = ec._StorefrontSeries_genres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tags":
+			out.Values[i] = ec._StorefrontSeries_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._StorefrontSeries_rating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "artwork":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontSeries_artwork(ctx, field, obj)
+				})
+		case "seasons":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontSeries_seasons(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontTitleImplementors = []string{"StorefrontTitle"}
+
+func (ec *executionContext) _StorefrontTitle(ctx context.Context, sel ast.SelectionSet, obj *catalog.Title) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontTitleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontTitle")
+		case "id":
+			out.Values[i] = ec._StorefrontTitle_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._StorefrontTitle_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_title(ctx, field, obj)
+				})
+		case "synopsis":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_synopsis(ctx, field, obj)
+				})
+		case "language":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_language(ctx, field, obj)
+				})
+		case "genres":
+			out.Values[i] = ec._StorefrontTitle_genres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tags":
+			out.Values[i] = ec._StorefrontTitle_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._StorefrontTitle_rating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._StorefrontTitle_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releaseYear":
+			out.Values[i] = ec._StorefrontTitle_releaseYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vertical":
+			out.Values[i] = ec._StorefrontTitle_vertical(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "artwork":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_artwork(ctx, field, obj)
+				})
+		case "series":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_series(ctx, field, obj)
+				})
+		case "seasonNumber":
+			out.Values[i] = ec._StorefrontTitle_seasonNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "episodeNumber":
+			out.Values[i] = ec._StorefrontTitle_episodeNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_creator(ctx, field, obj)
+				})
+		case "availableUntil":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_availableUntil(ctx, field, obj)
+				})
+		case "publishedAt":
+			out.Values[i] = ec._StorefrontTitle_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontTitleConnectionImplementors = []string{"StorefrontTitleConnection"}
+
+func (ec *executionContext) _StorefrontTitleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontTitleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontTitleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontTitleConnection")
+		case "edges":
+			out.Values[i] = ec._StorefrontTitleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._StorefrontTitleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var storefrontTitleEdgeImplementors = []string{"StorefrontTitleEdge"}
+
+func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontTitleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontTitleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StorefrontTitleEdge")
+		case "cursor":
+			out.Values[i] = ec._StorefrontTitleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._StorefrontTitleEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17096,6 +32637,245 @@ func (ec *executionContext) _TenantUsage(ctx context.Context, sel ast.SelectionS
 			}
 		case "streamedHours":
 			out.Values[i] = ec._TenantUsage_streamedHours(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var titleImplementors = []string{"Title"}
+
+func (ec *executionContext) _Title(ctx context.Context, sel ast.SelectionSet, obj *catalog.Title) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, titleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Title")
+		case "id":
+			out.Values[i] = ec._Title_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._Title_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Title_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "defaultLanguage":
+			out.Values[i] = ec._Title_defaultLanguage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "title":
+			out.Values[i] = ec._Title_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "synopsis":
+			out.Values[i] = ec._Title_synopsis(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "localizations":
+			out.Values[i] = ec._Title_localizations(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "genres":
+			out.Values[i] = ec._Title_genres(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tags":
+			out.Values[i] = ec._Title_tags(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rating":
+			out.Values[i] = ec._Title_rating(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availability":
+			out.Values[i] = ec._Title_availability(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availableNow":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_availableNow(ctx, field, obj)
+				})
+		case "durationSeconds":
+			out.Values[i] = ec._Title_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "releaseYear":
+			out.Values[i] = ec._Title_releaseYear(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "vertical":
+			out.Values[i] = ec._Title_vertical(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assetId":
+			out.Values[i] = ec._Title_assetId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "artwork":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_artwork(ctx, field, obj)
+				})
+		case "series":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_series(ctx, field, obj)
+				})
+		case "season":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_season(ctx, field, obj)
+				})
+		case "seasonNumber":
+			out.Values[i] = ec._Title_seasonNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "episodeNumber":
+			out.Values[i] = ec._Title_episodeNumber(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "creator":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_creator(ctx, field, obj)
+				})
+		case "publishedAt":
+			out.Values[i] = ec._Title_publishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Title_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._Title_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var titleConnectionImplementors = []string{"TitleConnection"}
+
+func (ec *executionContext) _TitleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TitleConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, titleConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TitleConnection")
+		case "edges":
+			out.Values[i] = ec._TitleConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._TitleConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._TitleConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var titleEdgeImplementors = []string{"TitleEdge"}
+
+func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TitleEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, titleEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TitleEdge")
+		case "cursor":
+			out.Values[i] = ec._TitleEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._TitleEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -17839,6 +33619,65 @@ func (ec *executionContext) marshalNAppKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmar
 	return ec._AppKey(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNArtwork2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtwork(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNArtwork2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtwork(ctx context.Context, sel ast.SelectionSet, v *catalog.Artwork) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Artwork!")
+		return graphql.Null
+	}
+	return ec._Artwork(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNArtworkInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtwork(ctx context.Context, v any) (catalog.Artwork, error) {
+	res, err := ec.unmarshalInputArtworkInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx context.Context, v any) (catalog.ArtworkRole, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx context.Context, sel ast.SelectionSet, v catalog.ArtworkRole) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "ArtworkRole!")
+	}
+	return res
+}
+
+var (
+	unmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole = map[string]catalog.ArtworkRole{
+		"POSTER":    catalog.ArtPoster,
+		"BACKDROP":  catalog.ArtBackdrop,
+		"THUMBNAIL": catalog.ArtThumbnail,
+		"LOGO":      catalog.ArtLogo,
+	}
+	marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole = map[catalog.ArtworkRole]string{
+		catalog.ArtPoster:    "POSTER",
+		catalog.ArtBackdrop:  "BACKDROP",
+		catalog.ArtThumbnail: "THUMBNAIL",
+		catalog.ArtLogo:      "LOGO",
+	}
+)
+
 func (ec *executionContext) marshalNAuditActor2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauditᚐActor(ctx context.Context, sel ast.SelectionSet, v audit.Actor) graphql.Marshaler {
 	return ec._AuditActor(ctx, sel, &v)
 }
@@ -17891,6 +33730,10 @@ func (ec *executionContext) marshalNAuthPayload2ᚖgithubᚗcomᚋmarqueeᚑott�
 	return ec._AuthPayload(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAvailability2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(ctx context.Context, sel ast.SelectionSet, v catalog.Availability) graphql.Marshaler {
+	return ec._Availability(ctx, sel, &v)
+}
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17914,6 +33757,165 @@ func (ec *executionContext) unmarshalNBrandingInput2githubᚗcomᚋmarqueeᚑott
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx context.Context, sel ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Collection!")
+		return graphql.Null
+	}
+	return ec._Collection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCollectionConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionConnection(ctx context.Context, sel ast.SelectionSet, v *model.CollectionConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CollectionConnection!")
+		return graphql.Null
+	}
+	return ec._CollectionConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCollectionEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CollectionEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCollectionEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCollectionEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionEdge(ctx context.Context, sel ast.SelectionSet, v *model.CollectionEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CollectionEdge!")
+		return graphql.Null
+	}
+	return ec._CollectionEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCollectionItemConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCollectionItemConnection(ctx context.Context, sel ast.SelectionSet, v *model.CollectionItemConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CollectionItemConnection!")
+		return graphql.Null
+	}
+	return ec._CollectionItemConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind(ctx context.Context, v any) (catalog.CollectionKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind(ctx context.Context, sel ast.SelectionSet, v catalog.CollectionKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CollectionKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind = map[string]catalog.CollectionKind{
+		"MANUAL": catalog.CollectionManual,
+		"RULE":   catalog.CollectionRule,
+	}
+	marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind = map[catalog.CollectionKind]string{
+		catalog.CollectionManual: "MANUAL",
+		catalog.CollectionRule:   "RULE",
+	}
+)
+
+func (ec *executionContext) unmarshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx context.Context, v any) (catalog.Sort, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx context.Context, sel ast.SelectionSet, v catalog.Sort) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CollectionSort!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort = map[string]catalog.Sort{
+		"NEWEST": catalog.SortNewest,
+		"TITLE":  catalog.SortTitle,
+	}
+	marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort = map[catalog.Sort]string{
+		catalog.SortNewest: "NEWEST",
+		catalog.SortTitle:  "TITLE",
+	}
+)
+
+func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx context.Context, v any) (catalog.CollectionInput, error) {
+	res, err := ec.unmarshalInputCreateCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx context.Context, v any) (catalog.CreatorInput, error) {
+	res, err := ec.unmarshalInputCreateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailInput(ctx context.Context, v any) (catalog.RailInput, error) {
+	res, err := ec.unmarshalInputCreateRailInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateSeasonInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonInput(ctx context.Context, v any) (catalog.SeasonInput, error) {
+	res, err := ec.unmarshalInputCreateSeasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateSeriesInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeriesInput(ctx context.Context, v any) (catalog.SeriesInput, error) {
+	res, err := ec.unmarshalInputCreateSeriesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateTitleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleInput(ctx context.Context, v any) (catalog.TitleInput, error) {
+	res, err := ec.unmarshalInputCreateTitleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateUploadInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐCreateInput(ctx context.Context, v any) (uploads.CreateInput, error) {
+	res, err := ec.unmarshalInputCreateUploadInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCreateUploadPayload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreateUploadPayload(ctx context.Context, sel ast.SelectionSet, v *model.CreateUploadPayload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreateUploadPayload!")
+		return graphql.Null
+	}
+	return ec._CreateUploadPayload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateWebhookEndpointInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointInput(ctx context.Context, v any) (outbox.EndpointInput, error) {
 	res, err := ec.unmarshalInputCreateWebhookEndpointInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -17933,6 +33935,46 @@ func (ec *executionContext) marshalNCreatedWebhookEndpoint2ᚖgithubᚗcomᚋmar
 		return graphql.Null
 	}
 	return ec._CreatedWebhookEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx context.Context, sel ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Creator!")
+		return graphql.Null
+	}
+	return ec._Creator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreatorConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorConnection(ctx context.Context, sel ast.SelectionSet, v *model.CreatorConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatorConnection!")
+		return graphql.Null
+	}
+	return ec._CreatorConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNCreatorEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.CreatorEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCreatorEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCreatorEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreatorEdge(ctx context.Context, sel ast.SelectionSet, v *model.CreatorEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CreatorEdge!")
+		return graphql.Null
+	}
+	return ec._CreatorEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
@@ -17989,6 +34031,14 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx context.Context, sel ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "FileUpload!")
+		return graphql.Null
+	}
+	return ec._FileUpload(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18029,6 +34079,40 @@ func (ec *executionContext) marshalNID2string(ctx context.Context, sel ast.Selec
 		graphql.AddInvalidNullFromMarshaler(ctx, "ID!")
 	}
 	return res
+}
+
+func (ec *executionContext) unmarshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNIngestFromURLInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐURLInput(ctx context.Context, v any) (uploads.URLInput, error) {
+	res, err := ec.unmarshalInputIngestFromURLInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, error) {
@@ -18086,6 +34170,45 @@ func (ec *executionContext) marshalNInvitation2ᚖgithubᚗcomᚋmarqueeᚑott�
 func (ec *executionContext) unmarshalNInviteInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐInviteInput(ctx context.Context, v any) (tenants.InviteInput, error) {
 	res, err := ec.unmarshalInputInviteInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx context.Context, sel ast.SelectionSet, v catalog.Localization) graphql.Marshaler {
+	return ec._Localization(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNLocalization2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Localization) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNLocalizationInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx context.Context, v any) (catalog.Localization, error) {
+	res, err := ec.unmarshalInputLocalizationInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, v any) ([]catalog.Localization, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]catalog.Localization, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLocalizationInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐLoginInput(ctx context.Context, v any) (tenants.LoginInput, error) {
@@ -18267,6 +34390,74 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, v any) (catalog.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, sel ast.SelectionSet, v catalog.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PublishStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus = map[string]catalog.Status{
+		"DRAFT":       catalog.StatusDraft,
+		"PUBLISHED":   catalog.StatusPublished,
+		"UNPUBLISHED": catalog.StatusUnpublished,
+	}
+	marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus = map[catalog.Status]string{
+		catalog.StatusDraft:       "DRAFT",
+		catalog.StatusPublished:   "PUBLISHED",
+		catalog.StatusUnpublished: "UNPUBLISHED",
+	}
+)
+
+func (ec *executionContext) marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx context.Context, sel ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Rail!")
+		return graphql.Null
+	}
+	return ec._Rail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRailConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailConnection(ctx context.Context, sel ast.SelectionSet, v *model.RailConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RailConnection!")
+		return graphql.Null
+	}
+	return ec._RailConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNRailEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.RailEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRailEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNRailEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐRailEdge(ctx context.Context, sel ast.SelectionSet, v *model.RailEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RailEdge!")
+		return graphql.Null
+	}
+	return ec._RailEdge(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNResetPasswordInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐResetPasswordInput(ctx context.Context, v any) (model.ResetPasswordInput, error) {
 	res, err := ec.unmarshalInputResetPasswordInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18301,6 +34492,70 @@ var (
 		authz.RoleAnalyst: "ANALYST",
 	}
 )
+
+func (ec *executionContext) marshalNSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx context.Context, sel ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Season!")
+		return graphql.Null
+	}
+	return ec._Season(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx context.Context, sel ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Series!")
+		return graphql.Null
+	}
+	return ec._Series(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeriesConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesConnection(ctx context.Context, sel ast.SelectionSet, v *model.SeriesConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SeriesConnection!")
+		return graphql.Null
+	}
+	return ec._SeriesConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSeriesEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SeriesEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSeriesEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSeriesEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSeriesEdge(ctx context.Context, sel ast.SelectionSet, v *model.SeriesEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SeriesEdge!")
+		return graphql.Null
+	}
+	return ec._SeriesEdge(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSignUpInput(ctx context.Context, v any) (tenants.SignUpInput, error) {
 	res, err := ec.unmarshalInputSignUpInput(ctx, v)
@@ -18389,6 +34644,174 @@ func (ec *executionContext) marshalNStorefront2ᚖgithubᚗcomᚋmarqueeᚑott�
 		return graphql.Null
 	}
 	return ec._Storefront(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStorefrontCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStorefrontCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(ctx context.Context, sel ast.SelectionSet, v *catalog.Collection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontCollection!")
+		return graphql.Null
+	}
+	return ec._StorefrontCollection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx context.Context, sel ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontCreator!")
+		return graphql.Null
+	}
+	return ec._StorefrontCreator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontHome2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(ctx context.Context, sel ast.SelectionSet, v *tenants.Tenant) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontHome!")
+		return graphql.Null
+	}
+	return ec._StorefrontHome(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(ctx context.Context, sel ast.SelectionSet, v *catalog.Rail) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontRail!")
+		return graphql.Null
+	}
+	return ec._StorefrontRail(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontRailConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailConnection(ctx context.Context, sel ast.SelectionSet, v *model.StorefrontRailConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontRailConnection!")
+		return graphql.Null
+	}
+	return ec._StorefrontRailConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontRailEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StorefrontRailEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStorefrontRailEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStorefrontRailEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontRailEdge(ctx context.Context, sel ast.SelectionSet, v *model.StorefrontRailEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontRailEdge!")
+		return graphql.Null
+	}
+	return ec._StorefrontRailEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStorefrontSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStorefrontSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx context.Context, sel ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontSeason!")
+		return graphql.Null
+	}
+	return ec._StorefrontSeason(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx context.Context, sel ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontSeries!")
+		return graphql.Null
+	}
+	return ec._StorefrontSeries(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontTitle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Title) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx context.Context, sel ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontTitle!")
+		return graphql.Null
+	}
+	return ec._StorefrontTitle(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleConnection(ctx context.Context, sel ast.SelectionSet, v *model.StorefrontTitleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontTitleConnection!")
+		return graphql.Null
+	}
+	return ec._StorefrontTitleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStorefrontTitleEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StorefrontTitleEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNStorefrontTitleEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNStorefrontTitleEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleEdge(ctx context.Context, sel ast.SelectionSet, v *model.StorefrontTitleEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StorefrontTitleEdge!")
+		return graphql.Null
+	}
+	return ec._StorefrontTitleEdge(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
@@ -18539,6 +34962,124 @@ func (ec *executionContext) marshalNTime2timeᚐTime(ctx context.Context, sel as
 	return res
 }
 
+func (ec *executionContext) marshalNTitle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Title) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx context.Context, sel ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Title!")
+		return graphql.Null
+	}
+	return ec._Title(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleConnection(ctx context.Context, sel ast.SelectionSet, v *model.TitleConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TitleConnection!")
+		return graphql.Null
+	}
+	return ec._TitleConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNTitleEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.TitleEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitleEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTitleEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleEdge(ctx context.Context, sel ast.SelectionSet, v *model.TitleEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TitleEdge!")
+		return graphql.Null
+	}
+	return ec._TitleEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx context.Context, v any) (catalog.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx context.Context, sel ast.SelectionSet, v catalog.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TitleKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind = map[string]catalog.Kind{
+		"MOVIE":   catalog.KindMovie,
+		"EPISODE": catalog.KindEpisode,
+		"SHORT":   catalog.KindShort,
+		"TRAILER": catalog.KindTrailer,
+		"EXTRA":   catalog.KindExtra,
+	}
+	marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind = map[catalog.Kind]string{
+		catalog.KindMovie:   "MOVIE",
+		catalog.KindEpisode: "EPISODE",
+		catalog.KindShort:   "SHORT",
+		catalog.KindTrailer: "TRAILER",
+		catalog.KindExtra:   "EXTRA",
+	}
+)
+
+func (ec *executionContext) unmarshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, v any) ([]catalog.Kind, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]catalog.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Kind) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, v *tenants.TwoFactorEnrollment) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TwoFactorEnrollment!")
@@ -18553,6 +35094,36 @@ func (ec *executionContext) marshalNTwoFactorStatus2ᚖgithubᚗcomᚋmarqueeᚑ
 		return graphql.Null
 	}
 	return ec._TwoFactorStatus(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNUpdateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionUpdate(ctx context.Context, v any) (catalog.CollectionUpdate, error) {
+	res, err := ec.unmarshalInputUpdateCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorUpdate(ctx context.Context, v any) (catalog.CreatorUpdate, error) {
+	res, err := ec.unmarshalInputUpdateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailUpdate(ctx context.Context, v any) (catalog.RailUpdate, error) {
+	res, err := ec.unmarshalInputUpdateRailInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSeasonInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonUpdate(ctx context.Context, v any) (catalog.SeasonUpdate, error) {
+	res, err := ec.unmarshalInputUpdateSeasonInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateSeriesInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeriesUpdate(ctx context.Context, v any) (catalog.SeriesUpdate, error) {
+	res, err := ec.unmarshalInputUpdateSeriesInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateTitleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleUpdate(ctx context.Context, v any) (catalog.TitleUpdate, error) {
+	res, err := ec.unmarshalInputUpdateTitleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNUpdateWebhookEndpointInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointUpdate(ctx context.Context, v any) (outbox.EndpointUpdate, error) {
@@ -18573,6 +35144,64 @@ func (ec *executionContext) marshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋg
 	}
 	return res
 }
+
+func (ec *executionContext) unmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx context.Context, v any) (uploads.Kind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx context.Context, sel ast.SelectionSet, v uploads.Kind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "UploadKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind = map[string]uploads.Kind{
+		"SOURCE":  uploads.KindSource,
+		"CAPTION": uploads.KindCaption,
+		"AUDIO":   uploads.KindAudio,
+	}
+	marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind = map[uploads.Kind]string{
+		uploads.KindSource:  "SOURCE",
+		uploads.KindCaption: "CAPTION",
+		uploads.KindAudio:   "AUDIO",
+	}
+)
+
+func (ec *executionContext) unmarshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState(ctx context.Context, v any) (uploads.State, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState(ctx context.Context, sel ast.SelectionSet, v uploads.State) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "UploadState!")
+	}
+	return res
+}
+
+var (
+	unmarshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState = map[string]uploads.State{
+		"PENDING":   uploads.StatePending,
+		"UPLOADING": uploads.StateUploading,
+		"COMPLETE":  uploads.StateComplete,
+		"FAILED":    uploads.StateFailed,
+	}
+	marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState = map[uploads.State]string{
+		uploads.StatePending:   "PENDING",
+		uploads.StateUploading: "UPLOADING",
+		uploads.StateComplete:  "COMPLETE",
+		uploads.StateFailed:    "FAILED",
+	}
+)
 
 func (ec *executionContext) marshalNWebhookDelivery2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *outbox.Delivery) graphql.Marshaler {
 	if v == nil {
@@ -18808,6 +35437,65 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx context.Context, v any) ([]catalog.Artwork, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]catalog.Artwork, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNArtworkInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtwork(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx context.Context, v any) (*catalog.ArtworkRole, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx context.Context, sel ast.SelectionSet, v *catalog.ArtworkRole) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[*v])
+	return res
+}
+
+var (
+	unmarshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole = map[string]catalog.ArtworkRole{
+		"POSTER":    catalog.ArtPoster,
+		"BACKDROP":  catalog.ArtBackdrop,
+		"THUMBNAIL": catalog.ArtThumbnail,
+		"LOGO":      catalog.ArtLogo,
+	}
+	marshalOArtworkRole2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole = map[catalog.ArtworkRole]string{
+		catalog.ArtPoster:    "POSTER",
+		catalog.ArtBackdrop:  "BACKDROP",
+		catalog.ArtThumbnail: "THUMBNAIL",
+		catalog.ArtLogo:      "LOGO",
+	}
+)
+
+func (ec *executionContext) unmarshalOAvailabilityInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(ctx context.Context, v any) (*catalog.Availability, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAvailabilityInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -18838,6 +35526,67 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOCollectionRule2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx context.Context, sel ast.SelectionSet, v *catalog.Rule) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CollectionRule(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCollectionRuleInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx context.Context, v any) (*catalog.Rule, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCollectionRuleInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx context.Context, v any) (catalog.Sort, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(ctx context.Context, sel ast.SelectionSet, v catalog.Sort) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[v])
+	return res
+}
+
+var (
+	unmarshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort = map[string]catalog.Sort{
+		"NEWEST": catalog.SortNewest,
+		"TITLE":  catalog.SortTitle,
+	}
+	marshalOCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort = map[catalog.Sort]string{
+		catalog.SortNewest: "NEWEST",
+		catalog.SortTitle:  "TITLE",
+	}
+)
+
+func (ec *executionContext) marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx context.Context, sel ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ContentRating(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOContentRatingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx context.Context, v any) (*catalog.Rating, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputContentRatingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx context.Context, sel ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Creator(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {
 	if v == nil {
 		return nil, nil
@@ -18854,6 +35603,21 @@ func (ec *executionContext) marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ct
 	_ = ctx
 	res := graphql.MarshalUUID(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOImage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx context.Context, sel ast.SelectionSet, v *catalog.Image) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Image(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOImageInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(ctx context.Context, v any) (*catalog.Image, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputImageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
@@ -18892,11 +35656,67 @@ func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.
 	return res
 }
 
+func (ec *executionContext) unmarshalOLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, v any) ([]catalog.Localization, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]catalog.Localization, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNLocalizationInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *operators.Enrollment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._OperatorTOTPEnrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, v any) (*catalog.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, sel ast.SelectionSet, v *catalog.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus = map[string]catalog.Status{
+		"DRAFT":       catalog.StatusDraft,
+		"PUBLISHED":   catalog.StatusPublished,
+		"UNPUBLISHED": catalog.StatusUnpublished,
+	}
+	marshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus = map[catalog.Status]string{
+		catalog.StatusDraft:       "DRAFT",
+		catalog.StatusPublished:   "PUBLISHED",
+		catalog.StatusUnpublished: "UNPUBLISHED",
+	}
+)
+
+func (ec *executionContext) marshalOSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx context.Context, sel ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Season(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOSecondFactorChallenge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSecondFactorChallenge(ctx context.Context, sel ast.SelectionSet, v *tenants.SecondFactorChallenge) graphql.Marshaler {
@@ -18906,11 +35726,32 @@ func (ec *executionContext) marshalOSecondFactorChallenge2ᚖgithubᚗcomᚋmarq
 	return ec._SecondFactorChallenge(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx context.Context, sel ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Series(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOStaff2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(ctx context.Context, sel ast.SelectionSet, v *tenants.Staff) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Staff(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStorefrontCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(ctx context.Context, sel ast.SelectionSet, v *catalog.Creator) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StorefrontCreator(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStorefrontSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(ctx context.Context, sel ast.SelectionSet, v *catalog.Series) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StorefrontSeries(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2string(ctx context.Context, v any) (string, error) {
@@ -19025,6 +35866,144 @@ func (ec *executionContext) marshalOTime2ᚖtimeᚐTime(ctx context.Context, sel
 	res := graphql.MarshalTime(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOTitleFilter2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitleFilter(ctx context.Context, v any) (*catalog.TitleFilter, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputTitleFilter(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, v any) ([]catalog.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]catalog.Kind, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx context.Context, v any) (*catalog.Kind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx context.Context, sel ast.SelectionSet, v *catalog.Kind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[*v])
+	return res
+}
+
+var (
+	unmarshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind = map[string]catalog.Kind{
+		"MOVIE":   catalog.KindMovie,
+		"EPISODE": catalog.KindEpisode,
+		"SHORT":   catalog.KindShort,
+		"TRAILER": catalog.KindTrailer,
+		"EXTRA":   catalog.KindExtra,
+	}
+	marshalOTitleKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind = map[catalog.Kind]string{
+		catalog.KindMovie:   "MOVIE",
+		catalog.KindEpisode: "EPISODE",
+		catalog.KindShort:   "SHORT",
+		catalog.KindTrailer: "TRAILER",
+		catalog.KindExtra:   "EXTRA",
+	}
+)
+
+func (ec *executionContext) unmarshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx context.Context, v any) (uploads.TrackKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx context.Context, sel ast.SelectionSet, v uploads.TrackKind) graphql.Marshaler {
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind[v])
+	return res
+}
+
+var (
+	unmarshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind = map[string]uploads.TrackKind{
+		"SUBTITLES":         uploads.TrackSubtitles,
+		"CAPTIONS":          uploads.TrackCaptions,
+		"DESCRIPTIVE_AUDIO": uploads.TrackDescriptiveAudio,
+	}
+	marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind = map[uploads.TrackKind]string{
+		uploads.TrackSubtitles:        "SUBTITLES",
+		uploads.TrackCaptions:         "CAPTIONS",
+		uploads.TrackDescriptiveAudio: "DESCRIPTIVE_AUDIO",
+	}
+)
+
+func (ec *executionContext) unmarshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx context.Context, v any) (*uploads.TrackKind, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx context.Context, sel ast.SelectionSet, v *uploads.TrackKind) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind[*v])
+	return res
+}
+
+var (
+	unmarshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind = map[string]uploads.TrackKind{
+		"SUBTITLES":         uploads.TrackSubtitles,
+		"CAPTIONS":          uploads.TrackCaptions,
+		"DESCRIPTIVE_AUDIO": uploads.TrackDescriptiveAudio,
+	}
+	marshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind = map[uploads.TrackKind]string{
+		uploads.TrackSubtitles:        "SUBTITLES",
+		uploads.TrackCaptions:         "CAPTIONS",
+		uploads.TrackDescriptiveAudio: "DESCRIPTIVE_AUDIO",
+	}
+)
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
 	if v == nil {

@@ -4,9 +4,11 @@ package model
 
 import (
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 type AuditConnection struct {
@@ -19,6 +21,31 @@ type AuditEdge struct {
 	Node   *audit.Entry `json:"node"`
 }
 
+type CollectionConnection struct {
+	Edges      []*CollectionEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type CollectionEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *catalog.Collection `json:"node"`
+}
+
+type CollectionItemConnection struct {
+	Edges    []*TitleEdge `json:"edges"`
+	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+// A created upload and where to send its bytes with tus: POST tusEndpoint with
+// Upload-Length (the size) and Upload-Metadata "uploadId <base64 of upload.id>",
+// then PATCH uploadURL (the Location answered) from Upload-Offset; HEAD it to resume.
+type CreateUploadPayload struct {
+	Upload      *uploads.Upload `json:"upload"`
+	TusEndpoint string          `json:"tusEndpoint"`
+	UploadURL   string          `json:"uploadURL"`
+}
+
 type CreatedAPIKey struct {
 	Key *tenants.APIKey `json:"key"`
 	// The secret, shown once.
@@ -29,6 +56,17 @@ type CreatedWebhookEndpoint struct {
 	Endpoint *outbox.Endpoint `json:"endpoint"`
 	// The signing secret, shown once.
 	Secret string `json:"secret"`
+}
+
+type CreatorConnection struct {
+	Edges      []*CreatorEdge `json:"edges"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type CreatorEdge struct {
+	Cursor string           `json:"cursor"`
+	Node   *catalog.Creator `json:"node"`
 }
 
 type Mutation struct {
@@ -63,11 +101,33 @@ type PageInfo struct {
 type Query struct {
 }
 
+type RailConnection struct {
+	Edges      []*RailEdge `json:"edges"`
+	PageInfo   *PageInfo   `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type RailEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *catalog.Rail `json:"node"`
+}
+
 type ResetPasswordInput struct {
 	Slug     string `json:"slug"`
 	Email    string `json:"email"`
 	Code     string `json:"code"`
 	Password string `json:"password"`
+}
+
+type SeriesConnection struct {
+	Edges      []*SeriesEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type SeriesEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *catalog.Series `json:"node"`
 }
 
 type StaffConnection struct {
@@ -81,7 +141,38 @@ type StaffEdge struct {
 	Node   *tenants.Staff `json:"node"`
 }
 
+type StorefrontRailConnection struct {
+	Edges    []*StorefrontRailEdge `json:"edges"`
+	PageInfo *PageInfo             `json:"pageInfo"`
+}
+
+type StorefrontRailEdge struct {
+	Cursor string        `json:"cursor"`
+	Node   *catalog.Rail `json:"node"`
+}
+
+type StorefrontTitleConnection struct {
+	Edges    []*StorefrontTitleEdge `json:"edges"`
+	PageInfo *PageInfo              `json:"pageInfo"`
+}
+
+type StorefrontTitleEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *catalog.Title `json:"node"`
+}
+
 type Subscription struct {
+}
+
+type TitleConnection struct {
+	Edges      []*TitleEdge `json:"edges"`
+	PageInfo   *PageInfo    `json:"pageInfo"`
+	TotalCount int          `json:"totalCount"`
+}
+
+type TitleEdge struct {
+	Cursor string         `json:"cursor"`
+	Node   *catalog.Title `json:"node"`
 }
 
 type WebhookDeliveryConnection struct {

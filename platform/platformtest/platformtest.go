@@ -37,6 +37,7 @@ func Start(tb testing.TB, change func(*platform.Config)) *platform.Main {
 	cfg.TaskQueue = "test-" + uuid.NewString() // this platform's workers only
 	cfg.BlobURL = "file://" + filepath.Join(dir, "blobs")
 	cfg.MailDir = filepath.Join(dir, "mail")
+	cfg.UploadDir = filepath.Join(dir, "uploads")
 	// Tests make many requests from one address; the limits get their own tests.
 	cfg.TenantRate, cfg.TenantBurst, cfg.KeyRate, cfg.KeyBurst = 1e6, 1e6, 1e6, 1e6
 	cfg.AttemptRate, cfg.AttemptBurst = 1e6, 1e6

@@ -1,0 +1,19 @@
+// Package media is Marquee's video foundation: it probes uploaded sources with
+// ffprobe, plans per-title encoding ladders, plans ffmpeg runs as data (argv) and
+// runs them safely.
+//
+// Everything here is either a pure function (ParseProbe, PlanLadder,
+// PlanTranscode, PlanNaiveTranscodes, PlanChunks) pinned by golden tests, or the
+// Runner, the one place that starts ffmpeg and ffprobe: without a shell, in its own
+// process group killed with its children on deadline or cancellation, with
+// bounded concurrency, only the file protocol and only the containers we accept
+// (AcceptedFormats) on input, and the tail of stderr kept for the failure reason.
+// Bad input is reported as errs.Invalid with a reason a tenant's editor can read.
+//
+// It is not for orchestration: it knows nothing of Temporal, GraphQL, HTTP, blob
+// storage or the database. The ingest workflow downloads a source into a job
+// folder, calls Runner.Probe, PlanLadder and PlanTranscode (or PlanChunks to fan
+// a long title out), runs the commands with Runner.Run while heartbeating the
+// progress it reports, and uploads the outputs. Packaging (HLS/DASH playlists),
+// thumbnails and encryption will live here too, and are not written yet.
+package media
