@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"github.com/chromedp/chromedp"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +157,10 @@ func TestRequiredTwoFactorSendsMembersToTheSecurityPage(t *testing.T) {
 	if eval[bool](ed, `!!document.getElementById('password-form')`) {
 		t.Fatal("a member who must enroll is offered the password form")
 	}
-	ed.open("#/team")
+	// The team page is refused and the console sends the member straight back,
+	// so wait for the fresh refusal rather than for the team page to render.
+	eval[bool](ed, `(document.getElementById('error-banner').hidden = true)`)
+	ed.do("open #/team", chromedp.Evaluate[chromedp.Void](`location.hash = '#/team'`))
 	if code, text := ed.banner(); code != "FORBIDDEN" || !strings.Contains(text, "enroll first") {
 		t.Fatalf("team page before enrolling: banner %q (%s)", code, text)
 	}

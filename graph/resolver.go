@@ -5,6 +5,7 @@
 package graph
 
 import (
+	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
@@ -36,6 +37,8 @@ type Resolver struct {
 	Domains *domains.Service
 	// Uploads is files coming in: resumable uploads, URL ingest, captions.
 	Uploads *uploads.Service
+	// Assets is media assets: ingesting source uploads and following them.
+	Assets *assets.Service
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
 }

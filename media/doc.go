@@ -3,7 +3,7 @@
 // runs them safely.
 //
 // Everything here is either a pure function (ParseProbe, PlanLadder,
-// PlanTranscode, PlanNaiveTranscodes, PlanChunks) pinned by golden tests, or the
+// PlanTranscode, PlanNaiveTranscodes, PlanChunks, PlanPackage) pinned by golden tests, or the
 // Runner, the one place that starts ffmpeg and ffprobe: without a shell, in its own
 // process group killed with its children on deadline or cancellation, with
 // bounded concurrency, only the file protocol and only the containers we accept
@@ -14,6 +14,7 @@
 // storage or the database. The ingest workflow downloads a source into a job
 // folder, calls Runner.Probe, PlanLadder and PlanTranscode (or PlanChunks to fan
 // a long title out), runs the commands with Runner.Run while heartbeating the
-// progress it reports, and uploads the outputs. Packaging (HLS/DASH playlists),
-// thumbnails and encryption will live here too, and are not written yet.
+// progress it reports, packages them with PlanPackage (CMAF segments, HLS
+// playlists and a DASH MPD over the same segments) and uploads the package.
+// Thumbnails and encryption will live here too, and are not written yet.
 package media

@@ -49,6 +49,10 @@ type Config struct {
 	SMTPPass string `env:"MARQUEE_SMTP_PASSWORD"`
 	MailFrom string `env:"MARQUEE_MAIL_FROM" envDefault:"Marquee <no-reply@localhost>"`
 
+	// MediaWorkDir holds the ingest workflow's job folders (a source, its
+	// transcode and package) on the worker's machine while an asset is made.
+	MediaWorkDir string `env:"MARQUEE_MEDIA_WORK_DIR" envDefault:".data/work"`
+
 	// SecretKey seals secrets the platform must read back (TOTP seeds): 32
 	// random bytes, base64 (openssl rand -base64 32). Unset, it is the public
 	// development-only key, which production refuses.
@@ -183,6 +187,9 @@ func (c Config) Validate() error {
 	}
 	if c.UploadDir == "" {
 		bad("MARQUEE_UPLOAD_DIR must name a folder")
+	}
+	if c.MediaWorkDir == "" {
+		bad("MARQUEE_MEDIA_WORK_DIR must name a folder")
 	}
 	if c.IngestTimeout <= 0 || c.IngestHeaderTimeout <= 0 {
 		bad("MARQUEE_INGEST_TIMEOUT and MARQUEE_INGEST_HEADER_TIMEOUT must be positive")

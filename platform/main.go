@@ -125,6 +125,7 @@ func (m *Main) build() {
 	m.Uploads = &uploads.Service{DB: m.DB, Blobs: m.Blobs, Quotas: m.Operators, Limits: c.UploadLimits(), Log: m.Log,
 		Fetcher: &uploads.Fetcher{Allow: c.IngestAllow(), HeaderTimeout: c.IngestHeaderTimeout}, IngestTimeout: c.IngestTimeout}
 	resolver.Uploads = m.Uploads
+	resolver.Assets = m.assetService()
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}

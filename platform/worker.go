@@ -7,7 +7,11 @@ import (
 
 	"go.temporal.io/sdk/worker"
 
+	"github.com/marquee-ott/marquee/assets"
+	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/workflows/ingest"
 	"github.com/marquee-ott/marquee/workflows/webhooks"
 )
 
@@ -23,6 +27,12 @@ func (m *Main) RunWorker(ctx context.Context) error {
 		// Development and tests post to local receivers; production only to public addresses.
 		HTTP: webhooks.NewHTTPClient(webhookTimeout, !m.Config.Production),
 	})
+	runner, err := media.NewRunner(media.RunnerConfig{})
+	if err != nil {
+		return fmt.Errorf("platform.RunWorker: %w", err)
+	}
+	ingest.Register(w, &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
+		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
 	}
@@ -35,6 +45,12 @@ func (m *Main) RunWorker(ctx context.Context) error {
 // webhookService is the webhooks domain as the API and the worker both use it.
 func (m *Main) webhookService() *outbox.Service {
 	return &outbox.Service{DB: m.DB, Dispatcher: m.webhookStarter(), HTTPSOnly: m.Config.Production}
+}
+
+// assetService is the assets domain as the API and the worker both use it.
+func (m *Main) assetService() *assets.Service {
+	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
+		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}}
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

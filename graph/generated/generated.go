@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
+	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
@@ -46,6 +47,7 @@ type ResolverRoot interface {
 	Creator() CreatorResolver
 	FileUpload() FileUploadResolver
 	Invitation() InvitationResolver
+	MediaAsset() MediaAssetResolver
 	Mutation() MutationResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
@@ -289,6 +291,19 @@ type ComplexityRoot struct {
 		To      func(childComplexity int) int
 	}
 
+	MediaAsset struct {
+		CreatedAt       func(childComplexity int) int
+		DurationSeconds func(childComplexity int) int
+		FailureReason   func(childComplexity int) int
+		Height          func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Percent         func(childComplexity int) int
+		Status          func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+		UploadID        func(childComplexity int) int
+		Width           func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
 		AddDomain                   func(childComplexity int, hostname string) int
@@ -316,6 +331,7 @@ type ComplexityRoot struct {
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
+		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
 		Login                       func(childComplexity int, input tenants.LoginInput) int
 		LoginSecondFactor           func(childComplexity int, challenge string, code string) int
@@ -447,6 +463,7 @@ type ComplexityRoot struct {
 		Domains           func(childComplexity int) int
 		Invitations       func(childComplexity int) int
 		Me                func(childComplexity int) int
+		MediaAsset        func(childComplexity int, id uuid.UUID) int
 		MySessions        func(childComplexity int) int
 		OperatorActions   func(childComplexity int, first *int, after *string) int
 		OperatorMe        func(childComplexity int) int
@@ -823,7 +840,12 @@ type FileUploadResolver interface {
 type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
 }
+type MediaAssetResolver interface {
+	FailureReason(ctx context.Context, obj *assets.Asset) (*string, error)
+	DurationSeconds(ctx context.Context, obj *assets.Asset) (float64, error)
+}
 type MutationResolver interface {
+	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID) (*assets.Asset, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -903,6 +925,7 @@ type OperatorTenantResolver interface {
 	Exports(ctx context.Context, obj *operators.Tenant) ([]*operators.Export, error)
 }
 type QueryResolver interface {
+	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -1845,6 +1868,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mail.To(childComplexity), true
 
+	case "MediaAsset.createdAt":
+		if e.ComplexityRoot.MediaAsset.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.CreatedAt(childComplexity), true
+	case "MediaAsset.durationSeconds":
+		if e.ComplexityRoot.MediaAsset.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.DurationSeconds(childComplexity), true
+	case "MediaAsset.failureReason":
+		if e.ComplexityRoot.MediaAsset.FailureReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.FailureReason(childComplexity), true
+	case "MediaAsset.height":
+		if e.ComplexityRoot.MediaAsset.Height == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Height(childComplexity), true
+	case "MediaAsset.id":
+		if e.ComplexityRoot.MediaAsset.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.ID(childComplexity), true
+	case "MediaAsset.percent":
+		if e.ComplexityRoot.MediaAsset.Percent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Percent(childComplexity), true
+	case "MediaAsset.status":
+		if e.ComplexityRoot.MediaAsset.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Status(childComplexity), true
+	case "MediaAsset.updatedAt":
+		if e.ComplexityRoot.MediaAsset.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.UpdatedAt(childComplexity), true
+	case "MediaAsset.uploadId":
+		if e.ComplexityRoot.MediaAsset.UploadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.UploadID(childComplexity), true
+	case "MediaAsset.width":
+		if e.ComplexityRoot.MediaAsset.Width == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Width(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -2131,6 +2215,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.IngestFromURL(childComplexity, args["input"].(uploads.URLInput)), true
+	case "Mutation.ingestUpload":
+		if e.ComplexityRoot.Mutation.IngestUpload == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_ingestUpload_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.IngestUpload(childComplexity, args["uploadId"].(uuid.UUID), args["titleId"].(*uuid.UUID)), true
 	case "Mutation.inviteStaff":
 		if e.ComplexityRoot.Mutation.InviteStaff == nil {
 			break
@@ -2954,6 +3049,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Me(childComplexity), true
+	case "Query.mediaAsset":
+		if e.ComplexityRoot.Query.MediaAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Query_mediaAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MediaAsset(childComplexity, args["id"].(uuid.UUID)), true
 	case "Query.mySessions":
 		if e.ComplexityRoot.Query.MySessions == nil {
 			break
@@ -4595,6 +4701,52 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/assets.graphqls", Input: `enum MediaAssetStatus {
+  "Created; the ingest has not started yet."
+  PENDING
+  "Being probed, transcoded and packaged: percent says how far."
+  PROCESSING
+  "Packaged (HLS and DASH) and ready to play."
+  READY
+  "The ingest failed: failureReason says why."
+  FAILED
+}
+
+"""
+A title's video once ingested from a source upload: probed, transcoded into a
+ladder of renditions and packaged for HLS and DASH.
+"""
+type MediaAsset {
+  id: ID!
+  uploadId: ID!
+  status: MediaAssetStatus!
+  "0 to 100: how far the transcode is."
+  percent: Int!
+  "Why the ingest failed, for the editor; null unless FAILED."
+  failureReason: String
+  "Length of the source in seconds; 0 until it is probed."
+  durationSeconds: Float!
+  "Display size of the source; 0 until it is probed."
+  width: Int!
+  height: Int!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+extend type Query {
+  "One media asset: its status and progress. Another workspace's is NOT_FOUND."
+  mediaAsset(id: ID!): MediaAsset! @requires(permission: READ)
+}
+
+extend type Mutation {
+  """
+  Ingests a COMPLETE source upload into a new media asset and starts its
+  processing; follow it with mediaAsset(id). With titleId, the asset is attached
+  to that title once READY.
+  """
+  ingestUpload(uploadId: ID!, titleId: ID): MediaAsset! @requires(permission: EDIT_CONTENT)
+}
+`, BuiltIn: false},
 	{Name: "../schema/base.graphqls", Input: `# Conventions of the whole API:
 # - Errors carry extensions.code: BAD_USER_INPUT, NOT_FOUND, CONFLICT,
 #   UNAUTHENTICATED, FORBIDDEN, UNAVAILABLE, INTERNAL, RATE_LIMITED.
@@ -6157,6 +6309,32 @@ func (ec *executionContext) childFields_Mail(ctx context.Context, field graphql.
 	return nil, fmt.Errorf("no field named %q was found under type Mail", field.Name)
 }
 
+func (ec *executionContext) childFields_MediaAsset(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MediaAsset_id(ctx, field)
+	case "uploadId":
+		return ec.fieldContext_MediaAsset_uploadId(ctx, field)
+	case "status":
+		return ec.fieldContext_MediaAsset_status(ctx, field)
+	case "percent":
+		return ec.fieldContext_MediaAsset_percent(ctx, field)
+	case "failureReason":
+		return ec.fieldContext_MediaAsset_failureReason(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_MediaAsset_durationSeconds(ctx, field)
+	case "width":
+		return ec.fieldContext_MediaAsset_width(ctx, field)
+	case "height":
+		return ec.fieldContext_MediaAsset_height(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_MediaAsset_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MediaAsset_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaAsset", field.Name)
+}
+
 func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7517,6 +7695,28 @@ func (ec *executionContext) field_Mutation_ingestFromURL_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_ingestUpload_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "uploadId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uploadId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_inviteStaff_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8376,6 +8576,20 @@ func (ec *executionContext) field_Query_devMailbox_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["to"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_mediaAsset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -12206,6 +12420,303 @@ func (ec *executionContext) _Mail_at(ctx context.Context, field graphql.Collecte
 }
 func (ec *executionContext) fieldContext_Mail_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Mail", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MediaAsset_id(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MediaAsset_uploadId(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_uploadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_uploadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MediaAsset_status(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v assets.Status) graphql.Marshaler {
+			return ec.marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "MediaAssetStatus")
+}
+
+func (ec *executionContext) _MediaAsset_percent(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_percent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Percent, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_percent(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_failureReason(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_failureReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().FailureReason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_failureReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, true, "String")
+}
+
+func (ec *executionContext) _MediaAsset_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().DurationSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, true, "Float")
+}
+
+func (ec *executionContext) _MediaAsset_width(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_width(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Width, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_width(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_height(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_height(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Height, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_createdAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MediaAsset_updatedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_ingestUpload(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().IngestUpload(ctx, fc.Args["uploadId"].(uuid.UUID), fc.Args["titleId"].(*uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Asset
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_ingestUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_createTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -17845,6 +18356,73 @@ func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
+}
+
+func (ec *executionContext) _Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mediaAsset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MediaAsset(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Asset
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_mediaAsset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Query_title(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -29773,6 +30351,86 @@ func (ec *executionContext) _Mail(ctx context.Context, sel ast.SelectionSet, obj
 	return out
 }
 
+var mediaAssetImplementors = []string{"MediaAsset"}
+
+func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSet, obj *assets.Asset) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaAssetImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaAsset")
+		case "id":
+			out.Values[i] = ec._MediaAsset_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uploadId":
+			out.Values[i] = ec._MediaAsset_uploadId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._MediaAsset_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percent":
+			out.Values[i] = ec._MediaAsset_percent(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "failureReason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_failureReason(ctx, field, obj)
+				})
+		case "durationSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_durationSeconds(ctx, field, obj)
+				})
+		case "width":
+			out.Values[i] = ec._MediaAsset_width(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "height":
+			out.Values[i] = ec._MediaAsset_height(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._MediaAsset_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MediaAsset_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -29792,6 +30450,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "ingestUpload":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_ingestUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createTitle":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createTitle(ctx, field)
@@ -30829,6 +31494,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "mediaAsset":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mediaAsset(ctx, field)
+				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -34239,6 +34910,44 @@ func (ec *executionContext) marshalNMail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqu
 	}
 	return ec._Mail(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx context.Context, sel ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MediaAsset!")
+		return graphql.Null
+	}
+	return ec._MediaAsset(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus(ctx context.Context, v any) (assets.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus(ctx context.Context, sel ast.SelectionSet, v assets.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "MediaAssetStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus = map[string]assets.Status{
+		"PENDING":    assets.StatusPending,
+		"PROCESSING": assets.StatusProcessing,
+		"READY":      assets.StatusReady,
+		"FAILED":     assets.StatusFailed,
+	}
+	marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus = map[assets.Status]string{
+		assets.StatusPending:    "PENDING",
+		assets.StatusProcessing: "PROCESSING",
+		assets.StatusReady:      "READY",
+		assets.StatusFailed:     "FAILED",
+	}
+)
 
 func (ec *executionContext) marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v operators.Operator) graphql.Marshaler {
 	return ec._Operator(ctx, sel, &v)

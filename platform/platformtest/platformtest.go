@@ -38,6 +38,7 @@ func Start(tb testing.TB, change func(*platform.Config)) *platform.Main {
 	cfg.BlobURL = "file://" + filepath.Join(dir, "blobs")
 	cfg.MailDir = filepath.Join(dir, "mail")
 	cfg.UploadDir = filepath.Join(dir, "uploads")
+	cfg.MediaWorkDir = filepath.Join(dir, "work")
 	// Tests make many requests from one address; the limits get their own tests.
 	cfg.TenantRate, cfg.TenantBurst, cfg.KeyRate, cfg.KeyBurst = 1e6, 1e6, 1e6, 1e6
 	cfg.AttemptRate, cfg.AttemptBurst = 1e6, 1e6

@@ -16,6 +16,10 @@ import * as domains from './pages/domains.js';
 import * as security from './pages/security.js';
 import * as webhooks from './pages/webhooks.js';
 import * as operator from './pages/operator.js';
+import * as library from './pages/library.js';
+import * as series from './pages/series.js';
+import * as rails from './pages/rails.js';
+import * as creators from './pages/creators.js';
 
 // What each role may do, as the console shows it. The server decides (Keto);
 // this only hides or disables controls a role cannot use, and is kept in step
@@ -42,6 +46,10 @@ const ROUTES = {
   domains: { title: 'Custom domains', page: domains.render, access: 'private' },
   security: { title: 'Security', page: security.render, access: 'private' },
   webhooks: { title: 'Webhooks', page: webhooks.render, access: 'private' },
+  library: { title: 'Library', page: library.render, access: 'private' },
+  series: { title: 'Series', page: series.render, access: 'private' },
+  rails: { title: 'Collections & rails', page: rails.render, access: 'private' },
+  creators: { title: 'Creators', page: creators.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },
   // The platform operator's pages (access 'operator': an operator session).
   'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },

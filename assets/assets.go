@@ -1,0 +1,92 @@
+// Package assets records media assets: what became of a source upload once it
+// is ingested. An asset moves PENDING → PROCESSING → READY | FAILED; the ingest
+// workflow (workflows/ingest) drives it through this package's Service, which
+// keeps the probe, the planned ladder, progress and, once READY, the blob keys
+// of the package (HLS master playlist and DASH MPD under
+// tenants/{tenant}/assets/{id}/). Every change of status emits an outbox event
+// (asset.processing, asset.ready, asset.failed) in the same transaction.
+//
+// It is not for the media work itself (package media: pure planning and the
+// ffmpeg runner) nor for orchestration (workflows/ingest implements Pipeline).
+package assets
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/tenants"
+)
+
+// ID identifies an asset.
+type ID = uuid.UUID
+
+// Status is where an asset is.
+type Status string
+
+// Statuses.
+const (
+	StatusPending    Status = "PENDING"
+	StatusProcessing Status = "PROCESSING"
+	StatusReady      Status = "READY"
+	StatusFailed     Status = "FAILED"
+)
+
+// Outbox events, one per change of status; the payload is an Event.
+const (
+	EventProcessing = "asset.processing"
+	EventReady      = "asset.ready"
+	EventFailed     = "asset.failed"
+)
+
+// Event is the payload of the asset events.
+type Event struct {
+	AssetID  ID     `json:"assetId"`
+	UploadID ID     `json:"uploadId"`
+	Status   Status `json:"status"`
+	Reason   string `json:"reason,omitempty"`
+	HLSKey   string `json:"hlsKey,omitempty"`
+	DASHKey  string `json:"dashKey,omitempty"`
+}
+
+// Asset is one ingest of a source upload.
+type Asset struct {
+	ID            ID
+	Tenant        tenants.ID
+	UploadID      uuid.UUID
+	Status        Status
+	FailureReason string // a reason an editor can read, when FAILED
+	Percent       int    // of the transcode, while PROCESSING
+	SourceKey     string // blob key of the source
+	// Probe and Ladder are media.Probe and media.Ladder as JSON, once planned.
+	Probe    json.RawMessage
+	Ladder   json.RawMessage
+	Duration time.Duration
+	Width    int // of the top rendition's source, display size
+	Height   int
+	HLSKey   string // blob key of the HLS master playlist, when READY
+	DASHKey  string // blob key of the DASH MPD, when READY
+	// CreatedAt and UpdatedAt are UTC.
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Prefix is the blob key folder of an asset's package.
+func Prefix(tenant tenants.ID, id ID) string {
+	return "tenants/" + tenant.String() + "/assets/" + id.String() + "/"
+}
+
+// IngestRequest asks for an asset to be ingested.
+type IngestRequest struct {
+	Tenant tenants.ID
+	Asset  ID
+	// Title, when not nil, gets the asset attached once it is READY.
+	Title *uuid.UUID
+}
+
+// Pipeline runs ingests; workflows/ingest implements it with Temporal.
+type Pipeline interface {
+	StartIngest(ctx context.Context, r IngestRequest) error
+}

@@ -1,0 +1,246 @@
+package assets
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/assets/internal/assetsql"
+	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/db"
+	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/uploads"
+)
+
+// Uploads is what the Service needs of package uploads.
+type Uploads interface {
+	Get(ctx context.Context, tenant tenants.ID, id uploads.ID) (uploads.Upload, error)
+}
+
+// Titles is what the Service needs of the catalog: that a title named for
+// an asset is there.
+type Titles interface {
+	GetTitle(ctx context.Context, tenant catalog.TenantID, id catalog.TitleID) (catalog.Title, error)
+}
+
+// Service records assets.
+type Service struct {
+	DB       *db.DB
+	Uploads  Uploads
+	Titles   Titles   // nil: an Ingest naming a title is refused
+	Pipeline Pipeline // nil: Ingest is refused
+	Now      func() time.Time
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Ingest creates an asset from a complete source upload and starts its
+// ingest; title, when not nil, gets the asset once it is READY.
+func (s *Service) Ingest(ctx context.Context, tenant tenants.ID, upload uploads.ID, title *uuid.UUID) (Asset, error) {
+	if s.Pipeline == nil {
+		return Asset{}, errs.Unavailable(fmt.Errorf("assets.Ingest: no pipeline"), "ingest is unavailable")
+	}
+	if title != nil {
+		if s.Titles == nil {
+			return Asset{}, errs.Unavailable(fmt.Errorf("assets.Ingest: no catalog"), "attaching to a title is unavailable")
+		}
+		if _, err := s.Titles.GetTitle(ctx, tenant, *title); err != nil {
+			return Asset{}, fmt.Errorf("assets.Ingest: %w", err)
+		}
+	}
+	a, err := s.Create(ctx, tenant, upload)
+	if err != nil {
+		return Asset{}, err
+	}
+	if err := s.Pipeline.StartIngest(ctx, IngestRequest{Tenant: tenant, Asset: a.ID, Title: title}); err != nil {
+		return Asset{}, fmt.Errorf("assets.Ingest: %w", err)
+	}
+	return a, nil
+}
+
+// Create records a PENDING asset for a complete source upload.
+func (s *Service) Create(ctx context.Context, tenant tenants.ID, upload uploads.ID) (Asset, error) {
+	u, err := s.Uploads.Get(ctx, tenant, upload)
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.Create: %w", err)
+	}
+	if u.Kind != uploads.KindSource {
+		return Asset{}, errs.Invalid("only a source upload can be ingested, not a %s", u.Kind)
+	}
+	if u.State != uploads.StateComplete || u.Key == "" {
+		return Asset{}, errs.Conflict("the upload is not complete")
+	}
+	var row assetsql.MediaAsset
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		var err error
+		row, err = assetsql.New(tx).CreateAsset(ctx, assetsql.CreateAssetParams{
+			TenantID: tenant, ID: uuid.Must(uuid.NewV7()), UploadID: u.ID, SourceKey: u.Key, Now: s.now()})
+		return err
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.Create: %w", err)
+	}
+	return fromRow(row), nil
+}
+
+// Get returns one asset; another tenant's is NotFound.
+func (s *Service) Get(ctx context.Context, tenant tenants.ID, id ID) (Asset, error) {
+	var row assetsql.MediaAsset
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		row, err = assetsql.New(q).GetAsset(ctx, assetsql.GetAssetParams{TenantID: tenant, ID: id})
+		return notFound(err)
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.Get %s: %w", id, err)
+	}
+	return fromRow(row), nil
+}
+
+// MarkProcessing moves a PENDING asset to PROCESSING, emitting
+// asset.processing once; an asset already PROCESSING is returned as it is
+// (a retried activity), a finished one is a Conflict.
+func (s *Service) MarkProcessing(ctx context.Context, tenant tenants.ID, id ID) (Asset, error) {
+	var row assetsql.MediaAsset
+	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := assetsql.New(tx)
+		cur, err := q.GetAsset(ctx, assetsql.GetAssetParams{TenantID: tenant, ID: id})
+		if err != nil {
+			return notFound(err)
+		}
+		if Status(cur.Status) == StatusProcessing {
+			row = cur
+			return nil
+		}
+		now := s.now()
+		row, err = q.MarkProcessing(ctx, assetsql.MarkProcessingParams{TenantID: tenant, ID: id, Now: now})
+		if db.IsNoRows(err) {
+			return errs.Conflict("the asset is %s", cur.Status)
+		} else if err != nil {
+			return err
+		}
+		return emit(ctx, tx, now, row, EventProcessing)
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.MarkProcessing %s: %w", id, err)
+	}
+	return fromRow(row), nil
+}
+
+// SetPlan stores the probe and the ladder (any JSON-encodable values) of a
+// PROCESSING asset with the source's duration and display size.
+func (s *Service) SetPlan(ctx context.Context, tenant tenants.ID, id ID, probe, ladder any, d time.Duration, width, height int) error {
+	p, err := json.Marshal(probe)
+	if err != nil {
+		return fmt.Errorf("assets.SetPlan: %w", err)
+	}
+	l, err := json.Marshal(ladder)
+	if err != nil {
+		return fmt.Errorf("assets.SetPlan: %w", err)
+	}
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		_, err := assetsql.New(tx).SetPlan(ctx, assetsql.SetPlanParams{TenantID: tenant, ID: id, Probe: p, Ladder: l,
+			DurationMs: d.Milliseconds(), Width: int32(width), Height: int32(height), Now: s.now()})
+		if db.IsNoRows(err) {
+			return errs.Conflict("the asset is not processing")
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("assets.SetPlan %s: %w", id, err)
+	}
+	return nil
+}
+
+// SetProgress records the transcode's progress in percent (clamped to 0..100)
+// of a PROCESSING asset; on any other asset it does nothing.
+func (s *Service) SetProgress(ctx context.Context, tenant tenants.ID, id ID, percent int) error {
+	percent = min(max(percent, 0), 100)
+	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		_, err := assetsql.New(tx).SetPercent(ctx, assetsql.SetPercentParams{TenantID: tenant, ID: id, Percent: int32(percent), Now: s.now()})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("assets.SetProgress %s: %w", id, err)
+	}
+	return nil
+}
+
+// MarkReady records the package's keys and makes the asset READY, emitting
+// asset.ready. Marking a READY asset again with the same keys changes nothing.
+func (s *Service) MarkReady(ctx context.Context, tenant tenants.ID, id ID, hlsKey, dashKey string) (Asset, error) {
+	return s.finish(ctx, tenant, id, StatusReady, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
+		return q.MarkReady(ctx, assetsql.MarkReadyParams{TenantID: tenant, ID: id, HlsKey: hlsKey, DashKey: dashKey, Now: now})
+	})
+}
+
+// MarkFailed makes the asset FAILED with a reason an editor can read,
+// emitting asset.failed. Marking a FAILED asset again changes nothing.
+func (s *Service) MarkFailed(ctx context.Context, tenant tenants.ID, id ID, reason string) (Asset, error) {
+	return s.finish(ctx, tenant, id, StatusFailed, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
+		return q.MarkFailed(ctx, assetsql.MarkFailedParams{TenantID: tenant, ID: id, FailureReason: reason, Now: now})
+	})
+}
+
+func (s *Service) finish(ctx context.Context, tenant tenants.ID, id ID, to Status,
+	update func(*assetsql.Queries, time.Time) (assetsql.MediaAsset, error)) (Asset, error) {
+	var row assetsql.MediaAsset
+	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := assetsql.New(tx)
+		cur, err := q.GetAsset(ctx, assetsql.GetAssetParams{TenantID: tenant, ID: id})
+		if err != nil {
+			return notFound(err)
+		}
+		if Status(cur.Status) == to {
+			row = cur
+			return nil
+		}
+		now := s.now()
+		row, err = update(q, now)
+		if db.IsNoRows(err) {
+			return errs.Conflict("the asset is already %s", cur.Status)
+		} else if err != nil {
+			return err
+		}
+		event := EventReady
+		if to == StatusFailed {
+			event = EventFailed
+		}
+		return emit(ctx, tx, now, row, event)
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.finish %s %s: %w", to, id, err)
+	}
+	return fromRow(row), nil
+}
+
+func emit(ctx context.Context, tx db.Tx, now time.Time, r assetsql.MediaAsset, event string) error {
+	return outbox.Emit(ctx, tx, r.TenantID, now, outbox.Event{Type: event, ObjectType: "asset", ObjectID: r.ID.String(),
+		Payload: Event{AssetID: r.ID, UploadID: r.UploadID, Status: Status(r.Status), Reason: r.FailureReason, HLSKey: r.HlsKey, DASHKey: r.DashKey}})
+}
+
+func fromRow(r assetsql.MediaAsset) Asset {
+	return Asset{
+		ID: r.ID, Tenant: r.TenantID, UploadID: r.UploadID, Status: Status(r.Status), FailureReason: r.FailureReason,
+		Percent: int(r.Percent), SourceKey: r.SourceKey, Probe: r.Probe, Ladder: r.Ladder,
+		Duration: time.Duration(r.DurationMs) * time.Millisecond, Width: int(r.Width), Height: int(r.Height),
+		HLSKey: r.HlsKey, DASHKey: r.DashKey, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+}
+
+func notFound(err error) error {
+	if db.IsNoRows(err) {
+		return errs.NotFound("no such asset")
+	}
+	return err
+}
