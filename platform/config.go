@@ -49,6 +49,8 @@ type Config struct {
 	SMTPPass string `env:"MARQUEE_SMTP_PASSWORD"`
 	MailFrom string `env:"MARQUEE_MAIL_FROM" envDefault:"Marquee <no-reply@localhost>"`
 
+	GeoIPDB string `env:"MARQUEE_GEOIP_DB"` // MaxMind GeoIP2/GeoLite2 Country or City .mmdb for countries of addresses; empty: none
+
 	// MediaWorkDir holds the ingest workflow's job folders (a source, its
 	// transcode and package) on the worker's machine while an asset is made.
 	MediaWorkDir string `env:"MARQUEE_MEDIA_WORK_DIR" envDefault:".data/work"`

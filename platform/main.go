@@ -20,6 +20,7 @@ import (
 	"github.com/marquee-ott/marquee/console"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
+	"github.com/marquee-ott/marquee/geo"
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
@@ -48,6 +49,7 @@ type Main struct {
 	Domains *domains.Service
 	Uploads *uploads.Service // files coming in: tus at /uploads/, URL ingest, captions
 	Certs   *certs.Manager   // nil unless MARQUEE_TLS_ADDR is set (domains.go)
+	Geo     *geo.MaxMind     // nil unless MARQUEE_GEOIP_DB is set
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -97,6 +99,11 @@ func (m *Main) connect(ctx context.Context) error {
 	if m.Blobs, err = blobstore.Open(ctx, m.Config.BlobURL); err != nil {
 		problems = append(problems, fmt.Errorf("blob storage (MARQUEE_BLOB_URL): %w", err))
 	}
+	if m.Config.GeoIPDB != "" {
+		if m.Geo, err = geo.Open(m.Config.GeoIPDB); err != nil {
+			problems = append(problems, fmt.Errorf("MARQUEE_GEOIP_DB: %w", err))
+		}
+	}
 	return errors.Join(problems...)
 }
 
@@ -111,6 +118,9 @@ func (m *Main) build() {
 	m.Tenants = &tenants.Service{DB: m.DB, Perms: m.Authz, Mail: m.Mail, Blobs: m.Blobs, BaseURL: c.BaseURL, Changes: &tenants.Hub{}}
 	m.Tenants.Secrets, _ = sealbox.Open(c.SecretKey) // Validate checked the key
 	m.Tenants.CachePrincipals(c.AuthCacheTTL)
+	if m.Geo != nil {
+		m.Tenants.Geo = m.Geo
+	}
 	m.Authz.CacheDecisions(c.AuthCacheTTL)
 	resolver := &graph.Resolver{DB: m.DB, Tenants: m.Tenants, Authz: m.Authz, BaseURL: c.BaseURL,
 		Attempts: ratelimit.New(c.AttemptRate, c.AttemptBurst)}
@@ -203,5 +213,8 @@ func (m *Main) Close() {
 	}
 	if m.DB != nil {
 		m.DB.Close()
+	}
+	if m.Geo != nil {
+		_ = m.Geo.Close()
 	}
 }

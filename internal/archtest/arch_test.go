@@ -69,7 +69,7 @@ func TestOnlyCompositionRootsImportTheEdges(t *testing.T) {
 // Domain packages know nothing of GraphQL or Temporal.
 func TestDomainPackagesStayPure(t *testing.T) {
 	domains := []string{"tenants", "catalog", "viewers", "media", "playback", "billing", "ads", "channels", "live",
-		"analytics", "apps", "authz", "audit", "outbox", "mail", "db", "errs", "ratelimit", "domains", "operators", "uploads", "blobstore", "sealbox", "ttl", "assets"}
+		"analytics", "apps", "authz", "audit", "outbox", "mail", "db", "errs", "ratelimit", "domains", "operators", "uploads", "blobstore", "sealbox", "ttl", "assets", "geo"}
 	for _, p := range listPackages(t) {
 		rel := strings.TrimPrefix(p.ImportPath, module+"/")
 		root := strings.Split(rel, "/")[0]
