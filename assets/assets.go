@@ -34,6 +34,9 @@ const (
 	StatusFailed     Status = "FAILED"
 )
 
+// Finished says whether an asset in this status will change no more.
+func (s Status) Finished() bool { return s == StatusReady || s == StatusFailed }
+
 // Outbox events, one per change of status; the payload is an Event.
 const (
 	EventProcessing = "asset.processing"

@@ -34,6 +34,7 @@ type Service struct {
 	Uploads  Uploads
 	Titles   Titles   // nil: an Ingest naming a title is refused
 	Pipeline Pipeline // nil: Ingest is refused
+	Changes  *Changes // nil: Follow is refused
 	Now      func() time.Time
 }
 
@@ -105,6 +106,49 @@ func (s *Service) Get(ctx context.Context, tenant tenants.ID, id ID) (Asset, err
 		return Asset{}, fmt.Errorf("assets.Get %s: %w", id, err)
 	}
 	return fromRow(row), nil
+}
+
+// Follow streams an asset as it changes: first its current state, then each
+// new status or percent, ending after READY or FAILED or when ctx ends. Every
+// state is read under tenant, so another tenant's asset is NotFound here, at
+// once. States that pass quickly may be skipped; the last one never is.
+func (s *Service) Follow(ctx context.Context, tenant tenants.ID, id ID) (<-chan Asset, error) {
+	if s.Changes == nil {
+		return nil, errs.Unavailable(fmt.Errorf("assets.Follow: no change listener"), "following an asset is unavailable")
+	}
+	wake, stop := s.Changes.Subscribe(tenant, id) // before the first read: no change falls between
+	cur, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	out := make(chan Asset, 1)
+	out <- cur
+	go func() {
+		defer close(out)
+		defer stop()
+		for !cur.Status.Finished() {
+			select {
+			case <-ctx.Done():
+				return
+			case <-wake:
+			}
+			a, err := s.Get(ctx, tenant, id)
+			if err != nil {
+				return // gone, or the database is: the client may follow again
+			}
+			if a.Status == cur.Status && a.Percent == cur.Percent {
+				continue
+			}
+			cur = a
+			select {
+			case out <- a:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 // MarkProcessing moves a PENDING asset to PROCESSING, emitting

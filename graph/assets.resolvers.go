@@ -33,6 +33,15 @@ func (r *queryResolver) MediaAsset(ctx context.Context, id uuid.UUID) (*assets.A
 	return ptrOf(r.Assets.Get(ctx, principal(ctx).Tenant, id))
 }
 
+// AssetProgress is the resolver for the assetProgress field.
+func (r *subscriptionResolver) AssetProgress(ctx context.Context, id uuid.UUID) (<-chan *assets.Asset, error) {
+	in, err := r.Assets.Follow(ctx, principal(ctx).Tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	return relay(ctx, in, func() {}), nil
+}
+
 // MediaAsset returns generated.MediaAssetResolver implementation.
 func (r *Resolver) MediaAsset() generated.MediaAssetResolver { return &mediaAssetResolver{r} }
 

@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/api"
+	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/blobstore"
 	"github.com/marquee-ott/marquee/catalog"
@@ -50,6 +51,9 @@ type Main struct {
 	Uploads *uploads.Service // files coming in: tus at /uploads/, URL ingest, captions
 	Certs   *certs.Manager   // nil unless MARQUEE_TLS_ADDR is set (domains.go)
 	Geo     *geo.MaxMind     // nil unless MARQUEE_GEOIP_DB is set
+
+	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
+	AssetChanges *assets.Changes
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -136,6 +140,8 @@ func (m *Main) build() {
 		Fetcher: &uploads.Fetcher{Allow: c.IngestAllow(), HeaderTimeout: c.IngestHeaderTimeout}, IngestTimeout: c.IngestTimeout}
 	resolver.Uploads = m.Uploads
 	resolver.Assets = m.assetService()
+	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
+	resolver.Assets.Changes = m.AssetChanges
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
@@ -181,6 +187,7 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Serve answers HTTP (and HTTPS for custom domains, when on) until ctx
 // ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
+	m.AssetChanges.Start()
 	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
 	m.httpServer.Handler = m.withACMEChallenges(m.httpServer.Handler)
 	errc := make(chan error, 2)
@@ -202,6 +209,9 @@ func (m *Main) Close() {
 		_ = m.listener.Close()
 	}
 	m.closeTLS()
+	if m.AssetChanges != nil {
+		m.AssetChanges.Close() // before the database closes
+	}
 	if m.Uploads != nil {
 		m.Uploads.Close() // background URL fetches end before the bucket and database close
 	}

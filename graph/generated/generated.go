@@ -682,7 +682,8 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		StaffChanged func(childComplexity int) int
+		AssetProgress func(childComplexity int, id uuid.UUID) int
+		StaffChanged  func(childComplexity int) int
 	}
 
 	Tenant struct {
@@ -1013,6 +1014,7 @@ type StorefrontTitleResolver interface {
 	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
 }
 type SubscriptionResolver interface {
+	AssetProgress(ctx context.Context, id uuid.UUID) (<-chan *assets.Asset, error)
 	StaffChanged(ctx context.Context) (<-chan *tenants.StaffChange, error)
 }
 type TenantResolver interface {
@@ -4051,6 +4053,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StorefrontTitleEdge.Node(childComplexity), true
 
+	case "Subscription.assetProgress":
+		if e.ComplexityRoot.Subscription.AssetProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_assetProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AssetProgress(childComplexity, args["id"].(uuid.UUID)), true
 	case "Subscription.staffChanged":
 		if e.ComplexityRoot.Subscription.StaffChanged == nil {
 			break
@@ -4745,6 +4758,15 @@ extend type Mutation {
   to that title once READY.
   """
   ingestUpload(uploadId: ID!, titleId: ID): MediaAsset! @requires(permission: EDIT_CONTENT)
+}
+
+extend type Subscription {
+  """
+  A media asset's status and percent as its ingest goes: first its current
+  state, then each change; the stream ends after READY or FAILED. Another
+  workspace's asset is NOT_FOUND.
+  """
+  assetProgress(id: ID!): MediaAsset! @requires(permission: READ)
 }
 `, BuiltIn: false},
 	{Name: "../schema/base.graphqls", Input: `# Conventions of the whole API:
@@ -9066,6 +9088,20 @@ func (ec *executionContext) field_Storefront_shortsFeed_args(ctx context.Context
 }
 
 func (ec *executionContext) field_Storefront_title_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Subscription_assetProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -23648,6 +23684,73 @@ func (ec *executionContext) fieldContext_StorefrontTitleEdge_node(_ context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_assetProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_assetProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AssetProgress(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Asset
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_assetProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_assetProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_staffChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -33059,6 +33162,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 
 	switch fields[0].Name {
+	case "assetProgress":
+		return ec._Subscription_assetProgress(ctx, fields[0])
 	case "staffChanged":
 		return ec._Subscription_staffChanged(ctx, fields[0])
 	default:
