@@ -42,6 +42,10 @@ func (m *Main) RunWorker(ctx context.Context) error {
 	return relay.Run(ctx)
 }
 
+// AssetService is the assets domain as the API and the worker use it, for
+// callers beside them (the demo library's seeding).
+func (m *Main) AssetService() *assets.Service { return m.assetService() }
+
 // webhookService is the webhooks domain as the API and the worker both use it.
 func (m *Main) webhookService() *outbox.Service {
 	return &outbox.Service{DB: m.DB, Dispatcher: m.webhookStarter(), HTTPSOnly: m.Config.Production}

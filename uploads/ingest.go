@@ -146,3 +146,24 @@ func mustParse(raw string) *url.URL {
 	u, _ := url.Parse(raw) // CheckURL parsed it before it was stored
 	return u
 }
+
+// Import records a complete source upload from r, a file this process
+// already has (the demo library, an operator's import): the same checks,
+// storage and upload.completed as a tus upload, in one call. The size is
+// whatever r holds, within the source limit and the tenant's quota.
+func (s *Service) Import(ctx context.Context, tenant tenants.ID, filename, contentType string, r io.Reader) (Upload, error) {
+	m, err := s.Limits.validateMeta(KindSource, filename, contentType, nil, nil)
+	if err != nil {
+		return Upload{}, err
+	}
+	id := uuid.Must(uuid.NewV7())
+	rec, err := s.insert(ctx, tenants.Principal{Tenant: tenant}, id, m, StateUploading, 0, "")
+	if err != nil {
+		return Upload{}, fmt.Errorf("uploads.Import: %w", err)
+	}
+	u, err := s.store(ctx, rec, r, -1)
+	if err != nil {
+		return Upload{}, fmt.Errorf("uploads.Import: %w", err)
+	}
+	return u, nil
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/marquee-ott/marquee/catalog"
+	demolib "github.com/marquee-ott/marquee/demo"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/platform"
 	"github.com/marquee-ott/marquee/tenants"
@@ -36,16 +38,21 @@ func runSeed(ctx context.Context, args []string) error {
 	return seed(ctx, m)
 }
 
-// seed signs the demo tenant up unless its slug is taken already.
+// seed signs the demo tenant up unless its slug is taken already, and gives
+// it the demo library unless it has titles (demo.Seed starts the ingests; a
+// worker runs them).
 func seed(ctx context.Context, m *platform.Main) error {
-	if _, err := m.Tenants.ResolveSlug(ctx, demo.Slug); err == nil {
-		return nil
-	} else if !errs.Is(err, errs.KindNotFound) {
+	tenant, err := m.Tenants.ResolveSlug(ctx, demo.Slug)
+	if errs.Is(err, errs.KindNotFound) {
+		auth, err := m.Tenants.SignUp(ctx, demo, tenants.ClientInfo{IP: "127.0.0.1", UserAgent: "marquee seed"})
+		if err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		tenant = auth.Tenant.ID
+		m.Log.Info("seeded the demo tenant", "slug", demo.Slug, "email", demo.OwnerEmail)
+	} else if err != nil {
 		return err
 	}
-	if _, err := m.Tenants.SignUp(ctx, demo, tenants.ClientInfo{IP: "127.0.0.1", UserAgent: "marquee seed"}); err != nil {
-		return fmt.Errorf("seed: %w", err)
-	}
-	m.Log.Info("seeded the demo tenant", "slug", demo.Slug, "email", demo.OwnerEmail)
-	return nil
+	return demolib.Seed(ctx, demolib.Deps{Tenant: tenant, Catalog: &catalog.Service{DB: m.DB}, Uploads: m.Uploads,
+		Assets: m.AssetService(), Log: m.Log})
 }
