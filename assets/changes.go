@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"sync"
-	"time"
 
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/tenants"
@@ -104,49 +103,9 @@ func (c *Changes) wake(key string) {
 }
 
 func (c *Changes) run(ctx context.Context) {
-	wait := time.Second
-	for ctx.Err() == nil {
-		started := time.Now()
-		err := c.listenOnce(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if time.Since(started) > time.Minute {
-			wait = time.Second // it had been working: reconnect quickly
-		}
-		c.log().Warn("asset changes stopped listening; reconnecting", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, time.Minute)
-	}
-}
-
-func (c *Changes) listenOnce(ctx context.Context) error {
-	pc, err := c.DB.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// LISTEN is session state: take the connection out of the pool for good.
-	conn := pc.Hijack()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+changesChannel); err != nil {
-		return err
-	}
-	c.wake("") // changes may have committed while nobody listened
-	for {
-		n, err := conn.WaitForNotification(ctx)
-		if err != nil {
-			return err
-		}
-		c.wake(n.Payload)
-	}
+	// After each (re)connection every subscriber re-reads: changes may have
+	// committed while nobody listened.
+	c.DB.Listen(ctx, changesChannel, c.log(), func() { c.wake("") }, c.wake)
 }
 
 func (c *Changes) log() *slog.Logger {

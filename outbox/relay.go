@@ -217,58 +217,17 @@ func (r *Relay) dispatch(ctx context.Context, tenant uuid.UUID, endpoint Endpoin
 	}
 }
 
-// listen wakes the loop on every NOTIFY, reconnecting with backoff; while it
-// is down the loop still polls.
+// listen wakes the loop on every NOTIFY, and after every (re)connection since
+// events may have committed before LISTEN took effect; while it is down the
+// loop still polls.
 func (r *Relay) listen(ctx context.Context, wake chan<- struct{}) {
-	wait := time.Second
-	for ctx.Err() == nil {
-		started := time.Now()
-		err := r.listenOnce(ctx, wake)
-		if ctx.Err() != nil {
-			return
-		}
-		if time.Since(started) > time.Minute {
-			wait = time.Second // it had been working: reconnect quickly
-		}
-		r.log().Warn("outbox relay stopped listening; polling until it reconnects", "err", err, "retry_in", wait)
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait):
-		}
-		wait = min(wait*2, time.Minute)
-	}
-}
-
-func (r *Relay) listenOnce(ctx context.Context, wake chan<- struct{}) error {
-	pc, err := r.DB.Pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	// LISTEN is session state: take the connection out of the pool for good
-	// rather than hand a listening session to someone else later.
-	conn := pc.Hijack()
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = conn.Close(cctx)
-	}()
-	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
-		return err
-	}
-	select { // events may have committed before LISTEN took effect
-	case wake <- struct{}{}:
-	default:
-	}
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			return err
-		}
+	poke := func() {
 		select {
 		case wake <- struct{}{}:
 		default: // a wake-up is already pending; one pass serves both
 		}
 	}
+	r.DB.Listen(ctx, notifyChannel, r.log(), poke, func(string) { poke() })
 }
 
 func (r *Relay) log() *slog.Logger {
