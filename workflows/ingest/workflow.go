@@ -3,7 +3,9 @@
 // folder and probes it, plans the ladder, transcodes every rendition in one
 // decode (heartbeating progress, resuming a finished transcode instead of
 // redoing it), packages the renditions as CMAF (fMP4 segments with HLS
-// playlists and a DASH MPD over the same segments), uploads the package to
+// playlists and a DASH MPD over the same segments), encrypts the HLS segments
+// with the asset's AES-128 key when the tenant asked for it as the ingest
+// started (encrypt.go; the asset is then HLS-only), uploads the package to
 // tenants/{tenant}/assets/{asset}/ and marks the asset READY, attaching it to
 // a title when the request named one. Any failure marks the asset FAILED with
 // a reason an editor can read; a source that is not a usable video fails at
