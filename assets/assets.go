@@ -70,7 +70,10 @@ type Asset struct {
 	Width    int // of the top rendition's source, display size
 	Height   int
 	HLSKey   string // blob key of the HLS master playlist, when READY
-	DASHKey  string // blob key of the DASH MPD, when READY
+	DASHKey  string // blob key of the DASH MPD, when READY; empty for an encrypted asset
+	// Encrypted says the HLS segments are AES-128 encrypted with the asset's
+	// content key (package contentkeys); such an asset is HLS-only.
+	Encrypted bool
 	// CreatedAt and UpdatedAt are UTC.
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -27,3 +27,7 @@ WHERE tenant_id = @tenant_id AND id = @id AND status IN ('PENDING', 'PROCESSING'
 -- name: MarkFailed :one
 UPDATE media_assets SET status = 'FAILED', failure_reason = @failure_reason, updated_at = @now::timestamptz
 WHERE tenant_id = @tenant_id AND id = @id AND status IN ('PENDING', 'PROCESSING') RETURNING *;
+
+-- name: MarkEncrypted :one
+UPDATE media_assets SET encrypted = true, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND status = 'PROCESSING' RETURNING *;

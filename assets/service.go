@@ -220,6 +220,32 @@ func (s *Service) SetProgress(ctx context.Context, tenant tenants.ID, id ID, per
 	return nil
 }
 
+// MarkEncrypted records that a PROCESSING asset's package is encrypted (the
+// ingest does it before uploading). Marking it again changes nothing.
+func (s *Service) MarkEncrypted(ctx context.Context, tenant tenants.ID, id ID) (Asset, error) {
+	var row assetsql.MediaAsset
+	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := assetsql.New(tx)
+		cur, err := q.GetAsset(ctx, assetsql.GetAssetParams{TenantID: tenant, ID: id})
+		if err != nil {
+			return notFound(err)
+		}
+		if cur.Encrypted {
+			row = cur
+			return nil
+		}
+		row, err = q.MarkEncrypted(ctx, assetsql.MarkEncryptedParams{TenantID: tenant, ID: id, Now: s.now()})
+		if db.IsNoRows(err) {
+			return errs.Conflict("the asset is %s", cur.Status)
+		}
+		return err
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.MarkEncrypted %s: %w", id, err)
+	}
+	return fromRow(row), nil
+}
+
 // MarkReady records the package's keys and makes the asset READY, emitting
 // asset.ready. Marking a READY asset again with the same keys changes nothing.
 func (s *Service) MarkReady(ctx context.Context, tenant tenants.ID, id ID, hlsKey, dashKey string) (Asset, error) {
@@ -278,7 +304,7 @@ func fromRow(r assetsql.MediaAsset) Asset {
 		ID: r.ID, Tenant: r.TenantID, UploadID: r.UploadID, Status: Status(r.Status), FailureReason: r.FailureReason,
 		Percent: int(r.Percent), SourceKey: r.SourceKey, Probe: r.Probe, Ladder: r.Ladder,
 		Duration: time.Duration(r.DurationMs) * time.Millisecond, Width: int(r.Width), Height: int(r.Height),
-		HLSKey: r.HlsKey, DASHKey: r.DashKey, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		HLSKey: r.HlsKey, DASHKey: r.DashKey, Encrypted: r.Encrypted, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/mail"
@@ -39,6 +40,8 @@ type Resolver struct {
 	Uploads *uploads.Service
 	// Assets is media assets: ingesting source uploads and following them.
 	Assets *assets.Service
+	// ContentKeys is per-asset encryption: the media settings and CPIX export.
+	ContentKeys *contentkeys.Store
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
 }

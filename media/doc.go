@@ -15,6 +15,7 @@
 // folder, calls Runner.Probe, PlanLadder and PlanTranscode (or PlanChunks to fan
 // a long title out), runs the commands with Runner.Run while heartbeating the
 // progress it reports, packages them with PlanPackage (CMAF segments, HLS
-// playlists and a DASH MPD over the same segments) and uploads the package.
-// Thumbnails and encryption will live here too, and are not written yet.
+// playlists and a DASH MPD over the same segments), encrypts it for HLS
+// AES-128 with EncryptHLS when the tenant wants it (hlsaes.go: pure file
+// transforms; the key comes from package contentkeys) and uploads the package.
 package media

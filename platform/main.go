@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/certs"
 	"github.com/marquee-ott/marquee/console"
+	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/geo"
@@ -51,6 +52,9 @@ type Main struct {
 	Uploads *uploads.Service // files coming in: tus at /uploads/, URL ingest, captions
 	Certs   *certs.Manager   // nil unless MARQUEE_TLS_ADDR is set (domains.go)
 	Geo     *geo.MaxMind     // nil unless MARQUEE_GEOIP_DB is set
+
+	// ContentKeys is per-asset encryption keys and the tenant's media settings.
+	ContentKeys *contentkeys.Store
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
@@ -122,6 +126,7 @@ func (m *Main) build() {
 	m.Tenants = &tenants.Service{DB: m.DB, Perms: m.Authz, Mail: m.Mail, Blobs: m.Blobs, BaseURL: c.BaseURL, Changes: &tenants.Hub{}}
 	m.Tenants.Secrets, _ = sealbox.Open(c.SecretKey) // Validate checked the key
 	m.Tenants.CachePrincipals(c.AuthCacheTTL)
+	m.ContentKeys = &contentkeys.Store{DB: m.DB, Box: m.Tenants.Secrets}
 	if m.Geo != nil {
 		m.Tenants.Geo = m.Geo
 	}
@@ -140,6 +145,7 @@ func (m *Main) build() {
 		Fetcher: &uploads.Fetcher{Allow: c.IngestAllow(), HeaderTimeout: c.IngestHeaderTimeout}, IngestTimeout: c.IngestTimeout}
 	resolver.Uploads = m.Uploads
 	resolver.Assets = m.assetService()
+	resolver.ContentKeys = m.ContentKeys
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
 	if !c.Production {

@@ -32,7 +32,7 @@ func (m *Main) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("platform.RunWorker: %w", err)
 	}
 	ingest.Register(w, &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
-		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir})
+		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir, Keys: m.ContentKeys})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
 	}
@@ -54,7 +54,7 @@ func (m *Main) webhookService() *outbox.Service {
 // assetService is the assets domain as the API and the worker both use it.
 func (m *Main) assetService() *assets.Service {
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
-		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}}
+		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys}}
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/mail"
@@ -294,6 +295,7 @@ type ComplexityRoot struct {
 	MediaAsset struct {
 		CreatedAt       func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
+		Encrypted       func(childComplexity int) int
 		FailureReason   func(childComplexity int) int
 		Height          func(childComplexity int) int
 		ID              func(childComplexity int) int
@@ -302,6 +304,11 @@ type ComplexityRoot struct {
 		UpdatedAt       func(childComplexity int) int
 		UploadID        func(childComplexity int) int
 		Width           func(childComplexity int) int
+	}
+
+	MediaSettings struct {
+		EncryptNewAssets func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
 	}
 
 	Mutation struct {
@@ -330,6 +337,7 @@ type ComplexityRoot struct {
 		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
+		ExportCpix                  func(childComplexity int, assetID uuid.UUID, recipientCertificatePem string) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
 		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
@@ -357,6 +365,7 @@ type ComplexityRoot struct {
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
+		SetEncryptNewAssets         func(childComplexity int, on bool) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
@@ -464,6 +473,7 @@ type ComplexityRoot struct {
 		Invitations       func(childComplexity int) int
 		Me                func(childComplexity int) int
 		MediaAsset        func(childComplexity int, id uuid.UUID) int
+		MediaSettings     func(childComplexity int) int
 		MySessions        func(childComplexity int) int
 		OperatorActions   func(childComplexity int, first *int, after *string) int
 		OperatorMe        func(childComplexity int) int
@@ -872,6 +882,8 @@ type MutationResolver interface {
 	CreateCreator(ctx context.Context, input catalog.CreatorInput) (*catalog.Creator, error)
 	UpdateCreator(ctx context.Context, id uuid.UUID, input catalog.CreatorUpdate) (*catalog.Creator, error)
 	DeleteCreator(ctx context.Context, id uuid.UUID) (bool, error)
+	SetEncryptNewAssets(ctx context.Context, on bool) (*contentkeys.Settings, error)
+	ExportCpix(ctx context.Context, assetID uuid.UUID, recipientCertificatePem string) (string, error)
 	AddDomain(ctx context.Context, hostname string) (*domains.Domain, error)
 	VerifyDomain(ctx context.Context, id uuid.UUID) (*domains.Domain, error)
 	RemoveDomain(ctx context.Context, id uuid.UUID) (bool, error)
@@ -937,6 +949,7 @@ type QueryResolver interface {
 	Rails(ctx context.Context, first *int, after *string) (*model.RailConnection, error)
 	Creator(ctx context.Context, id uuid.UUID) (*catalog.Creator, error)
 	Creators(ctx context.Context, first *int, after *string) (*model.CreatorConnection, error)
+	MediaSettings(ctx context.Context) (*contentkeys.Settings, error)
 	Domains(ctx context.Context) ([]*domains.Domain, error)
 	OperatorMe(ctx context.Context) (*operators.Operator, error)
 	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
@@ -1882,6 +1895,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaAsset.DurationSeconds(childComplexity), true
+	case "MediaAsset.encrypted":
+		if e.ComplexityRoot.MediaAsset.Encrypted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Encrypted(childComplexity), true
 	case "MediaAsset.failureReason":
 		if e.ComplexityRoot.MediaAsset.FailureReason == nil {
 			break
@@ -1930,6 +1949,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaAsset.Width(childComplexity), true
+
+	case "MediaSettings.encryptNewAssets":
+		if e.ComplexityRoot.MediaSettings.EncryptNewAssets == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaSettings.EncryptNewAssets(childComplexity), true
+	case "MediaSettings.updatedAt":
+		if e.ComplexityRoot.MediaSettings.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaSettings.UpdatedAt(childComplexity), true
 
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
@@ -2206,6 +2238,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.EnrollTwoFactor(childComplexity, args["password"].(string)), true
+	case "Mutation.exportCPIX":
+		if e.ComplexityRoot.Mutation.ExportCpix == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_exportCPIX_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ExportCpix(childComplexity, args["assetId"].(uuid.UUID), args["recipientCertificatePEM"].(string)), true
 	case "Mutation.ingestFromURL":
 		if e.ComplexityRoot.Mutation.IngestFromURL == nil {
 			break
@@ -2493,6 +2536,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCollectionItems(childComplexity, args["id"].(uuid.UUID), args["titleIds"].([]uuid.UUID)), true
+	case "Mutation.setEncryptNewAssets":
+		if e.ComplexityRoot.Mutation.SetEncryptNewAssets == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEncryptNewAssets_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEncryptNewAssets(childComplexity, args["on"].(bool)), true
 	case "Mutation.setRequireTwoFactor":
 		if e.ComplexityRoot.Mutation.SetRequireTwoFactor == nil {
 			break
@@ -3062,6 +3116,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MediaAsset(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.mediaSettings":
+		if e.ComplexityRoot.Query.MediaSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.MediaSettings(childComplexity), true
 	case "Query.mySessions":
 		if e.ComplexityRoot.Query.MySessions == nil {
 			break
@@ -5152,6 +5212,43 @@ extend type Mutation {
   deleteCreator(id: ID!): Boolean! @requires(permission: EDIT_CONTENT)
 }
 `, BuiltIn: false},
+	{Name: "../schema/contentkeys.graphqls", Input: `"""
+The workspace's media settings: how new assets are packaged.
+"""
+type MediaSettings {
+  """
+  On: every ingest started while it is on encrypts the asset's HLS segments
+  with AES-128 (a key per asset, handed to players only by the key endpoint).
+  Encrypted assets are HLS-only: DASH cannot signal AES-128. Off by default;
+  assets already ingested keep what they are.
+  """
+  encryptNewAssets: Boolean!
+  "When the settings last changed; null while they are the defaults."
+  updatedAt: Time
+}
+
+extend type MediaAsset {
+  "The HLS segments are AES-128 encrypted with the asset's key; such an asset has no DASH manifest."
+  encrypted: Boolean!
+}
+
+extend type Query {
+  "The workspace's media settings."
+  mediaSettings: MediaSettings! @requires(permission: MANAGE)
+}
+
+extend type Mutation {
+  "Turns AES-128 encryption of newly ingested assets on or off (audited)."
+  setEncryptNewAssets(on: Boolean!): MediaSettings! @requires(permission: MANAGE)
+  """
+  A DASH-IF CPIX 2.3 document with the encrypted asset's key id and key, the
+  key encrypted to the recipient's X.509 certificate (PEM, RSA of at least
+  2048 bits), for a multi-DRM provider to take over. Audited. A clear asset
+  or a bad certificate is BAD_USER_INPUT; another workspace's asset is NOT_FOUND.
+  """
+  exportCPIX(assetId: ID!, recipientCertificatePEM: String!): String! @requires(permission: MANAGE)
+}
+`, BuiltIn: false},
 	{Name: "../schema/domains.graphqls", Input: `enum DomainStatus {
   "Waiting for the TXT record: create it, then call verifyDomain."
   PENDING_VERIFICATION
@@ -6353,8 +6450,20 @@ func (ec *executionContext) childFields_MediaAsset(ctx context.Context, field gr
 		return ec.fieldContext_MediaAsset_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_MediaAsset_updatedAt(ctx, field)
+	case "encrypted":
+		return ec.fieldContext_MediaAsset_encrypted(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type MediaAsset", field.Name)
+}
+
+func (ec *executionContext) childFields_MediaSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "encryptNewAssets":
+		return ec.fieldContext_MediaSettings_encryptNewAssets(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_MediaSettings_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7703,6 +7812,28 @@ func (ec *executionContext) field_Mutation_enrollTwoFactor_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_exportCPIX_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "recipientCertificatePEM",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["recipientCertificatePEM"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_ingestFromURL_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8122,6 +8253,20 @@ func (ec *executionContext) field_Mutation_setCollectionItems_args(ctx context.C
 		return nil, err
 	}
 	args["titleIds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEncryptNewAssets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
 	return args, nil
 }
 
@@ -12688,6 +12833,75 @@ func (ec *executionContext) fieldContext_MediaAsset_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
 }
 
+func (ec *executionContext) _MediaAsset_encrypted(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_encrypted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Encrypted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_encrypted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaSettings_encryptNewAssets(ctx context.Context, field graphql.CollectedField, obj *contentkeys.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaSettings_encryptNewAssets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EncryptNewAssets, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaSettings_encryptNewAssets(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *contentkeys.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaSettings_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14424,6 +14638,140 @@ func (ec *executionContext) fieldContext_Mutation_deleteCreator(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteCreator_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEncryptNewAssets(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEncryptNewAssets(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEncryptNewAssets(ctx, fc.Args["on"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *contentkeys.Settings) graphql.Marshaler {
+			return ec.marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcontentkeysᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEncryptNewAssets(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEncryptNewAssets_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_exportCPIX(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_exportCPIX(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ExportCpix(ctx, fc.Args["assetId"].(uuid.UUID), fc.Args["recipientCertificatePEM"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_exportCPIX(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_exportCPIX_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -19127,6 +19475,61 @@ func (ec *executionContext) fieldContext_Query_creators(ctx context.Context, fie
 	if fc.Args, err = ec.field_Query_creators_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_mediaSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_mediaSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().MediaSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *contentkeys.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *contentkeys.Settings) graphql.Marshaler {
+			return ec.marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcontentkeysᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_mediaSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaSettings(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -30517,6 +30920,49 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "encrypted":
+			out.Values[i] = ec._MediaAsset_encrypted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mediaSettingsImplementors = []string{"MediaSettings"}
+
+func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.SelectionSet, obj *contentkeys.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaSettings")
+		case "encryptNewAssets":
+			out.Values[i] = ec._MediaSettings_encryptNewAssets(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._MediaSettings_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -30731,6 +31177,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteCreator":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteCreator(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEncryptNewAssets":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEncryptNewAssets(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "exportCPIX":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_exportCPIX(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -31662,6 +32122,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_creators(ctx, field)
+				})
+		case "mediaSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_mediaSettings(ctx, field)
 				})
 		case "domains":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -35053,6 +35519,14 @@ var (
 		assets.StatusFailed:     "FAILED",
 	}
 )
+
+func (ec *executionContext) marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcontentkeysᚐSettings(ctx context.Context, sel ast.SelectionSet, v *contentkeys.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MediaSettings!")
+		return graphql.Null
+	}
+	return ec._MediaSettings(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v operators.Operator) graphql.Marshaler {
 	return ec._Operator(ctx, sel, &v)

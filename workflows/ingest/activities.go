@@ -32,7 +32,8 @@ type Activities struct {
 	Assets *assets.Service
 	Blobs  *blob.Bucket
 	Runner *media.Runner
-	Titles Titles // nil: a request naming a title fails at the end
+	Titles Titles      // nil: a request naming a title fails at the end
+	Keys   ContentKeys // nil: an ingest that must encrypt fails at the Encrypt step
 	// WorkDir holds one job folder per asset while it is ingested.
 	WorkDir string
 }

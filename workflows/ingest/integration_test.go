@@ -35,6 +35,7 @@ import (
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/blobstore"
 	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/media/mediatest"
@@ -59,6 +60,8 @@ func TestIngestOnTheDevServer(t *testing.T) {
 	t.Run("a clip becomes a READY asset whose every rendition decodes", h.clipBecomesReady)
 	t.Run("a file that is not a video ends FAILED with the reason", h.notAVideoFails)
 	t.Run("a finished transcode is not run again", h.finishedTranscodeIsKept)
+	t.Run("a tenant that encrypts gets an HLS-only AES-128 package", h.encryptedClip)
+	t.Run("a retried encryption does not encrypt twice", h.encryptionRetryIsIdempotent)
 }
 
 type harness struct {
@@ -68,6 +71,7 @@ type harness struct {
 	catalog  *catalog.Service
 	blobs    *blob.Bucket
 	temporal client.Client
+	keys     *contentkeys.Store
 }
 
 func startHarness(t *testing.T) *harness {
@@ -90,11 +94,11 @@ func startHarness(t *testing.T) *harness {
 	}
 	queue := "ingest-test-" + uuid.NewString() // no other package's worker takes our tasks
 	up := &uploads.Service{DB: d, Blobs: bucket, Limits: uploads.Limits{MaxSourceBytes: 1 << 30, SourceTypes: []string{"video/mp4"}}}
-	h := &harness{uploads: up, blobs: bucket, temporal: c, catalog: &catalog.Service{DB: d}}
+	h := &harness{uploads: up, blobs: bucket, temporal: c, catalog: &catalog.Service{DB: d}, keys: mustKeyStore(t, d)}
 	h.assets = &assets.Service{DB: d, Uploads: up, Titles: h.catalog,
-		Pipeline: &ingest.Starter{Client: c, TaskQueue: queue, SegmentDuration: testSegment}}
+		Pipeline: &ingest.Starter{Client: c, TaskQueue: queue, SegmentDuration: testSegment, Encryption: h.keys}}
 	w := worker.New(c, queue, worker.Options{})
-	h.acts = &ingest.Activities{Assets: h.assets, Blobs: bucket, Runner: runner, Titles: h.catalog, WorkDir: t.TempDir()}
+	h.acts = &ingest.Activities{Assets: h.assets, Blobs: bucket, Runner: runner, Titles: h.catalog, WorkDir: t.TempDir(), Keys: h.keys}
 	ingest.Register(w, h.acts)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)

@@ -18,6 +18,9 @@ type Starter struct {
 	TaskQueue string // default "default"
 	// SegmentDuration is passed to the workflows it starts; zero is the default.
 	SegmentDuration time.Duration
+	// Encryption says whether the tenant wants new assets encrypted, read
+	// as each ingest starts; nil: never encrypt.
+	Encryption EncryptionSetting
 }
 
 var _ assets.Pipeline = (*Starter)(nil)
@@ -30,9 +33,17 @@ func (s *Starter) StartIngest(ctx context.Context, r assets.IngestRequest) error
 	if queue == "" {
 		queue = "default"
 	}
+	in := Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration}
+	if s.Encryption != nil {
+		on, err := s.Encryption.EncryptNewAssets(ctx, r.Tenant)
+		if err != nil {
+			return fmt.Errorf("ingest.StartIngest: %w", err)
+		}
+		in.Encrypt = on
+	}
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
-		WorkflowName, Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration})
+		WorkflowName, in)
 	if err != nil {
 		return errs.Unavailable(fmt.Errorf("ingest.StartIngest %s: %w", id, err), "processing is unavailable; try again shortly")
 	}

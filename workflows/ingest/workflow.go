@@ -3,7 +3,9 @@
 // folder and probes it, plans the ladder, transcodes every rendition in one
 // decode (heartbeating progress, resuming a finished transcode instead of
 // redoing it), packages the renditions as CMAF (fMP4 segments with HLS
-// playlists and a DASH MPD over the same segments), uploads the package to
+// playlists and a DASH MPD over the same segments), encrypts the HLS segments
+// with the asset's AES-128 key when the tenant asked for it as the ingest
+// started (encrypt.go; the asset is then HLS-only), uploads the package to
 // tenants/{tenant}/assets/{asset}/ and marks the asset READY, attaching it to
 // a title when the request named one. Any failure marks the asset FAILED with
 // a reason an editor can read; a source that is not a usable video fails at
@@ -35,6 +37,7 @@ const (
 	ActivityPlan       = "ingest.Plan"
 	ActivityTranscode  = "ingest.Transcode"
 	ActivityPackage    = "ingest.Package"
+	ActivityEncrypt    = "ingest.Encrypt"
 	ActivityUpload     = "ingest.Upload"
 	ActivityFinish     = "ingest.Finish"
 	ActivityMarkFailed = "ingest.MarkFailed"
@@ -53,6 +56,10 @@ type Input struct {
 	// SegmentDuration overrides the ladder's target segment length; zero is
 	// media.DefaultSegmentDuration. Tests shorten it.
 	SegmentDuration time.Duration
+	// Encrypt, set when the tenant wanted new assets encrypted as the ingest
+	// started, encrypts the HLS segments (AES-128) before the upload; the
+	// asset is then HLS-only (no DASH MPD).
+	Encrypt bool
 }
 
 // Result is what a successful ingest made.
@@ -76,6 +83,7 @@ func Register(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.Plan, activity.RegisterOptions{Name: ActivityPlan})
 	r.RegisterActivityWithOptions(a.Transcode, activity.RegisterOptions{Name: ActivityTranscode})
 	r.RegisterActivityWithOptions(a.Package, activity.RegisterOptions{Name: ActivityPackage})
+	r.RegisterActivityWithOptions(a.Encrypt, activity.RegisterOptions{Name: ActivityEncrypt})
 	r.RegisterActivityWithOptions(a.Upload, activity.RegisterOptions{Name: ActivityUpload})
 	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: ActivityFinish})
 	r.RegisterActivityWithOptions(a.MarkFailed, activity.RegisterOptions{Name: ActivityMarkFailed})
@@ -155,10 +163,19 @@ func ingest(ctx workflow.Context, in Input) (Result, error) {
 		ActivityPackage, pin).Get(ctx, nil); err != nil {
 		return Result{}, err
 	}
+	if in.Encrypt { // encrypt.go; histories before it have no Encrypt and replay unchanged
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, transfer), ActivityEncrypt,
+			EncryptInput{Tenant: in.Tenant, AssetID: in.AssetID}).Get(ctx, nil); err != nil {
+			return Result{}, err
+		}
+	}
 	var up UploadResult
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, transfer), ActivityUpload,
 		UploadInput{Tenant: in.Tenant, AssetID: in.AssetID}).Get(ctx, &up); err != nil {
 		return Result{}, err
+	}
+	if in.Encrypt {
+		up.DASHKey = "" // DASH cannot signal AES-128: an encrypted asset is HLS-only
 	}
 	fin := FinishInput{Tenant: in.Tenant, AssetID: in.AssetID, HLSKey: up.HLSKey, DASHKey: up.DASHKey, Title: in.Title}
 	if err := workflow.ExecuteActivity(book, ActivityFinish, fin).Get(ctx, nil); err != nil {

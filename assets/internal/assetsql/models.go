@@ -27,4 +27,5 @@ type MediaAsset struct {
 	DashKey       string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	Encrypted     bool
 }

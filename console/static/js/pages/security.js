@@ -5,6 +5,7 @@
 
 import { gql } from '../api.js';
 import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, copyButton } from '../ui.js';
+import { encryptionCard } from './encryption.js';
 
 const STATUS = 'twoFactor { enabled enabledAt recoveryCodesLeft requiredByWorkspace }';
 const SESSION = 'id device userAgent ip country createdAt lastSeenAt current';
@@ -281,7 +282,10 @@ export async function render(root, app) {
   paintTwoFactor();
   paintSessions();
   paintPassword();
-  root.append(tfCard, ...(requireCard ? [requireCard] : []), sessionsCard, passwordCard);
+  // Not while the member must first enroll: the API refuses them everything else.
+  const protectionCard = mustEnroll() ? null : await encryptionCard(app).catch(() => null);
+  if (!root.isConnected) return undefined;
+  root.append(tfCard, ...(requireCard ? [requireCard] : []), ...(protectionCard ? [protectionCard] : []), sessionsCard, passwordCard);
   if (!mustEnroll()) await run(null, loadSessions);
   return undefined;
 }
