@@ -101,12 +101,12 @@ type Viewer struct {
 // Profile is one person's space in an account: their list, their progress,
 // and for a kids profile the oldest content rating it may watch.
 type Profile struct {
-	ID        ProfileID
-	Viewer    ViewerID
-	Name      string
-	Avatar    string // one of the app's avatars, by its id; "" for the default
-	Language  string // BCP 47; "" for the app's default
-	Kids      bool
+	ID       ProfileID
+	Viewer   ViewerID
+	Name     string
+	Avatar   string // one of the app's avatars, by its id; "" for the default
+	Language string // BCP 47; "" for the app's default
+	Kids     bool
 	// RatingCeiling is the oldest rating the profile may watch (its MinAge is
 	// always set); nil: no ceiling.
 	RatingCeiling *catalog.Rating
