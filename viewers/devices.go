@@ -38,9 +38,13 @@ func (s *Service) outsideLimit(ctx context.Context, tenant TenantID) (int, error
 	return max(n, 1), nil
 }
 
-// ErrDeviceLimit is the kind of error a sign-in beyond the limit gets.
+// errDeviceLimit is what a sign-in beyond the limit gets: CONFLICT, naming the limit.
 func errDeviceLimit(limit int) error {
-	return errs.Conflict("device limit reached: this account may have at most %d devices; remove one of them, then sign in again", limit)
+	unit := "devices"
+	if limit == 1 {
+		unit = "device"
+	}
+	return errs.Conflict("device limit reached: this account may have at most %d %s; remove one of them, then sign in again", limit, unit)
 }
 
 // registerDevice adds a device to the account within the limit. The account's
