@@ -58,13 +58,16 @@ func TestAccessTokensAreBoundToKeyTenantAndTime(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", got, err)
 	}
 	for name, fn := range map[string]func() error{
-		"expired":        func() error { _, err := s.verify(tok, p.Tenant, now.Add(AccessTTL+time.Second)); return err },
-		"other tenant":   func() error { _, err := s.verify(tok, uuid.New(), now); return err },
-		"other key":      func() error { _, err := other.verify(tok, p.Tenant, now); return err },
-		"tampered":       func() error { _, err := s.verify(tok[:len(tok)-2]+"xx", p.Tenant, now); return err },
-		"alg none":       func() error { _, err := s.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", p.Tenant, now); return err },
-		"empty":          func() error { _, err := s.verify("", p.Tenant, now); return err },
-		"refresh as jwt": func() error { _, err := s.verify(newSecret(p.Tenant, uuid.New()).format(prefixRefresh), p.Tenant, now); return err },
+		"expired":      func() error { _, err := s.verify(tok, p.Tenant, now.Add(AccessTTL+time.Second)); return err },
+		"other tenant": func() error { _, err := s.verify(tok, uuid.New(), now); return err },
+		"other key":    func() error { _, err := other.verify(tok, p.Tenant, now); return err },
+		"tampered":     func() error { _, err := s.verify(tok[:len(tok)-2]+"xx", p.Tenant, now); return err },
+		"alg none":     func() error { _, err := s.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", p.Tenant, now); return err },
+		"empty":        func() error { _, err := s.verify("", p.Tenant, now); return err },
+		"refresh as jwt": func() error {
+			_, err := s.verify(newSecret(p.Tenant, uuid.New()).format(prefixRefresh), p.Tenant, now)
+			return err
+		},
 	} {
 		if err := fn(); err != errBadAccess {
 			t.Errorf("%s: %v, want the one refusal", name, err)
