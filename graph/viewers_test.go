@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/platform"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
 )
 
@@ -497,5 +498,120 @@ func TestStaffListsViewers(t *testing.T) {
 		if r := c.Do(t, q, nil); r.Code() != "UNAUTHENTICATED" {
 			t.Fatalf("%s listing viewers: %v", name, r.Codes())
 		}
+	}
+}
+
+// Invariant: every viewer field refuses a viewer token sent with another
+// tenant's app key (UNAUTHENTICATED, as garbage), and a viewer of another
+// tenant naming this tenant's profiles, devices or activation codes finds
+// nothing (NOT_FOUND or the wrong-code error).
+func TestViewerFieldsStayInTheirTenant(t *testing.T) {
+	m := pt.Start(t, nil)
+	ten, other := pt.SignUp(t, m), pt.SignUp(t, m)
+	key, otherKey := pt.AppKey(t, ten.Owner), pt.AppKey(t, other.Owner)
+	v, ov := pt.SignUpViewer(t, m, key), pt.SignUpViewer(t, m, otherKey)
+	profile := pt.Str(v.Client.Must(t, `{ viewerAccount { profiles { id } } }`, nil), "viewerAccount", "profiles", 0, "id")
+	title := mustTitle(t, ten.Owner, movie("Mine"))
+	mustPublish(t, ten.Owner, title)
+	ids := map[string]any{"p": profile, "d": v.Device, "t": title}
+	fields := []string{
+		`{ viewerAccount { id } }`, `{ currentProfile { id } }`, `{ myList { edges { cursor } } }`,
+		`{ continueWatching { edges { cursor } } }`, `{ exportMyData }`,
+		`mutation { viewerSignOut }`,
+		`mutation($p: ID!) { selectProfile(profileId: $p) { accessToken } }`,
+		`mutation { createProfile(input: {name: "x"}) { id } }`,
+		`mutation($p: ID!) { updateProfile(id: $p, input: {name: "x"}) { id } }`,
+		`mutation($p: ID!) { deleteProfile(id: $p) }`,
+		`mutation($t: ID!) { addToMyList(titleId: $t) }`,
+		`mutation($t: ID!) { removeFromMyList(titleId: $t) }`,
+		`mutation($t: ID!) { reportProgress(titleId: $t, positionSeconds: 1, durationSeconds: 10) }`,
+		`mutation($d: ID!) { removeDevice(id: $d) }`,
+		`mutation { activateDevice(userCode: "BCDF-GHJK") { id } }`,
+		`mutation { rejectDeviceActivation(userCode: "BCDF-GHJK") }`,
+		`mutation { deleteViewerAccount(password: "correct-horse-42") }`,
+	}
+	foreign := pt.Client{URL: m.URL(), AppKey: otherKey, Token: v.Client.Token}
+	for _, q := range fields {
+		vars := map[string]any{}
+		for k, val := range ids {
+			if strings.Contains(q, "$"+k) {
+				vars[k] = val
+			}
+		}
+		if r := foreign.Do(t, q, vars); r.Code() != "UNAUTHENTICATED" {
+			t.Errorf("%s with another tenant's app key: %v", q, r.Codes())
+		}
+	}
+	// The other tenant's own viewer, naming this tenant's objects.
+	for _, q := range []string{`mutation($p: ID!) { selectProfile(profileId: $p) { accessToken } }`,
+		`mutation($p: ID!) { updateProfile(id: $p, input: {name: "x"}) { id } }`, `mutation($p: ID!) { deleteProfile(id: $p) }`} {
+		if r := ov.Client.Do(t, q, map[string]any{"p": profile}); r.Code() != "NOT_FOUND" {
+			t.Errorf("%s on another tenant's profile: %v", q, r.Codes())
+		}
+	}
+	if r := ov.Client.Do(t, `mutation($d: ID!) { removeDevice(id: $d) }`, map[string]any{"d": v.Device}); r.Code() != "NOT_FOUND" {
+		t.Errorf("removing another tenant's device: %v", r.Codes())
+	}
+	if r := ov.Client.Do(t, `{ viewer(id: "`+profile+`") { id } }`, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("a viewer using the staff field: %v", r.Codes())
+	}
+	// The account does not exist for the other tenant's app: signing in there
+	// fails like a wrong password, a reset mails nothing, and the same email
+	// signs up there as a separate account.
+	oapp := pt.Client{URL: m.URL(), AppKey: otherKey}
+	if r := signIn(t, oapp, v.Email, v.Password, tv("TV")); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("signing in through another tenant's app: %v", r.Codes())
+	}
+	before, _ := m.DevMail.List(v.Email)
+	oapp.Must(t, `mutation($e: String!) { viewerRequestPasswordReset(email: $e) }`, map[string]any{"e": v.Email})
+	oapp.Must(t, `mutation($e: String!) { viewerResendVerification(email: $e) }`, map[string]any{"e": v.Email})
+	if after, _ := m.DevMail.List(v.Email); len(after) != len(before) {
+		t.Fatalf("another tenant's app mailed this tenant's viewer")
+	}
+	oapp.Must(t, `mutation($in: ViewerSignUpInput!) { viewerSignUp(input: $in) }`, map[string]any{"in": map[string]any{"email": v.Email, "password": "other-password-7"}})
+	d := oapp.Must(t, `mutation($e: String!, $c: String!) { viewerVerifyEmail(email: $e, code: $c, device: {name: "x", platform: LG}) { accessToken } }`,
+		map[string]any{"e": v.Email, "c": pt.MailCode(t, m, v.Email)})
+	twin := pt.Client{URL: m.URL(), AppKey: otherKey, Token: pt.Str(d, "viewerVerifyEmail", "accessToken")}
+	if d := twin.Must(t, `{ viewerAccount { profileCount } }`, nil); pt.Str(d, "viewerAccount", "profileCount") != "1" {
+		t.Fatalf("the other tenant's account = %v", d)
+	}
+	if r := signIn(t, pt.Client{URL: m.URL(), AppKey: key}, v.Email, v.Password, tv("TV")); len(r.Errors) != 0 {
+		t.Fatalf("the first tenant's account after the twin's sign-up: %v", r.Errors)
+	}
+}
+
+// Invariant: sign-ins and codes count against the caller's address
+// (@attempts), and five wrong passwords lock the account for a while, even
+// against the right password.
+func TestViewerSignInIsLimited(t *testing.T) {
+	m := pt.Start(t, nil)
+	ten := pt.SignUp(t, m)
+	key := pt.AppKey(t, ten.Owner)
+	app := pt.Client{URL: m.URL(), AppKey: key}
+	v := pt.SignUpViewer(t, m, key)
+	for range 5 {
+		if r := signIn(t, app, v.Email, "wrong-password-1", tv("TV")); r.Code() != "UNAUTHENTICATED" {
+			t.Fatalf("a wrong password: %v", r.Codes())
+		}
+	}
+	if r := signIn(t, app, v.Email, v.Password, tv("TV")); r.Code() != "RATE_LIMITED" {
+		t.Fatalf("the right password on a locked account: %v", r.Codes())
+	}
+
+	limited := pt.Start(t, func(c *platform.Config) { c.AttemptRate, c.AttemptBurst = 0.001, 3 })
+	lt := pt.SignUp(t, limited)
+	lapp := pt.Client{URL: limited.URL(), AppKey: pt.AppKey(t, lt.Owner)}
+	codes := []string{}
+	for range 4 {
+		codes = append(codes, signIn(t, lapp, "x@example.com", "wrong-password-1", tv("TV")).Code())
+	}
+	if strings.Join(codes, ",") != "UNAUTHENTICATED,UNAUTHENTICATED,UNAUTHENTICATED,RATE_LIMITED" {
+		t.Fatalf("sign-ins from one address: %v", codes)
+	}
+	// Aliases count one by one.
+	r := lapp.Do(t, `mutation { a: viewerRequestPasswordReset(email: "a@example.com") b: viewerRequestPasswordReset(email: "b@example.com")
+		c: viewerRequestPasswordReset(email: "c@example.com") d: viewerRequestPasswordReset(email: "d@example.com") }`, nil)
+	if r.Code() != "RATE_LIMITED" {
+		t.Fatalf("aliased code requests: %v", r.Codes())
 	}
 }
