@@ -220,3 +220,30 @@ func TestTVActivationRespectsTheDeviceLimit(t *testing.T) {
 		t.Fatalf("the TV after a refused activation: %v", a.Body)
 	}
 }
+
+// On a tenant's own host the endpoints answer at /oauth/… and the activation
+// page is on that host.
+func TestTVActivationOnTheTenantsHost(t *testing.T) {
+	m := pt.Start(t, func(c *platform.Config) { c.BaseDomain = "tv.test" })
+	ten := pt.SignUp(t, m)
+	post := func(path string, form url.Values) oauthAnswer {
+		req, _ := http.NewRequest(http.MethodPost, m.URL()+path, strings.NewReader(form.Encode()))
+		req.Host = ten.Slug + ".tv.test"
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var body map[string]any
+		_ = json.NewDecoder(res.Body).Decode(&body)
+		return oauthAnswer{Status: res.StatusCode, Body: body}
+	}
+	a := post("/oauth/device_authorization", url.Values{"device_platform": {"samsung"}})
+	if a.Status != http.StatusOK || a.str("verification_uri") != "http://"+ten.Slug+".tv.test/activate" {
+		t.Fatalf("on the tenant's host: %d %v", a.Status, a.Body)
+	}
+	if p := post("/oauth/token", url.Values{"grant_type": {"urn:ietf:params:oauth:grant-type:device_code"}, "device_code": {a.str("device_code")}}); p.str("error") != "authorization_pending" {
+		t.Fatalf("polling on the tenant's host: %v", p.Body)
+	}
+}

@@ -208,6 +208,11 @@ func (s *Service) SignIn(ctx context.Context, tenant TenantID, in SignInInput) (
 		if err := q.ResetViewerLoginFailures(ctx, viewersql.ResetViewerLoginFailuresParams{TenantID: tenant, ID: v.ID}); err != nil {
 			return err
 		}
+		// Expired refresh tokens are of no use, even to detect a reuse: a
+		// sign-in clears the account's.
+		if err := q.PruneRefreshTokens(ctx, viewersql.PruneRefreshTokensParams{TenantID: tenant, ViewerID: v.ID, ExpiresAt: now}); err != nil {
+			return err
+		}
 		if v.EmailVerifiedAt == nil {
 			if code, err = s.issueCode(ctx, q, tenant, v.ID, "verify", now); err != nil {
 				return err
@@ -383,6 +388,9 @@ func viewerFromRow(r viewersql.Viewer) Viewer {
 }
 
 func (s *Service) issueCode(ctx context.Context, q *viewersql.Queries, tenant TenantID, viewer ViewerID, purpose string, now time.Time) (string, error) {
+	if err := q.PruneViewerCodes(ctx, viewersql.PruneViewerCodesParams{TenantID: tenant, ViewerID: viewer, ExpiresAt: now}); err != nil {
+		return "", err
+	}
 	code := newCode()
 	err := q.CreateViewerCode(ctx, viewersql.CreateViewerCodeParams{TenantID: tenant, ID: uuid.Must(uuid.NewV7()), ViewerID: viewer,
 		Purpose: purpose, CodeHash: hashCode(code), CreatedAt: now, ExpiresAt: now.Add(codeTTL)})

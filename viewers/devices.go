@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/viewers/internal/viewersql"
@@ -104,7 +105,11 @@ func (s *Service) SetDeviceLimit(ctx context.Context, tenant TenantID, limit int
 		return errs.InvalidField("limit", "the device limit is 1 to 100")
 	}
 	return s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
-		return viewersql.New(tx).SetDeviceLimit(ctx, viewersql.SetDeviceLimitParams{TenantID: tenant, DeviceLimit: int32(limit), UpdatedAt: s.now()})
+		now := s.now()
+		if err := viewersql.New(tx).SetDeviceLimit(ctx, viewersql.SetDeviceLimitParams{TenantID: tenant, DeviceLimit: int32(limit), UpdatedAt: now}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, tenant, now, "viewers.device_limit_set", "tenant", tenant.String(), map[string]any{"limit": limit})
 	})
 }
 

@@ -183,3 +183,9 @@ SELECT * FROM viewer_progress WHERE tenant_id = $1 AND profile_id = ANY(@profile
 SELECT * FROM viewer_refresh_tokens
 WHERE tenant_id = @tenant_id AND viewer_id = @viewer_id AND used_at IS NULL AND revoked_at IS NULL AND expires_at > @now
 ORDER BY created_at;
+
+-- name: PruneRefreshTokens :exec
+DELETE FROM viewer_refresh_tokens WHERE tenant_id = $1 AND viewer_id = $2 AND expires_at < $3;
+
+-- name: PruneViewerCodes :exec
+DELETE FROM viewer_codes WHERE tenant_id = $1 AND viewer_id = $2 AND (used_at IS NOT NULL OR expires_at < $3);

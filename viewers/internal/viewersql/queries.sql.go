@@ -1060,6 +1060,36 @@ func (q *Queries) PollDeviceGrant(ctx context.Context, arg PollDeviceGrantParams
 	return err
 }
 
+const pruneRefreshTokens = `-- name: PruneRefreshTokens :exec
+DELETE FROM viewer_refresh_tokens WHERE tenant_id = $1 AND viewer_id = $2 AND expires_at < $3
+`
+
+type PruneRefreshTokensParams struct {
+	TenantID  uuid.UUID
+	ViewerID  uuid.UUID
+	ExpiresAt time.Time
+}
+
+func (q *Queries) PruneRefreshTokens(ctx context.Context, arg PruneRefreshTokensParams) error {
+	_, err := q.db.Exec(ctx, pruneRefreshTokens, arg.TenantID, arg.ViewerID, arg.ExpiresAt)
+	return err
+}
+
+const pruneViewerCodes = `-- name: PruneViewerCodes :exec
+DELETE FROM viewer_codes WHERE tenant_id = $1 AND viewer_id = $2 AND (used_at IS NOT NULL OR expires_at < $3)
+`
+
+type PruneViewerCodesParams struct {
+	TenantID  uuid.UUID
+	ViewerID  uuid.UUID
+	ExpiresAt time.Time
+}
+
+func (q *Queries) PruneViewerCodes(ctx context.Context, arg PruneViewerCodesParams) error {
+	_, err := q.db.Exec(ctx, pruneViewerCodes, arg.TenantID, arg.ViewerID, arg.ExpiresAt)
+	return err
+}
+
 const recordViewerLoginFailure = `-- name: RecordViewerLoginFailure :exec
 UPDATE viewers SET failed_logins = failed_logins + 1,
   locked_until = CASE WHEN failed_logins + 1 >= $3::int THEN $4::timestamptz ELSE locked_until END
