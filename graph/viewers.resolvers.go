@@ -26,12 +26,12 @@ func (r *mutationResolver) ViewerSignUp(ctx context.Context, input viewers.SignU
 }
 
 // ViewerVerifyEmail is the resolver for the viewerVerifyEmail field.
-func (r *mutationResolver) ViewerVerifyEmail(ctx context.Context, email string, code string, device viewers.DeviceInput) (*viewers.Tokens, error) {
+func (r *mutationResolver) ViewerVerifyEmail(ctx context.Context, email string, code string, password string, device viewers.DeviceInput) (*viewers.Tokens, error) {
 	tenant, err := appTenant(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return ptrOf(r.ViewerAccounts.VerifyEmail(ctx, tenant, email, code, device))
+	return ptrOf(r.ViewerAccounts.VerifyEmail(ctx, tenant, email, code, password, device))
 }
 
 // ViewerResendVerification is the resolver for the viewerResendVerification field.

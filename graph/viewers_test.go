@@ -50,15 +50,20 @@ func TestViewerSignUpSignInAndRefreshRotation(t *testing.T) {
 	if msgs, _ := m.DevMail.List(email); len(msgs) != 2 {
 		t.Fatalf("%d mails after an unverified sign-in, want a second code", len(msgs))
 	}
-	verify := `mutation($e: String!, $c: String!) { viewerVerifyEmail(email: $e, code: $c, device: {name: "Laptop", platform: WEB}) ` + tokensSel + ` }`
-	if r := app.Do(t, verify, map[string]any{"e": email, "c": "000000"}); r.Code() != "BAD_USER_INPUT" && code != "000000" {
-		t.Fatalf("wrong code: %v", r.Codes())
+	verify := `mutation($e: String!, $c: String!, $p: String!) { viewerVerifyEmail(email: $e, code: $c, password: $p, device: {name: "Laptop", platform: WEB}) ` + tokensSel + ` }`
+	wrong := "000000"
+	if code == wrong {
+		wrong = "999999"
+	}
+	rc, rp := app.Do(t, verify, map[string]any{"e": email, "c": wrong, "p": pt.Password}), app.Do(t, verify, map[string]any{"e": email, "c": code, "p": "wrong-password-1"})
+	if rc.Code() != "BAD_USER_INPUT" || rp.Code() != "BAD_USER_INPUT" || rc.Errors[0].Message != rp.Errors[0].Message {
+		t.Fatalf("a wrong code %+v / a wrong password %+v", rc.Errors, rp.Errors)
 	}
 	// Another tenant's app does not know the account.
-	if r := (pt.Client{URL: m.URL(), AppKey: otherKey}).Do(t, verify, map[string]any{"e": email, "c": code}); r.Code() != "BAD_USER_INPUT" {
+	if r := (pt.Client{URL: m.URL(), AppKey: otherKey}).Do(t, verify, map[string]any{"e": email, "c": code, "p": pt.Password}); r.Code() != "BAD_USER_INPUT" {
 		t.Fatalf("verify through another tenant: %v", r.Codes())
 	}
-	d := app.Must(t, verify, map[string]any{"e": email, "c": code})
+	d := app.Must(t, verify, map[string]any{"e": email, "c": code, "p": pt.Password})
 	v := pt.Viewer{Email: email, Password: pt.Password, AppKey: key, Client: pt.Client{URL: m.URL()}}
 	v.Use(d["viewerVerifyEmail"])
 	if pt.Str(d, "viewerVerifyEmail", "tokenType") != "Bearer" || pt.Str(d, "viewerVerifyEmail", "expiresIn") != "900" ||
@@ -569,7 +574,7 @@ func TestViewerFieldsStayInTheirTenant(t *testing.T) {
 		t.Fatalf("another tenant's app mailed this tenant's viewer")
 	}
 	oapp.Must(t, `mutation($in: ViewerSignUpInput!) { viewerSignUp(input: $in) }`, map[string]any{"in": map[string]any{"email": v.Email, "password": "other-password-7"}})
-	d := oapp.Must(t, `mutation($e: String!, $c: String!) { viewerVerifyEmail(email: $e, code: $c, device: {name: "x", platform: LG}) { accessToken } }`,
+	d := oapp.Must(t, `mutation($e: String!, $c: String!) { viewerVerifyEmail(email: $e, code: $c, password: "other-password-7", device: {name: "x", platform: LG}) { accessToken } }`,
 		map[string]any{"e": v.Email, "c": pt.MailCode(t, m, v.Email)})
 	twin := pt.Client{URL: m.URL(), AppKey: otherKey, Token: pt.Str(d, "viewerVerifyEmail", "accessToken")}
 	if d := twin.Must(t, `{ viewerAccount { profileCount } }`, nil); pt.Str(d, "viewerAccount", "profileCount") != "1" {
@@ -613,5 +618,30 @@ func TestViewerSignInIsLimited(t *testing.T) {
 		c: viewerRequestPasswordReset(email: "c@example.com") d: viewerRequestPasswordReset(email: "d@example.com") }`, nil)
 	if r.Code() != "RATE_LIMITED" {
 		t.Fatalf("aliased code requests: %v", r.Codes())
+	}
+}
+
+// Invariant: someone who signs up first with another person's email gains
+// nothing: the mailbox's owner signing up replaces the unverified account's
+// password, and verifying needs the code and that password.
+func TestViewerSignUpCannotBeSquatted(t *testing.T) {
+	m := pt.Start(t, nil)
+	ten := pt.SignUp(t, m)
+	app := pt.Client{URL: m.URL(), AppKey: pt.AppKey(t, ten.Owner)}
+	email, squatter, owner := "victim@example.com", "squatter-pass-1", "owners-pass-22"
+	up := `mutation($e: String!, $p: String!) { viewerSignUp(input: {email: $e, password: $p}) }`
+	app.Must(t, up, map[string]any{"e": email, "p": squatter})
+	app.Must(t, up, map[string]any{"e": email, "p": owner})
+	verify := `mutation($e: String!, $c: String!, $p: String!) { viewerVerifyEmail(email: $e, code: $c, password: $p, device: {name: "Laptop", platform: WEB}) { accessToken } }`
+	code := pt.MailCode(t, m, email)
+	if r := app.Do(t, verify, map[string]any{"e": email, "c": code, "p": squatter}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("verifying with the squatter's password: %v", r.Codes())
+	}
+	app.Must(t, verify, map[string]any{"e": email, "c": code, "p": owner})
+	if r := signIn(t, app, email, squatter, tv("TV")); r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("the squatter signing in: %v", r.Codes())
+	}
+	if r := signIn(t, app, email, owner, tv("TV")); len(r.Errors) != 0 {
+		t.Fatalf("the owner signing in: %v", r.Errors)
 	}
 }

@@ -2,6 +2,7 @@ package viewers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -67,7 +68,13 @@ func (s *Service) SignUp(ctx context.Context, tenant TenantID, in SignUpInput) e
 		existing, err := q.GetViewerByEmail(ctx, viewersql.GetViewerByEmailParams{TenantID: tenant, Email: email})
 		switch {
 		case err == nil && existing.EmailVerifiedAt == nil:
-			code, err = s.issueCode(ctx, q, tenant, existing.ID, "verify", now) // a second try before verifying
+			// A second try before verifying: the latest sign-up's password
+			// stands, and verifying needs it (VerifyEmail), so whoever
+			// signed up first with someone else's email gains nothing.
+			if err := q.SetViewerPassword(ctx, viewersql.SetViewerPasswordParams{TenantID: tenant, ID: existing.ID, PasswordHash: hash}); err != nil {
+				return err
+			}
+			code, err = s.issueCode(ctx, q, tenant, existing.ID, "verify", now)
 			return err
 		case err == nil:
 			notice = "Someone (perhaps you) tried to create an account with this email, which already has one.\n\n" +
@@ -127,9 +134,16 @@ func (s *Service) ResendVerification(ctx context.Context, tenant TenantID, email
 	return err
 }
 
-// VerifyEmail checks the emailed code, marks the account verified and signs
-// the device in.
-func (s *Service) VerifyEmail(ctx context.Context, tenant TenantID, email, code string, device DeviceInput) (Tokens, error) {
+// errBadVerify is a wrong code or a wrong password at verification, alike.
+var errBadVerify = errs.InvalidField("code", "wrong code or password: ask for a new code if it expired")
+
+// VerifyEmail checks the emailed code and the account's password, marks the
+// account verified and signs the device in. The password is asked again so
+// that only the person who chose it and reads the mailbox can complete a
+// sign-up: an account someone opened with another's email is taken over by
+// the mailbox's owner signing up again (SignUp replaces an unverified
+// account's password), never the other way round.
+func (s *Service) VerifyEmail(ctx context.Context, tenant TenantID, email, code, password string, device DeviceInput) (Tokens, error) {
 	email, err := tenants.NormalizeEmail(email)
 	if err != nil {
 		return Tokens{}, err
@@ -145,14 +159,32 @@ func (s *Service) VerifyEmail(ctx context.Context, tenant TenantID, email, code 
 	err = s.keepingSoft(ctx, tenant, func(q *viewersql.Queries, now time.Time) error {
 		v, err := q.GetViewerByEmail(ctx, viewersql.GetViewerByEmailParams{TenantID: tenant, Email: email})
 		if db.IsNoRows(err) {
-			return errWrongCode
+			tenants.CheckPassword(dummyHash, password)
+			return errBadVerify
 		} else if err != nil {
 			return err
 		}
+		if v.LockedUntil != nil && v.LockedUntil.After(now) {
+			return errs.RateLimited("too many failed attempts: try again after %s", v.LockedUntil.Format(time.RFC3339))
+		}
+		if !tenants.CheckPassword(v.PasswordHash, password) {
+			if err := q.RecordViewerLoginFailure(ctx, viewersql.RecordViewerLoginFailureParams{TenantID: tenant, ID: v.ID,
+				MaxFailures: maxLoginFailures, LockUntil: now.Add(lockout)}); err != nil {
+				return err
+			}
+			return softError{errBadVerify}
+		}
 		if err := s.useCode(ctx, q, tenant, v.ID, "verify", code, now); err != nil {
+			var se softError
+			if errors.As(err, &se) || err == errWrongCode {
+				return softError{errBadVerify}
+			}
 			return err
 		}
 		if err := q.MarkViewerVerified(ctx, viewersql.MarkViewerVerifiedParams{TenantID: tenant, ID: v.ID, EmailVerifiedAt: &now}); err != nil {
+			return err
+		}
+		if err := q.ResetViewerLoginFailures(ctx, viewersql.ResetViewerLoginFailuresParams{TenantID: tenant, ID: v.ID}); err != nil {
 			return err
 		}
 		dev, err := s.registerDevice(ctx, q, tenant, v.ID, device, limit, now)

@@ -34,7 +34,7 @@ func mustViewer(tb testing.TB, s *viewers.Service, box *mail.Folder, tenant view
 		tb.Fatalf("no code mailed: %v", err)
 	}
 	code := msgs[0].Text[strings.Index(msgs[0].Text, ": ")+2:][:6]
-	tok, err := s.VerifyEmail(ctx, tenant, email, code, viewers.DeviceInput{Name: "Laptop", Platform: viewers.PlatformWeb})
+	tok, err := s.VerifyEmail(ctx, tenant, email, code, "correct-horse-42", viewers.DeviceInput{Name: "Laptop", Platform: viewers.PlatformWeb})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -415,7 +415,7 @@ type ComplexityRoot struct {
 		ViewerSignIn                func(childComplexity int, input viewers.SignInInput) int
 		ViewerSignOut               func(childComplexity int) int
 		ViewerSignUp                func(childComplexity int, input viewers.SignUpInput) int
-		ViewerVerifyEmail           func(childComplexity int, email string, code string, device viewers.DeviceInput) int
+		ViewerVerifyEmail           func(childComplexity int, email string, code string, password string, device viewers.DeviceInput) int
 	}
 
 	Operator struct {
@@ -1010,7 +1010,7 @@ type MutationResolver interface {
 	CreateUpload(ctx context.Context, input uploads.CreateInput) (*model.CreateUploadPayload, error)
 	IngestFromURL(ctx context.Context, input uploads.URLInput) (*uploads.Upload, error)
 	ViewerSignUp(ctx context.Context, input viewers.SignUpInput) (bool, error)
-	ViewerVerifyEmail(ctx context.Context, email string, code string, device viewers.DeviceInput) (*viewers.Tokens, error)
+	ViewerVerifyEmail(ctx context.Context, email string, code string, password string, device viewers.DeviceInput) (*viewers.Tokens, error)
 	ViewerResendVerification(ctx context.Context, email string) (bool, error)
 	ViewerSignIn(ctx context.Context, input viewers.SignInInput) (*viewers.Tokens, error)
 	ViewerRefresh(ctx context.Context, refreshToken string) (*viewers.Tokens, error)
@@ -3100,7 +3100,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.ViewerVerifyEmail(childComplexity, args["email"].(string), args["code"].(string), args["device"].(viewers.DeviceInput)), true
+		return e.ComplexityRoot.Mutation.ViewerVerifyEmail(childComplexity, args["email"].(string), args["code"].(string), args["password"].(string), args["device"].(viewers.DeviceInput)), true
 
 	case "Operator.createdAt":
 		if e.ComplexityRoot.Operator.CreatedAt == nil {
@@ -6624,10 +6624,16 @@ extend type Query {
 }
 
 extend type Mutation {
-  "Creates an unverified account and emails a code. Answers true for any email (no account discovery)."
+  """
+  Creates an unverified account and emails a code. Answers true for any email (no account discovery).
+  Again for an unverified account: its password becomes this one, and a new code is mailed.
+  """
   viewerSignUp(input: ViewerSignUpInput!): Boolean! @attempts(bucket: "viewer_signup")
-  "Verifies the email with the emailed code and signs the device in."
-  viewerVerifyEmail(email: String!, code: String!, device: ViewerDeviceInput!): ViewerTokens! @attempts(bucket: "viewer_code")
+  """
+  Verifies the email with the emailed code and the account's password (the one chosen at the latest
+  sign-up), and signs the device in.
+  """
+  viewerVerifyEmail(email: String!, code: String!, password: String!, device: ViewerDeviceInput!): ViewerTokens! @attempts(bucket: "viewer_code")
   "Emails a new verification code. Answers true for any email."
   viewerResendVerification(email: String!): Boolean! @attempts(bucket: "viewer_code")
   viewerSignIn(input: ViewerSignInInput!): ViewerTokens! @attempts(bucket: "viewer_login")
@@ -9766,14 +9772,22 @@ func (ec *executionContext) field_Mutation_viewerVerifyEmail_args(ctx context.Co
 		return nil, err
 	}
 	args["code"] = arg1
-	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "device",
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "device",
 		func(ctx context.Context, v any) (viewers.DeviceInput, error) {
 			return ec.unmarshalNViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
 	}
-	args["device"] = arg2
+	args["device"] = arg3
 	return args, nil
 }
 
@@ -18659,7 +18673,7 @@ func (ec *executionContext) _Mutation_viewerVerifyEmail(ctx context.Context, fie
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().ViewerVerifyEmail(ctx, fc.Args["email"].(string), fc.Args["code"].(string), fc.Args["device"].(viewers.DeviceInput))
+			return ec.Resolvers.Mutation().ViewerVerifyEmail(ctx, fc.Args["email"].(string), fc.Args["code"].(string), fc.Args["password"].(string), fc.Args["device"].(viewers.DeviceInput))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next

@@ -55,8 +55,8 @@ func SignUpViewer(tb testing.TB, m *platform.Main, appKey string) Viewer {
 	app := Client{URL: m.URL(), AppKey: appKey}
 	app.Must(tb, `mutation($in: ViewerSignUpInput!) { viewerSignUp(input: $in) }`,
 		map[string]any{"in": map[string]any{"email": v.Email, "password": v.Password, "name": "Main"}})
-	d := app.Must(tb, `mutation($e: String!, $c: String!) { viewerVerifyEmail(email: $e, code: $c, device: {name: "Laptop", platform: WEB}) `+ViewerTokensFields+` }`,
-		map[string]any{"e": v.Email, "c": MailCode(tb, m, v.Email)})
+	d := app.Must(tb, `mutation($e: String!, $c: String!, $p: String!) { viewerVerifyEmail(email: $e, code: $c, password: $p, device: {name: "Laptop", platform: WEB}) `+ViewerTokensFields+` }`,
+		map[string]any{"e": v.Email, "c": MailCode(tb, m, v.Email), "p": v.Password})
 	v.Use(d["viewerVerifyEmail"])
 	v.Client.URL = m.URL()
 	return v
