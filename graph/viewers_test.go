@@ -160,6 +160,9 @@ func TestViewerSignUpSignInAndRefreshRotation(t *testing.T) {
 	if pt.Str(d, "viewerSignIn", "deviceId") != v.Device {
 		t.Fatalf("re-sign-in on a device: %v", d)
 	}
+	// The new session's token works on the device that signed out.
+	v.Use(d["viewerSignIn"])
+	v.Client.Must(t, me, nil)
 }
 
 // Invariant: a password reset needs the mailed code, answers alike for any
@@ -197,9 +200,12 @@ func TestViewerPasswordReset(t *testing.T) {
 	if r := signIn(t, app, v.Email, pt.Password, tv("TV")); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("the old password: %v", r.Codes())
 	}
-	if r := signIn(t, app, v.Email, "new-password-42", tv("TV")); len(r.Errors) != 0 {
+	r := signIn(t, app, v.Email, "new-password-42", tv("TV"))
+	if len(r.Errors) != 0 {
 		t.Fatalf("the new password: %v", r.Errors)
 	}
+	v.Use(r.Data["viewerSignIn"])
+	v.Client.Must(t, `{ viewerAccount { id } }`, nil) // a token issued after the reset works
 }
 
 // Invariant: profiles, My List and progress are the account's own; another

@@ -48,11 +48,14 @@ type accessClaims struct {
 	Tenant  uuid.UUID `json:"tid"`
 	Profile string    `json:"pid,omitempty"`
 	Device  uuid.UUID `json:"did"`
+	// IssuedMs is iat in milliseconds: a revocation must refuse the tokens
+	// issued before it and not one issued in the same second after it.
+	IssuedMs int64 `json:"iat_ms"`
 	jwt.RegisteredClaims
 }
 
 func (s *Signer) sign(p Principal, now time.Time) (string, error) {
-	c := accessClaims{Tenant: p.Tenant, Device: p.Device, RegisteredClaims: jwt.RegisteredClaims{
+	c := accessClaims{Tenant: p.Tenant, Device: p.Device, IssuedMs: now.UnixMilli(), RegisteredClaims: jwt.RegisteredClaims{
 		Issuer: issuer, Subject: p.Viewer.String(), Audience: jwt.ClaimStrings{p.Tenant.String()},
 		IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(AccessTTL)),
 	}}
@@ -66,24 +69,24 @@ func (s *Signer) sign(p Principal, now time.Time) (string, error) {
 // signature, expiry, another tenant's token, a revoked device. They read alike.
 var errBadAccess = errs.Unauthorized("invalid or expired viewer token: refresh it or sign in again")
 
-func (s *Signer) verify(tok string, tenant TenantID, now time.Time) (Principal, error) {
+func (s *Signer) verify(tok string, tenant TenantID, now time.Time) (Principal, time.Time, error) {
 	var c accessClaims
 	_, err := jwt.ParseWithClaims(tok, &c, func(*jwt.Token) (any, error) { return s.key, nil },
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}), jwt.WithAudience(tenant.String()),
 		jwt.WithIssuer(issuer), jwt.WithExpirationRequired(), jwt.WithTimeFunc(func() time.Time { return now }))
 	if err != nil || c.Tenant != tenant {
-		return Principal{}, errBadAccess
+		return Principal{}, time.Time{}, errBadAccess
 	}
 	p := Principal{Tenant: c.Tenant, Device: c.Device}
 	if p.Viewer, err = uuid.Parse(c.Subject); err != nil {
-		return Principal{}, errBadAccess
+		return Principal{}, time.Time{}, errBadAccess
 	}
 	if c.Profile != "" {
 		if p.Profile, err = uuid.Parse(c.Profile); err != nil {
-			return Principal{}, errBadAccess
+			return Principal{}, time.Time{}, errBadAccess
 		}
 	}
-	return p, nil
+	return p, time.UnixMilli(c.IssuedMs), nil
 }
 
 // LooksLikeAccessToken reports whether a bearer credential is shaped like a
@@ -96,15 +99,14 @@ func LooksLikeAccessToken(tok string) bool {
 // path's) by signature and expiry, without a database read. A token of
 // another tenant is refused exactly like garbage.
 func (s *Service) Authenticate(_ context.Context, tenant TenantID, tok string) (Principal, error) {
-	p, err := s.Signer.verify(tok, tenant, s.now())
+	p, issued, err := s.Signer.verify(tok, tenant, s.now())
 	if err != nil {
 		return Principal{}, err
 	}
-	if _, gone := s.revoked.Get(p.Device); gone {
-		return Principal{}, errBadAccess
-	}
-	if _, gone := s.revoked.Get(p.Viewer); gone {
-		return Principal{}, errBadAccess
+	for _, id := range []uuid.UUID{p.Device, p.Viewer} {
+		if at, gone := s.revocations().Get(id); gone && !issued.After(at) {
+			return Principal{}, errBadAccess
+		}
 	}
 	return p, nil
 }

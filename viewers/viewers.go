@@ -24,6 +24,7 @@ package viewers
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -210,7 +211,8 @@ type Service struct {
 
 	// revoked holds devices and accounts whose access tokens must stop
 	// working before they expire (sign-out, removal, deletion), for AccessTTL.
-	revoked ttl.Cache[uuid.UUID, bool]
+	revoked   ttl.Cache[uuid.UUID, time.Time]
+	revokedOnce sync.Once // sets revoked.TTL before any use
 }
 
 func (s *Service) now() time.Time {
@@ -220,15 +222,22 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// revoke makes access tokens of the given devices or accounts fail in this
-// process until they would have expired anyway.
+// revoke makes the access tokens issued so far to the given devices or
+// accounts fail in this process until they would have expired anyway; tokens
+// issued afterwards (signing in again) work.
 func (s *Service) revoke(ids ...uuid.UUID) {
-	s.revoked.TTL = AccessTTL
+	now := s.now()
+	s.revocations()
 	for _, id := range ids {
 		if id != uuid.Nil {
-			s.revoked.Set(id, true)
+			s.revoked.Set(id, now)
 		}
 	}
+}
+
+func (s *Service) revocations() *ttl.Cache[uuid.UUID, time.Time] {
+	s.revokedOnce.Do(func() { s.revoked.TTL = AccessTTL })
+	return &s.revoked
 }
 
 func encodeCeiling(r *catalog.Rating) []byte {

@@ -54,18 +54,18 @@ func TestAccessTokensAreBoundToKeyTenantAndTime(t *testing.T) {
 	if err != nil || !LooksLikeAccessToken(tok) {
 		t.Fatalf("sign: %q %v", tok, err)
 	}
-	if got, err := s.verify(tok, p.Tenant, now.Add(AccessTTL-time.Second)); err != nil || got != p {
+	if got, _, err := s.verify(tok, p.Tenant, now.Add(AccessTTL-time.Second)); err != nil || got != p {
 		t.Fatalf("verify = %+v, %v", got, err)
 	}
 	for name, fn := range map[string]func() error{
-		"expired":      func() error { _, err := s.verify(tok, p.Tenant, now.Add(AccessTTL+time.Second)); return err },
-		"other tenant": func() error { _, err := s.verify(tok, uuid.New(), now); return err },
-		"other key":    func() error { _, err := other.verify(tok, p.Tenant, now); return err },
-		"tampered":     func() error { _, err := s.verify(tok[:len(tok)-2]+"xx", p.Tenant, now); return err },
-		"alg none":     func() error { _, err := s.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", p.Tenant, now); return err },
-		"empty":        func() error { _, err := s.verify("", p.Tenant, now); return err },
+		"expired":      func() error { _, _, err := s.verify(tok, p.Tenant, now.Add(AccessTTL+time.Second)); return err },
+		"other tenant": func() error { _, _, err := s.verify(tok, uuid.New(), now); return err },
+		"other key":    func() error { _, _, err := other.verify(tok, p.Tenant, now); return err },
+		"tampered":     func() error { _, _, err := s.verify(tok[:len(tok)-2]+"xx", p.Tenant, now); return err },
+		"alg none":     func() error { _, _, err := s.verify("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", p.Tenant, now); return err },
+		"empty":        func() error { _, _, err := s.verify("", p.Tenant, now); return err },
 		"refresh as jwt": func() error {
-			_, err := s.verify(newSecret(p.Tenant, uuid.New()).format(prefixRefresh), p.Tenant, now)
+			_, _, err := s.verify(newSecret(p.Tenant, uuid.New()).format(prefixRefresh), p.Tenant, now)
 			return err
 		},
 	} {
@@ -81,6 +81,12 @@ func TestAccessTokensAreBoundToKeyTenantAndTime(t *testing.T) {
 	svc.revoke(p.Device)
 	if _, err := svc.Authenticate(context.Background(), p.Tenant, tok); err != errBadAccess {
 		t.Fatalf("a revoked device's token: %v", err)
+	}
+	// A token issued after the revocation (signing in again) works, even
+	// within the same second.
+	later, _ := s.sign(p, now.Add(time.Millisecond))
+	if _, err := svc.Authenticate(context.Background(), p.Tenant, later); err != nil {
+		t.Fatalf("a token issued after the revocation: %v", err)
 	}
 }
 
