@@ -211,7 +211,7 @@ type Service struct {
 
 	// revoked holds devices and accounts whose access tokens must stop
 	// working before they expire (sign-out, removal, deletion), for AccessTTL.
-	revoked   ttl.Cache[uuid.UUID, time.Time]
+	revoked     ttl.Cache[uuid.UUID, time.Time]
 	revokedOnce sync.Once // sets revoked.TTL before any use
 }
 
