@@ -89,12 +89,12 @@ func (r *mutationResolver) ViewerResetPassword(ctx context.Context, email string
 }
 
 // SelectProfile is the resolver for the selectProfile field.
-func (r *mutationResolver) SelectProfile(ctx context.Context, profileID uuid.UUID) (*viewers.Tokens, error) {
+func (r *mutationResolver) SelectProfile(ctx context.Context, profileID uuid.UUID, pin *string) (*viewers.Tokens, error) {
 	p, err := viewerOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return ptrOf(r.ViewerAccounts.SelectProfile(ctx, p, profileID))
+	return ptrOf(r.ViewerAccounts.SelectProfile(ctx, p, profileID, pin))
 }
 
 // CreateProfile is the resolver for the createProfile field.

@@ -340,6 +340,28 @@ func TestViewerProfilesListAndContinueWatching(t *testing.T) {
 	if r := (pt.Client{URL: m.URL(), AppKey: otherKey, Token: v.Client.Token}).Do(t, cw, nil); r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("continue watching through another tenant: %v", r.Codes())
 	}
+	// A PIN locks a profile: selecting it needs the 4 digits.
+	if r := v.Client.Do(t, create, map[string]any{"in": map[string]any{"name": "x", "pin": "12a4"}}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a malformed PIN: %v", r.Codes())
+	}
+	d = v.Client.Must(t, `mutation($id: ID!) { updateProfile(id: $id, input: {pin: "4321"}) { pinProtected } }`, map[string]any{"id": kid})
+	if pt.Get(d, "updateProfile", "pinProtected") != true {
+		t.Fatalf("PIN set = %v", d)
+	}
+	selPin := `mutation($id: ID!, $pin: String) { selectProfile(profileId: $id, pin: $pin) { profileId } }`
+	if r := v.Client.Do(t, selPin, map[string]any{"id": kid}); r.Code() != "FORBIDDEN" {
+		t.Fatalf("a locked profile without its PIN: %v", r.Codes())
+	}
+	if r := v.Client.Do(t, selPin, map[string]any{"id": kid, "pin": "1234"}); r.Code() != "BAD_USER_INPUT" {
+		t.Fatalf("a wrong PIN: %v", r.Codes())
+	}
+	if d := v.Client.Must(t, selPin, map[string]any{"id": kid, "pin": "4321"}); pt.Str(d, "selectProfile", "profileId") != kid {
+		t.Fatalf("the right PIN: %v", d)
+	}
+	d = v.Client.Must(t, `mutation($id: ID!) { updateProfile(id: $id, input: {pin: ""}) { pinProtected } }`, map[string]any{"id": kid})
+	if pt.Get(d, "updateProfile", "pinProtected") != false {
+		t.Fatalf("PIN removed = %v", d)
+	}
 	// The last profile stays; others can go.
 	v.Client.Must(t, `mutation($id: ID!) { deleteProfile(id: $id) }`, map[string]any{"id": kid})
 	if r := w.Client.Do(t, `mutation($id: ID!) { deleteProfile(id: $id) }`, map[string]any{"id": wProfile}); r.Code() != "BAD_USER_INPUT" {

@@ -280,16 +280,25 @@ func (s *Service) SignIn(ctx context.Context, tenant TenantID, in SignInInput) (
 }
 
 // SelectProfile issues a token pair bound to one of the account's profiles
-// for the principal's device, replacing the device's session.
-func (s *Service) SelectProfile(ctx context.Context, p Principal, profile ProfileID) (Tokens, error) {
+// for the principal's device, replacing the device's session. A profile with
+// a PIN needs it (pin; nil when none is given).
+func (s *Service) SelectProfile(ctx context.Context, p Principal, profile ProfileID, pin *string) (Tokens, error) {
 	var out Tokens
 	err := s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		q := viewersql.New(tx)
 		now := s.now()
-		if _, err := q.GetProfile(ctx, viewersql.GetProfileParams{TenantID: p.Tenant, ViewerID: p.Viewer, ID: profile}); db.IsNoRows(err) {
+		row, err := q.GetProfile(ctx, viewersql.GetProfileParams{TenantID: p.Tenant, ViewerID: p.Viewer, ID: profile})
+		if db.IsNoRows(err) {
 			return errNoProfile(profile)
 		} else if err != nil {
 			return err
+		}
+		switch {
+		case row.PinHash == "":
+		case pin == nil:
+			return errs.Forbidden("this profile is locked: enter its PIN")
+		case !tenants.CheckPassword(row.PinHash, *pin):
+			return errs.InvalidField("pin", "wrong PIN")
 		}
 		if _, err := q.GetDevice(ctx, viewersql.GetDeviceParams{TenantID: p.Tenant, ViewerID: p.Viewer, ID: p.Device}); db.IsNoRows(err) {
 			return errBadAccess // the device was removed since the token was issued
@@ -299,7 +308,6 @@ func (s *Service) SelectProfile(ctx context.Context, p Principal, profile Profil
 		if err := q.RevokeDeviceRefreshTokens(ctx, viewersql.RevokeDeviceRefreshTokensParams{TenantID: p.Tenant, DeviceID: p.Device, RevokedAt: &now}); err != nil {
 			return err
 		}
-		var err error
 		out, err = s.issue(ctx, q, Principal{Tenant: p.Tenant, Viewer: p.Viewer, Profile: profile, Device: p.Device}, uuid.Nil, now)
 		return err
 	})

@@ -75,6 +75,7 @@ type (
 		Language      string          `json:"language"`
 		Kids          bool            `json:"kids"`
 		RatingCeiling *catalog.Rating `json:"ratingCeiling,omitempty"`
+		PinProtected  bool            `json:"pinProtected"`
 		CreatedAt     time.Time       `json:"createdAt"`
 	}
 	ExportDevice struct {
@@ -125,7 +126,7 @@ func (s *Service) Export(ctx context.Context, p Principal) (Export, error) {
 		for _, r := range profiles {
 			ids = append(ids, r.ID)
 			out.Profiles = append(out.Profiles, ExportProfile{ID: r.ID, Name: r.Name, Avatar: r.Avatar, Language: r.Language, Kids: r.Kids,
-				RatingCeiling: decodeCeiling(r.RatingCeiling), CreatedAt: r.CreatedAt})
+				RatingCeiling: decodeCeiling(r.RatingCeiling), PinProtected: r.PinHash != "", CreatedAt: r.CreatedAt})
 		}
 		devices, err := q.ListDevices(ctx, viewersql.ListDevicesParams{TenantID: p.Tenant, ViewerID: p.Viewer})
 		if err != nil {

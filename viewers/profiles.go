@@ -11,6 +11,7 @@ import (
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/viewers/internal/viewersql"
 )
 
@@ -22,22 +23,38 @@ type ProfileInput struct {
 	Language      *string
 	Kids          *bool
 	RatingCeiling *catalog.Rating
+	// Pin locks the profile: selecting it needs these 4 digits.
+	Pin *string
 }
 
 // ProfileUpdate changes a profile; nil fields stay. A RatingCeiling with an
-// empty System removes the ceiling (not allowed on a kids profile).
+// empty System removes the ceiling (not allowed on a kids profile); an empty
+// Pin removes the PIN.
 type ProfileUpdate struct {
 	Name          *string
 	Avatar        *string
 	Language      *string
 	Kids          *bool
 	RatingCeiling *catalog.Rating
+	Pin           *string
 }
 
 var (
 	avatarRe   = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,39}$`)
 	languageRe = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+	pinRe      = regexp.MustCompile(`^[0-9]{4}$`)
 )
+
+// pinHash hashes a new PIN ("" for none) after checking its shape.
+func pinHash(pin string) (string, error) {
+	if pin == "" {
+		return "", nil
+	}
+	if !pinRe.MatchString(pin) {
+		return "", errs.InvalidField("pin", "a profile PIN is 4 digits")
+	}
+	return tenants.HashPassword(pin), nil
+}
 
 func errNoProfile(id ProfileID) error { return errs.NotFound("no profile %s", id) }
 
@@ -83,7 +100,12 @@ func (s *Service) CreateProfile(ctx context.Context, p Principal, in ProfileInpu
 	if err := pr.validate(); err != nil {
 		return Profile{}, err
 	}
-	err := s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
+	var err error
+	if pr.pinHash, err = pinHash(deref(in.Pin)); err != nil {
+		return Profile{}, err
+	}
+	pr.PinProtected = pr.pinHash != ""
+	err = s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
 		q := viewersql.New(tx)
 		if err := q.LockViewer(ctx, viewersql.LockViewerParams{TenantID: p.Tenant, ID: p.Viewer}); err != nil {
 			return err
@@ -97,7 +119,7 @@ func (s *Service) CreateProfile(ctx context.Context, p Principal, in ProfileInpu
 		}
 		pr.CreatedAt = s.now()
 		return q.CreateProfile(ctx, viewersql.CreateProfileParams{TenantID: p.Tenant, ID: pr.ID, ViewerID: p.Viewer, Name: pr.Name,
-			Avatar: pr.Avatar, Language: pr.Language, Kids: pr.Kids, RatingCeiling: encodeCeiling(pr.RatingCeiling), CreatedAt: pr.CreatedAt})
+			Avatar: pr.Avatar, Language: pr.Language, Kids: pr.Kids, RatingCeiling: encodeCeiling(pr.RatingCeiling), PinHash: pr.pinHash, CreatedAt: pr.CreatedAt})
 	})
 	if err != nil {
 		return Profile{}, fmt.Errorf("viewers.CreateProfile: %w", err)
@@ -138,8 +160,14 @@ func (s *Service) UpdateProfile(ctx context.Context, p Principal, id ProfileID, 
 		if err := pr.validate(); err != nil {
 			return err
 		}
+		if up.Pin != nil {
+			if pr.pinHash, err = pinHash(*up.Pin); err != nil {
+				return err
+			}
+			pr.PinProtected = pr.pinHash != ""
+		}
 		return q.UpdateProfile(ctx, viewersql.UpdateProfileParams{TenantID: p.Tenant, ViewerID: p.Viewer, ID: id, Name: pr.Name,
-			Avatar: pr.Avatar, Language: pr.Language, Kids: pr.Kids, RatingCeiling: encodeCeiling(pr.RatingCeiling)})
+			Avatar: pr.Avatar, Language: pr.Language, Kids: pr.Kids, RatingCeiling: encodeCeiling(pr.RatingCeiling), PinHash: pr.pinHash})
 	})
 	if err != nil {
 		return Profile{}, fmt.Errorf("viewers.UpdateProfile: %w", err)
@@ -208,5 +236,5 @@ func (s *Service) CurrentProfile(ctx context.Context, p Principal) (Profile, err
 
 func profileFromRow(r viewersql.ViewerProfile) Profile {
 	return Profile{ID: r.ID, Viewer: r.ViewerID, Name: r.Name, Avatar: r.Avatar, Language: r.Language, Kids: r.Kids,
-		RatingCeiling: decodeCeiling(r.RatingCeiling), CreatedAt: r.CreatedAt}
+		RatingCeiling: decodeCeiling(r.RatingCeiling), CreatedAt: r.CreatedAt, PinProtected: r.PinHash != "", pinHash: r.PinHash}
 }

@@ -51,8 +51,8 @@ UPDATE viewer_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2
 UPDATE viewer_codes SET used_at = $3 WHERE tenant_id = $1 AND id = $2;
 
 -- name: CreateProfile :exec
-INSERT INTO viewer_profiles (tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9);
+INSERT INTO viewer_profiles (tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, pin_hash, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10);
 
 -- name: GetProfile :one
 SELECT * FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 AND id = $3;
@@ -64,7 +64,7 @@ SELECT * FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 ORDER BY c
 SELECT count(*)::int FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2;
 
 -- name: UpdateProfile :exec
-UPDATE viewer_profiles SET name = $4, avatar = $5, language = $6, kids = $7, rating_ceiling = $8
+UPDATE viewer_profiles SET name = $4, avatar = $5, language = $6, kids = $7, rating_ceiling = $8, pin_hash = $9
 WHERE tenant_id = $1 AND viewer_id = $2 AND id = $3;
 
 -- name: DeleteProfile :execrows

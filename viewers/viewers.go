@@ -111,7 +111,10 @@ type Profile struct {
 	// RatingCeiling is the oldest rating the profile may watch (its MinAge is
 	// always set); nil: no ceiling.
 	RatingCeiling *catalog.Rating
-	CreatedAt     time.Time
+	// PinProtected says selecting the profile needs its PIN.
+	PinProtected bool
+	CreatedAt    time.Time
+	pinHash      string
 }
 
 // Allows reports whether a title of rating r may play on the profile: no

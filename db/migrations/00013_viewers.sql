@@ -49,6 +49,8 @@ CREATE TABLE viewer_profiles (
   -- {"system": "MPAA", "value": "PG", "minAge": 8}: the oldest rating a kids
   -- profile may watch; NULL: no ceiling.
   rating_ceiling jsonb,
+  -- argon2id of the profile's 4-digit PIN; '' when the profile has none.
+  pin_hash       text NOT NULL DEFAULT '',
   created_at     timestamptz NOT NULL,
   UNIQUE (tenant_id, id),
   FOREIGN KEY (tenant_id, viewer_id) REFERENCES viewers (tenant_id, id) ON DELETE CASCADE

@@ -385,7 +385,7 @@ type ComplexityRoot struct {
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
-		SelectProfile               func(childComplexity int, profileID uuid.UUID) int
+		SelectProfile               func(childComplexity int, profileID uuid.UUID, pin *string) int
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
@@ -863,6 +863,7 @@ type ComplexityRoot struct {
 		Kids          func(childComplexity int) int
 		Language      func(childComplexity int) int
 		Name          func(childComplexity int) int
+		PinProtected  func(childComplexity int) int
 		RatingCeiling func(childComplexity int) int
 	}
 
@@ -1017,7 +1018,7 @@ type MutationResolver interface {
 	ViewerSignOut(ctx context.Context) (bool, error)
 	ViewerRequestPasswordReset(ctx context.Context, email string) (bool, error)
 	ViewerResetPassword(ctx context.Context, email string, code string, password string) (bool, error)
-	SelectProfile(ctx context.Context, profileID uuid.UUID) (*viewers.Tokens, error)
+	SelectProfile(ctx context.Context, profileID uuid.UUID, pin *string) (*viewers.Tokens, error)
 	CreateProfile(ctx context.Context, input viewers.ProfileInput) (*viewers.Profile, error)
 	UpdateProfile(ctx context.Context, id uuid.UUID, input viewers.ProfileUpdate) (*viewers.Profile, error)
 	DeleteProfile(ctx context.Context, id uuid.UUID) (bool, error)
@@ -2775,7 +2776,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.SelectProfile(childComplexity, args["profileId"].(uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.SelectProfile(childComplexity, args["profileId"].(uuid.UUID), args["pin"].(*string)), true
 	case "Mutation.setCollectionItems":
 		if e.ComplexityRoot.Mutation.SetCollectionItems == nil {
 			break
@@ -5078,6 +5079,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ViewerProfile.Name(childComplexity), true
+	case "ViewerProfile.pinProtected":
+		if e.ComplexityRoot.ViewerProfile.PinProtected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.PinProtected(childComplexity), true
 	case "ViewerProfile.ratingCeiling":
 		if e.ComplexityRoot.ViewerProfile.RatingCeiling == nil {
 			break
@@ -6519,6 +6526,8 @@ type ViewerProfile {
   kids: Boolean!
   "The oldest content rating the profile may watch (compared by minAge); null: no ceiling."
   ratingCeiling: ContentRating
+  "Selecting the profile needs its PIN."
+  pinProtected: Boolean!
   createdAt: Time!
 }
 
@@ -6592,6 +6601,8 @@ input CreateProfileInput {
   "A kids profile needs a ratingCeiling."
   kids: Boolean
   ratingCeiling: RatingCeilingInput
+  "4 digits; selecting the profile then needs them."
+  pin: String
 }
 
 input UpdateProfileInput {
@@ -6601,6 +6612,8 @@ input UpdateProfileInput {
   kids: Boolean
   "A ceiling with an empty system removes it (not on a kids profile)."
   ratingCeiling: RatingCeilingInput
+  "4 digits, or empty to remove the PIN."
+  pin: String
 }
 
 extend type Query {
@@ -6646,8 +6659,8 @@ extend type Mutation {
   "Sets a new password with the emailed code and signs every device out."
   viewerResetPassword(email: String!, code: String!, password: String!): Boolean! @attempts(bucket: "viewer_code")
 
-  "A token pair for this device bound to one of the account's profiles."
-  selectProfile(profileId: ID!): ViewerTokens!
+  "A token pair for this device bound to one of the account's profiles (pin: when it has one)."
+  selectProfile(profileId: ID!, pin: String): ViewerTokens! @attempts(bucket: "viewer_pin")
   createProfile(input: CreateProfileInput!): ViewerProfile!
   updateProfile(id: ID!, input: UpdateProfileInput!): ViewerProfile!
   deleteProfile(id: ID!): Boolean!
@@ -8041,6 +8054,8 @@ func (ec *executionContext) childFields_ViewerProfile(ctx context.Context, field
 		return ec.fieldContext_ViewerProfile_kids(ctx, field)
 	case "ratingCeiling":
 		return ec.fieldContext_ViewerProfile_ratingCeiling(ctx, field)
+	case "pinProtected":
+		return ec.fieldContext_ViewerProfile_pinProtected(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_ViewerProfile_createdAt(ctx, field)
 	}
@@ -9246,6 +9261,14 @@ func (ec *executionContext) field_Mutation_selectProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["profileId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pin",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pin"] = arg1
 	return args, nil
 }
 
@@ -19050,9 +19073,27 @@ func (ec *executionContext) _Mutation_selectProfile(ctx context.Context, field g
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().SelectProfile(ctx, fc.Args["profileId"].(uuid.UUID))
+			return ec.Resolvers.Mutation().SelectProfile(ctx, fc.Args["profileId"].(uuid.UUID), fc.Args["pin"].(*string))
 		},
-		nil,
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_pin")
+				if err != nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
 		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
 			return ec.marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx, selections, v)
 		},
@@ -29006,6 +29047,29 @@ func (ec *executionContext) fieldContext_ViewerProfile_ratingCeiling(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _ViewerProfile_pinProtected(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_pinProtected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PinProtected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_pinProtected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _ViewerProfile_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31284,7 +31348,7 @@ func (ec *executionContext) unmarshalInputCreateProfileInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling"}
+	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling", "pin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -31326,6 +31390,13 @@ func (ec *executionContext) unmarshalInputCreateProfileInput(ctx context.Context
 				return it, err
 			}
 			it.RatingCeiling = data
+		case "pin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pin = data
 		}
 	}
 	return it, nil
@@ -32579,7 +32650,7 @@ func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling"}
+	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling", "pin"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -32621,6 +32692,13 @@ func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context
 				return it, err
 			}
 			it.RatingCeiling = data
+		case "pin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pin = data
 		}
 	}
 	return it, nil
@@ -38505,6 +38583,11 @@ func (ec *executionContext) _ViewerProfile(ctx context.Context, sel ast.Selectio
 		case "ratingCeiling":
 			out.Values[i] = ec._ViewerProfile_ratingCeiling(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pinProtected":
+			out.Values[i] = ec._ViewerProfile_pinProtected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "createdAt":

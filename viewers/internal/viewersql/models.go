@@ -78,6 +78,7 @@ type ViewerProfile struct {
 	Language      string
 	Kids          bool
 	RatingCeiling []byte
+	PinHash       string
 	CreatedAt     time.Time
 }
 

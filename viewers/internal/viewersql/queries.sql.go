@@ -289,8 +289,8 @@ func (q *Queries) CreateDeviceGrant(ctx context.Context, arg CreateDeviceGrantPa
 }
 
 const createProfile = `-- name: CreateProfile :exec
-INSERT INTO viewer_profiles (tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+INSERT INTO viewer_profiles (tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, pin_hash, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 `
 
 type CreateProfileParams struct {
@@ -302,6 +302,7 @@ type CreateProfileParams struct {
 	Language      string
 	Kids          bool
 	RatingCeiling []byte
+	PinHash       string
 	CreatedAt     time.Time
 }
 
@@ -315,6 +316,7 @@ func (q *Queries) CreateProfile(ctx context.Context, arg CreateProfileParams) er
 		arg.Language,
 		arg.Kids,
 		arg.RatingCeiling,
+		arg.PinHash,
 		arg.CreatedAt,
 	)
 	return err
@@ -654,7 +656,7 @@ func (q *Queries) GetDeviceGrantForUpdate(ctx context.Context, arg GetDeviceGran
 }
 
 const getProfile = `-- name: GetProfile :one
-SELECT tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, created_at FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 AND id = $3
+SELECT tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, pin_hash, created_at FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 AND id = $3
 `
 
 type GetProfileParams struct {
@@ -675,6 +677,7 @@ func (q *Queries) GetProfile(ctx context.Context, arg GetProfileParams) (ViewerP
 		&i.Language,
 		&i.Kids,
 		&i.RatingCeiling,
+		&i.PinHash,
 		&i.CreatedAt,
 	)
 	return i, err
@@ -906,7 +909,7 @@ func (q *Queries) ListItems(ctx context.Context, arg ListItemsParams) ([]ListIte
 }
 
 const listProfiles = `-- name: ListProfiles :many
-SELECT tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, created_at FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 ORDER BY created_at, id
+SELECT tenant_id, id, viewer_id, name, avatar, language, kids, rating_ceiling, pin_hash, created_at FROM viewer_profiles WHERE tenant_id = $1 AND viewer_id = $2 ORDER BY created_at, id
 `
 
 type ListProfilesParams struct {
@@ -932,6 +935,7 @@ func (q *Queries) ListProfiles(ctx context.Context, arg ListProfilesParams) ([]V
 			&i.Language,
 			&i.Kids,
 			&i.RatingCeiling,
+			&i.PinHash,
 			&i.CreatedAt,
 		); err != nil {
 			return nil, err
@@ -1237,7 +1241,7 @@ func (q *Queries) TouchDevice(ctx context.Context, arg TouchDeviceParams) error 
 }
 
 const updateProfile = `-- name: UpdateProfile :exec
-UPDATE viewer_profiles SET name = $4, avatar = $5, language = $6, kids = $7, rating_ceiling = $8
+UPDATE viewer_profiles SET name = $4, avatar = $5, language = $6, kids = $7, rating_ceiling = $8, pin_hash = $9
 WHERE tenant_id = $1 AND viewer_id = $2 AND id = $3
 `
 
@@ -1250,6 +1254,7 @@ type UpdateProfileParams struct {
 	Language      string
 	Kids          bool
 	RatingCeiling []byte
+	PinHash       string
 }
 
 func (q *Queries) UpdateProfile(ctx context.Context, arg UpdateProfileParams) error {
@@ -1262,6 +1267,7 @@ func (q *Queries) UpdateProfile(ctx context.Context, arg UpdateProfileParams) er
 		arg.Language,
 		arg.Kids,
 		arg.RatingCeiling,
+		arg.PinHash,
 	)
 	return err
 }
