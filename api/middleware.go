@@ -9,6 +9,7 @@ import (
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/viewers"
 )
 
 // withClient records where a request came from, for sessions, limits and the
@@ -67,7 +68,17 @@ func (s *Server) withTenant(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(octx))
 			return
 		}
-		p, found, err := s.principal(ctx, r)
+		var p tenants.Principal
+		var found bool
+		var err error
+		if tok, ok := viewerBearer(r); ok && s.Viewers != nil {
+			var vp viewers.Principal
+			if p, vp, err = s.viewer(ctx, r, tok); err == nil {
+				found, ctx = true, viewers.WithPrincipal(ctx, vp)
+			}
+		} else {
+			p, found, err = s.principal(ctx, r)
+		}
 		if err != nil {
 			writeError(w, err, statusOf(err))
 			return
@@ -79,7 +90,11 @@ func (s *Server) withTenant(next http.Handler) http.Handler {
 			}
 			ctx = tenants.WithPrincipal(ctx, p)
 			c := tenants.ClientFrom(ctx)
-			ctx = audit.WithActor(ctx, audit.Actor{Type: string(p.Kind), ID: p.Subject, Label: p.Label, IP: c.IP, UserAgent: c.UserAgent})
+			actor := audit.Actor{Type: string(p.Kind), ID: p.Subject, Label: p.Label, IP: c.IP, UserAgent: c.UserAgent}
+			if vp, ok := viewers.FromContext(ctx); ok { // a viewer's audit entries carry no personal data
+				actor = audit.Actor{Type: "viewer", ID: vp.Viewer, Label: "viewer"}
+			}
+			ctx = audit.WithActor(ctx, actor)
 		}
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
@@ -138,6 +153,35 @@ func (s *Server) storefront(ctx context.Context, r *http.Request) (tenants.Princ
 		return tenants.Principal{}, false, err
 	}
 	return tenants.Principal{Tenant: id, Kind: tenants.PrincipalApp, Label: "app"}, true, nil
+}
+
+// viewerBearer returns the Authorization header's token when it is shaped
+// like a viewer access token.
+func viewerBearer(r *http.Request) (string, bool) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	tok = strings.TrimSpace(tok)
+	return tok, ok && viewers.LooksLikeAccessToken(tok)
+}
+
+var errViewerToken = errs.Unauthorized("invalid or expired viewer token: refresh it or sign in again")
+
+// viewer checks a viewer access token against the tenant the app key, host
+// or /t/{slug}/ path names: a viewer token alone names no tenant we trust,
+// and a token of another tenant is refused exactly like garbage.
+func (s *Server) viewer(ctx context.Context, r *http.Request, tok string) (tenants.Principal, viewers.Principal, error) {
+	p, found, err := s.storefront(ctx, r)
+	if err != nil {
+		return p, viewers.Principal{}, err
+	}
+	if !found {
+		return p, viewers.Principal{}, errs.Unauthorized("a viewer token needs the tenant's app key (%s), host or /t/{slug}/ path", appKeyHeader)
+	}
+	vp, err := s.Viewers.Authenticate(ctx, p.Tenant, tok)
+	if err != nil {
+		return p, viewers.Principal{}, errViewerToken
+	}
+	p.Subject, p.Label = vp.Viewer, "viewer"
+	return p, vp, nil
 }
 
 func (s *Server) hostSlug(host string) string {

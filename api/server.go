@@ -15,6 +15,7 @@ import (
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
+	"github.com/marquee-ott/marquee/viewers"
 )
 
 // Server holds the HTTP edge's dependencies.
@@ -48,6 +49,12 @@ type Server struct {
 	UploadDir     string
 	MaxUploadFile int64
 	Permits       Permits
+
+	// Viewers verifies viewer access tokens (Authorization: Bearer with the
+	// tenant's app key, host or path) and serves TV activation (oauth_*.go);
+	// nil: no viewer accounts. BaseURL makes activation links.
+	Viewers *viewers.Service
+	BaseURL string
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -62,6 +69,12 @@ func (s *Server) Handler() http.Handler {
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)
+	if s.Viewers != nil {
+		for _, prefix := range []string{"", "/t/{slug}"} {
+			mux.Handle("POST "+prefix+"/oauth/device_authorization", s.withTenant(http.HandlerFunc(s.deviceAuthorization)))
+			mux.Handle("POST "+prefix+"/oauth/token", s.withTenant(http.HandlerFunc(s.token)))
+		}
+	}
 	if s.Playground != nil && !s.Production {
 		mux.Handle("GET /playground", s.Playground)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
+	"github.com/marquee-ott/marquee/viewers"
 )
 
 // Resolver is the GraphQL layer's only wiring.
@@ -44,4 +45,6 @@ type Resolver struct {
 	ContentKeys *contentkeys.Store
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
+	// Viewers is viewer accounts, profiles, lists, progress and TV activation.
+	ViewerAccounts *viewers.Service
 }

@@ -60,6 +60,10 @@ type Config struct {
 	// development-only key, which production refuses.
 	SecretKey string `env:"MARQUEE_SECRET_KEY"`
 
+	// ViewerActivationInterval is how often a TV polls during activation
+	// (RFC 8628's interval); each too-early poll adds five seconds.
+	ViewerActivationInterval time.Duration `env:"MARQUEE_VIEWER_ACTIVATION_INTERVAL" envDefault:"5s"`
+
 	// Custom domains (tenants' own hostnames) and their certificates. HTTPS
 	// for them is off unless TLSAddr is set; see the README's "Custom domains
 	// and certificates in production".
@@ -189,6 +193,9 @@ func (c Config) Validate() error {
 	}
 	if c.UploadDir == "" {
 		bad("MARQUEE_UPLOAD_DIR must name a folder")
+	}
+	if c.ViewerActivationInterval < time.Second || c.ViewerActivationInterval > time.Minute {
+		bad("MARQUEE_VIEWER_ACTIVATION_INTERVAL must be 1s to 1m")
 	}
 	if c.MediaWorkDir == "" {
 		bad("MARQUEE_MEDIA_WORK_DIR must name a folder")

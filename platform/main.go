@@ -30,6 +30,7 @@ import (
 	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
+	"github.com/marquee-ott/marquee/viewers"
 )
 
 // Main is the wired platform. Open connects it; Serve and RunWorker run its
@@ -45,6 +46,7 @@ type Main struct {
 	DevMail  *mail.Folder // nil with SMTP
 	Tenants  *tenants.Service
 	API      *api.Server
+	Viewers  *viewers.Service // viewer accounts of the tenants' apps
 
 	Operators *operators.Service // the platform operator; enforces quotas for tenants
 
@@ -151,6 +153,8 @@ func (m *Main) build() {
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
+	m.Viewers = m.viewerService()
+	resolver.ViewerAccounts = m.Viewers
 	m.API = &api.Server{
 		Tenants: m.Tenants, BaseDomain: c.BaseDomain, Production: c.Production, TrustProxy: c.TrustProxy,
 		TenantLimit: ratelimit.New(c.TenantRate, c.TenantBurst), KeyLimit: ratelimit.New(c.KeyRate, c.KeyBurst),
@@ -166,6 +170,7 @@ func (m *Main) build() {
 			},
 		},
 	}
+	m.API.Viewers, m.API.BaseURL = m.Viewers, c.BaseURL
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
@@ -233,4 +238,16 @@ func (m *Main) Close() {
 	if m.Geo != nil {
 		_ = m.Geo.Close()
 	}
+}
+
+// viewerService signs viewer access tokens with a key derived from
+// MARQUEE_SECRET_KEY (Validate checked it), never a constant.
+func (m *Main) viewerService() *viewers.Service {
+	key, _ := sealbox.ParseKey(m.Config.SecretKey)
+	signer, err := viewers.NewSigner(key)
+	if err != nil {
+		panic(err) // Validate refused a short key already
+	}
+	return &viewers.Service{DB: m.DB, Mail: m.Mail, Tenants: m.Tenants, Signer: signer,
+		ActivationInterval: m.Config.ViewerActivationInterval}
 }

@@ -86,3 +86,10 @@ func HashPassword(pw string) string { return hashPassword(pw) }
 
 // CheckPassword reports whether pw matches a HashPassword hash.
 func CheckPassword(encoded, pw string) bool { return checkPassword(encoded, pw) }
+
+// ValidatePassword applies the staff password rules, which viewers' accounts
+// share (package viewers).
+func ValidatePassword(pw, email string) error { return validatePassword(pw, email) }
+
+// NormalizeEmail checks an email address and lower-cases it.
+func NormalizeEmail(s string) (string, error) { return normalizeEmail(s) }

@@ -27,6 +27,7 @@ import (
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
+	"github.com/marquee-ott/marquee/viewers"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -68,6 +69,8 @@ type ResolverRoot interface {
 	Tenant() TenantResolver
 	TenantExport() TenantExportResolver
 	Title() TitleResolver
+	Viewer() ViewerResolver
+	ViewerDevice() ViewerDeviceResolver
 }
 
 type DirectiveRoot struct {
@@ -193,6 +196,23 @@ type ComplexityRoot struct {
 		Value  func(childComplexity int) int
 	}
 
+	ContinueWatchingConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	ContinueWatchingEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ContinueWatchingItem struct {
+		DurationSeconds func(childComplexity int) int
+		PositionSeconds func(childComplexity int) int
+		Title           func(childComplexity int) int
+		UpdatedAt       func(childComplexity int) int
+	}
+
 	CreateUploadPayload struct {
 		TusEndpoint func(childComplexity int) int
 		Upload      func(childComplexity int) int
@@ -313,7 +333,9 @@ type ComplexityRoot struct {
 
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
+		ActivateDevice              func(childComplexity int, userCode string) int
 		AddDomain                   func(childComplexity int, hostname string) int
+		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
@@ -321,6 +343,7 @@ type ComplexityRoot struct {
 		CreateAppKey                func(childComplexity int, name string) int
 		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
+		CreateProfile               func(childComplexity int, input viewers.ProfileInput) int
 		CreateRail                  func(childComplexity int, input catalog.RailInput) int
 		CreateSeason                func(childComplexity int, seriesID uuid.UUID, input catalog.SeasonInput) int
 		CreateSeries                func(childComplexity int, input catalog.SeriesInput) int
@@ -329,11 +352,13 @@ type ComplexityRoot struct {
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
 		DeleteCollection            func(childComplexity int, id uuid.UUID) int
 		DeleteCreator               func(childComplexity int, id uuid.UUID) int
+		DeleteProfile               func(childComplexity int, id uuid.UUID) int
 		DeleteRail                  func(childComplexity int, id uuid.UUID) int
 		DeleteSeason                func(childComplexity int, id uuid.UUID) int
 		DeleteSeries                func(childComplexity int, id uuid.UUID) int
 		DeleteTenant                func(childComplexity int, id uuid.UUID, confirmSlug string) int
 		DeleteTitle                 func(childComplexity int, id uuid.UUID) int
+		DeleteViewerAccount         func(childComplexity int, password string) int
 		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
@@ -352,10 +377,14 @@ type ComplexityRoot struct {
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
+		RejectDeviceActivation      func(childComplexity int, userCode string) int
+		RemoveDevice                func(childComplexity int, id uuid.UUID) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
+		RemoveFromMyList            func(childComplexity int, titleID uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
 		ReplayWebhookDeliveries     func(childComplexity int, endpointID uuid.UUID, since time.Time) int
 		ReplayWebhookEvent          func(childComplexity int, endpointID uuid.UUID, eventID uuid.UUID) int
+		ReportProgress              func(childComplexity int, titleID uuid.UUID, positionSeconds int, durationSeconds int) int
 		RequestPasswordReset        func(childComplexity int, slug string, email string) int
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
@@ -364,11 +393,13 @@ type ComplexityRoot struct {
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
+		SelectProfile               func(childComplexity int, profileID uuid.UUID, pin *string) int
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetEncryptNewAssets         func(childComplexity int, on bool) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
+		SetViewerDeviceLimit        func(childComplexity int, limit int) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
 		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
@@ -377,6 +408,7 @@ type ComplexityRoot struct {
 		UpdateBranding              func(childComplexity int, input tenants.BrandingUpdate) int
 		UpdateCollection            func(childComplexity int, id uuid.UUID, input catalog.CollectionUpdate) int
 		UpdateCreator               func(childComplexity int, id uuid.UUID, input catalog.CreatorUpdate) int
+		UpdateProfile               func(childComplexity int, id uuid.UUID, input viewers.ProfileUpdate) int
 		UpdateRail                  func(childComplexity int, id uuid.UUID, input catalog.RailUpdate) int
 		UpdateSeason                func(childComplexity int, id uuid.UUID, input catalog.SeasonUpdate) int
 		UpdateSeries                func(childComplexity int, id uuid.UUID, input catalog.SeriesUpdate) int
@@ -385,6 +417,14 @@ type ComplexityRoot struct {
 		UploadLogo                  func(childComplexity int, file graphql.Upload) int
 		VerifyDomain                func(childComplexity int, id uuid.UUID) int
 		VerifyEmail                 func(childComplexity int, code string) int
+		ViewerRefresh               func(childComplexity int, refreshToken string) int
+		ViewerRequestPasswordReset  func(childComplexity int, email string) int
+		ViewerResendVerification    func(childComplexity int, email string) int
+		ViewerResetPassword         func(childComplexity int, email string, code string, password string) int
+		ViewerSignIn                func(childComplexity int, input viewers.SignInInput) int
+		ViewerSignOut               func(childComplexity int) int
+		ViewerSignUp                func(childComplexity int, input viewers.SignUpInput) int
+		ViewerVerifyEmail           func(childComplexity int, email string, code string, password string, device viewers.DeviceInput) int
 	}
 
 	Operator struct {
@@ -466,14 +506,18 @@ type ComplexityRoot struct {
 		AuditLog          func(childComplexity int, first *int, after *string) int
 		Collection        func(childComplexity int, id uuid.UUID) int
 		Collections       func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
+		ContinueWatching  func(childComplexity int, first *int, after *string) int
 		Creator           func(childComplexity int, id uuid.UUID) int
 		Creators          func(childComplexity int, first *int, after *string) int
+		CurrentProfile    func(childComplexity int) int
 		DevMailbox        func(childComplexity int, to *string) int
 		Domains           func(childComplexity int) int
+		ExportMyData      func(childComplexity int) int
 		Invitations       func(childComplexity int) int
 		Me                func(childComplexity int) int
 		MediaAsset        func(childComplexity int, id uuid.UUID) int
 		MediaSettings     func(childComplexity int) int
+		MyList            func(childComplexity int, first *int, after *string) int
 		MySessions        func(childComplexity int) int
 		OperatorActions   func(childComplexity int, first *int, after *string) int
 		OperatorMe        func(childComplexity int) int
@@ -491,6 +535,10 @@ type ComplexityRoot struct {
 		Titles            func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
 		TwoFactor         func(childComplexity int) int
 		Upload            func(childComplexity int, id uuid.UUID) int
+		Viewer            func(childComplexity int, id uuid.UUID) int
+		ViewerAccount     func(childComplexity int) int
+		ViewerDeviceLimit func(childComplexity int) int
+		Viewers           func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
 		WebhookEndpoints  func(childComplexity int) int
@@ -787,6 +835,57 @@ type ComplexityRoot struct {
 		RequiredByWorkspace func(childComplexity int) int
 	}
 
+	Viewer struct {
+		CreatedAt     func(childComplexity int) int
+		DeviceCount   func(childComplexity int) int
+		Devices       func(childComplexity int) int
+		Email         func(childComplexity int) int
+		EmailVerified func(childComplexity int) int
+		ID            func(childComplexity int) int
+		ProfileCount  func(childComplexity int) int
+		Profiles      func(childComplexity int) int
+	}
+
+	ViewerConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ViewerDevice struct {
+		CreatedAt  func(childComplexity int) int
+		Current    func(childComplexity int) int
+		ID         func(childComplexity int) int
+		LastSeenAt func(childComplexity int) int
+		Name       func(childComplexity int) int
+		Platform   func(childComplexity int) int
+	}
+
+	ViewerEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	ViewerProfile struct {
+		Avatar        func(childComplexity int) int
+		CreatedAt     func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Kids          func(childComplexity int) int
+		Language      func(childComplexity int) int
+		Name          func(childComplexity int) int
+		PinProtected  func(childComplexity int) int
+		RatingCeiling func(childComplexity int) int
+	}
+
+	ViewerTokens struct {
+		AccessToken  func(childComplexity int) int
+		Device       func(childComplexity int) int
+		ExpiresIn    func(childComplexity int) int
+		Profile      func(childComplexity int) int
+		RefreshToken func(childComplexity int) int
+		TokenType    func(childComplexity int) int
+	}
+
 	WebhookDelivery struct {
 		Attempts      func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
@@ -923,6 +1022,26 @@ type MutationResolver interface {
 	RotateAppKey(ctx context.Context, id uuid.UUID) (*tenants.AppKey, error)
 	CreateUpload(ctx context.Context, input uploads.CreateInput) (*model.CreateUploadPayload, error)
 	IngestFromURL(ctx context.Context, input uploads.URLInput) (*uploads.Upload, error)
+	ViewerSignUp(ctx context.Context, input viewers.SignUpInput) (bool, error)
+	ViewerVerifyEmail(ctx context.Context, email string, code string, password string, device viewers.DeviceInput) (*viewers.Tokens, error)
+	ViewerResendVerification(ctx context.Context, email string) (bool, error)
+	ViewerSignIn(ctx context.Context, input viewers.SignInInput) (*viewers.Tokens, error)
+	ViewerRefresh(ctx context.Context, refreshToken string) (*viewers.Tokens, error)
+	ViewerSignOut(ctx context.Context) (bool, error)
+	ViewerRequestPasswordReset(ctx context.Context, email string) (bool, error)
+	ViewerResetPassword(ctx context.Context, email string, code string, password string) (bool, error)
+	SelectProfile(ctx context.Context, profileID uuid.UUID, pin *string) (*viewers.Tokens, error)
+	CreateProfile(ctx context.Context, input viewers.ProfileInput) (*viewers.Profile, error)
+	UpdateProfile(ctx context.Context, id uuid.UUID, input viewers.ProfileUpdate) (*viewers.Profile, error)
+	DeleteProfile(ctx context.Context, id uuid.UUID) (bool, error)
+	AddToMyList(ctx context.Context, titleID uuid.UUID) (bool, error)
+	RemoveFromMyList(ctx context.Context, titleID uuid.UUID) (bool, error)
+	ReportProgress(ctx context.Context, titleID uuid.UUID, positionSeconds int, durationSeconds int) (bool, error)
+	RemoveDevice(ctx context.Context, id uuid.UUID) (bool, error)
+	ActivateDevice(ctx context.Context, userCode string) (*viewers.Device, error)
+	RejectDeviceActivation(ctx context.Context, userCode string) (bool, error)
+	DeleteViewerAccount(ctx context.Context, password string) (bool, error)
+	SetViewerDeviceLimit(ctx context.Context, limit int) (int, error)
 	CreateWebhookEndpoint(ctx context.Context, input outbox.EndpointInput) (*model.CreatedWebhookEndpoint, error)
 	UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, input outbox.EndpointUpdate) (*outbox.Endpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) (bool, error)
@@ -968,6 +1087,14 @@ type QueryResolver interface {
 	AuditLog(ctx context.Context, first *int, after *string) (*model.AuditConnection, error)
 	DevMailbox(ctx context.Context, to *string) ([]*mail.Sent, error)
 	Upload(ctx context.Context, id uuid.UUID) (*uploads.Upload, error)
+	ViewerAccount(ctx context.Context) (*viewers.Viewer, error)
+	CurrentProfile(ctx context.Context) (*viewers.Profile, error)
+	MyList(ctx context.Context, first *int, after *string) (*model.StorefrontTitleConnection, error)
+	ContinueWatching(ctx context.Context, first *int, after *string) (*model.ContinueWatchingConnection, error)
+	ExportMyData(ctx context.Context) (string, error)
+	Viewers(ctx context.Context, first *int, after *string, search *string) (*model.ViewerConnection, error)
+	Viewer(ctx context.Context, id uuid.UUID) (*viewers.Viewer, error)
+	ViewerDeviceLimit(ctx context.Context) (int, error)
 	WebhookEndpoints(ctx context.Context) ([]*outbox.Endpoint, error)
 	WebhookEndpoint(ctx context.Context, id uuid.UUID) (*outbox.Endpoint, error)
 	WebhookDeliveries(ctx context.Context, endpointID uuid.UUID, first *int, after *string) (*model.WebhookDeliveryConnection, error)
@@ -1044,6 +1171,13 @@ type TitleResolver interface {
 	Season(ctx context.Context, obj *catalog.Title) (*catalog.Season, error)
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
+}
+type ViewerResolver interface {
+	Profiles(ctx context.Context, obj *viewers.Viewer) ([]*viewers.Profile, error)
+	Devices(ctx context.Context, obj *viewers.Viewer) ([]*viewers.Device, error)
+}
+type ViewerDeviceResolver interface {
+	Current(ctx context.Context, obj *viewers.Device) (bool, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -1492,6 +1626,57 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ContentRating.Value(childComplexity), true
+
+	case "ContinueWatchingConnection.edges":
+		if e.ComplexityRoot.ContinueWatchingConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingConnection.Edges(childComplexity), true
+	case "ContinueWatchingConnection.pageInfo":
+		if e.ComplexityRoot.ContinueWatchingConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingConnection.PageInfo(childComplexity), true
+
+	case "ContinueWatchingEdge.cursor":
+		if e.ComplexityRoot.ContinueWatchingEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingEdge.Cursor(childComplexity), true
+	case "ContinueWatchingEdge.node":
+		if e.ComplexityRoot.ContinueWatchingEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingEdge.Node(childComplexity), true
+
+	case "ContinueWatchingItem.durationSeconds":
+		if e.ComplexityRoot.ContinueWatchingItem.DurationSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingItem.DurationSeconds(childComplexity), true
+	case "ContinueWatchingItem.positionSeconds":
+		if e.ComplexityRoot.ContinueWatchingItem.PositionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingItem.PositionSeconds(childComplexity), true
+	case "ContinueWatchingItem.title":
+		if e.ComplexityRoot.ContinueWatchingItem.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingItem.Title(childComplexity), true
+	case "ContinueWatchingItem.updatedAt":
+		if e.ComplexityRoot.ContinueWatchingItem.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContinueWatchingItem.UpdatedAt(childComplexity), true
 
 	case "CreateUploadPayload.tusEndpoint":
 		if e.ComplexityRoot.CreateUploadPayload.TusEndpoint == nil {
@@ -1974,6 +2159,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(tenants.AcceptInput)), true
+	case "Mutation.activateDevice":
+		if e.ComplexityRoot.Mutation.ActivateDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_activateDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ActivateDevice(childComplexity, args["userCode"].(string)), true
 	case "Mutation.addDomain":
 		if e.ComplexityRoot.Mutation.AddDomain == nil {
 			break
@@ -1985,6 +2181,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddDomain(childComplexity, args["hostname"].(string)), true
+	case "Mutation.addToMyList":
+		if e.ComplexityRoot.Mutation.AddToMyList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addToMyList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddToMyList(childComplexity, args["titleId"].(uuid.UUID)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -2062,6 +2269,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCreator(childComplexity, args["input"].(catalog.CreatorInput)), true
+	case "Mutation.createProfile":
+		if e.ComplexityRoot.Mutation.CreateProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateProfile(childComplexity, args["input"].(viewers.ProfileInput)), true
 	case "Mutation.createRail":
 		if e.ComplexityRoot.Mutation.CreateRail == nil {
 			break
@@ -2150,6 +2368,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCreator(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteProfile":
+		if e.ComplexityRoot.Mutation.DeleteProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteProfile(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteRail":
 		if e.ComplexityRoot.Mutation.DeleteRail == nil {
 			break
@@ -2205,6 +2434,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteTitle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteViewerAccount":
+		if e.ComplexityRoot.Mutation.DeleteViewerAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteViewerAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteViewerAccount(childComplexity, args["password"].(string)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -2393,6 +2633,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RegenerateRecoveryCodes(childComplexity, args["code"].(string)), true
+	case "Mutation.rejectDeviceActivation":
+		if e.ComplexityRoot.Mutation.RejectDeviceActivation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_rejectDeviceActivation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RejectDeviceActivation(childComplexity, args["userCode"].(string)), true
+	case "Mutation.removeDevice":
+		if e.ComplexityRoot.Mutation.RemoveDevice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeDevice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveDevice(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.removeDomain":
 		if e.ComplexityRoot.Mutation.RemoveDomain == nil {
 			break
@@ -2404,6 +2666,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveDomain(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.removeFromMyList":
+		if e.ComplexityRoot.Mutation.RemoveFromMyList == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeFromMyList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveFromMyList(childComplexity, args["titleId"].(uuid.UUID)), true
 	case "Mutation.removeStaff":
 		if e.ComplexityRoot.Mutation.RemoveStaff == nil {
 			break
@@ -2437,6 +2710,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplayWebhookEvent(childComplexity, args["endpointId"].(uuid.UUID), args["eventId"].(uuid.UUID)), true
+	case "Mutation.reportProgress":
+		if e.ComplexityRoot.Mutation.ReportProgress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reportProgress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReportProgress(childComplexity, args["titleId"].(uuid.UUID), args["positionSeconds"].(int), args["durationSeconds"].(int)), true
 	case "Mutation.requestPasswordReset":
 		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
 			break
@@ -2525,6 +2809,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RotateWebhookEndpointSecret(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.selectProfile":
+		if e.ComplexityRoot.Mutation.SelectProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_selectProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SelectProfile(childComplexity, args["profileId"].(uuid.UUID), args["pin"].(*string)), true
 	case "Mutation.setCollectionItems":
 		if e.ComplexityRoot.Mutation.SetCollectionItems == nil {
 			break
@@ -2580,6 +2875,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTitleAsset(childComplexity, args["id"].(uuid.UUID), args["assetId"].(*uuid.UUID)), true
+	case "Mutation.setViewerDeviceLimit":
+		if e.ComplexityRoot.Mutation.SetViewerDeviceLimit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setViewerDeviceLimit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetViewerDeviceLimit(childComplexity, args["limit"].(int)), true
 	case "Mutation.signOutEverywhere":
 		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
 			break
@@ -2668,6 +2974,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCreator(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.CreatorUpdate)), true
+	case "Mutation.updateProfile":
+		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["id"].(uuid.UUID), args["input"].(viewers.ProfileUpdate)), true
 	case "Mutation.updateRail":
 		if e.ComplexityRoot.Mutation.UpdateRail == nil {
 			break
@@ -2756,6 +3073,89 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["code"].(string)), true
+	case "Mutation.viewerRefresh":
+		if e.ComplexityRoot.Mutation.ViewerRefresh == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerRefresh_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerRefresh(childComplexity, args["refreshToken"].(string)), true
+	case "Mutation.viewerRequestPasswordReset":
+		if e.ComplexityRoot.Mutation.ViewerRequestPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerRequestPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerRequestPasswordReset(childComplexity, args["email"].(string)), true
+	case "Mutation.viewerResendVerification":
+		if e.ComplexityRoot.Mutation.ViewerResendVerification == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerResendVerification_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerResendVerification(childComplexity, args["email"].(string)), true
+	case "Mutation.viewerResetPassword":
+		if e.ComplexityRoot.Mutation.ViewerResetPassword == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerResetPassword_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerResetPassword(childComplexity, args["email"].(string), args["code"].(string), args["password"].(string)), true
+	case "Mutation.viewerSignIn":
+		if e.ComplexityRoot.Mutation.ViewerSignIn == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerSignIn_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerSignIn(childComplexity, args["input"].(viewers.SignInInput)), true
+	case "Mutation.viewerSignOut":
+		if e.ComplexityRoot.Mutation.ViewerSignOut == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerSignOut(childComplexity), true
+	case "Mutation.viewerSignUp":
+		if e.ComplexityRoot.Mutation.ViewerSignUp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerSignUp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerSignUp(childComplexity, args["input"].(viewers.SignUpInput)), true
+	case "Mutation.viewerVerifyEmail":
+		if e.ComplexityRoot.Mutation.ViewerVerifyEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_viewerVerifyEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ViewerVerifyEmail(childComplexity, args["email"].(string), args["code"].(string), args["password"].(string), args["device"].(viewers.DeviceInput)), true
 
 	case "Operator.createdAt":
 		if e.ComplexityRoot.Operator.CreatedAt == nil {
@@ -3053,6 +3453,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Collections(childComplexity, args["creatorId"].(*uuid.UUID), args["first"].(*int), args["after"].(*string)), true
+	case "Query.continueWatching":
+		if e.ComplexityRoot.Query.ContinueWatching == nil {
+			break
+		}
+
+		args, err := ec.field_Query_continueWatching_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ContinueWatching(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.creator":
 		if e.ComplexityRoot.Query.Creator == nil {
 			break
@@ -3075,6 +3486,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Creators(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.currentProfile":
+		if e.ComplexityRoot.Query.CurrentProfile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.CurrentProfile(childComplexity), true
 	case "Query.devMailbox":
 		if e.ComplexityRoot.Query.DevMailbox == nil {
 			break
@@ -3092,6 +3509,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Domains(childComplexity), true
+	case "Query.exportMyData":
+		if e.ComplexityRoot.Query.ExportMyData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ExportMyData(childComplexity), true
 
 	case "Query.invitations":
 		if e.ComplexityRoot.Query.Invitations == nil {
@@ -3122,6 +3545,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.MediaSettings(childComplexity), true
+	case "Query.myList":
+		if e.ComplexityRoot.Query.MyList == nil {
+			break
+		}
+
+		args, err := ec.field_Query_myList_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.MyList(childComplexity, args["first"].(*int), args["after"].(*string)), true
 	case "Query.mySessions":
 		if e.ComplexityRoot.Query.MySessions == nil {
 			break
@@ -3289,6 +3723,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Upload(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.viewer":
+		if e.ComplexityRoot.Query.Viewer == nil {
+			break
+		}
+
+		args, err := ec.field_Query_viewer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Viewer(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.viewerAccount":
+		if e.ComplexityRoot.Query.ViewerAccount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ViewerAccount(childComplexity), true
+	case "Query.viewerDeviceLimit":
+		if e.ComplexityRoot.Query.ViewerDeviceLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.ViewerDeviceLimit(childComplexity), true
+	case "Query.viewers":
+		if e.ComplexityRoot.Query.Viewers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_viewers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Viewers(childComplexity, args["first"].(*int), args["after"].(*string), args["search"].(*string)), true
 	case "Query.webhookDeliveries":
 		if e.ComplexityRoot.Query.WebhookDeliveries == nil {
 			break
@@ -4517,6 +4985,210 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TwoFactorStatus.RequiredByWorkspace(childComplexity), true
 
+	case "Viewer.createdAt":
+		if e.ComplexityRoot.Viewer.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.CreatedAt(childComplexity), true
+	case "Viewer.deviceCount":
+		if e.ComplexityRoot.Viewer.DeviceCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.DeviceCount(childComplexity), true
+	case "Viewer.devices":
+		if e.ComplexityRoot.Viewer.Devices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Devices(childComplexity), true
+	case "Viewer.email":
+		if e.ComplexityRoot.Viewer.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Email(childComplexity), true
+	case "Viewer.emailVerified":
+		if e.ComplexityRoot.Viewer.EmailVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.EmailVerified(childComplexity), true
+	case "Viewer.id":
+		if e.ComplexityRoot.Viewer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ID(childComplexity), true
+	case "Viewer.profileCount":
+		if e.ComplexityRoot.Viewer.ProfileCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.ProfileCount(childComplexity), true
+	case "Viewer.profiles":
+		if e.ComplexityRoot.Viewer.Profiles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Viewer.Profiles(childComplexity), true
+
+	case "ViewerConnection.edges":
+		if e.ComplexityRoot.ViewerConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerConnection.Edges(childComplexity), true
+	case "ViewerConnection.pageInfo":
+		if e.ComplexityRoot.ViewerConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerConnection.PageInfo(childComplexity), true
+	case "ViewerConnection.totalCount":
+		if e.ComplexityRoot.ViewerConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerConnection.TotalCount(childComplexity), true
+
+	case "ViewerDevice.createdAt":
+		if e.ComplexityRoot.ViewerDevice.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.CreatedAt(childComplexity), true
+	case "ViewerDevice.current":
+		if e.ComplexityRoot.ViewerDevice.Current == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.Current(childComplexity), true
+	case "ViewerDevice.id":
+		if e.ComplexityRoot.ViewerDevice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.ID(childComplexity), true
+	case "ViewerDevice.lastSeenAt":
+		if e.ComplexityRoot.ViewerDevice.LastSeenAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.LastSeenAt(childComplexity), true
+	case "ViewerDevice.name":
+		if e.ComplexityRoot.ViewerDevice.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.Name(childComplexity), true
+	case "ViewerDevice.platform":
+		if e.ComplexityRoot.ViewerDevice.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerDevice.Platform(childComplexity), true
+
+	case "ViewerEdge.cursor":
+		if e.ComplexityRoot.ViewerEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerEdge.Cursor(childComplexity), true
+	case "ViewerEdge.node":
+		if e.ComplexityRoot.ViewerEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerEdge.Node(childComplexity), true
+
+	case "ViewerProfile.avatar":
+		if e.ComplexityRoot.ViewerProfile.Avatar == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.Avatar(childComplexity), true
+	case "ViewerProfile.createdAt":
+		if e.ComplexityRoot.ViewerProfile.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.CreatedAt(childComplexity), true
+	case "ViewerProfile.id":
+		if e.ComplexityRoot.ViewerProfile.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.ID(childComplexity), true
+	case "ViewerProfile.kids":
+		if e.ComplexityRoot.ViewerProfile.Kids == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.Kids(childComplexity), true
+	case "ViewerProfile.language":
+		if e.ComplexityRoot.ViewerProfile.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.Language(childComplexity), true
+	case "ViewerProfile.name":
+		if e.ComplexityRoot.ViewerProfile.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.Name(childComplexity), true
+	case "ViewerProfile.pinProtected":
+		if e.ComplexityRoot.ViewerProfile.PinProtected == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.PinProtected(childComplexity), true
+	case "ViewerProfile.ratingCeiling":
+		if e.ComplexityRoot.ViewerProfile.RatingCeiling == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerProfile.RatingCeiling(childComplexity), true
+
+	case "ViewerTokens.accessToken":
+		if e.ComplexityRoot.ViewerTokens.AccessToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.AccessToken(childComplexity), true
+	case "ViewerTokens.deviceId":
+		if e.ComplexityRoot.ViewerTokens.Device == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.Device(childComplexity), true
+	case "ViewerTokens.expiresIn":
+		if e.ComplexityRoot.ViewerTokens.ExpiresIn == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.ExpiresIn(childComplexity), true
+	case "ViewerTokens.profileId":
+		if e.ComplexityRoot.ViewerTokens.Profile == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.Profile(childComplexity), true
+	case "ViewerTokens.refreshToken":
+		if e.ComplexityRoot.ViewerTokens.RefreshToken == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.RefreshToken(childComplexity), true
+	case "ViewerTokens.tokenType":
+		if e.ComplexityRoot.ViewerTokens.TokenType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ViewerTokens.TokenType(childComplexity), true
+
 	case "WebhookDelivery.attempts":
 		if e.ComplexityRoot.WebhookDelivery.Attempts == nil {
 			break
@@ -4659,6 +5331,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
+			graphql.NewInputUnmarshaler("CreateProfileInput", ec.unmarshalInputCreateProfileInput),
 			graphql.NewInputUnmarshaler("CreateRailInput", ec.unmarshalInputCreateRailInput),
 			graphql.NewInputUnmarshaler("CreateSeasonInput", ec.unmarshalInputCreateSeasonInput),
 			graphql.NewInputUnmarshaler("CreateSeriesInput", ec.unmarshalInputCreateSeriesInput),
@@ -4670,17 +5343,22 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("InviteInput", ec.unmarshalInputInviteInput),
 			graphql.NewInputUnmarshaler("LocalizationInput", ec.unmarshalInputLocalizationInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("RatingCeilingInput", ec.unmarshalInputRatingCeilingInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
 			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
 			graphql.NewInputUnmarshaler("UpdateCreatorInput", ec.unmarshalInputUpdateCreatorInput),
+			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("UpdateRailInput", ec.unmarshalInputUpdateRailInput),
 			graphql.NewInputUnmarshaler("UpdateSeasonInput", ec.unmarshalInputUpdateSeasonInput),
 			graphql.NewInputUnmarshaler("UpdateSeriesInput", ec.unmarshalInputUpdateSeriesInput),
 			graphql.NewInputUnmarshaler("UpdateTitleInput", ec.unmarshalInputUpdateTitleInput),
 			graphql.NewInputUnmarshaler("UpdateWebhookEndpointInput", ec.unmarshalInputUpdateWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("ViewerDeviceInput", ec.unmarshalInputViewerDeviceInput),
+			graphql.NewInputUnmarshaler("ViewerSignInInput", ec.unmarshalInputViewerSignInInput),
+			graphql.NewInputUnmarshaler("ViewerSignUpInput", ec.unmarshalInputViewerSignUpInput),
 		)
 	}
 	first := true
@@ -5912,6 +6590,197 @@ extend type Mutation {
   ingestFromURL(input: IngestFromURLInput!): FileUpload! @requires(permission: EDIT_CONTENT)
 }
 `, BuiltIn: false},
+	{Name: "../schema/viewers.graphqls", Input: `# Viewer accounts of a tenant's apps (package viewers). Every field here is
+# reached with the tenant's app key (X-Marquee-App-Key), host or /t/{slug}/
+# path; the signed-in ones also need the viewer's access token
+# (Authorization: Bearer <accessToken>). A viewer token with another tenant's
+# app key is UNAUTHENTICATED, exactly like a garbage token.
+#
+# Tokens: accessToken is a JWT valid expiresIn seconds (15 minutes), checked
+# without a database read; refreshToken is used once (viewerRefresh, or the
+# OAuth token endpoint) for a new pair. Presenting an already used refresh
+# token revokes every token of that sign-in.
+
+"A viewer's account."
+type Viewer {
+  id: ID!
+  email: String!
+  emailVerified: Boolean!
+  createdAt: Time!
+  profileCount: Int!
+  deviceCount: Int!
+  profiles: [ViewerProfile!]!
+  devices: [ViewerDevice!]!
+}
+
+type ViewerProfile {
+  id: ID!
+  name: String!
+  "One of the app's avatar ids; empty for the default."
+  avatar: String!
+  "BCP 47; empty for the app's default."
+  language: String!
+  kids: Boolean!
+  "The oldest content rating the profile may watch (compared by minAge); null: no ceiling."
+  ratingCeiling: ContentRating
+  "Selecting the profile needs its PIN."
+  pinProtected: Boolean!
+  createdAt: Time!
+}
+
+enum DevicePlatform { WEB ROKU TVOS ANDROIDTV FIRETV SAMSUNG LG IOS ANDROID }
+
+type ViewerDevice {
+  id: ID!
+  name: String!
+  platform: DevicePlatform!
+  createdAt: Time!
+  lastSeenAt: Time!
+  "Whether the request came from this device."
+  current: Boolean!
+}
+
+type ViewerTokens {
+  accessToken: String!
+  refreshToken: String!
+  "Seconds the access token lives."
+  expiresIn: Int!
+  tokenType: String!
+  deviceId: ID!
+  "Null until a profile is selected (selectProfile)."
+  profileId: ID
+}
+
+type ContinueWatchingItem {
+  title: StorefrontTitle!
+  positionSeconds: Int!
+  durationSeconds: Int!
+  updatedAt: Time!
+}
+type ContinueWatchingEdge { cursor: String!, node: ContinueWatchingItem! }
+type ContinueWatchingConnection { edges: [ContinueWatchingEdge!]!, pageInfo: PageInfo! }
+
+type ViewerEdge { cursor: String!, node: Viewer! }
+type ViewerConnection { edges: [ViewerEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+input ViewerSignUpInput {
+  email: String!
+  password: String!
+  "The first profile's name; default Me."
+  name: String
+}
+
+input ViewerDeviceInput {
+  name: String!
+  platform: DevicePlatform!
+}
+
+input ViewerSignInInput {
+  email: String!
+  password: String!
+  "A new device to register (within the device limit)..."
+  device: ViewerDeviceInput
+  "...or an already registered device of the account, which keeps its slot."
+  deviceId: ID
+}
+
+"A rating ceiling: a content rating and the minimum age it means (see ContentRating)."
+input RatingCeilingInput {
+  system: String!
+  value: String!
+  minAge: Int!
+}
+
+input CreateProfileInput {
+  name: String!
+  avatar: String
+  language: String
+  "A kids profile needs a ratingCeiling."
+  kids: Boolean
+  ratingCeiling: RatingCeilingInput
+  "4 digits; selecting the profile then needs them."
+  pin: String
+}
+
+input UpdateProfileInput {
+  name: String
+  avatar: String
+  language: String
+  kids: Boolean
+  "A ceiling with an empty system removes it (not on a kids profile)."
+  ratingCeiling: RatingCeilingInput
+  "4 digits, or empty to remove the PIN."
+  pin: String
+}
+
+extend type Query {
+  "The signed-in viewer's account."
+  viewerAccount: Viewer!
+  "The selected profile."
+  currentProfile: ViewerProfile!
+  "The selected profile's My List, newest first (titles no longer available are left out)."
+  myList(first: Int = 20, after: String): StorefrontTitleConnection!
+  "The selected profile's unfinished titles (under 95% watched), most recent first, from every device."
+  continueWatching(first: Int = 20, after: String): ContinueWatchingConnection!
+  "Everything held about the signed-in viewer, as a JSON document to download."
+  exportMyData: String!
+
+  "Staff: the tenant's viewer accounts, newest first; search matches the email."
+  viewers(first: Int = 50, after: String, search: String): ViewerConnection! @requires(permission: READ)
+  "Staff: one viewer account."
+  viewer(id: ID!): Viewer! @requires(permission: READ)
+  "Staff: how many devices an account may register."
+  viewerDeviceLimit: Int! @requires(permission: READ)
+}
+
+extend type Mutation {
+  """
+  Creates an unverified account and emails a code. Answers true for any email (no account discovery).
+  Again for an unverified account: its password becomes this one, and a new code is mailed.
+  """
+  viewerSignUp(input: ViewerSignUpInput!): Boolean! @attempts(bucket: "viewer_signup")
+  """
+  Verifies the email with the emailed code and the account's password (the one chosen at the latest
+  sign-up), and signs the device in.
+  """
+  viewerVerifyEmail(email: String!, code: String!, password: String!, device: ViewerDeviceInput!): ViewerTokens! @attempts(bucket: "viewer_code")
+  "Emails a new verification code. Answers true for any email."
+  viewerResendVerification(email: String!): Boolean! @attempts(bucket: "viewer_code")
+  viewerSignIn(input: ViewerSignInInput!): ViewerTokens! @attempts(bucket: "viewer_login")
+  "Exchanges a refresh token (once) for a new pair."
+  viewerRefresh(refreshToken: String!): ViewerTokens!
+  "Signs this device out: its refresh tokens are revoked (the device stays registered)."
+  viewerSignOut: Boolean!
+  "Emails a password reset code. Answers true for any email."
+  viewerRequestPasswordReset(email: String!): Boolean! @attempts(bucket: "viewer_code")
+  "Sets a new password with the emailed code and signs every device out."
+  viewerResetPassword(email: String!, code: String!, password: String!): Boolean! @attempts(bucket: "viewer_code")
+
+  "A token pair for this device bound to one of the account's profiles (pin: when it has one)."
+  selectProfile(profileId: ID!, pin: String): ViewerTokens! @attempts(bucket: "viewer_pin")
+  createProfile(input: CreateProfileInput!): ViewerProfile!
+  updateProfile(id: ID!, input: UpdateProfileInput!): ViewerProfile!
+  deleteProfile(id: ID!): Boolean!
+
+  addToMyList(titleId: ID!): Boolean!
+  removeFromMyList(titleId: ID!): Boolean!
+  "Records where the selected profile is in a title; the latest report wins."
+  reportProgress(titleId: ID!, positionSeconds: Int!, durationSeconds: Int!): Boolean!
+
+  "Unregisters a device: frees its slot and revokes its tokens."
+  removeDevice(id: ID!): Boolean!
+  "Signs in the TV showing userCode (TV activation), as this account and profile."
+  activateDevice(userCode: String!): ViewerDevice! @attempts(bucket: "viewer_code")
+  "Declines the TV showing userCode: its next poll gets access_denied."
+  rejectDeviceActivation(userCode: String!): Boolean! @attempts(bucket: "viewer_code")
+
+  "Deletes the account and everything about it, at once. The password confirms it."
+  deleteViewerAccount(password: String!): Boolean! @attempts(bucket: "viewer_login")
+
+  "Staff: how many devices an account may register (1 to 100)."
+  setViewerDeviceLimit(limit: Int!): Int! @requires(permission: MANAGE)
+}
+`, BuiltIn: false},
 	{Name: "../schema/webhooks.graphqls", Input: `"""
 A URL of the tenant's that receives Marquee's events as signed JSON POSTs:
 body {id, type, created_at, data}; headers Marquee-Event-Id and
@@ -6228,6 +7097,40 @@ func (ec *executionContext) childFields_ContentRating(ctx context.Context, field
 		return ec.fieldContext_ContentRating_minAge(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ContentRating", field.Name)
+}
+
+func (ec *executionContext) childFields_ContinueWatchingConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContinueWatchingConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContinueWatchingConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContinueWatchingConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContinueWatchingEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ContinueWatchingEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ContinueWatchingEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContinueWatchingEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ContinueWatchingItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "title":
+		return ec.fieldContext_ContinueWatchingItem_title(ctx, field)
+	case "positionSeconds":
+		return ec.fieldContext_ContinueWatchingItem_positionSeconds(ctx, field)
+	case "durationSeconds":
+		return ec.fieldContext_ContinueWatchingItem_durationSeconds(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_ContinueWatchingItem_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContinueWatchingItem", field.Name)
 }
 
 func (ec *executionContext) childFields_CreateUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7184,6 +8087,108 @@ func (ec *executionContext) childFields_TwoFactorStatus(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type TwoFactorStatus", field.Name)
 }
 
+func (ec *executionContext) childFields_Viewer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Viewer_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Viewer_email(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_Viewer_emailVerified(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Viewer_createdAt(ctx, field)
+	case "profileCount":
+		return ec.fieldContext_Viewer_profileCount(ctx, field)
+	case "deviceCount":
+		return ec.fieldContext_Viewer_deviceCount(ctx, field)
+	case "profiles":
+		return ec.fieldContext_Viewer_profiles(ctx, field)
+	case "devices":
+		return ec.fieldContext_Viewer_devices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Viewer", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ViewerConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ViewerConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ViewerConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerDevice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ViewerDevice_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ViewerDevice_name(ctx, field)
+	case "platform":
+		return ec.fieldContext_ViewerDevice_platform(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ViewerDevice_createdAt(ctx, field)
+	case "lastSeenAt":
+		return ec.fieldContext_ViewerDevice_lastSeenAt(ctx, field)
+	case "current":
+		return ec.fieldContext_ViewerDevice_current(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerDevice", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_ViewerEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_ViewerEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerProfile(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_ViewerProfile_id(ctx, field)
+	case "name":
+		return ec.fieldContext_ViewerProfile_name(ctx, field)
+	case "avatar":
+		return ec.fieldContext_ViewerProfile_avatar(ctx, field)
+	case "language":
+		return ec.fieldContext_ViewerProfile_language(ctx, field)
+	case "kids":
+		return ec.fieldContext_ViewerProfile_kids(ctx, field)
+	case "ratingCeiling":
+		return ec.fieldContext_ViewerProfile_ratingCeiling(ctx, field)
+	case "pinProtected":
+		return ec.fieldContext_ViewerProfile_pinProtected(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_ViewerProfile_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerProfile", field.Name)
+}
+
+func (ec *executionContext) childFields_ViewerTokens(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accessToken":
+		return ec.fieldContext_ViewerTokens_accessToken(ctx, field)
+	case "refreshToken":
+		return ec.fieldContext_ViewerTokens_refreshToken(ctx, field)
+	case "expiresIn":
+		return ec.fieldContext_ViewerTokens_expiresIn(ctx, field)
+	case "tokenType":
+		return ec.fieldContext_ViewerTokens_tokenType(ctx, field)
+	case "deviceId":
+		return ec.fieldContext_ViewerTokens_deviceId(ctx, field)
+	case "profileId":
+		return ec.fieldContext_ViewerTokens_profileId(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ViewerTokens", field.Name)
+}
+
 func (ec *executionContext) childFields_WebhookDelivery(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7436,6 +8441,20 @@ func (ec *executionContext) field_Mutation_acceptInvitation_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_activateDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userCode"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7447,6 +8466,20 @@ func (ec *executionContext) field_Mutation_addDomain_args(ctx context.Context, r
 		return nil, err
 	}
 	args["hostname"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addToMyList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
 	return args, nil
 }
 
@@ -7556,6 +8589,20 @@ func (ec *executionContext) field_Mutation_createCreator_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorInput, error) {
 			return ec.unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (viewers.ProfileInput, error) {
+			return ec.unmarshalNCreateProfileInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7684,6 +8731,20 @@ func (ec *executionContext) field_Mutation_deleteCreator_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7759,6 +8820,20 @@ func (ec *executionContext) field_Mutation_deleteTitle_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteViewerAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg0
 	return args, nil
 }
 
@@ -8042,6 +9117,34 @@ func (ec *executionContext) field_Mutation_regenerateRecoveryCodes_args(ctx cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_rejectDeviceActivation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "userCode",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["userCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeDomain_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8053,6 +9156,20 @@ func (ec *executionContext) field_Mutation_removeDomain_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_removeFromMyList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
 	return args, nil
 }
 
@@ -8111,6 +9228,36 @@ func (ec *executionContext) field_Mutation_replayWebhookEvent_args(ctx context.C
 		return nil, err
 	}
 	args["eventId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_reportProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "positionSeconds",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["positionSeconds"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "durationSeconds",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["durationSeconds"] = arg2
 	return args, nil
 }
 
@@ -8234,6 +9381,28 @@ func (ec *executionContext) field_Mutation_rotateWebhookEndpointSecret_args(ctx 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_selectProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "profileId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["profileId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pin",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pin"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setCollectionItems_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8325,6 +9494,20 @@ func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Contex
 		return nil, err
 	}
 	args["assetId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setViewerDeviceLimit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "limit",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["limit"] = arg0
 	return args, nil
 }
 
@@ -8456,6 +9639,28 @@ func (ec *executionContext) field_Mutation_updateCreator_args(ctx context.Contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorUpdate, error) {
 			return ec.unmarshalNUpdateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (viewers.ProfileUpdate, error) {
+			return ec.unmarshalNUpdateProfileInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileUpdate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -8616,6 +9821,144 @@ func (ec *executionContext) field_Mutation_verifyEmail_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_viewerRefresh_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "refreshToken",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refreshToken"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerRequestPasswordReset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerResendVerification_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerResetPassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerSignIn_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (viewers.SignInInput, error) {
+			return ec.unmarshalNViewerSignInInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐSignInInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerSignUp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (viewers.SignUpInput, error) {
+			return ec.unmarshalNViewerSignUpInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐSignUpInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_viewerVerifyEmail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "password",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["password"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "device",
+		func(ctx context.Context, v any) (viewers.DeviceInput, error) {
+			return ec.unmarshalNViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["device"] = arg3
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8696,6 +10039,28 @@ func (ec *executionContext) field_Query_collections_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_continueWatching_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_creator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8757,6 +10122,28 @@ func (ec *executionContext) field_Query_mediaAsset_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_myList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
 	return args, nil
 }
 
@@ -9019,6 +10406,50 @@ func (ec *executionContext) field_Query_upload_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_viewer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_viewers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "search",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["search"] = arg2
 	return args, nil
 }
 
@@ -11071,6 +12502,226 @@ func (ec *executionContext) _ContentRating_minAge(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_ContentRating_minAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ContentRating", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContinueWatchingConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ContinueWatchingEdge) graphql.Marshaler {
+			return ec.marshalNContinueWatchingEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContinueWatchingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContinueWatchingEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContinueWatchingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContinueWatchingConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContinueWatchingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContinueWatchingEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ContinueWatchingEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContinueWatchingItem) graphql.Marshaler {
+			return ec.marshalNContinueWatchingItem2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingItem(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContinueWatchingEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContinueWatchingItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContinueWatchingItem_title(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingItem_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingItem_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ContinueWatchingItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ContinueWatchingItem_positionSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingItem_positionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PositionSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingItem_positionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContinueWatchingItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContinueWatchingItem_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingItem_durationSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationSeconds, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingItem_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContinueWatchingItem", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ContinueWatchingItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ContinueWatchingItem_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ContinueWatchingItem_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ContinueWatchingItem", field, false, false, "Time")
 }
 
 func (ec *executionContext) _CreateUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
@@ -17321,6 +18972,1068 @@ func (ec *executionContext) fieldContext_Mutation_ingestFromURL(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_viewerSignUp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerSignUp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerSignUp(ctx, fc.Args["input"].(viewers.SignUpInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_signup")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerSignUp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerSignUp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerVerifyEmail(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerVerifyEmail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerVerifyEmail(ctx, fc.Args["email"].(string), fc.Args["code"].(string), fc.Args["password"].(string), fc.Args["device"].(viewers.DeviceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
+			return ec.marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerVerifyEmail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerTokens(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerVerifyEmail_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerResendVerification(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerResendVerification(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerResendVerification(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerResendVerification(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerResendVerification_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerSignIn(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerSignIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerSignIn(ctx, fc.Args["input"].(viewers.SignInInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_login")
+				if err != nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
+			return ec.marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerSignIn(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerTokens(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerSignIn_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerRefresh(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerRefresh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerRefresh(ctx, fc.Args["refreshToken"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
+			return ec.marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerRefresh(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerTokens(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerRefresh_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerSignOut(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerSignOut(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ViewerSignOut(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerSignOut(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Mutation", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _Mutation_viewerRequestPasswordReset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerRequestPasswordReset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerRequestPasswordReset(ctx, fc.Args["email"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerRequestPasswordReset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerRequestPasswordReset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_viewerResetPassword(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_viewerResetPassword(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ViewerResetPassword(ctx, fc.Args["email"].(string), fc.Args["code"].(string), fc.Args["password"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_viewerResetPassword(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_viewerResetPassword_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_selectProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_selectProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SelectProfile(ctx, fc.Args["profileId"].(uuid.UUID), fc.Args["pin"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_pin")
+				if err != nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *viewers.Tokens
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
+			return ec.marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_selectProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerTokens(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_selectProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateProfile(ctx, fc.Args["input"].(viewers.ProfileInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Profile) graphql.Marshaler {
+			return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerProfile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateProfile(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(viewers.ProfileUpdate))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Profile) graphql.Marshaler {
+			return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerProfile(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteProfile(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteProfile(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteProfile_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addToMyList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addToMyList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddToMyList(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addToMyList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addToMyList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeFromMyList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeFromMyList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveFromMyList(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeFromMyList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeFromMyList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_reportProgress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_reportProgress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReportProgress(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["positionSeconds"].(int), fc.Args["durationSeconds"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_reportProgress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_reportProgress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveDevice(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_activateDevice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_activateDevice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ActivateDevice(ctx, fc.Args["userCode"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal *viewers.Device
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *viewers.Device
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Device) graphql.Marshaler {
+			return ec.marshalNViewerDevice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDevice(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_activateDevice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerDevice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_activateDevice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_rejectDeviceActivation(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_rejectDeviceActivation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RejectDeviceActivation(ctx, fc.Args["userCode"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_code")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_rejectDeviceActivation(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_rejectDeviceActivation_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteViewerAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteViewerAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteViewerAccount(ctx, fc.Args["password"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "viewer_login")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteViewerAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteViewerAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setViewerDeviceLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setViewerDeviceLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetViewerDeviceLimit(ctx, fc.Args["limit"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setViewerDeviceLimit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Int does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setViewerDeviceLimit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createWebhookEndpoint(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20544,6 +23257,361 @@ func (ec *executionContext) fieldContext_Query_upload(ctx context.Context, field
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewerAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ViewerAccount(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerAccount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_currentProfile(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_currentProfile(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().CurrentProfile(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Profile) graphql.Marshaler {
+			return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_currentProfile(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_myList(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_myList(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().MyList(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.StorefrontTitleConnection) graphql.Marshaler {
+			return ec.marshalNStorefrontTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStorefrontTitleConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_myList(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StorefrontTitleConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_myList_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_continueWatching(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_continueWatching(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ContinueWatching(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ContinueWatchingConnection) graphql.Marshaler {
+			return ec.marshalNContinueWatchingConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_continueWatching(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContinueWatchingConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_continueWatching_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_exportMyData(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_exportMyData(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ExportMyData(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_exportMyData(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
+func (ec *executionContext) _Query_viewers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Viewers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["search"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.ViewerConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.ViewerConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.ViewerConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.ViewerConnection) graphql.Marshaler {
+			return ec.marshalNViewerConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_viewers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Viewer(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *viewers.Viewer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *viewers.Viewer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *viewers.Viewer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_viewer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewerDeviceLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerDeviceLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().ViewerDeviceLimit(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerDeviceLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Query_webhookEndpoints(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -25753,6 +28821,819 @@ func (ec *executionContext) fieldContext_TwoFactorStatus_requiredByWorkspace(_ c
 	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _Viewer_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Viewer_email(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Viewer_emailVerified(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_emailVerified(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EmailVerified, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_emailVerified(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Viewer_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Viewer_profileCount(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_profileCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProfileCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_profileCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Viewer_deviceCount(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_deviceCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeviceCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_deviceCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Viewer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Viewer_profiles(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_profiles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Profiles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*viewers.Profile) graphql.Marshaler {
+			return ec.marshalNViewerProfile2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_profiles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerProfile(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Viewer_devices(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Viewer_devices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Viewer().Devices(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*viewers.Device) graphql.Marshaler {
+			return ec.marshalNViewerDevice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Viewer_devices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Viewer",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerDevice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.ViewerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.ViewerEdge) graphql.Marshaler {
+			return ec.marshalNViewerEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ViewerEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ViewerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ViewerConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ViewerDevice_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ViewerDevice_name(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerDevice_platform(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v viewers.Platform) graphql.Marshaler {
+			return ec.marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, false, false, "DevicePlatform")
+}
+
+func (ec *executionContext) _ViewerDevice_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ViewerDevice_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_lastSeenAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LastSeenAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_lastSeenAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ViewerDevice_current(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerDevice_current(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ViewerDevice().Current(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerDevice_current(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerDevice", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _ViewerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ViewerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ViewerEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *viewers.Viewer) graphql.Marshaler {
+			return ec.marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Viewer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerProfile_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ViewerProfile_name(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerProfile_avatar(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_avatar(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Avatar, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_avatar(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerProfile_language(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerProfile_kids(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_kids(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kids, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_kids(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ViewerProfile_ratingCeiling(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_ratingCeiling(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RatingCeiling, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Rating) graphql.Marshaler {
+			return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_ratingCeiling(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "ViewerProfile",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ContentRating(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _ViewerProfile_pinProtected(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_pinProtected(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PinProtected, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_pinProtected(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ViewerProfile_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerProfile_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerProfile_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerProfile", field, false, false, "Time")
+}
+
+func (ec *executionContext) _ViewerTokens_accessToken(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_accessToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AccessToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_accessToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerTokens_refreshToken(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_refreshToken(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RefreshToken, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_refreshToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "String")
+}
+
+func (ec *executionContext) _ViewerTokens_expiresIn(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_expiresIn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresIn, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_expiresIn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ViewerTokens_tokenType(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_tokenType(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TokenType(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_tokenType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, true, false, "String")
+}
+
+func (ec *executionContext) _ViewerTokens_deviceId(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_deviceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Device, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_deviceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ViewerTokens_profileId(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ViewerTokens_profileId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Profile, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ViewerTokens_profileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "ID")
+}
+
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -27859,6 +31740,83 @@ func UnmarshalCreateCreatorInput(ctx context.Context, raw any) (catalog.CreatorI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateProfileInput(ctx context.Context, obj any) (viewers.ProfileInput, error) {
+	var it viewers.ProfileInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling", "pin"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "kids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kids"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kids = data
+		case "ratingCeiling":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratingCeiling"))
+			data, err := ec.unmarshalORatingCeilingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatingCeiling = data
+		case "pin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pin = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateProfileInput unmarshals raw into the CreateProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateProfileInput(ctx context.Context, raw any) (viewers.ProfileInput, error) {
+	var out viewers.ProfileInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateProfileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateRailInput(ctx context.Context, obj any) (catalog.RailInput, error) {
 	var it catalog.RailInput
 	if obj == nil {
@@ -28622,6 +32580,62 @@ func UnmarshalLoginInput(ctx context.Context, raw any) (tenants.LoginInput, erro
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputRatingCeilingInput(ctx context.Context, obj any) (catalog.Rating, error) {
+	var it catalog.Rating
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"system", "value", "minAge"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "system":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("system"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.System = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		case "minAge":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minAge"))
+			data, err := ec.unmarshalNInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MinAge = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRatingCeilingInput unmarshals raw into the RatingCeilingInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRatingCeilingInput(ctx context.Context, raw any) (catalog.Rating, error) {
+	var out catalog.Rating
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RatingCeilingInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputResetPasswordInput(ctx context.Context, obj any) (model.ResetPasswordInput, error) {
 	var it model.ResetPasswordInput
 	if obj == nil {
@@ -29028,6 +33042,83 @@ func UnmarshalUpdateCreatorInput(ctx context.Context, raw any) (catalog.CreatorU
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateProfileInput(ctx context.Context, obj any) (viewers.ProfileUpdate, error) {
+	var it viewers.ProfileUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "avatar", "language", "kids", "ratingCeiling", "pin"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "avatar":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("avatar"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Avatar = data
+		case "language":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("language"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Language = data
+		case "kids":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kids"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kids = data
+		case "ratingCeiling":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ratingCeiling"))
+			data, err := ec.unmarshalORatingCeilingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RatingCeiling = data
+		case "pin":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("pin"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Pin = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateProfileInput unmarshals raw into the UpdateProfileInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateProfileInput(ctx context.Context, raw any) (viewers.ProfileUpdate, error) {
+	var out viewers.ProfileUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateProfileInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateRailInput(ctx context.Context, obj any) (catalog.RailUpdate, error) {
 	var it catalog.RailUpdate
 	if obj == nil {
@@ -29396,6 +33487,174 @@ func (ec *executionContext) unmarshalInputUpdateWebhookEndpointInput(ctx context
 func UnmarshalUpdateWebhookEndpointInput(ctx context.Context, raw any) (outbox.EndpointUpdate, error) {
 	var out outbox.EndpointUpdate
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateWebhookEndpointInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputViewerDeviceInput(ctx context.Context, obj any) (viewers.DeviceInput, error) {
+	var it viewers.DeviceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "platform"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "platform":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("platform"))
+			data, err := ec.unmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Platform = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalViewerDeviceInput unmarshals raw into the ViewerDeviceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalViewerDeviceInput(ctx context.Context, raw any) (viewers.DeviceInput, error) {
+	var out viewers.DeviceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ViewerDeviceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputViewerSignInInput(ctx context.Context, obj any) (viewers.SignInInput, error) {
+	var it viewers.SignInInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password", "device", "deviceId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "device":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("device"))
+			data, err := ec.unmarshalOViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Device = data
+		case "deviceId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("deviceId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DeviceID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalViewerSignInInput unmarshals raw into the ViewerSignInInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalViewerSignInInput(ctx context.Context, raw any) (viewers.SignInInput, error) {
+	var out viewers.SignInInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ViewerSignInInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputViewerSignUpInput(ctx context.Context, obj any) (viewers.SignUpInput, error) {
+	var it viewers.SignUpInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"email", "password", "name"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "email":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("email"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Email = data
+		case "password":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("password"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Password = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalViewerSignUpInput unmarshals raw into the ViewerSignUpInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalViewerSignUpInput(ctx context.Context, raw any) (viewers.SignUpInput, error) {
+	var out viewers.SignUpInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ViewerSignUpInput", raw, &out)
 	return out, err
 }
 
@@ -30181,6 +34440,130 @@ func (ec *executionContext) _ContentRating(ctx context.Context, sel ast.Selectio
 		case "minAge":
 			out.Values[i] = ec._ContentRating_minAge(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var continueWatchingConnectionImplementors = []string{"ContinueWatchingConnection"}
+
+func (ec *executionContext) _ContinueWatchingConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContinueWatchingConnection")
+		case "edges":
+			out.Values[i] = ec._ContinueWatchingConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ContinueWatchingConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var continueWatchingEdgeImplementors = []string{"ContinueWatchingEdge"}
+
+func (ec *executionContext) _ContinueWatchingEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContinueWatchingEdge")
+		case "cursor":
+			out.Values[i] = ec._ContinueWatchingEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ContinueWatchingEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var continueWatchingItemImplementors = []string{"ContinueWatchingItem"}
+
+func (ec *executionContext) _ContinueWatchingItem(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ContinueWatchingItem")
+		case "title":
+			out.Values[i] = ec._ContinueWatchingItem_title(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "positionSeconds":
+			out.Values[i] = ec._ContinueWatchingItem_positionSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "durationSeconds":
+			out.Values[i] = ec._ContinueWatchingItem_durationSeconds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updatedAt":
+			out.Values[i] = ec._ContinueWatchingItem_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -31468,6 +35851,146 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "viewerSignUp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerSignUp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerVerifyEmail":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerVerifyEmail(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerResendVerification":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerResendVerification(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerSignIn":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerSignIn(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerRefresh":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerRefresh(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerSignOut":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerSignOut(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerRequestPasswordReset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerRequestPasswordReset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerResetPassword":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_viewerResetPassword(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "selectProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_selectProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteProfile":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteProfile(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addToMyList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addToMyList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeFromMyList":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeFromMyList(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reportProgress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_reportProgress(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "activateDevice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_activateDevice(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rejectDeviceActivation":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_rejectDeviceActivation(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteViewerAccount":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteViewerAccount(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setViewerDeviceLimit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setViewerDeviceLimit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createWebhookEndpoint":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createWebhookEndpoint(ctx, field)
@@ -32236,6 +36759,54 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_upload(ctx, field)
+				})
+		case "viewerAccount":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerAccount(ctx, field)
+				})
+		case "currentProfile":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_currentProfile(ctx, field)
+				})
+		case "myList":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_myList(ctx, field)
+				})
+		case "continueWatching":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_continueWatching(ctx, field)
+				})
+		case "exportMyData":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_exportMyData(ctx, field)
+				})
+		case "viewers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewers(ctx, field)
+				})
+		case "viewer":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewer(ctx, field)
+				})
+		case "viewerDeviceLimit":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerDeviceLimit(ctx, field)
 				})
 		case "webhookEndpoints":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -34229,6 +38800,342 @@ func (ec *executionContext) _TwoFactorStatus(ctx context.Context, sel ast.Select
 	return out
 }
 
+var viewerImplementors = []string{"Viewer"}
+
+func (ec *executionContext) _Viewer(ctx context.Context, sel ast.SelectionSet, obj *viewers.Viewer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Viewer")
+		case "id":
+			out.Values[i] = ec._Viewer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "email":
+			out.Values[i] = ec._Viewer_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "emailVerified":
+			out.Values[i] = ec._Viewer_emailVerified(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Viewer_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "profileCount":
+			out.Values[i] = ec._Viewer_profileCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deviceCount":
+			out.Values[i] = ec._Viewer_deviceCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "profiles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_profiles(ctx, field, obj)
+				})
+		case "devices":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Viewer_devices(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerConnectionImplementors = []string{"ViewerConnection"}
+
+func (ec *executionContext) _ViewerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ViewerConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerConnection")
+		case "edges":
+			out.Values[i] = ec._ViewerConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._ViewerConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._ViewerConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerDeviceImplementors = []string{"ViewerDevice"}
+
+func (ec *executionContext) _ViewerDevice(ctx context.Context, sel ast.SelectionSet, obj *viewers.Device) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerDeviceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerDevice")
+		case "id":
+			out.Values[i] = ec._ViewerDevice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._ViewerDevice_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.Values[i] = ec._ViewerDevice_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._ViewerDevice_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "lastSeenAt":
+			out.Values[i] = ec._ViewerDevice_lastSeenAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "current":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ViewerDevice_current(ctx, field, obj)
+				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerEdgeImplementors = []string{"ViewerEdge"}
+
+func (ec *executionContext) _ViewerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ViewerEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerEdge")
+		case "cursor":
+			out.Values[i] = ec._ViewerEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._ViewerEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerProfileImplementors = []string{"ViewerProfile"}
+
+func (ec *executionContext) _ViewerProfile(ctx context.Context, sel ast.SelectionSet, obj *viewers.Profile) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerProfileImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerProfile")
+		case "id":
+			out.Values[i] = ec._ViewerProfile_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ViewerProfile_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "avatar":
+			out.Values[i] = ec._ViewerProfile_avatar(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language":
+			out.Values[i] = ec._ViewerProfile_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kids":
+			out.Values[i] = ec._ViewerProfile_kids(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ratingCeiling":
+			out.Values[i] = ec._ViewerProfile_ratingCeiling(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "pinProtected":
+			out.Values[i] = ec._ViewerProfile_pinProtected(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._ViewerProfile_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var viewerTokensImplementors = []string{"ViewerTokens"}
+
+func (ec *executionContext) _ViewerTokens(ctx context.Context, sel ast.SelectionSet, obj *viewers.Tokens) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, viewerTokensImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ViewerTokens")
+		case "accessToken":
+			out.Values[i] = ec._ViewerTokens_accessToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refreshToken":
+			out.Values[i] = ec._ViewerTokens_refreshToken(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresIn":
+			out.Values[i] = ec._ViewerTokens_expiresIn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tokenType":
+			out.Values[i] = ec._ViewerTokens_tokenType(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deviceId":
+			out.Values[i] = ec._ViewerTokens_deviceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "profileId":
+			out.Values[i] = ec._ViewerTokens_profileId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var webhookDeliveryImplementors = []string{"WebhookDelivery"}
 
 func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *outbox.Delivery) graphql.Marshaler {
@@ -35115,6 +40022,46 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNContinueWatchingConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingConnection(ctx context.Context, sel ast.SelectionSet, v *model.ContinueWatchingConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContinueWatchingConnection!")
+		return graphql.Null
+	}
+	return ec._ContinueWatchingConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNContinueWatchingEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ContinueWatchingEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNContinueWatchingEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNContinueWatchingEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingEdge(ctx context.Context, sel ast.SelectionSet, v *model.ContinueWatchingEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContinueWatchingEdge!")
+		return graphql.Null
+	}
+	return ec._ContinueWatchingEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNContinueWatchingItem2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingItem(ctx context.Context, sel ast.SelectionSet, v *model.ContinueWatchingItem) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ContinueWatchingItem!")
+		return graphql.Null
+	}
+	return ec._ContinueWatchingItem(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx context.Context, v any) (catalog.CollectionInput, error) {
 	res, err := ec.unmarshalInputCreateCollectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -35122,6 +40069,11 @@ func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqu
 
 func (ec *executionContext) unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx context.Context, v any) (catalog.CreatorInput, error) {
 	res, err := ec.unmarshalInputCreateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateProfileInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileInput(ctx context.Context, v any) (viewers.ProfileInput, error) {
+	res, err := ec.unmarshalInputCreateProfileInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -35218,6 +40170,46 @@ func (ec *executionContext) marshalNCreatorEdge2ᚖgithubᚗcomᚋmarqueeᚑott�
 	}
 	return ec._CreatorEdge(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(ctx context.Context, v any) (viewers.Platform, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(ctx context.Context, sel ast.SelectionSet, v viewers.Platform) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "DevicePlatform!")
+	}
+	return res
+}
+
+var (
+	unmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform = map[string]viewers.Platform{
+		"WEB":       viewers.PlatformWeb,
+		"ROKU":      viewers.PlatformRoku,
+		"TVOS":      viewers.PlatformTVOS,
+		"ANDROIDTV": viewers.PlatformAndroidTV,
+		"FIRETV":    viewers.PlatformFireTV,
+		"SAMSUNG":   viewers.PlatformSamsung,
+		"LG":        viewers.PlatformLG,
+		"IOS":       viewers.PlatformIOS,
+		"ANDROID":   viewers.PlatformAndroid,
+	}
+	marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform = map[viewers.Platform]string{
+		viewers.PlatformWeb:       "WEB",
+		viewers.PlatformRoku:      "ROKU",
+		viewers.PlatformTVOS:      "TVOS",
+		viewers.PlatformAndroidTV: "ANDROIDTV",
+		viewers.PlatformFireTV:    "FIRETV",
+		viewers.PlatformSamsung:   "SAMSUNG",
+		viewers.PlatformLG:        "LG",
+		viewers.PlatformIOS:       "IOS",
+		viewers.PlatformAndroid:   "ANDROID",
+	}
+)
 
 func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -35365,6 +40357,24 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2ᚖint(ctx context.Context, v any) (*int, error) {
+	res, err := graphql.UnmarshalInt(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2ᚖint(ctx context.Context, sel ast.SelectionSet, v *int) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Int!")
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalInt(*v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -36394,6 +41404,11 @@ func (ec *executionContext) unmarshalNUpdateCreatorInput2githubᚗcomᚋmarquee�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNUpdateProfileInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileUpdate(ctx context.Context, v any) (viewers.ProfileUpdate, error) {
+	res, err := ec.unmarshalInputUpdateProfileInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailUpdate(ctx context.Context, v any) (catalog.RailUpdate, error) {
 	res, err := ec.unmarshalInputUpdateRailInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -36490,6 +41505,117 @@ var (
 		uploads.StateFailed:    "FAILED",
 	}
 )
+
+func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(ctx context.Context, sel ast.SelectionSet, v *viewers.Viewer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Viewer!")
+		return graphql.Null
+	}
+	return ec._Viewer(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNViewerConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerConnection(ctx context.Context, sel ast.SelectionSet, v *model.ViewerConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerConnection!")
+		return graphql.Null
+	}
+	return ec._ViewerConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNViewerDevice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceᚄ(ctx context.Context, sel ast.SelectionSet, v []*viewers.Device) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNViewerDevice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDevice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNViewerDevice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDevice(ctx context.Context, sel ast.SelectionSet, v *viewers.Device) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerDevice!")
+		return graphql.Null
+	}
+	return ec._ViewerDevice(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx context.Context, v any) (viewers.DeviceInput, error) {
+	res, err := ec.unmarshalInputViewerDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewerEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.ViewerEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNViewerEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNViewerEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐViewerEdge(ctx context.Context, sel ast.SelectionSet, v *model.ViewerEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerEdge!")
+		return graphql.Null
+	}
+	return ec._ViewerEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNViewerProfile2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*viewers.Profile) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx context.Context, sel ast.SelectionSet, v *viewers.Profile) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerProfile!")
+		return graphql.Null
+	}
+	return ec._ViewerProfile(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNViewerSignInInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐSignInInput(ctx context.Context, v any) (viewers.SignInInput, error) {
+	res, err := ec.unmarshalInputViewerSignInInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNViewerSignUpInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐSignUpInput(ctx context.Context, v any) (viewers.SignUpInput, error) {
+	res, err := ec.unmarshalInputViewerSignUpInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNViewerTokens2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐTokens(ctx context.Context, sel ast.SelectionSet, v *viewers.Tokens) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "ViewerTokens!")
+		return graphql.Null
+	}
+	return ec._ViewerTokens(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNWebhookDelivery2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDelivery(ctx context.Context, sel ast.SelectionSet, v *outbox.Delivery) graphql.Marshaler {
 	if v == nil {
@@ -37000,6 +42126,14 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalORatingCeilingInput2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(ctx context.Context, v any) (*catalog.Rating, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRatingCeilingInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOSeason2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeason(ctx context.Context, sel ast.SelectionSet, v *catalog.Season) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -37292,6 +42426,11 @@ var (
 		uploads.TrackDescriptiveAudio: "DESCRIPTIVE_AUDIO",
 	}
 )
+
+func (ec *executionContext) unmarshalOViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx context.Context, v any) (viewers.DeviceInput, error) {
+	res, err := ec.unmarshalInputViewerDeviceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
 	if v == nil {

@@ -3,12 +3,15 @@
 package model
 
 import (
+	"time"
+
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
+	"github.com/marquee-ott/marquee/viewers"
 )
 
 type AuditConnection struct {
@@ -35,6 +38,23 @@ type CollectionEdge struct {
 type CollectionItemConnection struct {
 	Edges    []*TitleEdge `json:"edges"`
 	PageInfo *PageInfo    `json:"pageInfo"`
+}
+
+type ContinueWatchingConnection struct {
+	Edges    []*ContinueWatchingEdge `json:"edges"`
+	PageInfo *PageInfo               `json:"pageInfo"`
+}
+
+type ContinueWatchingEdge struct {
+	Cursor string                `json:"cursor"`
+	Node   *ContinueWatchingItem `json:"node"`
+}
+
+type ContinueWatchingItem struct {
+	Title           *catalog.Title `json:"title"`
+	PositionSeconds int            `json:"positionSeconds"`
+	DurationSeconds int            `json:"durationSeconds"`
+	UpdatedAt       time.Time      `json:"updatedAt"`
 }
 
 // A created upload and where to send its bytes with tus: POST tusEndpoint with
@@ -173,6 +193,17 @@ type TitleConnection struct {
 type TitleEdge struct {
 	Cursor string         `json:"cursor"`
 	Node   *catalog.Title `json:"node"`
+}
+
+type ViewerConnection struct {
+	Edges      []*ViewerEdge `json:"edges"`
+	PageInfo   *PageInfo     `json:"pageInfo"`
+	TotalCount int           `json:"totalCount"`
+}
+
+type ViewerEdge struct {
+	Cursor string          `json:"cursor"`
+	Node   *viewers.Viewer `json:"node"`
 }
 
 type WebhookDeliveryConnection struct {
