@@ -71,6 +71,16 @@ type Asset struct {
 	Height   int
 	HLSKey   string // blob key of the HLS master playlist, when READY
 	DASHKey  string // blob key of the DASH MPD, when READY
+	// PosterKey and ThumbnailsKey are the blob keys of the poster JPEG and
+	// the WebVTT trick-play thumbnails track (empty until made); TrickPlay
+	// locates the sprite sheets the track points into.
+	PosterKey     string
+	ThumbnailsKey string
+	TrickPlay     *TrickPlay
+	// TracksVersion counts the changes of the caption tracks;
+	// TracksPublished is the one the package carries.
+	TracksVersion   int
+	TracksPublished int
 	// CreatedAt and UpdatedAt are UTC.
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/grafov/m3u8"
+	"golang.org/x/text/language"
 
 	"github.com/marquee-ott/marquee/errs"
 )
@@ -363,11 +364,15 @@ func quoted(s string) string {
 
 var languageTag = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
 
-// cleanLanguage is a BCP 47 tag as the manifests carry it, or "" when it is
-// none ("und" says nothing either).
+// cleanLanguage is a BCP 47 tag as the manifests carry it, in its canonical
+// form (a source's ISO 639-2 "eng" is "en"), or "" when it is none ("und"
+// says nothing either).
 func cleanLanguage(s string) string {
 	if !languageTag.MatchString(s) || strings.EqualFold(s, "und") {
 		return ""
+	}
+	if tag, err := language.Parse(s); err == nil {
+		return tag.String()
 	}
 	return s
 }
