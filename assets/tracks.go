@@ -172,6 +172,25 @@ func (s *Service) Track(ctx context.Context, tenant tenants.ID, id TrackID) (Tra
 	return trackFromRow(row), nil
 }
 
+// CaptionText is a caption track's current WebVTT text.
+func (s *Service) CaptionText(ctx context.Context, tenant tenants.ID, id TrackID) (string, error) {
+	t, err := s.Track(ctx, tenant, id)
+	if err != nil {
+		return "", err
+	}
+	if t.Kind != uploads.KindCaption {
+		return "", errs.Invalid("track %s is not a caption track", id)
+	}
+	if s.Blobs == nil {
+		return "", errs.Unavailable(fmt.Errorf("assets.CaptionText: no bucket"), "reading captions is unavailable")
+	}
+	b, err := s.Blobs.ReadAll(ctx, t.SourceKey)
+	if err != nil {
+		return "", fmt.Errorf("assets.CaptionText %s: %w", id, err)
+	}
+	return string(b), nil
+}
+
 // AddTrack adds a caption track to a READY asset from a COMPLETE caption
 // upload and republishes the asset's captions (no re-encoding). Audio tracks
 // are added at ingest (IngestWithTracks): they need media work. An empty name
