@@ -42,7 +42,7 @@ type Service struct {
 	// Blobs stores caption text given inline; nil: only uploads may replace
 	// a caption's text.
 	Blobs *blob.Bucket
-	Now      func() time.Time
+	Now   func() time.Time
 }
 
 func (s *Service) now() time.Time {

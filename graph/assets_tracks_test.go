@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/media/mediatest"
-	pt "github.com/marquee-ott/marquee/platform/platformtest"
 	"github.com/marquee-ott/marquee/platform"
+	pt "github.com/marquee-ott/marquee/platform/platformtest"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 )

@@ -25,8 +25,8 @@ import (
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/media/mediatest"
-	"github.com/marquee-ott/marquee/testenv"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/testenv"
 	"github.com/marquee-ott/marquee/uploads"
 	"github.com/marquee-ott/marquee/workflows/ingest"
 )
