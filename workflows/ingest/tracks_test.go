@@ -233,6 +233,8 @@ func (h *harness) tracksArePackaged(t *testing.T) {
 		t.Errorf("thumbnails track:\n%s", thumbs)
 	}
 
+	h.recordHistory(t, ingest.WorkflowID(tenant, a.ID), "sidecars_ready.json")
+
 	t.Run("a caption edit republishes only the captions and the manifests", func(t *testing.T) {
 		h.republishCaptions(t, tenant, a.ID, tracks)
 	})
