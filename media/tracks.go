@@ -196,7 +196,13 @@ func SetMasterAudio(master []byte, tracks []AudioTrack) ([]byte, error) {
 		l += `,URI="` + quoted(t.URI) + `"`
 		lines = append(lines, l)
 	}
-	return setGroup(master, "AUDIO", AudioGroup, lines)
+	return setGroup(master, "AUDIO", AudioGroup, lines, func(a *attrList) {
+		// A variant names every codec it may play: with an AUDIO group (a
+		// source without sound given audio tracks) that includes AAC.
+		if c := a.get("CODECS"); len(lines) > 0 && c != "" && !strings.Contains(c, "mp4a.") {
+			a.set("CODECS", strings.TrimSuffix(c, `"`)+`,mp4a.40.2"`)
+		}
+	})
 }
 
 // SetMasterSubtitles makes tracks the master playlist's SUBTITLES group
@@ -223,14 +229,15 @@ func SetMasterSubtitles(master []byte, tracks []SubtitleTrack) ([]byte, error) {
 		l += `,URI="` + quoted(t.URI) + `"`
 		lines = append(lines, l)
 	}
-	return setGroup(master, "SUBTITLES", SubtitleGroup, lines)
+	return setGroup(master, "SUBTITLES", SubtitleGroup, lines, nil)
 }
 
 // setGroup replaces the EXT-X-MEDIA lines of TYPE=typ with media (placed
 // where the first of them was, or before the first variant), and sets (or,
-// with no media, removes) the typ attribute of every EXT-X-STREAM-INF. The
-// result must parse as a master playlist.
-func setGroup(master []byte, typ, group string, media []string) ([]byte, error) {
+// with no media, removes) the typ attribute of every EXT-X-STREAM-INF, which
+// variant (when not nil) may change further. The result must parse as a
+// master playlist.
+func setGroup(master []byte, typ, group string, media []string, variant func(*attrList)) ([]byte, error) {
 	in := strings.Split(strings.ReplaceAll(string(master), "\r\n", "\n"), "\n")
 	if len(in) == 0 || strings.TrimSpace(in[0]) != "#EXTM3U" {
 		return nil, errs.Invalid("the master playlist does not start with #EXTM3U")
@@ -259,6 +266,9 @@ func setGroup(master []byte, typ, group string, media []string) ([]byte, error) 
 				a.set(typ, `"`+group+`"`)
 			} else {
 				a.del(typ)
+			}
+			if variant != nil {
+				variant(&a)
 			}
 			line = "#EXT-X-STREAM-INF:" + a.String()
 		case strings.HasPrefix(line, "#EXT-X-I-FRAME-STREAM-INF:"):

@@ -305,3 +305,38 @@ func TestAudioTrackJoinsTheMPD(t *testing.T) {
 		t.Errorf("the 3 s track lasts %.3f s in a 2 s title", total)
 	}
 }
+
+// A source without sound given an audio track: the variants get the AUDIO
+// group and name AAC among their codecs.
+func TestMasterAudioAddsAACToSilentVariants(t *testing.T) {
+	t.Parallel()
+	silent := "#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-STREAM-INF:BANDWIDTH=1000,CODECS=\"avc1.64001e\"\nmedia_0.m3u8\n"
+	out, err := media.SetMasterAudio([]byte(silent), []media.AudioTrack{{URI: "track_0/media_0.m3u8", Language: "de"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), `CODECS="avc1.64001e,mp4a.40.2",AUDIO="audio"`) {
+		t.Errorf("got\n%s", out)
+	}
+}
+
+// Customer captions reach PackageVTT after uploads.CaptionsToVTT, but it
+// must never panic and must be idempotent on anything starting WEBVTT.
+func FuzzPackageVTT(f *testing.F) {
+	f.Add("WEBVTT\n\n00:00.000 --> 00:01.000\nhi\n")
+	f.Add("WEBVTT - x\r\nX-TIMESTAMP-MAP=MPEGTS:1,LOCAL:00:00:00.000\r\n\r\nNOTE a\n")
+	f.Add("\xef\xbb\xbfWEBVTT")
+	f.Fuzz(func(t *testing.T, in string) {
+		out, err := media.PackageVTT([]byte(in))
+		if err != nil {
+			return
+		}
+		if !strings.Contains(string(out), "\nX-TIMESTAMP-MAP=MPEGTS:0,LOCAL:00:00:00.000\n") {
+			t.Fatalf("no map in %q", out)
+		}
+		again, err := media.PackageVTT(out)
+		if err != nil || string(again) != string(out) {
+			t.Fatalf("not idempotent: %q → %q (%v)", out, again, err)
+		}
+	})
+}
