@@ -77,7 +77,15 @@ func AddMPDAudio(manifest, trackMPD []byte, dir string, idx int, t AudioTrack) (
 		r.Id = fmt.Sprintf("%s%d_%d", audioRepresentPref, idx, k)
 	}
 	labelAudio(as, t, idx, false)
-	m.Periods[0].AdaptationSets = append(m.Periods[0].AdaptationSets, as)
+	// Adding track idx again (a retried activity) replaces it.
+	p := m.Periods[0]
+	kept := p.AdaptationSets[:0]
+	for _, old := range p.AdaptationSets {
+		if !(len(old.Representations) > 0 && strings.HasPrefix(old.Representations[0].Id, fmt.Sprintf("%s%d_", audioRepresentPref, idx))) {
+			kept = append(kept, old)
+		}
+	}
+	p.AdaptationSets = append(kept, as)
 	return writeMPD(m)
 }
 

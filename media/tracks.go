@@ -60,9 +60,12 @@ type SubtitleTrack struct {
 	SDH bool
 }
 
+// AudioTrackPrefix starts the folder names of sidecar audio tracks.
+const AudioTrackPrefix = "track_"
+
 // AudioTrackDir is the folder, inside a package, of the idx-th sidecar audio
 // track (0-based), packaged by PlanAudioTrack.
-func AudioTrackDir(idx int) string { return "track_" + strconv.Itoa(idx) }
+func AudioTrackDir(idx int) string { return AudioTrackPrefix + strconv.Itoa(idx) }
 
 // PlanAudioTrack is the plan of a sidecar audio track: one ffmpeg run that
 // decodes the file's first audio stream, encodes it as AAC like the ladder's

@@ -250,6 +250,11 @@ func TestAudioTrackJoinsTheMPD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Adding the same track again (a retried activity) replaces it.
+	main, err = media.AddMPDAudio(main, sub, media.AudioTrackDir(0), 0, media.AudioTrack{Language: "fr", Name: "Description", Descriptive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	main, err = media.SetMPDSubtitles(main, []media.SubtitleTrack{{VTT: "subs/x_r1.vtt", Language: "en", SDH: true}})
 	if err != nil {
 		t.Fatal(err)

@@ -101,9 +101,17 @@ func (a *Activities) Tracks(ctx context.Context, in TracksInput) error {
 		return domainError(err)
 	}
 	// The source's own audio, as ffmpeg listed it, named after its language.
-	audio, err := media.MasterAudio(master)
+	all, err := media.MasterAudio(master)
 	if err != nil {
 		return err
+	}
+	var audio []media.AudioTrack
+	for _, t := range all {
+		// A retry finds the tracks of its first attempt listed: they are
+		// listed again below.
+		if !strings.HasPrefix(t.URI, media.AudioTrackPrefix) {
+			audio = append(audio, t)
+		}
 	}
 	for i := range audio {
 		if i < len(in.Ladder.Audio) {
