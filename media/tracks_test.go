@@ -2,7 +2,9 @@ package media_test
 
 import (
 	"bytes"
+	"image"
 	"image/jpeg"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -208,6 +210,42 @@ func TestImagesMakePosterAndSprites(t *testing.T) {
 	if tp.Sheets != 1 || tp.Count != 2 {
 		t.Errorf("trick-play %+v", tp)
 	}
+	// The poster is picked from the content, not the first frame.
+	first := filepath.Join(dir, "frame0.jpg")
+	mediatest.MustFFmpeg(t, "-v", "error", "-i", src, "-frames:v", "1", "-q:v", "3", first)
+	if d := meanDiff(t, first, filepath.Join(dir, "images", media.PosterFile)); d < 2 {
+		t.Errorf("the poster is the first frame (mean difference %.2f)", d)
+	}
+}
+
+// meanDiff is the mean absolute difference of two JPEGs' luma, 0–255.
+func meanDiff(t *testing.T, a, b string) float64 {
+	t.Helper()
+	load := func(p string) *image.YCbCr {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := jpeg.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		y, ok := img.(*image.YCbCr)
+		if !ok {
+			t.Fatalf("%s is not YCbCr", p)
+		}
+		return y
+	}
+	x, y := load(a), load(b)
+	if x.Rect != y.Rect {
+		t.Fatalf("sizes %v and %v", x.Rect, y.Rect)
+	}
+	var sum float64
+	for i := range x.Y {
+		sum += math.Abs(float64(x.Y[i]) - float64(y.Y[i]))
+	}
+	return sum / float64(len(x.Y))
 }
 
 // A sidecar audio track is transcoded and packaged on its own, then added
