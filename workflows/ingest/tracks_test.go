@@ -3,6 +3,7 @@ package ingest_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"image/jpeg"
@@ -207,6 +208,17 @@ func (h *harness) tracksArePackaged(t *testing.T) {
 	if want := "video: audio:en:main audio:fr:alternate:description text:en:caption text:es:subtitle"; strings.Join(sets, " ") != want {
 		t.Errorf("adaptation sets %v, want %s", sets, want)
 	}
+	// A DASH client's path: ffmpeg's dash demuxer reads the patched MPD (the
+	// text sets too: .vtt needs allowed_extensions) and decodes the top video
+	// and both audio sets.
+	out, err = exec.Command("ffmpeg", "-v", "error", "-protocol_whitelist", "file", "-allowed_extensions", "ALL", "-i", filepath.Join(dir, media.DASHMPD),
+		"-map", "0:v:0", "-map", "0:a", "-f", "null", "-").CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("the MPD does not decode: %v\n%s", err, out)
+	}
+	if n := strings.Count(probeStreams(t, filepath.Join(dir, media.DASHMPD)), "audio"); n != 2 {
+		t.Errorf("ffprobe finds %d audio streams in the MPD, want 2", n)
+	}
 	if _, err := os.Stat(filepath.Join(dir, media.AudioTrackDir(0), media.HLSMaster)); err == nil {
 		t.Error("the track's own master playlist was published")
 	}
@@ -388,4 +400,27 @@ func (h *harness) badTracksAreRefused(t *testing.T) {
 	if objs := objects(t, h.blobs, assets.Prefix(tenant, a.ID)); len(objs) != 0 {
 		t.Errorf("a failed asset published %d files", len(objs))
 	}
+}
+
+func probeStreams(t *testing.T, path string) string {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-protocol_whitelist", "file", "-allowed_extensions", "ALL",
+		"-show_entries", "stream=codec_type", "-of", "json", path).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", path, err)
+	}
+	// The top-level streams only: programs list them again.
+	var j struct {
+		Streams []struct {
+			CodecType string `json:"codec_type"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(out, &j); err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, s := range j.Streams {
+		types = append(types, s.CodecType)
+	}
+	return strings.Join(types, " ")
 }
