@@ -69,10 +69,10 @@ func AudioTrackDir(idx int) string { return AudioTrackPrefix + strconv.Itoa(idx)
 
 // PlanAudioTrack is the plan of a sidecar audio track: one ffmpeg run that
 // decodes the file's first audio stream, encodes it as AAC like the ladder's
-// audio (stereo at most, 48 kHz), stops at the title's duration, and cuts it
+// audio (stereo, 48 kHz), padded or cut to the title's duration, and cuts it
 // with the dash muxer into CMAF segments of the ladder's length in outDir
 // (init_0.mp4, seg_0_*.m4s, media_0.m3u8 and a manifest.mpd that
-// AddAudioAdaptationSet reads). The input gets the same whitelists as a
+// AddMPDAudio reads). The input gets the same whitelists as a
 // source: it is a customer's file.
 func PlanAudioTrack(l Ladder, src, outDir string) Command {
 	args := append([]string{}, globalArgs...)
@@ -88,7 +88,10 @@ func PlanAudioTrack(l Ladder, src, outDir string) Command {
 		"-map_metadata", "-1", "-map_chapters", "-1",
 	)
 	if l.Source.Duration > 0 {
-		args = append(args, "-t", seconds3(l.Source.Duration))
+		// Exactly the title's length: a shorter track is padded with
+		// silence (a player switching to it mid-title finds sound to the
+		// end), a longer one is cut.
+		args = append(args, "-af", "apad", "-t", seconds3(l.Source.Duration))
 	}
 	args = append(args,
 		"-f", "dash",

@@ -265,7 +265,7 @@ func TestAudioTrackJoinsTheMPD(t *testing.T) {
 	if _, err := r.Run(testContext(t), media.PlanPackage(l, trans, out), nil); err != nil {
 		t.Fatal(err)
 	}
-	extra := mediatest.MustClip(t, dir, "fr.m4a", mediatest.Clip{NoVideo: true, Audio: 1, Seconds: 3})
+	extra := mediatest.MustClip(t, dir, "fr.m4a", mediatest.Clip{NoVideo: true, Audio: 1, Seconds: 1})
 	trackDir := filepath.Join(out, media.AudioTrackDir(0))
 	cmd := media.PlanAudioTrack(l, extra, trackDir)
 	golden(t, "package/audio_track.txt", []byte(strings.ReplaceAll(argvText(cmd), dir, "$DIR")))
@@ -345,7 +345,7 @@ func TestAudioTrackJoinsTheMPD(t *testing.T) {
 		}
 	}
 	if total < 1.9 || total > 2.1 {
-		t.Errorf("the 3 s track lasts %.3f s in a 2 s title", total)
+		t.Errorf("the 1 s track lasts %.3f s in a 2 s title, want padded to 2", total)
 	}
 }
 
