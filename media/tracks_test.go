@@ -216,6 +216,21 @@ func TestImagesMakePosterAndSprites(t *testing.T) {
 	if d := meanDiff(t, first, filepath.Join(dir, "images", media.PosterFile)); d < 2 {
 		t.Errorf("the poster is the first frame (mean difference %.2f)", d)
 	}
+
+	// A vertical short: portrait tiles, the sheet turned.
+	vsrc := mediatest.MustClip(t, dir, "vertical.mp4", mediatest.Clip{Width: 180, Height: 320, Rate: "30"})
+	vcmd, vtp := media.PlanImages(mustLadder(t, r, vsrc, time.Second), vsrc, filepath.Join(dir, "vimages"))
+	if _, err := r.Run(testContext(t), vcmd, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(dir, "vimages", media.SpriteFile(0)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if cfg, err := jpeg.DecodeConfig(f); err != nil || vtp.TileWidth != 90 || vtp.TileHeight != 160 || cfg.Width != 450 || cfg.Height != 800 {
+		t.Errorf("vertical sprite %dx%d (%v), tiles %dx%d; want 450x800 of 90x160", cfg.Width, cfg.Height, err, vtp.TileWidth, vtp.TileHeight)
+	}
 }
 
 // meanDiff is the mean absolute difference of two JPEGs' luma, 0–255.
