@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/assets"
@@ -37,7 +38,9 @@ func completeUpload(t *testing.T, m *platform.Main, tenant uuid.UUID, in uploads
 
 // An owner opens an ingested asset's tracks in the library, edits a
 // caption's text and sees it republished (the master playlist in storage
-// names the new revision), then removes the caption track.
+// names the new revision), uploads a captions file and adds it as a track,
+// replaces the first caption's text with that upload, then removes the first
+// track.
 func TestLibraryEditsAndRepublishesCaptions(t *testing.T) {
 	m := platformtest.Start(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -106,10 +109,32 @@ func TestLibraryEditsAndRepublishesCaptions(t *testing.T) {
 		t.Errorf("master after the edit (%v):\n%s", err, master)
 	}
 
+	// A captions file uploaded on the page becomes a new track, then the
+	// first track's text is replaced by another upload.
+	addVTT := writeFile(t, "fr.vtt", []byte("WEBVTT\n\n00:00.100 --> 00:01.500\nBonsoir.\n"))
+	b.do("choose the captions", chromedp.SetUploadFiles(chromedp.ID("caption-file"), []string{addVTT}))
+	b.typeIn("caption-language", "fr")
+	b.press("caption-start")
+	b.wait("captions upload complete", `document.getElementById('caption-state').dataset.state === 'COMPLETE'`)
+	b.click("track-add")
+	b.wait("track added and published", `document.querySelectorAll('#track-list tr[data-kind="CAPTION"]').length === 2 &&
+		document.getElementById('tracks-published').dataset.published === 'true'`)
+	if got := b.text("track-list"); !strings.Contains(got, "Français") {
+		t.Errorf("tracks %q", got)
+	}
+	b.click("track-replace-" + track)
+	b.wait("revision 3 published", `document.getElementById('track-`+track+`')?.dataset.revision === '3' &&
+		document.getElementById('tracks-published').dataset.published === 'true'`)
+	text, err := svc.CaptionText(ctx, tenant, tracks[0].ID)
+	if err != nil || !strings.Contains(text, "Bonsoir.") {
+		t.Errorf("text after the replace from an upload (%v): %q", err, text)
+	}
+	b.noBanner()
+
 	b.click("track-remove-" + track)
 	b.wait("track removed", `document.getElementById('track-`+track+`') === null && document.getElementById('tracks-published').dataset.published === 'true'`)
 	master, _ = m.Blobs.ReadAll(ctx, a.HLSKey)
-	if strings.Contains(string(master), "SUBTITLES") {
+	if strings.Count(string(master), "TYPE=SUBTITLES") != 1 || !strings.Contains(string(master), `LANGUAGE="fr"`) {
 		t.Errorf("master after removing the track:\n%s", master)
 	}
 }
