@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -274,18 +273,22 @@ func (s *Service) ReplaceCaption(ctx context.Context, tenant tenants.ID, id Trac
 		if err != nil {
 			return Track{}, errs.Invalid("the captions are not valid SRT or WebVTT: %v", err)
 		}
-		key = Prefix(tenant, cur.AssetID) + "captions/" + id.String() + "_r" + strconv.Itoa(cur.Revision+1) + ".vtt"
+		// A name of its own: two edits at once never write the same blob.
+		key = captionsPrefix(tenant, cur.AssetID) + id.String() + "_" + uuid.Must(uuid.NewV7()).String() + ".vtt"
 		if err := s.Blobs.WriteAll(ctx, key, vtt, nil); err != nil {
 			return Track{}, fmt.Errorf("assets.ReplaceCaption: store the text: %w", err)
 		}
 	}
-	var row assetsql.MediaAssetTrack
+	var row, old assetsql.MediaAssetTrack
 	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
 		q := assetsql.New(tx)
 		if err := s.lockReady(ctx, q, tenant, cur.AssetID); err != nil {
 			return err
 		}
 		var err error
+		if old, err = q.GetTrack(ctx, assetsql.GetTrackParams{TenantID: tenant, ID: id}); err != nil {
+			return trackNotFound(err)
+		}
 		row, err = q.ReplaceTrackText(ctx, assetsql.ReplaceTrackTextParams{TenantID: tenant, ID: id, UploadID: uploadID, SourceKey: key, Now: s.now()})
 		if err != nil {
 			return trackNotFound(err)
@@ -294,7 +297,15 @@ func (s *Service) ReplaceCaption(ctx context.Context, tenant tenants.ID, id Trac
 		return err
 	})
 	if err != nil {
+		if text.Body != nil { // the text stored for the refused change
+			_ = s.Blobs.Delete(context.WithoutCancel(ctx), key)
+		}
 		return Track{}, fmt.Errorf("assets.ReplaceCaption: %w", err)
+	}
+	// The text it replaced, when it was given inline, is ours to remove (an
+	// upload's stays with the upload).
+	if s.Blobs != nil && strings.HasPrefix(old.SourceKey, captionsPrefix(tenant, cur.AssetID)) && old.SourceKey != key {
+		_ = s.Blobs.Delete(ctx, old.SourceKey)
 	}
 	return trackFromRow(row), s.publish(ctx, tenant, cur.AssetID)
 }
@@ -332,6 +343,10 @@ func (s *Service) RemoveTrack(ctx context.Context, tenant tenants.ID, id TrackID
 	}
 	return fromRow(row), s.publish(ctx, tenant, cur.AssetID)
 }
+
+// captionsPrefix is where caption texts given inline are kept: beside the
+// asset's package, so that deleting the asset removes them.
+func captionsPrefix(tenant tenants.ID, asset ID) string { return Prefix(tenant, asset) + "captions/" }
 
 // lockReady locks the asset's row for the change and checks it is READY.
 func (s *Service) lockReady(ctx context.Context, q *assetsql.Queries, tenant tenants.ID, asset ID) error {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 
+	"gocloud.dev/blob"
+
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
@@ -76,21 +78,37 @@ func TestTracksRules(t *testing.T) {
 	if text, err := f.assets.CaptionText(ctx, tenant, tr.ID); err != nil || text != "WEBVTT\n\n00:00:00.000 --> 00:00:01.000\nHi there\n" {
 		t.Errorf("text %q %v (SRT stored as WebVTT)", text, err)
 	}
+	// A second inline edit replaces the first's stored text.
+	if _, err := f.assets.ReplaceCaption(ctx, tenant, tr.ID, assets.CaptionText{Body: &body}); err != nil {
+		t.Fatal(err)
+	}
+	var kept []string
+	it := f.uploads.Blobs.List(&blob.ListOptions{Prefix: assets.Prefix(tenant, a.ID) + "captions/"})
+	for {
+		obj, err := it.Next(ctx)
+		if err != nil {
+			break
+		}
+		kept = append(kept, obj.Key)
+	}
+	if len(kept) != 1 {
+		t.Errorf("inline texts kept: %v, want the latest only", kept)
+	}
 	added, err := f.assets.AddTrack(ctx, tenant, a.ID, c2, "Commentary")
 	if err != nil || added.Name != "Commentary" || added.Position != 1 {
 		t.Fatalf("AddTrack %+v %v", added, err)
 	}
 	got, err := f.assets.Get(ctx, tenant, a.ID)
-	if err != nil || got.TracksVersion != 2 || got.CaptionsPublished() || pub.n != 2 {
+	if err != nil || got.TracksVersion != 3 || got.CaptionsPublished() || pub.n != 3 {
 		t.Errorf("version %d published %d (%v), %d publishes", got.TracksVersion, got.TracksPublished, err, pub.n)
 	}
-	if err := f.assets.MarkTracksPublished(ctx, tenant, a.ID, 2); err != nil {
+	if err := f.assets.MarkTracksPublished(ctx, tenant, a.ID, 3); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.assets.MarkTracksPublished(ctx, tenant, a.ID, 1); err != nil { // never goes back
 		t.Fatal(err)
 	}
-	if got, _ := f.assets.Get(ctx, tenant, a.ID); !got.CaptionsPublished() || got.TracksPublished != 2 {
+	if got, _ := f.assets.Get(ctx, tenant, a.ID); !got.CaptionsPublished() || got.TracksPublished != 3 {
 		t.Errorf("published %d of %d", got.TracksPublished, got.TracksVersion)
 	}
 	if _, err := f.assets.RemoveTrack(ctx, tenant, added.ID); err != nil {
