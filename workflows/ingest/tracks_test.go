@@ -325,6 +325,8 @@ func (h *harness) republishCaptions(t *testing.T, tenant, asset uuid.UUID, track
 		t.Errorf("MPD after the edit:\n%s", manifest)
 	}
 
+	h.recordHistory(t, ingest.CaptionsWorkflowID(tenant, asset), "captions_republished.json")
+
 	// An invalid text is refused, and nothing changes.
 	bad := "WEBVTT\n\n00:00.200 --> nonsense\nx\n"
 	if _, err := h.assets.ReplaceCaption(ctx, tenant, tracks[1].ID, assets.CaptionText{Body: &bad}); errs.KindOf(err) != errs.KindInvalid {
