@@ -3,7 +3,9 @@
 // runs them safely.
 //
 // Everything here is either a pure function (ParseProbe, PlanLadder,
-// PlanTranscode, PlanNaiveTranscodes, PlanChunks, PlanPackage) pinned by golden tests, or the
+// PlanTranscode, PlanNaiveTranscodes, PlanChunks, PlanPackage, PlanAudioTrack,
+// PlanImages, the manifest patchers SetMasterAudio, SetMasterSubtitles,
+// LabelMPDAudio, AddMPDAudio, SetMPDSubtitles, and ThumbnailsVTT) pinned by golden tests, or the
 // Runner, the one place that starts ffmpeg and ffprobe: without a shell, in its own
 // process group killed with its children on deadline or cancellation, with
 // bounded concurrency, only the file protocol and only the containers we accept
@@ -15,6 +17,8 @@
 // folder, calls Runner.Probe, PlanLadder and PlanTranscode (or PlanChunks to fan
 // a long title out), runs the commands with Runner.Run while heartbeating the
 // progress it reports, packages them with PlanPackage (CMAF segments, HLS
-// playlists and a DASH MPD over the same segments) and uploads the package.
-// Thumbnails and encryption will live here too, and are not written yet.
+// playlists and a DASH MPD over the same segments), adds the sidecar audio
+// tracks (PlanAudioTrack) and WebVTT subtitles to the manifests, makes the poster
+// and trick-play sprites (PlanImages, ThumbnailsVTT) and uploads the package.
+// Encryption will live here too.
 package media
