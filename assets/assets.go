@@ -5,6 +5,9 @@
 // of the package (HLS master playlist and DASH MPD under
 // tenants/{tenant}/assets/{id}/). Every change of status emits an outbox event
 // (asset.processing, asset.ready, asset.failed) in the same transaction.
+// An asset also has sidecar tracks (extra audio, WebVTT captions; tracks.go)
+// and the blob keys of its poster and trick-play images; caption tracks are
+// edited on a READY asset and republished through TrackPublisher.
 //
 // It is not for the media work itself (package media: pure planning and the
 // ffmpeg runner) nor for orchestration (workflows/ingest implements Pipeline).
