@@ -5,6 +5,9 @@
 // of the package (HLS master playlist and DASH MPD under
 // tenants/{tenant}/assets/{id}/). Every change of status emits an outbox event
 // (asset.processing, asset.ready, asset.failed) in the same transaction.
+// An asset also has sidecar tracks (extra audio, WebVTT captions; tracks.go)
+// and the blob keys of its poster and trick-play images; caption tracks are
+// edited on a READY asset and republished through TrackPublisher.
 //
 // It is not for the media work itself (package media: pure planning and the
 // ffmpeg runner) nor for orchestration (workflows/ingest implements Pipeline).
@@ -74,6 +77,16 @@ type Asset struct {
 	// Encrypted says the HLS segments are AES-128 encrypted with the asset's
 	// content key (package contentkeys); such an asset is HLS-only.
 	Encrypted bool
+	// PosterKey and ThumbnailsKey are the blob keys of the poster JPEG and
+	// the WebVTT trick-play thumbnails track (empty until made); TrickPlay
+	// locates the sprite sheets the track points into.
+	PosterKey     string
+	ThumbnailsKey string
+	TrickPlay     *TrickPlay
+	// TracksVersion counts the changes of the caption tracks;
+	// TracksPublished is the one the package carries.
+	TracksVersion   int
+	TracksPublished int
 	// CreatedAt and UpdatedAt are UTC.
 	CreatedAt time.Time
 	UpdatedAt time.Time

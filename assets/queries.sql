@@ -31,3 +31,44 @@ WHERE tenant_id = @tenant_id AND id = @id AND status IN ('PENDING', 'PROCESSING'
 -- name: MarkEncrypted :one
 UPDATE media_assets SET encrypted = true, updated_at = @now::timestamptz
 WHERE tenant_id = @tenant_id AND id = @id AND status = 'PROCESSING' RETURNING *;
+
+-- name: SetImages :execrows
+UPDATE media_assets SET poster_key = @poster_key, thumbnails_key = @thumbnails_key, trickplay = @trickplay,
+  updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND status = 'PROCESSING';
+
+-- name: BumpTracksVersion :one
+UPDATE media_assets SET tracks_version = tracks_version + 1, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: SetTracksPublished :execrows
+UPDATE media_assets SET tracks_published = GREATEST(tracks_published, @version::integer), updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: LockAsset :one
+SELECT * FROM media_assets WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
+-- name: CreateTrack :one
+INSERT INTO media_asset_tracks (tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position,
+  source_key, created_at, updated_at)
+VALUES (@tenant_id, @id, @asset_id, @upload_id, @kind, @track_kind, @language, @name,
+  (SELECT coalesce(max(position) + 1, 0) FROM media_asset_tracks WHERE tenant_id = @tenant_id AND asset_id = @asset_id),
+  @source_key, @now::timestamptz, @now::timestamptz)
+RETURNING *;
+
+-- name: ListTracks :many
+SELECT * FROM media_asset_tracks WHERE tenant_id = $1 AND asset_id = $2 ORDER BY position, id;
+
+-- name: ListTracksOfAssets :many
+SELECT * FROM media_asset_tracks WHERE tenant_id = @tenant_id AND asset_id = ANY(@asset_ids::uuid[]) ORDER BY asset_id, position, id;
+
+-- name: GetTrack :one
+SELECT * FROM media_asset_tracks WHERE tenant_id = $1 AND id = $2;
+
+-- name: ReplaceTrackText :one
+UPDATE media_asset_tracks SET upload_id = @upload_id, source_key = @source_key, revision = revision + 1,
+  updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: DeleteTrack :execrows
+DELETE FROM media_asset_tracks WHERE tenant_id = $1 AND id = $2;

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/assets/internal/assetsql"
 	"github.com/marquee-ott/marquee/catalog"
@@ -35,7 +36,13 @@ type Service struct {
 	Titles   Titles   // nil: an Ingest naming a title is refused
 	Pipeline Pipeline // nil: Ingest is refused
 	Changes  *Changes // nil: Follow is refused
-	Now      func() time.Time
+	// Publisher republishes captions after a track change; nil: caption
+	// changes are refused.
+	Publisher TrackPublisher
+	// Blobs stores caption text given inline; nil: only uploads may replace
+	// a caption's text.
+	Blobs *blob.Bucket
+	Now   func() time.Time
 }
 
 func (s *Service) now() time.Time {
@@ -48,6 +55,14 @@ func (s *Service) now() time.Time {
 // Ingest creates an asset from a complete source upload and starts its
 // ingest; title, when not nil, gets the asset once it is READY.
 func (s *Service) Ingest(ctx context.Context, tenant tenants.ID, upload uploads.ID, title *uuid.UUID) (Asset, error) {
+	return s.IngestWithTracks(ctx, tenant, upload, title, nil)
+}
+
+// IngestWithTracks is Ingest with sidecar tracks: COMPLETE audio and caption
+// uploads of the tenant (another tenant's is NotFound), recorded on the asset
+// in the order given and packaged with it (audio as alternate renditions,
+// captions as WebVTT subtitles).
+func (s *Service) IngestWithTracks(ctx context.Context, tenant tenants.ID, upload uploads.ID, title *uuid.UUID, tracks []uploads.ID) (Asset, error) {
 	if s.Pipeline == nil {
 		return Asset{}, errs.Unavailable(fmt.Errorf("assets.Ingest: no pipeline"), "ingest is unavailable")
 	}
@@ -59,7 +74,7 @@ func (s *Service) Ingest(ctx context.Context, tenant tenants.ID, upload uploads.
 			return Asset{}, fmt.Errorf("assets.Ingest: %w", err)
 		}
 	}
-	a, err := s.Create(ctx, tenant, upload)
+	a, err := s.create(ctx, tenant, upload, tracks)
 	if err != nil {
 		return Asset{}, err
 	}
@@ -71,6 +86,33 @@ func (s *Service) Ingest(ctx context.Context, tenant tenants.ID, upload uploads.
 
 // Create records a PENDING asset for a complete source upload.
 func (s *Service) Create(ctx context.Context, tenant tenants.ID, upload uploads.ID) (Asset, error) {
+	return s.create(ctx, tenant, upload, nil)
+}
+
+// maxTracks bounds the sidecar tracks of one asset.
+const maxTracks = 32
+
+func (s *Service) create(ctx context.Context, tenant tenants.ID, upload uploads.ID, trackIDs []uploads.ID) (Asset, error) {
+	if len(trackIDs) > maxTracks {
+		return Asset{}, errs.Invalid("at most %d tracks", maxTracks)
+	}
+	type sidecar struct {
+		u   uploads.Upload
+		key string
+	}
+	var sidecars []sidecar
+	seen := map[uploads.ID]bool{}
+	for _, id := range trackIDs {
+		if seen[id] {
+			return Asset{}, errs.Invalid("track upload %s is given twice", id)
+		}
+		seen[id] = true
+		u, key, err := s.trackUpload(ctx, tenant, id)
+		if err != nil {
+			return Asset{}, fmt.Errorf("assets.Create: %w", err)
+		}
+		sidecars = append(sidecars, sidecar{u, key})
+	}
 	u, err := s.Uploads.Get(ctx, tenant, upload)
 	if err != nil {
 		return Asset{}, fmt.Errorf("assets.Create: %w", err)
@@ -84,9 +126,18 @@ func (s *Service) Create(ctx context.Context, tenant tenants.ID, upload uploads.
 	var row assetsql.MediaAsset
 	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
 		var err error
-		row, err = assetsql.New(tx).CreateAsset(ctx, assetsql.CreateAssetParams{
+		q := assetsql.New(tx)
+		row, err = q.CreateAsset(ctx, assetsql.CreateAssetParams{
 			TenantID: tenant, ID: uuid.Must(uuid.NewV7()), UploadID: u.ID, SourceKey: u.Key, Now: s.now()})
-		return err
+		if err != nil {
+			return err
+		}
+		for _, sc := range sidecars {
+			if _, err := s.insertTrack(ctx, q, tenant, row.ID, sc.u, sc.key, ""); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return Asset{}, fmt.Errorf("assets.Create: %w", err)
@@ -300,12 +351,20 @@ func emit(ctx context.Context, tx db.Tx, now time.Time, r assetsql.MediaAsset, e
 }
 
 func fromRow(r assetsql.MediaAsset) Asset {
-	return Asset{
+	a := Asset{
 		ID: r.ID, Tenant: r.TenantID, UploadID: r.UploadID, Status: Status(r.Status), FailureReason: r.FailureReason,
 		Percent: int(r.Percent), SourceKey: r.SourceKey, Probe: r.Probe, Ladder: r.Ladder,
 		Duration: time.Duration(r.DurationMs) * time.Millisecond, Width: int(r.Width), Height: int(r.Height),
 		HLSKey: r.HlsKey, DASHKey: r.DashKey, Encrypted: r.Encrypted, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		PosterKey: r.PosterKey, ThumbnailsKey: r.ThumbnailsKey, TracksVersion: int(r.TracksVersion), TracksPublished: int(r.TracksPublished),
 	}
+	if len(r.Trickplay) > 0 && string(r.Trickplay) != "null" {
+		var tp TrickPlay
+		if json.Unmarshal(r.Trickplay, &tp) == nil {
+			a.TrickPlay = &tp
+		}
+	}
+	return a
 }
 
 func notFound(err error) error {

@@ -11,7 +11,24 @@ import (
 	"github.com/google/uuid"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/graph/generated"
+	"github.com/marquee-ott/marquee/uploads"
 )
+
+// TrackKind is the resolver for the trackKind field.
+func (r *assetTrackResolver) TrackKind(ctx context.Context, obj *assets.Track) (*uploads.TrackKind, error) {
+	if obj.TrackKind == "" {
+		return nil, nil
+	}
+	return &obj.TrackKind, nil
+}
+
+// Webvtt is the resolver for the webvtt field.
+func (r *assetTrackResolver) Webvtt(ctx context.Context, obj *assets.Track) (*string, error) {
+	if obj.Kind != uploads.KindCaption {
+		return nil, nil
+	}
+	return ptrOf(r.Assets.CaptionText(ctx, principal(ctx).Tenant, obj.ID))
+}
 
 // FailureReason is the resolver for the failureReason field.
 func (r *mediaAssetResolver) FailureReason(ctx context.Context, obj *assets.Asset) (*string, error) {
@@ -23,9 +40,51 @@ func (r *mediaAssetResolver) DurationSeconds(ctx context.Context, obj *assets.As
 	return obj.Duration.Seconds(), nil
 }
 
+// Tracks is the resolver for the tracks field.
+func (r *mediaAssetResolver) Tracks(ctx context.Context, obj *assets.Asset) ([]*assets.Track, error) {
+	ts, err := r.Assets.Tracks(ctx, principal(ctx).Tenant, obj.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*assets.Track, len(ts))
+	for i := range ts {
+		out[i] = &ts[i]
+	}
+	return out, nil
+}
+
+// PosterKey is the resolver for the posterKey field.
+func (r *mediaAssetResolver) PosterKey(ctx context.Context, obj *assets.Asset) (*string, error) {
+	return nonEmpty(obj.PosterKey), nil
+}
+
+// ThumbnailsKey is the resolver for the thumbnailsKey field.
+func (r *mediaAssetResolver) ThumbnailsKey(ctx context.Context, obj *assets.Asset) (*string, error) {
+	return nonEmpty(obj.ThumbnailsKey), nil
+}
+
 // IngestUpload is the resolver for the ingestUpload field.
-func (r *mutationResolver) IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID) (*assets.Asset, error) {
-	return ptrOf(r.Assets.Ingest(ctx, principal(ctx).Tenant, uploadID, titleID))
+func (r *mutationResolver) IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) (*assets.Asset, error) {
+	return ptrOf(r.Assets.IngestWithTracks(ctx, principal(ctx).Tenant, uploadID, titleID, tracks))
+}
+
+// AddAssetTrack is the resolver for the addAssetTrack field.
+func (r *mutationResolver) AddAssetTrack(ctx context.Context, assetID uuid.UUID, uploadID uuid.UUID, name *string) (*assets.Track, error) {
+	n := ""
+	if name != nil {
+		n = *name
+	}
+	return ptrOf(r.Assets.AddTrack(ctx, principal(ctx).Tenant, assetID, uploadID, n))
+}
+
+// ReplaceCaptionText is the resolver for the replaceCaptionText field.
+func (r *mutationResolver) ReplaceCaptionText(ctx context.Context, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) (*assets.Track, error) {
+	return ptrOf(r.Assets.ReplaceCaption(ctx, principal(ctx).Tenant, trackID, assets.CaptionText{Upload: uploadID, Body: webvtt}))
+}
+
+// RemoveAssetTrack is the resolver for the removeAssetTrack field.
+func (r *mutationResolver) RemoveAssetTrack(ctx context.Context, trackID uuid.UUID) (*assets.Asset, error) {
+	return ptrOf(r.Assets.RemoveTrack(ctx, principal(ctx).Tenant, trackID))
 }
 
 // MediaAsset is the resolver for the mediaAsset field.
@@ -42,7 +101,22 @@ func (r *subscriptionResolver) AssetProgress(ctx context.Context, id uuid.UUID) 
 	return relay(ctx, in, func() {}), nil
 }
 
+// IntervalSeconds is the resolver for the intervalSeconds field.
+func (r *trickPlayResolver) IntervalSeconds(ctx context.Context, obj *assets.TrickPlay) (float64, error) {
+	return obj.Interval.Seconds(), nil
+}
+
+// AssetTrack returns generated.AssetTrackResolver implementation.
+func (r *Resolver) AssetTrack() generated.AssetTrackResolver { return &assetTrackResolver{r} }
+
 // MediaAsset returns generated.MediaAssetResolver implementation.
 func (r *Resolver) MediaAsset() generated.MediaAssetResolver { return &mediaAssetResolver{r} }
 
-type mediaAssetResolver struct{ *Resolver }
+// TrickPlay returns generated.TrickPlayResolver implementation.
+func (r *Resolver) TrickPlay() generated.TrickPlayResolver { return &trickPlayResolver{r} }
+
+type (
+	assetTrackResolver struct{ *Resolver }
+	mediaAssetResolver struct{ *Resolver }
+	trickPlayResolver  struct{ *Resolver }
+)

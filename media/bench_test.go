@@ -89,3 +89,51 @@ func childCPU() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkImagesAgainstTranscode measures what the poster and trick-play
+// run (PlanImages: one more decode of the source) adds to an ingest, against
+// the single-decode transcode of the same 1080p30 clip. Not part of `make
+// test`:
+//
+//	go test ./media -run '^$' -bench ImagesAgainstTranscode -benchtime 1x
+func BenchmarkImagesAgainstTranscode(b *testing.B) {
+	secs := 10.0
+	if s, err := strconv.ParseFloat(os.Getenv("MARQUEE_BENCH_SECONDS"), 64); err == nil && s >= 2 {
+		secs = s
+	}
+	dir := b.TempDir()
+	src := mediatest.MustClip(b, dir, "source.mp4", mediatest.Clip{Width: 1920, Height: 1080, Rate: "30", Seconds: secs, Audio: 2,
+		Preset: "veryfast", Extra: []string{"-crf", "16"}})
+	r := mustRunner(b, media.RunnerConfig{Timeout: time.Hour})
+	p, err := r.Probe(testContext(b), src)
+	if err != nil {
+		b.Fatal(err)
+	}
+	l, err := media.PlanLadder(p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var trans, images, transCPU, imagesCPU time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start, cpu := time.Now(), childCPU()
+		if _, err := r.Run(b.Context(), media.PlanTranscode(l, src, b.TempDir()), nil); err != nil {
+			b.Fatal(err)
+		}
+		trans += time.Since(start)
+		transCPU += childCPU() - cpu
+		start, cpu = time.Now(), childCPU()
+		cmd, _ := media.PlanImages(l, src, b.TempDir())
+		if _, err := r.Run(b.Context(), cmd, nil); err != nil {
+			b.Fatal(err)
+		}
+		images += time.Since(start)
+		imagesCPU += childCPU() - cpu
+	}
+	n := time.Duration(b.N)
+	b.ReportMetric((images / n).Seconds(), "images-s/op")
+	b.ReportMetric(float64(images)/float64(trans), "ratio")
+	fmt.Printf("a %gs 1080p30 source: transcode %v wall, %v cpu; poster + trick-play %v wall, %v cpu (%.0f%% of the transcode's wall time)\n",
+		secs, (trans / n).Round(time.Millisecond), (transCPU / n).Round(time.Millisecond),
+		(images / n).Round(time.Millisecond), (imagesCPU / n).Round(time.Millisecond), 100*float64(images)/float64(trans))
+}

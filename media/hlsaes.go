@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"io/fs"
 	"os"
@@ -295,13 +296,22 @@ func isFMP4Playlist(pl []byte) bool {
 	return bytes.Contains(pl, []byte("#EXT-X-MAP")) || bytes.Contains(pl, []byte(".m4s\n")) || bytes.HasSuffix(pl, []byte(".m4s"))
 }
 
-// playlistNumber is n of media_{n}.m3u8, 0 for another name.
+// playlistNumber is n of media_{n}.m3u8, 0 for another name. A playlist in
+// a sub-folder (an extra audio track's, track_{k}/media_0.m3u8) has the
+// folder's FNV-1a hash mixed in: its n repeats the top-level ones, and two
+// playlists under one key must never share IVs.
 func playlistNumber(name string) uint64 {
+	var n uint64
 	base := strings.TrimSuffix(path.Base(name), ".m3u8")
-	if n, err := strconv.ParseUint(strings.TrimPrefix(base, "media_"), 10, 64); err == nil && strings.HasPrefix(base, "media_") {
-		return n
+	if v, err := strconv.ParseUint(strings.TrimPrefix(base, "media_"), 10, 64); err == nil && strings.HasPrefix(base, "media_") {
+		n = v
 	}
-	return 0
+	if dir := path.Dir(name); dir != "." {
+		h := fnv.New64a()
+		h.Write([]byte(dir))
+		n ^= h.Sum64() &^ 0xffff
+	}
+	return n
 }
 
 // encryptFile encrypts src into dst: written beside dst and renamed, so a

@@ -53,8 +53,9 @@ func (m *Main) webhookService() *outbox.Service {
 
 // assetService is the assets domain as the API and the worker both use it.
 func (m *Main) assetService() *assets.Service {
+	starter := &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys}
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
-		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys}}
+		Pipeline: starter, Publisher: starter, Blobs: m.Blobs}
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

@@ -42,6 +42,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AssetTrack() AssetTrackResolver
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
@@ -69,6 +70,7 @@ type ResolverRoot interface {
 	Tenant() TenantResolver
 	TenantExport() TenantExportResolver
 	Title() TitleResolver
+	TrickPlay() TrickPlayResolver
 	Viewer() ViewerResolver
 	ViewerDevice() ViewerDeviceResolver
 }
@@ -103,6 +105,20 @@ type ComplexityRoot struct {
 		Key    func(childComplexity int) int
 		Role   func(childComplexity int) int
 		Width  func(childComplexity int) int
+	}
+
+	AssetTrack struct {
+		AssetID   func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Kind      func(childComplexity int) int
+		Language  func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Revision  func(childComplexity int) int
+		TrackKind func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+		UploadID  func(childComplexity int) int
+		Webvtt    func(childComplexity int) int
 	}
 
 	AuditActor struct {
@@ -313,17 +329,22 @@ type ComplexityRoot struct {
 	}
 
 	MediaAsset struct {
-		CreatedAt       func(childComplexity int) int
-		DurationSeconds func(childComplexity int) int
-		Encrypted       func(childComplexity int) int
-		FailureReason   func(childComplexity int) int
-		Height          func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Percent         func(childComplexity int) int
-		Status          func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		UploadID        func(childComplexity int) int
-		Width           func(childComplexity int) int
+		CaptionsPublished func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		DurationSeconds   func(childComplexity int) int
+		Encrypted         func(childComplexity int) int
+		FailureReason     func(childComplexity int) int
+		Height            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Percent           func(childComplexity int) int
+		PosterKey         func(childComplexity int) int
+		Status            func(childComplexity int) int
+		ThumbnailsKey     func(childComplexity int) int
+		Tracks            func(childComplexity int) int
+		TrickPlay         func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		UploadID          func(childComplexity int) int
+		Width             func(childComplexity int) int
 	}
 
 	MediaSettings struct {
@@ -334,6 +355,7 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
 		ActivateDevice              func(childComplexity int, userCode string) int
+		AddAssetTrack               func(childComplexity int, assetID uuid.UUID, uploadID uuid.UUID, name *string) int
 		AddDomain                   func(childComplexity int, hostname string) int
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		ChangePassword              func(childComplexity int, current string, new string) int
@@ -364,7 +386,7 @@ type ComplexityRoot struct {
 		EnrollTwoFactor             func(childComplexity int, password string) int
 		ExportCpix                  func(childComplexity int, assetID uuid.UUID, recipientCertificatePem string) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
-		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID) int
+		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
 		Login                       func(childComplexity int, input tenants.LoginInput) int
 		LoginSecondFactor           func(childComplexity int, challenge string, code string) int
@@ -378,10 +400,12 @@ type ComplexityRoot struct {
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RejectDeviceActivation      func(childComplexity int, userCode string) int
+		RemoveAssetTrack            func(childComplexity int, trackID uuid.UUID) int
 		RemoveDevice                func(childComplexity int, id uuid.UUID) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveFromMyList            func(childComplexity int, titleID uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
+		ReplaceCaptionText          func(childComplexity int, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) int
 		ReplayWebhookDeliveries     func(childComplexity int, endpointID uuid.UUID, since time.Time) int
 		ReplayWebhookEvent          func(childComplexity int, endpointID uuid.UUID, eventID uuid.UUID) int
 		ReportProgress              func(childComplexity int, titleID uuid.UUID, positionSeconds int, durationSeconds int) int
@@ -822,6 +846,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TrickPlay struct {
+		Columns         func(childComplexity int) int
+		Count           func(childComplexity int) int
+		IntervalSeconds func(childComplexity int) int
+		Rows            func(childComplexity int) int
+		SpriteKeys      func(childComplexity int) int
+		TileHeight      func(childComplexity int) int
+		TileWidth       func(childComplexity int) int
+	}
+
 	TwoFactorEnrollment struct {
 		OTPAuthURL func(childComplexity int) int
 		QRCode     func(childComplexity int) int
@@ -923,6 +957,11 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AssetTrackResolver interface {
+	TrackKind(ctx context.Context, obj *assets.Track) (*uploads.TrackKind, error)
+
+	Webvtt(ctx context.Context, obj *assets.Track) (*string, error)
+}
 type AuditEntryResolver interface {
 	Details(ctx context.Context, obj *audit.Entry) (string, error)
 }
@@ -953,9 +992,16 @@ type InvitationResolver interface {
 type MediaAssetResolver interface {
 	FailureReason(ctx context.Context, obj *assets.Asset) (*string, error)
 	DurationSeconds(ctx context.Context, obj *assets.Asset) (float64, error)
+
+	Tracks(ctx context.Context, obj *assets.Asset) ([]*assets.Track, error)
+	PosterKey(ctx context.Context, obj *assets.Asset) (*string, error)
+	ThumbnailsKey(ctx context.Context, obj *assets.Asset) (*string, error)
 }
 type MutationResolver interface {
-	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID) (*assets.Asset, error)
+	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) (*assets.Asset, error)
+	AddAssetTrack(ctx context.Context, assetID uuid.UUID, uploadID uuid.UUID, name *string) (*assets.Track, error)
+	ReplaceCaptionText(ctx context.Context, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) (*assets.Track, error)
+	RemoveAssetTrack(ctx context.Context, trackID uuid.UUID) (*assets.Asset, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -1172,6 +1218,9 @@ type TitleResolver interface {
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
 }
+type TrickPlayResolver interface {
+	IntervalSeconds(ctx context.Context, obj *assets.TrickPlay) (float64, error)
+}
 type ViewerResolver interface {
 	Profiles(ctx context.Context, obj *viewers.Viewer) ([]*viewers.Profile, error)
 	Devices(ctx context.Context, obj *viewers.Viewer) ([]*viewers.Device, error)
@@ -1296,6 +1345,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artwork.Width(childComplexity), true
+
+	case "AssetTrack.assetId":
+		if e.ComplexityRoot.AssetTrack.AssetID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.AssetID(childComplexity), true
+	case "AssetTrack.createdAt":
+		if e.ComplexityRoot.AssetTrack.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.CreatedAt(childComplexity), true
+	case "AssetTrack.id":
+		if e.ComplexityRoot.AssetTrack.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.ID(childComplexity), true
+	case "AssetTrack.kind":
+		if e.ComplexityRoot.AssetTrack.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.Kind(childComplexity), true
+	case "AssetTrack.language":
+		if e.ComplexityRoot.AssetTrack.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.Language(childComplexity), true
+	case "AssetTrack.name":
+		if e.ComplexityRoot.AssetTrack.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.Name(childComplexity), true
+	case "AssetTrack.revision":
+		if e.ComplexityRoot.AssetTrack.Revision == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.Revision(childComplexity), true
+	case "AssetTrack.trackKind":
+		if e.ComplexityRoot.AssetTrack.TrackKind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.TrackKind(childComplexity), true
+	case "AssetTrack.updatedAt":
+		if e.ComplexityRoot.AssetTrack.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.UpdatedAt(childComplexity), true
+	case "AssetTrack.uploadId":
+		if e.ComplexityRoot.AssetTrack.UploadID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.UploadID(childComplexity), true
+	case "AssetTrack.webvtt":
+		if e.ComplexityRoot.AssetTrack.Webvtt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AssetTrack.Webvtt(childComplexity), true
 
 	case "AuditActor.ip":
 		if e.ComplexityRoot.AuditActor.IP == nil {
@@ -2068,6 +2184,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mail.To(childComplexity), true
 
+	case "MediaAsset.captionsPublished":
+		if e.ComplexityRoot.MediaAsset.CaptionsPublished == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.CaptionsPublished(childComplexity), true
 	case "MediaAsset.createdAt":
 		if e.ComplexityRoot.MediaAsset.CreatedAt == nil {
 			break
@@ -2110,12 +2232,36 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaAsset.Percent(childComplexity), true
+	case "MediaAsset.posterKey":
+		if e.ComplexityRoot.MediaAsset.PosterKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.PosterKey(childComplexity), true
 	case "MediaAsset.status":
 		if e.ComplexityRoot.MediaAsset.Status == nil {
 			break
 		}
 
 		return e.ComplexityRoot.MediaAsset.Status(childComplexity), true
+	case "MediaAsset.thumbnailsKey":
+		if e.ComplexityRoot.MediaAsset.ThumbnailsKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.ThumbnailsKey(childComplexity), true
+	case "MediaAsset.tracks":
+		if e.ComplexityRoot.MediaAsset.Tracks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.Tracks(childComplexity), true
+	case "MediaAsset.trickPlay":
+		if e.ComplexityRoot.MediaAsset.TrickPlay == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.TrickPlay(childComplexity), true
 	case "MediaAsset.updatedAt":
 		if e.ComplexityRoot.MediaAsset.UpdatedAt == nil {
 			break
@@ -2170,6 +2316,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ActivateDevice(childComplexity, args["userCode"].(string)), true
+	case "Mutation.addAssetTrack":
+		if e.ComplexityRoot.Mutation.AddAssetTrack == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addAssetTrack_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddAssetTrack(childComplexity, args["assetId"].(uuid.UUID), args["uploadId"].(uuid.UUID), args["name"].(*string)), true
 	case "Mutation.addDomain":
 		if e.ComplexityRoot.Mutation.AddDomain == nil {
 			break
@@ -2510,7 +2667,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.IngestUpload(childComplexity, args["uploadId"].(uuid.UUID), args["titleId"].(*uuid.UUID)), true
+		return e.ComplexityRoot.Mutation.IngestUpload(childComplexity, args["uploadId"].(uuid.UUID), args["titleId"].(*uuid.UUID), args["tracks"].([]uuid.UUID)), true
 	case "Mutation.inviteStaff":
 		if e.ComplexityRoot.Mutation.InviteStaff == nil {
 			break
@@ -2644,6 +2801,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RejectDeviceActivation(childComplexity, args["userCode"].(string)), true
+	case "Mutation.removeAssetTrack":
+		if e.ComplexityRoot.Mutation.RemoveAssetTrack == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeAssetTrack_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveAssetTrack(childComplexity, args["trackId"].(uuid.UUID)), true
 	case "Mutation.removeDevice":
 		if e.ComplexityRoot.Mutation.RemoveDevice == nil {
 			break
@@ -2688,6 +2856,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveStaff(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.replaceCaptionText":
+		if e.ComplexityRoot.Mutation.ReplaceCaptionText == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceCaptionText_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceCaptionText(childComplexity, args["trackId"].(uuid.UUID), args["uploadId"].(*uuid.UUID), args["webvtt"].(*string)), true
 	case "Mutation.replayWebhookDeliveries":
 		if e.ComplexityRoot.Mutation.ReplayWebhookDeliveries == nil {
 			break
@@ -4941,6 +5120,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TitleEdge.Node(childComplexity), true
 
+	case "TrickPlay.columns":
+		if e.ComplexityRoot.TrickPlay.Columns == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.Columns(childComplexity), true
+	case "TrickPlay.count":
+		if e.ComplexityRoot.TrickPlay.Count == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.Count(childComplexity), true
+	case "TrickPlay.intervalSeconds":
+		if e.ComplexityRoot.TrickPlay.IntervalSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.IntervalSeconds(childComplexity), true
+	case "TrickPlay.rows":
+		if e.ComplexityRoot.TrickPlay.Rows == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.Rows(childComplexity), true
+	case "TrickPlay.spriteKeys":
+		if e.ComplexityRoot.TrickPlay.SpriteKeys == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.SpriteKeys(childComplexity), true
+	case "TrickPlay.tileHeight":
+		if e.ComplexityRoot.TrickPlay.TileHeight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.TileHeight(childComplexity), true
+	case "TrickPlay.tileWidth":
+		if e.ComplexityRoot.TrickPlay.TileWidth == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TrickPlay.TileWidth(childComplexity), true
+
 	case "TwoFactorEnrollment.otpauthURL":
 		if e.ComplexityRoot.TwoFactorEnrollment.OTPAuthURL == nil {
 			break
@@ -5482,6 +5704,65 @@ type MediaAsset {
   height: Int!
   createdAt: Time!
   updatedAt: Time!
+  """
+  Sidecar tracks in players' menu order: extra audio (alternate renditions of
+  the HLS AUDIO group and DASH audio adaptation sets) and WebVTT captions
+  (the HLS SUBTITLES group and DASH text adaptation sets).
+  """
+  tracks: [AssetTrack!]!
+  """
+  Blob key of the poster JPEG (a representative picture from the first
+  minutes, at the top rendition's size), under the asset's package folder;
+  null until made. The playback origin serves it by this key.
+  """
+  posterKey: String
+  """
+  Blob key of the WebVTT trick-play thumbnails track: one cue per thumbnail,
+  its text a sprite sheet and tile ("sprite_0.jpg#xywh=160,0,160,90",
+  relative to the track); null until made.
+  """
+  thumbnailsKey: String
+  "Where the trick-play sprite sheets are and how they are tiled; null until made."
+  trickPlay: TrickPlay
+  "False while a caption change is being republished; true once the package carries it."
+  captionsPublished: Boolean!
+}
+
+"A sidecar track of a media asset, from an AUDIO or CAPTION upload."
+type AssetTrack {
+  id: ID!
+  assetId: ID!
+  "The upload of its current file (for an edited caption, the latest one)."
+  uploadId: ID!
+  "AUDIO or CAPTION."
+  kind: UploadKind!
+  "BCP 47 language tag."
+  language: String!
+  "What players show in their menus (LANGUAGE and NAME in HLS, lang and Label in DASH)."
+  name: String!
+  "SUBTITLES, CAPTIONS (SDH) or DESCRIPTIVE_AUDIO; null for an ordinary audio track."
+  trackKind: TrackKind
+  "A caption's text revision: 1 as uploaded, one more per edit."
+  revision: Int!
+  "A caption's current WebVTT text; null for audio."
+  webvtt: String
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+"""
+Trick-play thumbnails: one every intervalSeconds, count in all, tiled row by
+row, columns × rows a sheet, into the JPEG sprite sheets at spriteKeys.
+"""
+type TrickPlay {
+  intervalSeconds: Float!
+  count: Int!
+  tileWidth: Int!
+  tileHeight: Int!
+  columns: Int!
+  rows: Int!
+  "Blob keys of the sprite sheets, sheet 0 first."
+  spriteKeys: [String!]!
 }
 
 extend type Query {
@@ -5493,9 +5774,24 @@ extend type Mutation {
   """
   Ingests a COMPLETE source upload into a new media asset and starts its
   processing; follow it with mediaAsset(id). With titleId, the asset is attached
-  to that title once READY.
+  to that title once READY. tracks are COMPLETE AUDIO and CAPTION uploads,
+  packaged with the asset in this order (audio transcoded to AAC as alternate
+  renditions, captions as WebVTT subtitles); another workspace's is NOT_FOUND.
   """
-  ingestUpload(uploadId: ID!, titleId: ID): MediaAsset! @requires(permission: EDIT_CONTENT)
+  ingestUpload(uploadId: ID!, titleId: ID, tracks: [ID!]): MediaAsset! @requires(permission: EDIT_CONTENT)
+  """
+  Adds a COMPLETE CAPTION upload as a caption track of a READY asset and
+  republishes its captions (WebVTT files, HLS master playlist, DASH MPD; no
+  re-encoding). name defaults to the language in itself, "(CC)" for SDH.
+  """
+  addAssetTrack(assetId: ID!, uploadId: ID!, name: String): AssetTrack! @requires(permission: EDIT_CONTENT)
+  """
+  Gives a caption track new text, a COMPLETE CAPTION upload or an SRT/WebVTT
+  body (exactly one), checked, and republishes the asset's captions.
+  """
+  replaceCaptionText(trackId: ID!, uploadId: ID, webvtt: String): AssetTrack! @requires(permission: EDIT_CONTENT)
+  "Removes a caption track from a READY asset and republishes its captions."
+  removeAssetTrack(trackId: ID!): MediaAsset! @requires(permission: EDIT_CONTENT)
 }
 
 extend type Subscription {
@@ -6917,6 +7213,34 @@ func (ec *executionContext) childFields_Artwork(ctx context.Context, field graph
 	return nil, fmt.Errorf("no field named %q was found under type Artwork", field.Name)
 }
 
+func (ec *executionContext) childFields_AssetTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AssetTrack_id(ctx, field)
+	case "assetId":
+		return ec.fieldContext_AssetTrack_assetId(ctx, field)
+	case "uploadId":
+		return ec.fieldContext_AssetTrack_uploadId(ctx, field)
+	case "kind":
+		return ec.fieldContext_AssetTrack_kind(ctx, field)
+	case "language":
+		return ec.fieldContext_AssetTrack_language(ctx, field)
+	case "name":
+		return ec.fieldContext_AssetTrack_name(ctx, field)
+	case "trackKind":
+		return ec.fieldContext_AssetTrack_trackKind(ctx, field)
+	case "revision":
+		return ec.fieldContext_AssetTrack_revision(ctx, field)
+	case "webvtt":
+		return ec.fieldContext_AssetTrack_webvtt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AssetTrack_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_AssetTrack_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AssetTrack", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditActor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -7353,6 +7677,16 @@ func (ec *executionContext) childFields_MediaAsset(ctx context.Context, field gr
 		return ec.fieldContext_MediaAsset_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_MediaAsset_updatedAt(ctx, field)
+	case "tracks":
+		return ec.fieldContext_MediaAsset_tracks(ctx, field)
+	case "posterKey":
+		return ec.fieldContext_MediaAsset_posterKey(ctx, field)
+	case "thumbnailsKey":
+		return ec.fieldContext_MediaAsset_thumbnailsKey(ctx, field)
+	case "trickPlay":
+		return ec.fieldContext_MediaAsset_trickPlay(ctx, field)
+	case "captionsPublished":
+		return ec.fieldContext_MediaAsset_captionsPublished(ctx, field)
 	case "encrypted":
 		return ec.fieldContext_MediaAsset_encrypted(ctx, field)
 	}
@@ -8061,6 +8395,26 @@ func (ec *executionContext) childFields_TitleEdge(ctx context.Context, field gra
 	return nil, fmt.Errorf("no field named %q was found under type TitleEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_TrickPlay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "intervalSeconds":
+		return ec.fieldContext_TrickPlay_intervalSeconds(ctx, field)
+	case "count":
+		return ec.fieldContext_TrickPlay_count(ctx, field)
+	case "tileWidth":
+		return ec.fieldContext_TrickPlay_tileWidth(ctx, field)
+	case "tileHeight":
+		return ec.fieldContext_TrickPlay_tileHeight(ctx, field)
+	case "columns":
+		return ec.fieldContext_TrickPlay_columns(ctx, field)
+	case "rows":
+		return ec.fieldContext_TrickPlay_rows(ctx, field)
+	case "spriteKeys":
+		return ec.fieldContext_TrickPlay_spriteKeys(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TrickPlay", field.Name)
+}
+
 func (ec *executionContext) childFields_TwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "secret":
@@ -8452,6 +8806,36 @@ func (ec *executionContext) field_Mutation_activateDevice_args(ctx context.Conte
 		return nil, err
 	}
 	args["userCode"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addAssetTrack_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uploadId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uploadId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "name",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["name"] = arg2
 	return args, nil
 }
 
@@ -8942,6 +9326,14 @@ func (ec *executionContext) field_Mutation_ingestUpload_args(ctx context.Context
 		return nil, err
 	}
 	args["titleId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "tracks",
+		func(ctx context.Context, v any) ([]uuid.UUID, error) {
+			return ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["tracks"] = arg2
 	return args, nil
 }
 
@@ -9131,6 +9523,20 @@ func (ec *executionContext) field_Mutation_rejectDeviceActivation_args(ctx conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeAssetTrack_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeDevice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9184,6 +9590,36 @@ func (ec *executionContext) field_Mutation_removeStaff_args(ctx context.Context,
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_replaceCaptionText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "trackId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["trackId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uploadId",
+		func(ctx context.Context, v any) (*uuid.UUID, error) {
+			return ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uploadId"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "webvtt",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["webvtt"] = arg2
 	return args, nil
 }
 
@@ -11159,6 +11595,259 @@ func (ec *executionContext) _Artwork_height(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Artwork_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Artwork", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssetTrack_id(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssetTrack_assetId(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_assetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AssetID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssetTrack_uploadId(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_uploadId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UploadID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_uploadId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AssetTrack_kind(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uploads.Kind) graphql.Marshaler {
+			return ec.marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "UploadKind")
+}
+
+func (ec *executionContext) _AssetTrack_language(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssetTrack_name(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _AssetTrack_trackKind(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_trackKind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AssetTrack().TrackKind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uploads.TrackKind) graphql.Marshaler {
+			return ec.marshalOTrackKind2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_trackKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, true, true, "TrackKind")
+}
+
+func (ec *executionContext) _AssetTrack_revision(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_revision(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Revision, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_revision(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AssetTrack_webvtt(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_webvtt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AssetTrack().Webvtt(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_webvtt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, true, true, "String")
+}
+
+func (ec *executionContext) _AssetTrack_createdAt(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AssetTrack_updatedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AssetTrack_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AssetTrack_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AuditActor_type(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
@@ -14484,6 +15173,139 @@ func (ec *executionContext) fieldContext_MediaAsset_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
 }
 
+func (ec *executionContext) _MediaAsset_tracks(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_tracks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().Tracks(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*assets.Track) graphql.Marshaler {
+			return ec.marshalNAssetTrack2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrackᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_tracks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetTrack(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_posterKey(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_posterKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().PosterKey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_posterKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, true, "String")
+}
+
+func (ec *executionContext) _MediaAsset_thumbnailsKey(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_thumbnailsKey(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MediaAsset().ThumbnailsKey(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_thumbnailsKey(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, true, "String")
+}
+
+func (ec *executionContext) _MediaAsset_trickPlay(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_trickPlay(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrickPlay, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.TrickPlay) graphql.Marshaler {
+			return ec.marshalOTrickPlay2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrickPlay(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_trickPlay(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MediaAsset",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TrickPlay(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MediaAsset_captionsPublished(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_captionsPublished(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CaptionsPublished(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_captionsPublished(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _MediaAsset_encrypted(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14563,7 +15385,7 @@ func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().IngestUpload(ctx, fc.Args["uploadId"].(uuid.UUID), fc.Args["titleId"].(*uuid.UUID))
+			return ec.Resolvers.Mutation().IngestUpload(ctx, fc.Args["uploadId"].(uuid.UUID), fc.Args["titleId"].(*uuid.UUID), fc.Args["tracks"].([]uuid.UUID))
 		},
 		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
 			directive0 := next
@@ -14614,6 +15436,207 @@ func (ec *executionContext) fieldContext_Mutation_ingestUpload(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_ingestUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addAssetTrack(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addAssetTrack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddAssetTrack(ctx, fc.Args["assetId"].(uuid.UUID), fc.Args["uploadId"].(uuid.UUID), fc.Args["name"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *assets.Track
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Track
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Track
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Track) graphql.Marshaler {
+			return ec.marshalNAssetTrack2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrack(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addAssetTrack(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetTrack(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addAssetTrack_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replaceCaptionText(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replaceCaptionText(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplaceCaptionText(ctx, fc.Args["trackId"].(uuid.UUID), fc.Args["uploadId"].(*uuid.UUID), fc.Args["webvtt"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *assets.Track
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Track
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Track
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Track) graphql.Marshaler {
+			return ec.marshalNAssetTrack2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrack(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replaceCaptionText(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AssetTrack(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replaceCaptionText_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeAssetTrack(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeAssetTrack(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveAssetTrack(ctx, fc.Args["trackId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Asset
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeAssetTrack(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeAssetTrack_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28660,6 +29683,167 @@ func (ec *executionContext) fieldContext_TitleEdge_node(_ context.Context, field
 	return fc, nil
 }
 
+func (ec *executionContext) _TrickPlay_intervalSeconds(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_intervalSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.TrickPlay().IntervalSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_intervalSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, true, true, "Float")
+}
+
+func (ec *executionContext) _TrickPlay_count(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Count, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrickPlay_tileWidth(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_tileWidth(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TileWidth, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_tileWidth(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrickPlay_tileHeight(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_tileHeight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TileHeight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_tileHeight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrickPlay_columns(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_columns(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Columns, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_columns(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrickPlay_rows(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_rows(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Rows, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_rows(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TrickPlay_spriteKeys(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TrickPlay_spriteKeys(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SpriteKeys, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TrickPlay_spriteKeys(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TrickPlay", field, false, false, "String")
+}
+
 func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33830,6 +35014,91 @@ func (ec *executionContext) _Artwork(ctx context.Context, sel ast.SelectionSet, 
 	return out
 }
 
+var assetTrackImplementors = []string{"AssetTrack"}
+
+func (ec *executionContext) _AssetTrack(ctx context.Context, sel ast.SelectionSet, obj *assets.Track) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, assetTrackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AssetTrack")
+		case "id":
+			out.Values[i] = ec._AssetTrack_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assetId":
+			out.Values[i] = ec._AssetTrack_assetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "uploadId":
+			out.Values[i] = ec._AssetTrack_uploadId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.Values[i] = ec._AssetTrack_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "language":
+			out.Values[i] = ec._AssetTrack_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._AssetTrack_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trackKind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssetTrack_trackKind(ctx, field, obj)
+				})
+		case "revision":
+			out.Values[i] = ec._AssetTrack_revision(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "webvtt":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AssetTrack_webvtt(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._AssetTrack_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._AssetTrack_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditActorImplementors = []string{"AuditActor"}
 
 func (ec *executionContext) _AuditActor(ctx context.Context, sel ast.SelectionSet, obj *audit.Actor) graphql.Marshaler {
@@ -35303,6 +36572,34 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "tracks":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_tracks(ctx, field, obj)
+				})
+		case "posterKey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_posterKey(ctx, field, obj)
+				})
+		case "thumbnailsKey":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MediaAsset_thumbnailsKey(ctx, field, obj)
+				})
+		case "trickPlay":
+			out.Values[i] = ec._MediaAsset_trickPlay(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "captionsPublished":
+			out.Values[i] = ec._MediaAsset_captionsPublished(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "encrypted":
 			out.Values[i] = ec._MediaAsset_encrypted(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -35385,6 +36682,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "ingestUpload":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addAssetTrack":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addAssetTrack(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replaceCaptionText":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replaceCaptionText(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeAssetTrack":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeAssetTrack(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38709,6 +40027,70 @@ func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet
 	return out
 }
 
+var trickPlayImplementors = []string{"TrickPlay"}
+
+func (ec *executionContext) _TrickPlay(ctx context.Context, sel ast.SelectionSet, obj *assets.TrickPlay) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, trickPlayImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TrickPlay")
+		case "intervalSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._TrickPlay_intervalSeconds(ctx, field, obj)
+				})
+		case "count":
+			out.Values[i] = ec._TrickPlay_count(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tileWidth":
+			out.Values[i] = ec._TrickPlay_tileWidth(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "tileHeight":
+			out.Values[i] = ec._TrickPlay_tileHeight(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "columns":
+			out.Values[i] = ec._TrickPlay_columns(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rows":
+			out.Values[i] = ec._TrickPlay_rows(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "spriteKeys":
+			out.Values[i] = ec._TrickPlay_spriteKeys(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var twoFactorEnrollmentImplementors = []string{"TwoFactorEnrollment"}
 
 func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, obj *tenants.TwoFactorEnrollment) graphql.Marshaler {
@@ -39826,6 +41208,30 @@ var (
 		catalog.ArtLogo:      "LOGO",
 	}
 )
+
+func (ec *executionContext) marshalNAssetTrack2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrackᚄ(ctx context.Context, sel ast.SelectionSet, v []*assets.Track) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAssetTrack2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrack(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAssetTrack2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrack(ctx context.Context, sel ast.SelectionSet, v *assets.Track) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AssetTrack!")
+		return graphql.Null
+	}
+	return ec._AssetTrack(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNAuditActor2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauditᚐActor(ctx context.Context, sel ast.SelectionSet, v audit.Actor) graphql.Marshaler {
 	return ec._AuditActor(ctx, sel, &v)
@@ -42001,6 +43407,41 @@ func (ec *executionContext) marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋma
 	return ec._Creator(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {
 	if v == nil {
 		return nil, nil
@@ -42426,6 +43867,13 @@ var (
 		uploads.TrackDescriptiveAudio: "DESCRIPTIVE_AUDIO",
 	}
 )
+
+func (ec *executionContext) marshalOTrickPlay2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrickPlay(ctx context.Context, sel ast.SelectionSet, v *assets.TrickPlay) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._TrickPlay(ctx, sel, v)
+}
 
 func (ec *executionContext) unmarshalOViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx context.Context, v any) (viewers.DeviceInput, error) {
 	res, err := ec.unmarshalInputViewerDeviceInput(ctx, v)

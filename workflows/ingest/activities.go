@@ -378,6 +378,10 @@ func contentType(path string) string {
 		return "video/iso.segment"
 	case ".mp4":
 		return "video/mp4"
+	case ".vtt":
+		return "text/vtt"
+	case ".jpg":
+		return "image/jpeg"
 	default:
 		if t := mime.TypeByExtension(ext); t != "" {
 			return t

@@ -93,7 +93,8 @@ func startHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	queue := "ingest-test-" + uuid.NewString() // no other package's worker takes our tasks
-	up := &uploads.Service{DB: d, Blobs: bucket, Limits: uploads.Limits{MaxSourceBytes: 1 << 30, SourceTypes: []string{"video/mp4"}}}
+	up := &uploads.Service{DB: d, Blobs: bucket, Limits: uploads.Limits{MaxSourceBytes: 1 << 30, SourceTypes: []string{"video/mp4"},
+		MaxCaptionBytes: 1 << 20, CaptionTypes: []string{"text/vtt", "application/x-subrip"}, MaxAudioBytes: 1 << 30, AudioTypes: []string{"audio/mp4"}}}
 	h := &harness{uploads: up, blobs: bucket, temporal: c, catalog: &catalog.Service{DB: d}, keys: mustKeyStore(t, d)}
 	h.assets = &assets.Service{DB: d, Uploads: up, Titles: h.catalog,
 		Pipeline: &ingest.Starter{Client: c, TaskQueue: queue, SegmentDuration: testSegment, Encryption: h.keys}}

@@ -21,6 +21,7 @@ func TestRecordedHistoriesReplay(t *testing.T) {
 	for _, f := range files {
 		r := worker.NewWorkflowReplayer()
 		r.RegisterWorkflowWithOptions(ingest.Workflow, workflow.RegisterOptions{Name: ingest.WorkflowName})
+		r.RegisterWorkflowWithOptions(ingest.CaptionsWorkflow, workflow.RegisterOptions{Name: ingest.CaptionsWorkflowName})
 		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, f); err != nil {
 			t.Errorf("%s: %v", f, err)
 		}

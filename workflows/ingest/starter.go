@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 
@@ -23,7 +24,10 @@ type Starter struct {
 	Encryption EncryptionSetting
 }
 
-var _ assets.Pipeline = (*Starter)(nil)
+var (
+	_ assets.Pipeline       = (*Starter)(nil)
+	_ assets.TrackPublisher = (*Starter)(nil)
+)
 
 // StartIngest starts the asset's workflow; starting it again while it runs
 // changes nothing.
@@ -46,6 +50,23 @@ func (s *Starter) StartIngest(ctx context.Context, r assets.IngestRequest) error
 		WorkflowName, in)
 	if err != nil {
 		return errs.Unavailable(fmt.Errorf("ingest.StartIngest %s: %w", id, err), "processing is unavailable; try again shortly")
+	}
+	return nil
+}
+
+// PublishTracks starts the asset's caption republish, or signals the one
+// running, which then publishes again.
+func (s *Starter) PublishTracks(ctx context.Context, tenant, asset uuid.UUID) error {
+	id := CaptionsWorkflowID(tenant, asset)
+	queue := s.TaskQueue
+	if queue == "" {
+		queue = "default"
+	}
+	_, err := s.Client.SignalWithStartWorkflow(ctx, id, SignalCaptionsChanged, nil,
+		client.StartWorkflowOptions{ID: id, TaskQueue: queue},
+		CaptionsWorkflowName, CaptionsInput{Tenant: tenant, AssetID: asset})
+	if err != nil {
+		return errs.Unavailable(fmt.Errorf("ingest.PublishTracks %s: %w", id, err), "publishing captions is unavailable; try again shortly")
 	}
 	return nil
 }

@@ -87,6 +87,7 @@ func Register(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.Upload, activity.RegisterOptions{Name: ActivityUpload})
 	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: ActivityFinish})
 	r.RegisterActivityWithOptions(a.MarkFailed, activity.RegisterOptions{Name: ActivityMarkFailed})
+	RegisterSidecars(r, a)
 }
 
 // Retry policies. Bookkeeping (database) and blob transfers retry for a long
@@ -161,6 +162,9 @@ func ingest(ctx workflow.Context, in Input) (Result, error) {
 	pin := PackageInput{Tenant: in.Tenant, AssetID: in.AssetID, Ladder: plan.Ladder}
 	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ffmpegOptions(media.PlanPackage(plan.Ladder, "", ""))),
 		ActivityPackage, pin).Get(ctx, nil); err != nil {
+		return Result{}, err
+	}
+	if err := sidecars(ctx, in, start.SourceKey, plan.Ladder); err != nil { // tracks.go
 		return Result{}, err
 	}
 	if in.Encrypt { // encrypt.go; histories before it have no Encrypt and replay unchanged

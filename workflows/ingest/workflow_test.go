@@ -25,6 +25,7 @@ type fake struct {
 	calls     []string
 	probe     func(attempt int32) (ingest.ProbeResult, error)
 	transcode func(attempt int32) error
+	tracks    func() error
 	finished  *ingest.FinishInput
 	failed    *ingest.MarkFailedInput
 }
@@ -83,6 +84,17 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		f.record(ingest.ActivityPackage)
 		return nil
 	}, ingest.ActivityPackage)
+	reg(func(_ context.Context, in ingest.TracksInput) error {
+		f.record(ingest.ActivityTracks)
+		if f.tracks != nil {
+			return f.tracks()
+		}
+		return nil
+	}, ingest.ActivityTracks)
+	reg(func(_ context.Context, in ingest.ImagesInput) error {
+		f.record(ingest.ActivityImages)
+		return nil
+	}, ingest.ActivityImages)
 	reg(func(_ context.Context, in ingest.UploadInput) (ingest.UploadResult, error) {
 		f.record(ingest.ActivityUpload)
 		return ingest.UploadResult{HLSKey: "a/master.m3u8", DASHKey: "a/manifest.mpd"}, nil
@@ -133,7 +145,7 @@ func TestIngestRunsEveryStepAndFinishes(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{ingest.ActivityStart, ingest.ActivityProbe, ingest.ActivityPlan, ingest.ActivityTranscode,
-		ingest.ActivityPackage, ingest.ActivityUpload, ingest.ActivityFinish}
+		ingest.ActivityPackage, ingest.ActivityTracks, ingest.ActivityImages, ingest.ActivityUpload, ingest.ActivityFinish}
 	if !slices.Equal(f.calls, want) {
 		t.Fatalf("calls %v, want %v", f.calls, want)
 	}
@@ -200,5 +212,53 @@ func TestIngestGivesUpOnATranscodeThatKeepsFailing(t *testing.T) {
 	}
 	if f.failed == nil || f.failed.Reason == "" || f.count(ingest.ActivityPackage) != 0 {
 		t.Errorf("calls %v, failed %+v", f.calls, f.failed)
+	}
+}
+
+// A sidecar track that is not what it says (an "audio" file without sound)
+// fails the asset with its reason before anything is uploaded.
+func TestIngestFailsOnABadTrackBeforeUploading(t *testing.T) {
+	const reason = "audio track 1 (Deutsch): the file has no audio"
+	f := &fake{tracks: func() error { return temporal.NewNonRetryableApplicationError(reason, ingest.ErrInvalidSource, nil) }}
+	if _, err := run(t, f, input()); err == nil {
+		t.Fatal("the workflow succeeded")
+	}
+	if f.count(ingest.ActivityTracks) != 1 || f.count(ingest.ActivityImages) != 0 || f.count(ingest.ActivityUpload) != 0 {
+		t.Errorf("calls %v", f.calls)
+	}
+	if f.failed == nil || f.failed.Reason != reason {
+		t.Errorf("marked failed with %+v, want %q", f.failed, reason)
+	}
+}
+
+// The captions workflow publishes again while the captions changed during
+// a publish (the activity says it is behind, or a signal came), then stops.
+func TestCaptionsWorkflowPublishesUntilCurrent(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		signal bool
+	}{{"behind", false}, {"signalled", true}} {
+		t.Run(c.name, func(t *testing.T) {
+			var s testsuite.WorkflowTestSuite
+			env := s.NewTestWorkflowEnvironment()
+			env.RegisterWorkflowWithOptions(ingest.CaptionsWorkflow, workflow.RegisterOptions{Name: ingest.CaptionsWorkflowName})
+			calls := 0
+			env.RegisterActivityWithOptions(func(_ context.Context, in ingest.CaptionsInput) (ingest.CaptionsResult, error) {
+				calls++
+				if calls == 1 && c.signal {
+					env.SignalWorkflow(ingest.SignalCaptionsChanged, nil)
+					return ingest.CaptionsResult{Version: 1}, nil
+				}
+				return ingest.CaptionsResult{Version: calls, Behind: calls == 1}, nil
+			}, activity.RegisterOptions{Name: ingest.ActivityPublishCaptions})
+			env.ExecuteWorkflow(ingest.CaptionsWorkflowName, ingest.CaptionsInput{Tenant: uuid.New(), AssetID: uuid.New()})
+			if err := env.GetWorkflowError(); err != nil {
+				t.Fatal(err)
+			}
+			var res ingest.CaptionsResult
+			if err := env.GetWorkflowResult(&res); err != nil || calls != 2 || res.Version != 2 || res.Behind {
+				t.Errorf("%d publishes, result %+v %v; want 2", calls, res, err)
+			}
+		})
 	}
 }

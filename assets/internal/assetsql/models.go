@@ -11,21 +11,42 @@ import (
 )
 
 type MediaAsset struct {
-	TenantID      uuid.UUID
-	ID            uuid.UUID
-	UploadID      uuid.UUID
-	Status        string
-	FailureReason string
-	Percent       int32
-	SourceKey     string
-	Probe         []byte
-	Ladder        []byte
-	DurationMs    int64
-	Width         int32
-	Height        int32
-	HlsKey        string
-	DashKey       string
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
-	Encrypted     bool
+	TenantID        uuid.UUID
+	ID              uuid.UUID
+	UploadID        uuid.UUID
+	Status          string
+	FailureReason   string
+	Percent         int32
+	SourceKey       string
+	Probe           []byte
+	Ladder          []byte
+	DurationMs      int64
+	Width           int32
+	Height          int32
+	HlsKey          string
+	DashKey         string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+	Encrypted       bool
+	PosterKey       string
+	ThumbnailsKey   string
+	Trickplay       []byte
+	TracksVersion   int32
+	TracksPublished int32
+}
+
+type MediaAssetTrack struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	AssetID   uuid.UUID
+	UploadID  uuid.UUID
+	Kind      string
+	TrackKind string
+	Language  string
+	Name      string
+	Position  int32
+	Revision  int32
+	SourceKey string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }

@@ -12,10 +12,51 @@ import (
 	"github.com/google/uuid"
 )
 
+const bumpTracksVersion = `-- name: BumpTracksVersion :one
+UPDATE media_assets SET tracks_version = tracks_version + 1, updated_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+`
+
+type BumpTracksVersionParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) BumpTracksVersion(ctx context.Context, arg BumpTracksVersionParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, bumpTracksVersion, arg.Now, arg.TenantID, arg.ID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
+	)
+	return i, err
+}
+
 const createAsset = `-- name: CreateAsset :one
 INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, created_at, updated_at)
 VALUES ($1, $2, $3, 'PENDING', $4, $5::timestamptz, $5::timestamptz)
-RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type CreateAssetParams struct {
@@ -53,12 +94,88 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Media
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
 
+const createTrack = `-- name: CreateTrack :one
+INSERT INTO media_asset_tracks (tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position,
+  source_key, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+  (SELECT coalesce(max(position) + 1, 0) FROM media_asset_tracks WHERE tenant_id = $1 AND asset_id = $3),
+  $9, $10::timestamptz, $10::timestamptz)
+RETURNING tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position, revision, source_key, created_at, updated_at
+`
+
+type CreateTrackParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	AssetID   uuid.UUID
+	UploadID  uuid.UUID
+	Kind      string
+	TrackKind string
+	Language  string
+	Name      string
+	SourceKey string
+	Now       time.Time
+}
+
+func (q *Queries) CreateTrack(ctx context.Context, arg CreateTrackParams) (MediaAssetTrack, error) {
+	row := q.db.QueryRow(ctx, createTrack,
+		arg.TenantID,
+		arg.ID,
+		arg.AssetID,
+		arg.UploadID,
+		arg.Kind,
+		arg.TrackKind,
+		arg.Language,
+		arg.Name,
+		arg.SourceKey,
+		arg.Now,
+	)
+	var i MediaAssetTrack
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.AssetID,
+		&i.UploadID,
+		&i.Kind,
+		&i.TrackKind,
+		&i.Language,
+		&i.Name,
+		&i.Position,
+		&i.Revision,
+		&i.SourceKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const deleteTrack = `-- name: DeleteTrack :execrows
+DELETE FROM media_asset_tracks WHERE tenant_id = $1 AND id = $2
+`
+
+type DeleteTrackParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeleteTrack(ctx context.Context, arg DeleteTrackParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteTrack, arg.TenantID, arg.ID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getAsset = `-- name: GetAsset :one
-SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted FROM media_assets WHERE tenant_id = $1 AND id = $2
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2
 `
 
 type GetAssetParams struct {
@@ -87,13 +204,173 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (MediaAsset,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
+	)
+	return i, err
+}
+
+const getTrack = `-- name: GetTrack :one
+SELECT tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position, revision, source_key, created_at, updated_at FROM media_asset_tracks WHERE tenant_id = $1 AND id = $2
+`
+
+type GetTrackParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetTrack(ctx context.Context, arg GetTrackParams) (MediaAssetTrack, error) {
+	row := q.db.QueryRow(ctx, getTrack, arg.TenantID, arg.ID)
+	var i MediaAssetTrack
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.AssetID,
+		&i.UploadID,
+		&i.Kind,
+		&i.TrackKind,
+		&i.Language,
+		&i.Name,
+		&i.Position,
+		&i.Revision,
+		&i.SourceKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const listTracks = `-- name: ListTracks :many
+SELECT tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position, revision, source_key, created_at, updated_at FROM media_asset_tracks WHERE tenant_id = $1 AND asset_id = $2 ORDER BY position, id
+`
+
+type ListTracksParams struct {
+	TenantID uuid.UUID
+	AssetID  uuid.UUID
+}
+
+func (q *Queries) ListTracks(ctx context.Context, arg ListTracksParams) ([]MediaAssetTrack, error) {
+	rows, err := q.db.Query(ctx, listTracks, arg.TenantID, arg.AssetID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MediaAssetTrack{}
+	for rows.Next() {
+		var i MediaAssetTrack
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.AssetID,
+			&i.UploadID,
+			&i.Kind,
+			&i.TrackKind,
+			&i.Language,
+			&i.Name,
+			&i.Position,
+			&i.Revision,
+			&i.SourceKey,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listTracksOfAssets = `-- name: ListTracksOfAssets :many
+SELECT tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position, revision, source_key, created_at, updated_at FROM media_asset_tracks WHERE tenant_id = $1 AND asset_id = ANY($2::uuid[]) ORDER BY asset_id, position, id
+`
+
+type ListTracksOfAssetsParams struct {
+	TenantID uuid.UUID
+	AssetIds []uuid.UUID
+}
+
+func (q *Queries) ListTracksOfAssets(ctx context.Context, arg ListTracksOfAssetsParams) ([]MediaAssetTrack, error) {
+	rows, err := q.db.Query(ctx, listTracksOfAssets, arg.TenantID, arg.AssetIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MediaAssetTrack{}
+	for rows.Next() {
+		var i MediaAssetTrack
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.AssetID,
+			&i.UploadID,
+			&i.Kind,
+			&i.TrackKind,
+			&i.Language,
+			&i.Name,
+			&i.Position,
+			&i.Revision,
+			&i.SourceKey,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const lockAsset = `-- name: LockAsset :one
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockAssetParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockAsset(ctx context.Context, arg LockAssetParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, lockAsset, arg.TenantID, arg.ID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
 
 const markEncrypted = `-- name: MarkEncrypted :one
 UPDATE media_assets SET encrypted = true, updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+WHERE tenant_id = $2 AND id = $3 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkEncryptedParams struct {
@@ -123,13 +400,18 @@ func (q *Queries) MarkEncrypted(ctx context.Context, arg MarkEncryptedParams) (M
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
 
 const markFailed = `-- name: MarkFailed :one
 UPDATE media_assets SET status = 'FAILED', failure_reason = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkFailedParams struct {
@@ -165,13 +447,18 @@ func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (MediaAs
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
 
 const markProcessing = `-- name: MarkProcessing :one
 UPDATE media_assets SET status = 'PROCESSING', failure_reason = '', updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkProcessingParams struct {
@@ -201,6 +488,11 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
@@ -208,7 +500,7 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 const markReady = `-- name: MarkReady :one
 UPDATE media_assets SET status = 'READY', percent = 100, hls_key = $1, dash_key = $2,
   failure_reason = '', updated_at = $3::timestamptz
-WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkReadyParams struct {
@@ -246,8 +538,84 @@ func (q *Queries) MarkReady(ctx context.Context, arg MarkReadyParams) (MediaAsse
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
+}
+
+const replaceTrackText = `-- name: ReplaceTrackText :one
+UPDATE media_asset_tracks SET upload_id = $1, source_key = $2, revision = revision + 1,
+  updated_at = $3::timestamptz
+WHERE tenant_id = $4 AND id = $5 RETURNING tenant_id, id, asset_id, upload_id, kind, track_kind, language, name, position, revision, source_key, created_at, updated_at
+`
+
+type ReplaceTrackTextParams struct {
+	UploadID  uuid.UUID
+	SourceKey string
+	Now       time.Time
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+}
+
+func (q *Queries) ReplaceTrackText(ctx context.Context, arg ReplaceTrackTextParams) (MediaAssetTrack, error) {
+	row := q.db.QueryRow(ctx, replaceTrackText,
+		arg.UploadID,
+		arg.SourceKey,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i MediaAssetTrack
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.AssetID,
+		&i.UploadID,
+		&i.Kind,
+		&i.TrackKind,
+		&i.Language,
+		&i.Name,
+		&i.Position,
+		&i.Revision,
+		&i.SourceKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const setImages = `-- name: SetImages :execrows
+UPDATE media_assets SET poster_key = $1, thumbnails_key = $2, trickplay = $3,
+  updated_at = $4::timestamptz
+WHERE tenant_id = $5 AND id = $6 AND status = 'PROCESSING'
+`
+
+type SetImagesParams struct {
+	PosterKey     string
+	ThumbnailsKey string
+	Trickplay     []byte
+	Now           time.Time
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+}
+
+func (q *Queries) SetImages(ctx context.Context, arg SetImagesParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setImages,
+		arg.PosterKey,
+		arg.ThumbnailsKey,
+		arg.Trickplay,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const setPercent = `-- name: SetPercent :execrows
@@ -278,7 +646,7 @@ func (q *Queries) SetPercent(ctx context.Context, arg SetPercentParams) (int64, 
 const setPlan = `-- name: SetPlan :one
 UPDATE media_assets SET probe = $1, ladder = $2, duration_ms = $3,
   width = $4, height = $5, updated_at = $6::timestamptz
-WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted
+WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type SetPlanParams struct {
@@ -322,6 +690,36 @@ func (q *Queries) SetPlan(ctx context.Context, arg SetPlanParams) (MediaAsset, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
+}
+
+const setTracksPublished = `-- name: SetTracksPublished :execrows
+UPDATE media_assets SET tracks_published = GREATEST(tracks_published, $1::integer), updated_at = $2::timestamptz
+WHERE tenant_id = $3 AND id = $4
+`
+
+type SetTracksPublishedParams struct {
+	Version  int32
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) SetTracksPublished(ctx context.Context, arg SetTracksPublishedParams) (int64, error) {
+	result, err := q.db.Exec(ctx, setTracksPublished,
+		arg.Version,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }

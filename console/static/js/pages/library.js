@@ -11,9 +11,10 @@ import {
 import {
   TITLE, KINDS, STATUSES, statusPill, list, commaList, isoOrNull, contentType, tusUpload,
 } from './catalog.js';
+import { tracksCard } from './tracks.js';
 
 const TITLES = `query Titles($filter: TitleFilter, $first: Int) {
-  titles(filter: $filter, first: $first) { totalCount edges { node { ${TITLE} } } }
+  titles(filter: $filter, first: $first) { totalCount edges { node { ${TITLE} assetId } } }
 }`;
 const UPLOAD = 'id kind state filename contentType language captionKind size bytesReceived progress sha256 failureReason completedAt';
 
@@ -40,6 +41,7 @@ export async function render(root, app, params) {
   const titles = new Map();
   let timers = [];
   let loads = 0; // only the latest list request paints
+  let lastCaption = ''; // the caption upload completed last, for the tracks card
 
   const readonly = notice(`Your role (${roleLabel(app.role())}) can look but not change the catalog; an editor, admin or owner can.`,
     { id: 'library-readonly', kind: 'warn' });
@@ -78,6 +80,7 @@ export async function render(root, app, params) {
       h('td', {}, timeEl(t.updatedAt)),
       h('td', { class: 'actions' }, canEdit ? h('div', { class: 'row-actions' },
         btn(`edit-title-${t.id}`, 'Edit', () => openEdit(t.id)),
+        t.assetId ? btn(`tracks-title-${t.id}`, 'Tracks', () => tracks.open(t.assetId)) : null,
         t.status === 'PUBLISHED'
           ? btn(`unpublish-title-${t.id}`, 'Unpublish', (e) => publish(e.currentTarget, t, false))
           : btn(`publish-title-${t.id}`, 'Publish', (e) => publish(e.currentTarget, t, true)),
@@ -326,7 +329,11 @@ export async function render(root, app, params) {
       state.textContent = u.state === 'COMPLETE'
         ? `COMPLETE — ${u.filename}, ${u.size} bytes${u.sha256 ? `, SHA-256 ${u.sha256.slice(0, 12)}…` : ''}`
         : u.state === 'FAILED' ? `FAILED — ${u.failureReason || 'no reason given'}` : u.state;
-      if (u.state === 'COMPLETE') { toast(`${u.filename} is uploaded.`); return; }
+      if (u.state === 'COMPLETE') {
+        if (u.kind === 'CAPTION') lastCaption = u.id;
+        toast(`${u.filename} is uploaded.`);
+        return;
+      }
       if (u.state === 'FAILED') return;
       await new Promise((r) => { timers.push(setTimeout(r, 500)); });
     }
@@ -341,6 +348,8 @@ export async function render(root, app, params) {
     ],
   });
 
+  const tracks = tracksCard({ canEdit, lastCaption: () => lastCaption, timers });
+
   root.append(
     readonly,
     card('Titles', { id: 'library-titles', description: 'Everything in the catalog, whatever its status. Apps show only what is published and available.', actions: count },
@@ -349,7 +358,9 @@ export async function render(root, app, params) {
         h('thead', {}, h('tr', {}, ['Title', 'Kind', 'Status', 'Languages', 'Updated', ''].map((c) => h('th', { scope: 'col' }, c)))),
         tbody)),
     card('New title', { id: 'library-create', description: 'Created as a draft in its default language; publish it when ready.' }, form),
-    card('Upload', { id: 'library-upload', description: 'Resumable: a dropped connection picks up where it stopped.' }, sourceUpload, captionUpload));
+    card('Upload', { id: 'library-upload', description: 'Resumable: a dropped connection picks up where it stopped.' }, sourceUpload, captionUpload),
+    tracks.el);
+  if (params.get('asset')) tracks.open(params.get('asset'));
 
   await load();
   return () => { for (const t of timers) clearTimeout(t); timers = []; };
