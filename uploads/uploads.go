@@ -81,6 +81,10 @@ type Upload struct {
 	CaptionsKey string
 	SourceURL   string // for a URL ingest
 	Failure     string // why it failed, for people
+	// AutoIngest: the upload is ingested as soon as it completes (a source
+	// only), onto IngestTitle when not nil. See package lifecycle.
+	AutoIngest  bool
+	IngestTitle *uuid.UUID
 	CreatedBy   *uuid.UUID
 	CreatedAt   time.Time
 	CompletedAt *time.Time
@@ -116,6 +120,16 @@ type CreateInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
+	Ingest      AutoIngest
+}
+
+// AutoIngest asks for a source upload to be ingested as soon as it completes,
+// without a second call: upload.completed carries the request and package
+// lifecycle starts the ingest from it.
+type AutoIngest struct {
+	Enabled bool
+	// Title, when not nil, gets the asset once it is READY.
+	Title *uuid.UUID
 }
 
 // URLInput fetches a file from a URL.
@@ -126,6 +140,7 @@ type URLInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
+	Ingest      AutoIngest
 }
 
 // Limits are what an upload may be, per kind. The storage quota
@@ -157,6 +172,7 @@ type meta struct {
 	contentType string
 	language    string
 	track       TrackKind
+	ingest      AutoIngest
 }
 
 // validateMeta checks what every upload declares; size is checked apart

@@ -27,4 +27,6 @@ type MediaAsset struct {
 	DashKey       string
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	AutoIngest    bool
+	DeletedAt     *time.Time
 }

@@ -15,7 +15,7 @@ import (
 const createAsset = `-- name: CreateAsset :one
 INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, created_at, updated_at)
 VALUES ($1, $2, $3, 'PENDING', $4, $5::timestamptz, $5::timestamptz)
-RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at
+RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
 `
 
 type CreateAssetParams struct {
@@ -52,12 +52,63 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Media
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
+	)
+	return i, err
+}
+
+const createAutoAsset = `-- name: CreateAutoAsset :one
+INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, auto_ingest, created_at, updated_at)
+VALUES ($1, $2, $3, 'PENDING', $4, true, $5::timestamptz, $5::timestamptz)
+ON CONFLICT (tenant_id, upload_id) WHERE auto_ingest DO NOTHING
+RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
+`
+
+type CreateAutoAssetParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	UploadID  uuid.UUID
+	SourceKey string
+	Now       time.Time
+}
+
+// One auto-ingested asset per upload: a second delivery of upload.completed
+// finds the first one (see GetAutoAsset).
+func (q *Queries) CreateAutoAsset(ctx context.Context, arg CreateAutoAssetParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, createAutoAsset,
+		arg.TenantID,
+		arg.ID,
+		arg.UploadID,
+		arg.SourceKey,
+		arg.Now,
+	)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const getAsset = `-- name: GetAsset :one
-SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at FROM media_assets WHERE tenant_id = $1 AND id = $2
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at FROM media_assets WHERE tenant_id = $1 AND id = $2
 `
 
 type GetAssetParams struct {
@@ -85,13 +136,85 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (MediaAsset,
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
+	)
+	return i, err
+}
+
+const getAutoAsset = `-- name: GetAutoAsset :one
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 AND auto_ingest
+`
+
+type GetAutoAssetParams struct {
+	TenantID uuid.UUID
+	UploadID uuid.UUID
+}
+
+func (q *Queries) GetAutoAsset(ctx context.Context, arg GetAutoAssetParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, getAutoAsset, arg.TenantID, arg.UploadID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
+	)
+	return i, err
+}
+
+const latestAssetOfUpload = `-- name: LatestAssetOfUpload :one
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1
+`
+
+type LatestAssetOfUploadParams struct {
+	TenantID uuid.UUID
+	UploadID uuid.UUID
+}
+
+func (q *Queries) LatestAssetOfUpload(ctx context.Context, arg LatestAssetOfUploadParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, latestAssetOfUpload, arg.TenantID, arg.UploadID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const markFailed = `-- name: MarkFailed :one
 UPDATE media_assets SET status = 'FAILED', failure_reason = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at
+WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
 `
 
 type MarkFailedParams struct {
@@ -126,13 +249,15 @@ func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (MediaAs
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
 
 const markProcessing = `-- name: MarkProcessing :one
 UPDATE media_assets SET status = 'PROCESSING', failure_reason = '', updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at
+WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
 `
 
 type MarkProcessingParams struct {
@@ -161,6 +286,8 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
@@ -168,7 +295,7 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 const markReady = `-- name: MarkReady :one
 UPDATE media_assets SET status = 'READY', percent = 100, hls_key = $1, dash_key = $2,
   failure_reason = '', updated_at = $3::timestamptz
-WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at
+WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
 `
 
 type MarkReadyParams struct {
@@ -205,6 +332,8 @@ func (q *Queries) MarkReady(ctx context.Context, arg MarkReadyParams) (MediaAsse
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
@@ -237,7 +366,7 @@ func (q *Queries) SetPercent(ctx context.Context, arg SetPercentParams) (int64, 
 const setPlan = `-- name: SetPlan :one
 UPDATE media_assets SET probe = $1, ladder = $2, duration_ms = $3,
   width = $4, height = $5, updated_at = $6::timestamptz
-WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at
+WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at
 `
 
 type SetPlanParams struct {
@@ -280,6 +409,8 @@ func (q *Queries) SetPlan(ctx context.Context, arg SetPlanParams) (MediaAsset, e
 		&i.DashKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.AutoIngest,
+		&i.DeletedAt,
 	)
 	return i, err
 }
