@@ -5,11 +5,13 @@
 package graph
 
 import (
+	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
+	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -41,4 +43,8 @@ type Resolver struct {
 	Assets *assets.Service
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
+	// Lifecycle is deleting assets and replacing titles' sources.
+	Lifecycle *lifecycle.Service
+	// Artwork makes titles' artwork in the app platforms' sizes.
+	Artwork *artwork.Service
 }

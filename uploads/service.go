@@ -95,10 +95,10 @@ func (s *Service) Create(ctx context.Context, p tenants.Principal, in CreateInpu
 	if err := s.Limits.checkSize(in.Kind, in.Size); err != nil {
 		return Upload{}, err
 	}
-	if err := s.checkIngest(ctx, p.Tenant, in.Kind, in.Ingest); err != nil {
+	m.ingest = AutoIngest{Enabled: in.AutoIngest, Title: in.TitleID}
+	if err := s.checkIngest(ctx, p.Tenant, in.Kind, m.ingest); err != nil {
 		return Upload{}, err
 	}
-	m.ingest = in.Ingest
 	id := uuid.Must(uuid.NewV7())
 	if err := s.allowStorage(ctx, p.Tenant, id, in.Size); err != nil {
 		return Upload{}, err

@@ -120,7 +120,10 @@ type CreateInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
-	Ingest      AutoIngest
+	// AutoIngest: ingest the source as soon as it completes, onto TitleID
+	// when given (see AutoIngest).
+	AutoIngest bool
+	TitleID    *uuid.UUID
 }
 
 // AutoIngest asks for a source upload to be ingested as soon as it completes,
@@ -140,7 +143,10 @@ type URLInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
-	Ingest      AutoIngest
+	// AutoIngest: ingest the source as soon as it completes, onto TitleID
+	// when given (see AutoIngest).
+	AutoIngest bool
+	TitleID    *uuid.UUID
 }
 
 // Limits are what an upload may be, per kind. The storage quota
