@@ -62,7 +62,9 @@ type Consumer interface {
 type ConsumerFunc func(ctx context.Context, tenant uuid.UUID, e Event) error
 
 // Consume calls f.
-func (f ConsumerFunc) Consume(ctx context.Context, tenant uuid.UUID, e Event) error { return f(ctx, tenant, e) }
+func (f ConsumerFunc) Consume(ctx context.Context, tenant uuid.UUID, e Event) error {
+	return f(ctx, tenant, e)
+}
 
 const (
 	relayTenantsPerPass = 100
