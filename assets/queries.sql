@@ -41,3 +41,6 @@ SELECT * FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 AND auto_inge
 
 -- name: LatestAssetOfUpload :one
 SELECT * FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: AssetsByIDs :many
+SELECT * FROM media_assets WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);

@@ -343,3 +343,20 @@ func (s *Service) OfUpload(ctx context.Context, tenant tenants.ID, upload upload
 	}
 	return fromRow(row), nil
 }
+
+// ByIDs loads assets by id, for dataloaders; missing ids (and another
+// tenant's) are left out.
+func (s *Service) ByIDs(ctx context.Context, tenant tenants.ID, ids []ID) (map[ID]Asset, error) {
+	out := make(map[ID]Asset, len(ids))
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		rows, err := assetsql.New(q).AssetsByIDs(ctx, assetsql.AssetsByIDsParams{TenantID: tenant, Ids: ids})
+		for _, r := range rows {
+			out[r.ID] = fromRow(r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assets.ByIDs: %w", err)
+	}
+	return out, nil
+}

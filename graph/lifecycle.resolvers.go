@@ -46,12 +46,12 @@ func (r *titleResolver) Asset(ctx context.Context, obj *catalog.Title) (*assets.
 	if obj.AssetID == nil {
 		return nil, nil
 	}
-	return orNotFound(r.Assets.Get(ctx, principal(ctx).Tenant, *obj.AssetID))
+	return loadOptional(ctx, loadersFrom(ctx).assets, *obj.AssetID)
 }
 
 // SourceReplacement is the resolver for the sourceReplacement field.
 func (r *titleResolver) SourceReplacement(ctx context.Context, obj *catalog.Title) (*lifecycle.Replacement, error) {
-	return r.Lifecycle.LatestReplacement(ctx, principal(ctx).Tenant, obj.ID)
+	return loadOptional(ctx, loadersFrom(ctx).replacements, obj.ID)
 }
 
 // SourceReplacement returns generated.SourceReplacementResolver implementation.

@@ -34,3 +34,8 @@ ORDER BY created_at DESC, id DESC LIMIT 1;
 -- name: FinishReplacement :one
 UPDATE title_source_replacements SET status = @status, reason = @reason, updated_at = @now::timestamptz
 WHERE tenant_id = @tenant_id AND id = @id AND status = 'PENDING' RETURNING *;
+
+-- name: LatestReplacements :many
+SELECT DISTINCT ON (title_id) * FROM title_source_replacements
+WHERE tenant_id = @tenant_id AND title_id = ANY(@title_ids::uuid[])
+ORDER BY title_id, created_at DESC, id DESC;

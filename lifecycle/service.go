@@ -466,3 +466,20 @@ func (s *Service) consumeReplacing(ctx context.Context, tenant uuid.UUID, e outb
 	}
 	return s.Runner.StartReplacement(ctx, r)
 }
+
+// LatestReplacements returns each title's latest replacement, for
+// dataloaders; titles without one are left out.
+func (s *Service) LatestReplacements(ctx context.Context, tenant tenants.ID, titles []catalog.TitleID) (map[catalog.TitleID]Replacement, error) {
+	out := make(map[catalog.TitleID]Replacement, len(titles))
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		rows, err := lifecyclesql.New(q).LatestReplacements(ctx, lifecyclesql.LatestReplacementsParams{TenantID: tenant, TitleIds: titles})
+		for _, r := range rows {
+			out[r.TitleID] = replacementFromRow(r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("lifecycle.LatestReplacements: %w", err)
+	}
+	return out, nil
+}

@@ -12,6 +12,54 @@ import (
 	"github.com/google/uuid"
 )
 
+const assetsByIDs = `-- name: AssetsByIDs :many
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, auto_ingest, deleted_at FROM media_assets WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+`
+
+type AssetsByIDsParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) AssetsByIDs(ctx context.Context, arg AssetsByIDsParams) ([]MediaAsset, error) {
+	rows, err := q.db.Query(ctx, assetsByIDs, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MediaAsset{}
+	for rows.Next() {
+		var i MediaAsset
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.UploadID,
+			&i.Status,
+			&i.FailureReason,
+			&i.Percent,
+			&i.SourceKey,
+			&i.Probe,
+			&i.Ladder,
+			&i.DurationMs,
+			&i.Width,
+			&i.Height,
+			&i.HlsKey,
+			&i.DashKey,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.AutoIngest,
+			&i.DeletedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createAsset = `-- name: CreateAsset :one
 INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, created_at, updated_at)
 VALUES ($1, $2, $3, 'PENDING', $4, $5::timestamptz, $5::timestamptz)

@@ -135,6 +135,47 @@ func (q *Queries) LatestReplacement(ctx context.Context, arg LatestReplacementPa
 	return i, err
 }
 
+const latestReplacements = `-- name: LatestReplacements :many
+SELECT DISTINCT ON (title_id) tenant_id, id, title_id, old_asset_id, new_asset_id, status, reason, created_at, updated_at FROM title_source_replacements
+WHERE tenant_id = $1 AND title_id = ANY($2::uuid[])
+ORDER BY title_id, created_at DESC, id DESC
+`
+
+type LatestReplacementsParams struct {
+	TenantID uuid.UUID
+	TitleIds []uuid.UUID
+}
+
+func (q *Queries) LatestReplacements(ctx context.Context, arg LatestReplacementsParams) ([]TitleSourceReplacement, error) {
+	rows, err := q.db.Query(ctx, latestReplacements, arg.TenantID, arg.TitleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TitleSourceReplacement{}
+	for rows.Next() {
+		var i TitleSourceReplacement
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.TitleID,
+			&i.OldAssetID,
+			&i.NewAssetID,
+			&i.Status,
+			&i.Reason,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const lockAsset = `-- name: LockAsset :one
 SELECT id, upload_id, status FROM media_assets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
