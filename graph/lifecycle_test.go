@@ -328,3 +328,48 @@ func TestUploadTitleArtworkThroughGraphQL(t *testing.T) {
 		t.Fatalf("another workspace's title: %v", r.Codes())
 	}
 }
+
+// A source fetched from a URL with autoIngest is ingested once the download
+// completes, with no second mutation, and ends READY on its title.
+func TestAutoIngestFromURL(t *testing.T) {
+	src := mediatest.MustClip(t, t.TempDir(), "clip.mp4", mediatest.Clip{Width: 320, Height: 180, Audio: 2})
+	data, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "video/mp4")
+		_, _ = w.Write(data)
+	}))
+	defer srv.Close()
+	m := pt.Start(t, func(c *platform.Config) { c.IngestAllowAddrs = []string{"127.0.0.1/32"} })
+	ctx, cancel := context.WithCancel(context.Background())
+	worker := make(chan error, 1)
+	go func() { worker <- m.RunWorker(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-worker; err != nil {
+			t.Errorf("RunWorker: %v", err)
+		}
+	})
+	ten := pt.SignUp(t, m)
+	title := mustTitle(t, ten.Owner, movie("From a URL"))
+	other := pt.SignUp(t, m)
+	const ingestURL = `mutation($in: IngestFromURLInput!) { ingestFromURL(input: $in) { id autoIngest ingestTitleId } }`
+	in := map[string]any{"url": srv.URL + "/clip.mp4", "kind": "SOURCE", "autoIngest": true, "titleId": title}
+	if r := other.Owner.Do(t, ingestURL, map[string]any{"in": in}); r.Code() != "NOT_FOUND" {
+		t.Fatalf("another workspace's title: %v", r.Codes())
+	}
+	d := ten.Owner.Must(t, ingestURL, map[string]any{"in": in})
+	up := pt.Str(d, "ingestFromURL", "id")
+	if pt.Str(d, "ingestFromURL", "autoIngest") != "true" || pt.Str(d, "ingestFromURL", "ingestTitleId") != title {
+		t.Fatalf("ingestFromURL = %v", d)
+	}
+	eventually(t, "the URL's asset on the title", 2*time.Minute, func() bool {
+		d = ten.Owner.Must(t, `query($id: ID!) { title(id: $id) { asset { status uploadId } } }`, map[string]any{"id": title})
+		return pt.Str(d, "title", "asset", "status") == "READY"
+	})
+	if pt.Str(d, "title", "asset", "uploadId") != up {
+		t.Fatalf("title's asset %v, want the upload %s's", d, up)
+	}
+}
