@@ -455,3 +455,44 @@ func TestReplaceSourceSwitchesAtomicallyOrKeepsTheOld(t *testing.T) {
 		t.Fatalf("another tenant's replacement: %v", err)
 	}
 }
+
+// Two replacements asked at once: one wins, the other is a CONFLICT and
+// leaves no asset PENDING forever behind it.
+func TestConcurrentReplacementsLeaveNoStrayAsset(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, f.db)
+	old := f.readyAsset(t, tenant)
+	title := f.title(t, tenant, &old.ID)
+	ups := []uploads.ID{f.upload(t, tenant, uploads.CreateInput{}), f.upload(t, tenant, uploads.CreateInput{}), f.upload(t, tenant, uploads.CreateInput{})}
+	var wg sync.WaitGroup
+	errsOut := make([]error, len(ups))
+	for i, u := range ups {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errsOut[i] = f.life.ReplaceSource(ctx, tenant, title.ID, u)
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errsOut {
+		switch {
+		case err == nil:
+			won++
+		case !errs.Is(err, errs.KindConflict):
+			t.Fatalf("a losing replacement: %v", err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d replacements won", won)
+	}
+	var pending int
+	err := f.db.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		return q.QueryRow(ctx, `SELECT count(*) FROM media_assets WHERE status = 'PENDING'`).Scan(&pending)
+	})
+	if err != nil || pending != 1 {
+		t.Fatalf("%d PENDING assets (%v), want the winner's only", pending, err)
+	}
+}

@@ -215,6 +215,10 @@ func (s *Service) ReplaceSource(ctx context.Context, tenant tenants.ID, title ca
 		return s.record(ctx, tx, now, EventSourceReplacing, row)
 	})
 	if err != nil {
+		// The new asset will never ingest: say so on it rather than leave it PENDING.
+		if _, ferr := s.Assets.MarkFailed(context.WithoutCancel(ctx), tenant, a.ID, "not used: "+errs.MessageOf(err)); ferr != nil {
+			s.log().Warn("lifecycle: marking an unused replacement asset failed", "tenant", tenant, "asset", a.ID, "err", ferr)
+		}
 		return Replacement{}, fmt.Errorf("lifecycle.ReplaceSource %s: %w", title, err)
 	}
 	return replacementFromRow(row), nil
