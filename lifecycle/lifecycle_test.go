@@ -255,6 +255,13 @@ func TestAutoIngestRefusesCaptionsAndOtherTenantsTitles(t *testing.T) {
 	if !errs.Is(err, errs.KindNotFound) {
 		t.Fatalf("another tenant's title: %v", err)
 	}
+	playing := f.readyAsset(t, tenant)
+	withVideo := f.title(t, tenant, &playing.ID)
+	_, err = f.uploads.Create(ctx, tenants.Principal{Tenant: tenant}, uploads.CreateInput{Kind: uploads.KindSource,
+		Filename: "f.mp4", ContentType: "video/mp4", Size: 10, AutoIngest: true, TitleID: &withVideo.ID})
+	if !errs.Is(err, errs.KindInvalid) || errs.FieldOf(err) != "titleId" {
+		t.Fatalf("auto-ingest onto a title that has a video: %v", err)
+	}
 	_, err = f.uploads.Create(ctx, tenants.Principal{Tenant: tenant}, uploads.CreateInput{Kind: uploads.KindSource,
 		Filename: "f.mp4", ContentType: "video/mp4", Size: 10, TitleID: &theirs.ID})
 	if !errs.Is(err, errs.KindInvalid) {

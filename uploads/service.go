@@ -388,8 +388,12 @@ func (s *Service) checkIngest(ctx context.Context, tenant tenants.ID, kind Kind,
 	if s.Titles == nil {
 		return errs.InvalidField("titleId", "attaching to a title is unavailable")
 	}
-	if _, err := s.Titles.GetTitle(ctx, tenant, *in.Title); err != nil {
+	t, err := s.Titles.GetTitle(ctx, tenant, *in.Title)
+	if err != nil {
 		return fmt.Errorf("uploads: the title to ingest onto: %w", err)
+	}
+	if t.AssetID != nil { // switching a title's video is a replacement: atomic, the old one kept until then
+		return errs.InvalidField("titleId", "the title already has a video: upload without a title and use replaceTitleSource")
 	}
 	return nil
 }

@@ -354,8 +354,9 @@ export async function render(root, app, params) {
   const fillTitleChoice = () => {
     const keep = titleChoice.value;
     titleChoice.replaceChildren(h('option', { value: '' }, 'No title'),
-      ...[...titles.values()].map((t) => h('option', { value: t.id }, t.title)));
-    titleChoice.value = [...titles.keys()].includes(keep) ? keep : '';
+      ...[...titles.values()].filter((t) => !t.assetId).map((t) => h('option', { value: t.id }, t.title)));
+    // A title with a video gets a new one by "Replace source" instead.
+    titleChoice.value = [...titleChoice.options].some((o) => o.value === keep) ? keep : '';
   };
   const ingest = ingestPanel(app, 'upload-ingest');
   const sourceUpload = uploader({
