@@ -22,6 +22,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 	"gocloud.dev/blob"
@@ -203,18 +204,23 @@ type Rendition struct {
 }
 
 // Render makes each size src covers: cropped to its aspect ratio around the
-// centre (or fitted whole, for Fit) and scaled down with Catmull-Rom. It
-// refuses an image too small for the smallest size.
+// centre (or fitted whole, for Fit) and scaled down with Catmull-Rom, the
+// sizes in parallel. It refuses an image too small for the smallest size.
 func Render(src image.Image, sizes []Size) ([]Rendition, error) {
-	var out []Rendition
 	sb := src.Bounds()
 	smallest := sizes[0]
+	type job struct {
+		size Size
+		crop image.Rectangle
+		w, h int
+	}
+	var jobs []job
 	for _, sz := range sizes {
 		if sz.Width*sz.Height < smallest.Width*smallest.Height {
 			smallest = sz
 		}
-		var crop image.Rectangle
 		w, h := sz.Width, sz.Height
+		var crop image.Rectangle
 		if sz.Fit {
 			crop = sb
 			// Fit inside w × h keeping the image's aspect ratio.
@@ -232,26 +238,51 @@ func Render(src image.Image, sizes []Size) ([]Rendition, error) {
 				continue // no upscaling
 			}
 		}
-		var dst draw.Image
-		if sz.Fit {
-			dst = image.NewNRGBA(image.Rect(0, 0, w, h))
-		} else {
-			rgba := image.NewRGBA(image.Rect(0, 0, w, h))
-			draw.Draw(rgba, rgba.Bounds(), image.NewUniform(color.White), image.Point{}, draw.Src) // JPEG has no alpha: white under
-			dst = rgba
-		}
-		op := draw.Over
-		if sz.Fit {
-			op = draw.Src
-		}
-		draw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, op, nil)
-		out = append(out, Rendition{Size: sz, Image: dst})
+		jobs = append(jobs, job{size: sz, crop: crop, w: w, h: h})
 	}
-	if len(out) == 0 {
+	if len(jobs) == 0 {
 		return nil, errs.InvalidField("file", "the image is %d×%d: it must be at least %d×%d for this role",
 			sb.Dx(), sb.Dy(), smallest.Width, smallest.Height)
 	}
+	out := make([]Rendition, len(jobs))
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i] = Rendition{Size: j.size, Image: scale(src, j.crop, j.w, j.h, j.size.Fit)}
+		}()
+	}
+	wg.Wait()
 	return out, nil
+}
+
+// scale draws src's crop into a new w × h image. Logos keep their alpha
+// (NRGBA); everything else is opaque, over white where src has alpha, since
+// JPEG has none. A crop already of the size is copied, not resampled.
+func scale(src image.Image, crop image.Rectangle, w, h int, keepAlpha bool) image.Image {
+	r := image.Rect(0, 0, w, h)
+	if keepAlpha {
+		dst := image.NewNRGBA(r)
+		resample(dst, src, crop, draw.Src)
+		return dst
+	}
+	dst := image.NewRGBA(r)
+	op := draw.Src
+	if o, ok := src.(interface{ Opaque() bool }); !ok || !o.Opaque() {
+		draw.Draw(dst, r, image.NewUniform(color.White), image.Point{}, draw.Src)
+		op = draw.Over
+	}
+	resample(dst, src, crop, op)
+	return dst
+}
+
+func resample(dst draw.Image, src image.Image, crop image.Rectangle, op draw.Op) {
+	if crop.Dx() == dst.Bounds().Dx() && crop.Dy() == dst.Bounds().Dy() {
+		draw.Draw(dst, dst.Bounds(), src, crop.Min, op)
+		return
+	}
+	draw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, op, nil)
 }
 
 // centreCrop is the largest rectangle of w:h inside b, centred.
