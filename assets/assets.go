@@ -35,16 +35,24 @@ const (
 	StatusProcessing Status = "PROCESSING"
 	StatusReady      Status = "READY"
 	StatusFailed     Status = "FAILED"
+	// StatusDeleted: removed by an editor (package lifecycle); the row stays,
+	// its blobs are gone or going.
+	StatusDeleted Status = "DELETED"
 )
 
 // Finished says whether an asset in this status will change no more.
-func (s Status) Finished() bool { return s == StatusReady || s == StatusFailed }
+func (s Status) Finished() bool {
+	return s == StatusReady || s == StatusFailed || s == StatusDeleted
+}
 
 // Outbox events, one per change of status; the payload is an Event.
 const (
 	EventProcessing = "asset.processing"
 	EventReady      = "asset.ready"
 	EventFailed     = "asset.failed"
+	// EventDeleted is emitted by package lifecycle when an editor deletes an
+	// asset (or a replaced source is retired); its blobs are purged after it.
+	EventDeleted = "asset.deleted"
 )
 
 // Event is the payload of the asset events.
@@ -87,6 +95,9 @@ type Asset struct {
 	// TracksPublished is the one the package carries.
 	TracksVersion   int
 	TracksPublished int
+	// AutoIngest: made from an upload that asked to be ingested on completion.
+	AutoIngest bool
+	DeletedAt  *time.Time
 	// CreatedAt and UpdatedAt are UTC.
 	CreatedAt time.Time
 	UpdatedAt time.Time

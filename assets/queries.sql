@@ -72,3 +72,20 @@ WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
 
 -- name: DeleteTrack :execrows
 DELETE FROM media_asset_tracks WHERE tenant_id = $1 AND id = $2;
+
+-- name: CreateAutoAsset :one
+-- One auto-ingested asset per upload: a second delivery of upload.completed
+-- finds the first one (see GetAutoAsset).
+INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, auto_ingest, created_at, updated_at)
+VALUES (@tenant_id, @id, @upload_id, 'PENDING', @source_key, true, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, upload_id) WHERE auto_ingest DO NOTHING
+RETURNING *;
+
+-- name: GetAutoAsset :one
+SELECT * FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 AND auto_ingest;
+
+-- name: LatestAssetOfUpload :one
+SELECT * FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1;
+
+-- name: AssetsByIDs :many
+SELECT * FROM media_assets WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);

@@ -355,7 +355,7 @@ func fromRow(r assetsql.MediaAsset) Asset {
 		ID: r.ID, Tenant: r.TenantID, UploadID: r.UploadID, Status: Status(r.Status), FailureReason: r.FailureReason,
 		Percent: int(r.Percent), SourceKey: r.SourceKey, Probe: r.Probe, Ladder: r.Ladder,
 		Duration: time.Duration(r.DurationMs) * time.Millisecond, Width: int(r.Width), Height: int(r.Height),
-		HLSKey: r.HlsKey, DASHKey: r.DashKey, Encrypted: r.Encrypted, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		HLSKey: r.HlsKey, DASHKey: r.DashKey, Encrypted: r.Encrypted, AutoIngest: r.AutoIngest, DeletedAt: r.DeletedAt, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		PosterKey: r.PosterKey, ThumbnailsKey: r.ThumbnailsKey, TracksVersion: int(r.TracksVersion), TracksPublished: int(r.TracksPublished),
 	}
 	if len(r.Trickplay) > 0 && string(r.Trickplay) != "null" {
@@ -372,4 +372,76 @@ func notFound(err error) error {
 		return errs.NotFound("no such asset")
 	}
 	return err
+}
+
+// IngestOnCompletion is the automatic ingest of an upload that asked for it
+// (uploads.AutoIngest): it creates the upload's one auto-ingested asset, or
+// finds it when upload.completed is delivered again, and starts its ingest
+// while it is PENDING (starting a running ingest again changes nothing).
+// title, when not nil, gets the asset once READY.
+func (s *Service) IngestOnCompletion(ctx context.Context, tenant tenants.ID, upload uploads.ID, title *uuid.UUID) (Asset, error) {
+	if s.Pipeline == nil {
+		return Asset{}, errs.Unavailable(fmt.Errorf("assets.IngestOnCompletion: no pipeline"), "ingest is unavailable")
+	}
+	u, err := s.Uploads.Get(ctx, tenant, upload)
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.IngestOnCompletion: %w", err)
+	}
+	if u.Kind != uploads.KindSource || u.State != uploads.StateComplete || u.Key == "" {
+		return Asset{}, errs.Conflict("the upload is not a complete source")
+	}
+	var row assetsql.MediaAsset
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := assetsql.New(tx)
+		var err error
+		row, err = q.CreateAutoAsset(ctx, assetsql.CreateAutoAssetParams{
+			TenantID: tenant, ID: uuid.Must(uuid.NewV7()), UploadID: u.ID, SourceKey: u.Key, Now: s.now()})
+		if db.IsNoRows(err) { // delivered before: the first delivery's asset
+			row, err = q.GetAutoAsset(ctx, assetsql.GetAutoAssetParams{TenantID: tenant, UploadID: u.ID})
+		}
+		return err
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.IngestOnCompletion %s: %w", upload, err)
+	}
+	a := fromRow(row)
+	if a.Status != StatusPending {
+		return a, nil // its ingest ran or runs: never a second one
+	}
+	if err := s.Pipeline.StartIngest(ctx, IngestRequest{Tenant: tenant, Asset: a.ID, Title: title}); err != nil {
+		return Asset{}, fmt.Errorf("assets.IngestOnCompletion: %w", err)
+	}
+	return a, nil
+}
+
+// OfUpload returns the latest asset made from an upload; NotFound when none
+// is (yet).
+func (s *Service) OfUpload(ctx context.Context, tenant tenants.ID, upload uploads.ID) (Asset, error) {
+	var row assetsql.MediaAsset
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		row, err = assetsql.New(q).LatestAssetOfUpload(ctx, assetsql.LatestAssetOfUploadParams{TenantID: tenant, UploadID: upload})
+		return notFound(err)
+	})
+	if err != nil {
+		return Asset{}, fmt.Errorf("assets.OfUpload %s: %w", upload, err)
+	}
+	return fromRow(row), nil
+}
+
+// ByIDs loads assets by id, for dataloaders; missing ids (and another
+// tenant's) are left out.
+func (s *Service) ByIDs(ctx context.Context, tenant tenants.ID, ids []ID) (map[ID]Asset, error) {
+	out := make(map[ID]Asset, len(ids))
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		rows, err := assetsql.New(q).AssetsByIDs(ctx, assetsql.AssetsByIDsParams{TenantID: tenant, Ids: ids})
+		for _, r := range rows {
+			out[r.ID] = fromRow(r)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assets.ByIDs: %w", err)
+	}
+	return out, nil
 }

@@ -259,3 +259,33 @@ func (s *Service) listTitles(ctx context.Context, tenant TenantID, f TitleFilter
 	})
 	return out, total, err
 }
+
+// SetTitleArtwork replaces the title's artwork in role with images (one role
+// at a time: the artwork package makes every size of a role from one upload)
+// and returns the title with the images it replaced, whose blobs the caller
+// may remove.
+func (s *Service) SetTitleArtwork(ctx context.Context, tenant TenantID, id TitleID, role ArtworkRole, images []Artwork) (Title, []Artwork, error) {
+	var replaced []Artwork
+	t, err := s.changeTitle(ctx, tenant, id, "title.artwork_set", func(_ *catalogsql.Queries, t *Title) error {
+		next := make([]Artwork, 0, len(t.Artwork)+len(images))
+		replaced = replaced[:0]
+		for _, a := range t.Artwork {
+			if a.Role == role {
+				replaced = append(replaced, a)
+			} else {
+				next = append(next, a)
+			}
+		}
+		for _, a := range images {
+			if a.Role != role {
+				return errs.InvalidField("artwork", "an image of role %s among %s", a.Role, role)
+			}
+		}
+		t.Artwork = append(next, images...)
+		return validArtwork(t.Artwork)
+	})
+	if err != nil {
+		return Title{}, nil, wrap("SetTitleArtwork", id, err)
+	}
+	return t, replaced, nil
+}

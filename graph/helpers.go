@@ -179,3 +179,11 @@ func staffPage(all []tenants.Staff, first *int, after *string) (*model.StaffConn
 	conn.PageInfo.HasNextPage = start+n < len(all)
 	return conn, nil
 }
+
+// orNotFound is an optional field's value: a NotFound object is null.
+func orNotFound[T any](v T, err error) (*T, error) {
+	if errs.Is(err, errs.KindNotFound) {
+		return nil, nil
+	}
+	return ptrOf(v, err)
+}

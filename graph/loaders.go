@@ -7,7 +7,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/vikstrous/dataloadgen"
 
+	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/tenants"
 )
 
@@ -17,6 +19,10 @@ type loaders struct {
 	staff *dataloadgen.Loader[uuid.UUID, *tenants.Staff]
 	// catalog is the catalog's loaders (graph/catalog.go); nil without a catalog.
 	catalog *catalogLoaders
+	// assets and replacements are a title's video and its latest source
+	// replacement (graph/lifecycle.go).
+	assets       *dataloadgen.Loader[uuid.UUID, *assets.Asset]
+	replacements *dataloadgen.Loader[uuid.UUID, *lifecycle.Replacement]
 }
 
 type loadersKey struct{}
@@ -32,7 +38,9 @@ func (r *Resolver) newLoaders(ctx context.Context) *loaders {
 			}
 			return out, err
 		}, dataloadgen.WithWait(time.Millisecond)),
-		catalog: r.newCatalogLoaders(tenant),
+		catalog:      r.newCatalogLoaders(tenant),
+		assets:       r.newAssetLoader(tenant),
+		replacements: r.newReplacementLoader(tenant),
 	}
 }
 

@@ -5,12 +5,14 @@
 package graph
 
 import (
+	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
+	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -47,4 +49,8 @@ type Resolver struct {
 	Catalog *catalog.Service
 	// Viewers is viewer accounts, profiles, lists, progress and TV activation.
 	ViewerAccounts *viewers.Service
+	// Lifecycle is deleting assets and replacing titles' sources.
+	Lifecycle *lifecycle.Service
+	// Artwork makes titles' artwork in the app platforms' sizes.
+	Artwork *artwork.Service
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/graph/generated"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/uploads"
@@ -33,6 +34,11 @@ func (r *fileUploadResolver) SourceURL(ctx context.Context, obj *uploads.Upload)
 // FailureReason is the resolver for the failureReason field.
 func (r *fileUploadResolver) FailureReason(ctx context.Context, obj *uploads.Upload) (*string, error) {
 	return nonEmpty(obj.Failure), nil
+}
+
+// Asset is the resolver for the asset field.
+func (r *fileUploadResolver) Asset(ctx context.Context, obj *uploads.Upload) (*assets.Asset, error) {
+	return orNotFound(r.Assets.OfUpload(ctx, obj.Tenant, obj.ID))
 }
 
 // CreateUpload is the resolver for the createUpload field.

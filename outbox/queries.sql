@@ -36,7 +36,7 @@ SELECT t.tenant_id::uuid AS tenant_id FROM outbox_undispatched_tenants(@max_tena
 SELECT pg_try_advisory_xact_lock(hashtext('outbox.relay'), hashtext(@tenant_key::text))::bool;
 
 -- name: UndispatchedEvents :many
-SELECT id, seq, type FROM outbox_events
+SELECT id, seq, type, object_type, object_id, payload, created_at FROM outbox_events
 WHERE tenant_id = $1 AND dispatched_at IS NULL ORDER BY seq LIMIT $2;
 
 -- name: EnabledEndpoints :many

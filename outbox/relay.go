@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -39,6 +41,29 @@ type Relay struct {
 	StallAfter time.Duration
 	Batch      int // events per tenant per pass; default 500
 	Now        func() time.Time
+	// Consumers handle events inside the platform, by type (upload.completed
+	// starts an automatic ingest, asset.deleted a purge). See Consumer.
+	Consumers map[string]Consumer
+}
+
+// Consumer handles an event type inside the platform, at least once: the
+// relay calls it for each event of its type while it fans the event out,
+// before the event is marked dispatched, so an event is consumed again when
+// the fan-out does not commit (a crash, a failure). Consume must therefore be
+// idempotent, and return an error only for a failure worth retrying (an
+// outage): the tenant's whole batch, webhooks included, waits for it. A
+// permanent problem (the object is gone) is the consumer's to log and skip.
+// The event's Payload is its JSON (json.RawMessage).
+type Consumer interface {
+	Consume(ctx context.Context, tenant uuid.UUID, e Event) error
+}
+
+// ConsumerFunc is a function as a Consumer.
+type ConsumerFunc func(ctx context.Context, tenant uuid.UUID, e Event) error
+
+// Consume calls f.
+func (f ConsumerFunc) Consume(ctx context.Context, tenant uuid.UUID, e Event) error {
+	return f(ctx, tenant, e)
 }
 
 const (
@@ -137,6 +162,9 @@ func (r *Relay) fanOut(ctx context.Context, tenant uuid.UUID) (int, []EndpointID
 		if err != nil || len(events) == 0 {
 			return err
 		}
+		if err := r.consume(ctx, tenant, events); err != nil {
+			return err
+		}
 		rows, err := q.EnabledEndpoints(ctx, tenant)
 		if err != nil {
 			return err
@@ -153,6 +181,26 @@ func (r *Relay) fanOut(ctx context.Context, tenant uuid.UUID) (int, []EndpointID
 		return q.MarkDispatched(ctx, outboxsql.MarkDispatchedParams{TenantID: tenant, Ids: ids, Now: now})
 	})
 	return n, endpoints, err
+}
+
+// consume hands each event to its type's consumer, in order; the first
+// failure stops the batch, which is retried on the next pass.
+func (r *Relay) consume(ctx context.Context, tenant uuid.UUID, events []outboxsql.UndispatchedEventsRow) error {
+	if len(r.Consumers) == 0 {
+		return nil
+	}
+	for _, ev := range events {
+		c := r.Consumers[ev.Type]
+		if c == nil {
+			continue
+		}
+		e := Event{ID: ev.ID, Type: ev.Type, ObjectType: ev.ObjectType, ObjectID: ev.ObjectID,
+			Payload: json.RawMessage(ev.Payload), CreatedAt: ev.CreatedAt}
+		if err := c.Consume(ctx, tenant, e); err != nil {
+			return fmt.Errorf("outbox: consuming %s %s: %w", ev.Type, ev.ID, err)
+		}
+	}
+	return nil
 }
 
 // insertDeliveries creates a delivery for each (event, endpoint that wants

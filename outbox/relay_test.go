@@ -304,3 +304,52 @@ func waitFor(t *testing.T, limit time.Duration, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// A consumer gets each event of its type with its payload while the relay
+// fans it out; a consumer that fails holds the batch (webhooks included),
+// which the next pass retries, so an event is consumed at least once and
+// never lost.
+func TestRelayHandsEventsToConsumersAtLeastOnce(t *testing.T) {
+	s, disp := newService(t)
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, s.DB)
+	hook := MustEndpoint(t, s, tenant, outbox.EndpointInput{URL: "https://example.com/all"})
+	id := MustEmit(t, s.DB, tenant, "upload.completed")
+	MustEmit(t, s.DB, tenant, "tenant.updated")
+	var got []outbox.Event
+	fail := true
+	relay := &outbox.Relay{DB: s.DB, Dispatcher: disp, Consumers: map[string]outbox.Consumer{
+		"upload.completed": outbox.ConsumerFunc(func(_ context.Context, tn uuid.UUID, e outbox.Event) error {
+			if tn != tenant {
+				t.Errorf("consumed for tenant %s", tn)
+			}
+			got = append(got, e)
+			if fail {
+				return errs.Unavailable(nil, "down")
+			}
+			return nil
+		}),
+	}}
+	if n, _ := relay.RelayOnce(ctx); n != 0 {
+		t.Fatalf("a failing consumer let %d events through", n)
+	}
+	if len(MustDeliveries(t, s, tenant, hook.ID)) != 0 {
+		t.Fatal("webhooks went out while the consumer failed")
+	}
+	fail = false
+	if n, err := relay.RelayOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("relayed %d, %v", n, err)
+	}
+	if len(got) != 2 || got[1].ID != id || got[1].Type != "upload.completed" {
+		t.Fatalf("consumed %+v", got)
+	}
+	if _, ok := got[1].Payload.(json.RawMessage); !ok {
+		t.Fatalf("payload %T, want json.RawMessage", got[1].Payload)
+	}
+	if n, _ := relay.RelayOnce(ctx); n != 0 || len(got) != 2 {
+		t.Fatalf("a relayed event was consumed again (%d events, %d consumed)", n, len(got))
+	}
+	if len(MustDeliveries(t, s, tenant, hook.ID)) != 2 {
+		t.Fatal("webhooks missing after the consumer recovered")
+	}
+}

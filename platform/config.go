@@ -55,6 +55,16 @@ type Config struct {
 	// transcode and package) on the worker's machine while an asset is made.
 	MediaWorkDir string `env:"MARQUEE_MEDIA_WORK_DIR" envDefault:".data/work"`
 
+	// CDNPurgeURL receives an HMAC-signed POST (CDNPurgeSecret, the webhook
+	// signature scheme) listing a deleted asset's paths; empty: no CDN to tell.
+	CDNPurgeURL    string `env:"MARQUEE_CDN_PURGE_URL"`
+	CDNPurgeSecret string `env:"MARQUEE_CDN_PURGE_SECRET"`
+
+	// ArtworkMaxBytes and ArtworkMaxPixels bound an uploaded artwork image:
+	// its file size, and width × height read from its header before decoding.
+	ArtworkMaxBytes  int64 `env:"MARQUEE_ARTWORK_MAX_BYTES" envDefault:"10485760"`
+	ArtworkMaxPixels int64 `env:"MARQUEE_ARTWORK_MAX_PIXELS" envDefault:"40000000"`
+
 	// SecretKey seals secrets the platform must read back (TOTP seeds): 32
 	// random bytes, base64 (openssl rand -base64 32). Unset, it is the public
 	// development-only key, which production refuses.
@@ -199,6 +209,17 @@ func (c Config) Validate() error {
 	}
 	if c.MediaWorkDir == "" {
 		bad("MARQUEE_MEDIA_WORK_DIR must name a folder")
+	}
+	if c.CDNPurgeURL != "" {
+		if u, err := url.Parse(c.CDNPurgeURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MARQUEE_CDN_PURGE_URL must be an http(s) URL")
+		}
+		if len(c.CDNPurgeSecret) < 16 {
+			bad("MARQUEE_CDN_PURGE_SECRET must be set (at least 16 characters) when MARQUEE_CDN_PURGE_URL is")
+		}
+	}
+	if c.ArtworkMaxBytes < 1 || c.ArtworkMaxPixels < 1 {
+		bad("MARQUEE_ARTWORK_MAX_BYTES and MARQUEE_ARTWORK_MAX_PIXELS must be positive")
 	}
 	if c.IngestTimeout <= 0 || c.IngestHeaderTimeout <= 0 {
 		bad("MARQUEE_INGEST_TIMEOUT and MARQUEE_INGEST_HEADER_TIMEOUT must be positive")

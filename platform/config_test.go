@@ -35,3 +35,28 @@ func TestConfigRefusesTheDevSecretKeyInProduction(t *testing.T) {
 		t.Fatalf("a 5-byte key: %v", err)
 	}
 }
+
+// A CDN purge URL must be http(s) and come with a secret to sign with;
+// without a URL, no purge is configured and nothing is required.
+func TestConfigChecksTheCDNPurgeSettings(t *testing.T) {
+	c, err := platform.LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.CDNPurgeURL, c.CDNPurgeSecret = "", ""
+	if err := c.Validate(); err != nil {
+		t.Fatalf("no purge configured: %v", err)
+	}
+	c.CDNPurgeURL = "https://purge.example.com/hook"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "MARQUEE_CDN_PURGE_SECRET") {
+		t.Fatalf("a purge URL without a secret: %v", err)
+	}
+	c.CDNPurgeURL, c.CDNPurgeSecret = "ftp://purge.example.com", "a-long-enough-secret"
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "MARQUEE_CDN_PURGE_URL") {
+		t.Fatalf("an ftp purge URL: %v", err)
+	}
+	c.CDNPurgeURL = "https://purge.example.com/hook"
+	if err := c.Validate(); err != nil {
+		t.Fatalf("a good purge config: %v", err)
+	}
+}

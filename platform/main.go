@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/api"
+	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/blobstore"
@@ -145,9 +146,13 @@ func (m *Main) build() {
 	resolver.Domains = m.Domains
 	m.Uploads = &uploads.Service{DB: m.DB, Blobs: m.Blobs, Quotas: m.Operators, Limits: c.UploadLimits(), Log: m.Log,
 		Fetcher: &uploads.Fetcher{Allow: c.IngestAllow(), HeaderTimeout: c.IngestHeaderTimeout}, IngestTimeout: c.IngestTimeout}
+	m.Uploads.Titles = resolver.Catalog
 	resolver.Uploads = m.Uploads
 	resolver.Assets = m.assetService()
 	resolver.ContentKeys = m.ContentKeys
+	resolver.Lifecycle = m.lifecycleService()
+	resolver.Artwork = &artwork.Service{Blobs: m.Blobs, Titles: resolver.Catalog, MaxBytes: c.ArtworkMaxBytes,
+		MaxPixels: c.ArtworkMaxPixels, Log: m.Log}
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
 	if !c.Production {

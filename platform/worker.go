@@ -9,8 +9,11 @@ import (
 
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/cdn"
+	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/workflows/assetlife"
 	"github.com/marquee-ott/marquee/workflows/ingest"
 	"github.com/marquee-ott/marquee/workflows/webhooks"
 )
@@ -33,11 +36,14 @@ func (m *Main) RunWorker(ctx context.Context) error {
 	}
 	ingest.Register(w, &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
 		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir, Keys: m.ContentKeys})
+	life := m.lifecycleService()
+	assetlife.Register(w, &assetlife.Activities{Lifecycle: life})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
 	}
 	defer w.Stop()
-	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox")}
+	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox"),
+		Consumers: life.Consumers()}
 	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue)
 	return relay.Run(ctx)
 }
@@ -56,6 +62,19 @@ func (m *Main) assetService() *assets.Service {
 	starter := &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys}
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
 		Pipeline: starter, Publisher: starter, Blobs: m.Blobs}
+}
+
+// lifecycleService is the content lifecycle as the API and the worker use
+// it: deletions and replacements (API), their workflows and the outbox
+// consumers that start them and automatic ingests (worker).
+func (m *Main) lifecycleService() *lifecycle.Service {
+	var purger lifecycle.Purger = lifecycle.NoPurge{}
+	if m.Config.CDNPurgeURL != "" {
+		purger = &cdn.HTTPPurger{URL: m.Config.CDNPurgeURL, Secret: m.Config.CDNPurgeSecret}
+	}
+	return &lifecycle.Service{DB: m.DB, Assets: m.assetService(), Titles: &catalog.Service{DB: m.DB}, Blobs: m.Blobs,
+		Purger: purger, Runner: &assetlife.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue},
+		Log: m.Log.With("component", "lifecycle")}
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

@@ -57,6 +57,10 @@ func (s *Service) IngestURL(ctx context.Context, p tenants.Principal, in URLInpu
 	if err != nil {
 		return Upload{}, err
 	}
+	m.ingest = AutoIngest{Enabled: in.AutoIngest, Title: in.TitleID}
+	if err := s.checkIngest(ctx, p.Tenant, in.Kind, m.ingest); err != nil {
+		return Upload{}, err
+	}
 	id := uuid.Must(uuid.NewV7())
 	rec, err := s.insert(ctx, p, id, m, StateUploading, 0, u.String())
 	if err != nil {

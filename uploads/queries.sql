@@ -1,8 +1,8 @@
 -- name: CreateUpload :one
 INSERT INTO uploads (tenant_id, id, kind, state, filename, content_type, language, track_kind, size,
-  source_url, created_by, created_at, updated_at)
+  source_url, created_by, auto_ingest, ingest_title_id, created_at, updated_at)
 VALUES (@tenant_id, @id, @kind, @state, @filename, @content_type, @language, @track_kind, @size,
-  @source_url, @created_by, @now::timestamptz, @now::timestamptz)
+  @source_url, @created_by, @auto_ingest, @ingest_title_id, @now::timestamptz, @now::timestamptz)
 RETURNING *;
 
 -- name: GetUpload :one

@@ -15,6 +15,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/outbox"
@@ -42,6 +43,9 @@ type CompletedEvent struct {
 	SHA256      string    `json:"sha256"`
 	Key         string    `json:"key"`
 	CaptionsKey string    `json:"captionsKey,omitempty"`
+	// AutoIngest asks for the source to be ingested now, onto TitleID when set.
+	AutoIngest bool       `json:"autoIngest,omitempty"`
+	TitleID    *uuid.UUID `json:"titleId,omitempty"`
 }
 
 // Service records uploads and stores their bytes.
@@ -49,6 +53,8 @@ type Service struct {
 	DB     *db.DB
 	Blobs  *blob.Bucket
 	Quotas tenants.Quotas // nil: no storage quota
+	// Titles checks the title an auto-ingest names; nil refuses naming one.
+	Titles Titles
 	Limits Limits
 	// Fetcher gets URLs for IngestURL; nil refuses URL ingest.
 	Fetcher *Fetcher
@@ -89,6 +95,10 @@ func (s *Service) Create(ctx context.Context, p tenants.Principal, in CreateInpu
 	if err := s.Limits.checkSize(in.Kind, in.Size); err != nil {
 		return Upload{}, err
 	}
+	m.ingest = AutoIngest{Enabled: in.AutoIngest, Title: in.TitleID}
+	if err := s.checkIngest(ctx, p.Tenant, in.Kind, m.ingest); err != nil {
+		return Upload{}, err
+	}
 	id := uuid.Must(uuid.NewV7())
 	if err := s.allowStorage(ctx, p.Tenant, id, in.Size); err != nil {
 		return Upload{}, err
@@ -119,13 +129,13 @@ func (s *Service) insert(ctx context.Context, p tenants.Principal, id ID, m meta
 		row, err = uploadsql.New(tx).CreateUpload(ctx, uploadsql.CreateUploadParams{
 			TenantID: p.Tenant, ID: id, Kind: string(m.kind), State: string(st), Filename: m.filename,
 			ContentType: m.contentType, Language: m.language, TrackKind: string(m.track), Size: size,
-			SourceUrl: sourceURL, CreatedBy: by, Now: now,
+			SourceUrl: sourceURL, CreatedBy: by, AutoIngest: m.ingest.Enabled, IngestTitleID: m.ingest.Title, Now: now,
 		})
 		if err != nil {
 			return err
 		}
 		return audit.Record(ctx, tx, p.Tenant, now, "upload.created", "upload", id.String(),
-			map[string]any{"kind": m.kind, "filename": m.filename, "size": size, "url": sourceURL})
+			map[string]any{"kind": m.kind, "filename": m.filename, "size": size, "url": sourceURL, "auto_ingest": m.ingest.Enabled})
 	})
 	return fromRow(row), err
 }
@@ -278,7 +288,8 @@ func (s *Service) store(ctx context.Context, u Upload, r io.Reader, expect int64
 		}
 		return outbox.Emit(ctx, tx, u.Tenant, now, outbox.Event{Type: EventCompleted, ObjectType: "upload", ObjectID: u.ID.String(),
 			Payload: CompletedEvent{UploadID: u.ID, Kind: u.Kind, Filename: u.Filename, ContentType: u.ContentType, Language: u.Language,
-				TrackKind: u.TrackKind, Size: size, SHA256: sum, Key: key, CaptionsKey: done.CaptionsKey}})
+				TrackKind: u.TrackKind, Size: size, SHA256: sum, Key: key, CaptionsKey: done.CaptionsKey,
+				AutoIngest: done.AutoIngest, TitleID: done.IngestTitle}})
 	})
 	if err != nil {
 		return Upload{}, err
@@ -351,4 +362,38 @@ func (s *Service) Close() {
 
 func (s *Service) init() {
 	s.once.Do(func() { s.base, s.cancel = context.WithCancel(context.Background()) })
+}
+
+// Titles is what the Service needs of the catalog: that a title an
+// auto-ingest names is the tenant's.
+type Titles interface {
+	GetTitle(ctx context.Context, tenant catalog.TenantID, id catalog.TitleID) (catalog.Title, error)
+}
+
+// checkIngest refuses an auto-ingest of anything but a source, and a title
+// that is not the tenant's (NotFound, like a missing one).
+func (s *Service) checkIngest(ctx context.Context, tenant tenants.ID, kind Kind, in AutoIngest) error {
+	if !in.Enabled {
+		if in.Title != nil {
+			return errs.InvalidField("titleId", "a title is for an automatic ingest: set autoIngest too")
+		}
+		return nil
+	}
+	if kind != KindSource {
+		return errs.InvalidField("autoIngest", "only a SOURCE upload can be ingested, not a %s", kind)
+	}
+	if in.Title == nil {
+		return nil
+	}
+	if s.Titles == nil {
+		return errs.InvalidField("titleId", "attaching to a title is unavailable")
+	}
+	t, err := s.Titles.GetTitle(ctx, tenant, *in.Title)
+	if err != nil {
+		return fmt.Errorf("uploads: the title to ingest onto: %w", err)
+	}
+	if t.AssetID != nil { // switching a title's video is a replacement: atomic, the old one kept until then
+		return errs.InvalidField("titleId", "the title already has a video: upload without a title and use replaceTitleSource")
+	}
+	return nil
 }

@@ -14,7 +14,7 @@ func fromRow(r uploadsql.Upload) Upload {
 		ID: r.ID, Tenant: r.TenantID, Kind: Kind(r.Kind), State: State(r.State), Filename: r.Filename,
 		ContentType: r.ContentType, Language: r.Language, TrackKind: TrackKind(r.TrackKind), Size: r.Size,
 		Received: r.Received, SHA256: r.Sha256, Key: r.StorageKey, CaptionsKey: r.CaptionsKey, SourceURL: r.SourceUrl,
-		Failure: r.Failure, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CompletedAt: r.CompletedAt,
+		Failure: r.Failure, AutoIngest: r.AutoIngest, IngestTitle: r.IngestTitleID, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, CompletedAt: r.CompletedAt,
 	}
 }
 

@@ -81,6 +81,10 @@ type Upload struct {
 	CaptionsKey string
 	SourceURL   string // for a URL ingest
 	Failure     string // why it failed, for people
+	// AutoIngest: the upload is ingested as soon as it completes (a source
+	// only), onto IngestTitle when not nil. See package lifecycle.
+	AutoIngest  bool
+	IngestTitle *uuid.UUID
 	CreatedBy   *uuid.UUID
 	CreatedAt   time.Time
 	CompletedAt *time.Time
@@ -116,6 +120,19 @@ type CreateInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
+	// AutoIngest: ingest the source as soon as it completes, onto TitleID
+	// when given (see AutoIngest).
+	AutoIngest bool
+	TitleID    *uuid.UUID
+}
+
+// AutoIngest asks for a source upload to be ingested as soon as it completes,
+// without a second call: upload.completed carries the request and package
+// lifecycle starts the ingest from it.
+type AutoIngest struct {
+	Enabled bool
+	// Title, when not nil, gets the asset once it is READY.
+	Title *uuid.UUID
 }
 
 // URLInput fetches a file from a URL.
@@ -126,6 +143,10 @@ type URLInput struct {
 	Kind        Kind
 	Language    *string
 	TrackKind   *TrackKind
+	// AutoIngest: ingest the source as soon as it completes, onto TitleID
+	// when given (see AutoIngest).
+	AutoIngest bool
+	TitleID    *uuid.UUID
 }
 
 // Limits are what an upload may be, per kind. The storage quota
@@ -157,6 +178,7 @@ type meta struct {
 	contentType string
 	language    string
 	track       TrackKind
+	ingest      AutoIngest
 }
 
 // validateMeta checks what every upload declares; size is checked apart

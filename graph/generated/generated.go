@@ -22,6 +22,7 @@ import (
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph/model"
+	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -58,6 +59,7 @@ type ResolverRoot interface {
 	Rail() RailResolver
 	Season() SeasonResolver
 	Series() SeriesResolver
+	SourceReplacement() SourceReplacementResolver
 	Storefront() StorefrontResolver
 	StorefrontCollection() StorefrontCollectionResolver
 	StorefrontCreator() StorefrontCreatorResolver
@@ -282,12 +284,15 @@ type ComplexityRoot struct {
 	}
 
 	FileUpload struct {
+		Asset         func(childComplexity int) int
+		AutoIngest    func(childComplexity int) int
 		CompletedAt   func(childComplexity int) int
 		ContentType   func(childComplexity int) int
 		CreatedAt     func(childComplexity int) int
 		FailureReason func(childComplexity int) int
 		Filename      func(childComplexity int) int
 		ID            func(childComplexity int) int
+		IngestTitle   func(childComplexity int) int
 		Kind          func(childComplexity int) int
 		Language      func(childComplexity int) int
 		Progress      func(childComplexity int) int
@@ -329,8 +334,10 @@ type ComplexityRoot struct {
 	}
 
 	MediaAsset struct {
+		AutoIngest        func(childComplexity int) int
 		CaptionsPublished func(childComplexity int) int
 		CreatedAt         func(childComplexity int) int
+		DeletedAt         func(childComplexity int) int
 		DurationSeconds   func(childComplexity int) int
 		Encrypted         func(childComplexity int) int
 		FailureReason     func(childComplexity int) int
@@ -374,6 +381,7 @@ type ComplexityRoot struct {
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
 		DeleteCollection            func(childComplexity int, id uuid.UUID) int
 		DeleteCreator               func(childComplexity int, id uuid.UUID) int
+		DeleteMediaAsset            func(childComplexity int, id uuid.UUID) int
 		DeleteProfile               func(childComplexity int, id uuid.UUID) int
 		DeleteRail                  func(childComplexity int, id uuid.UUID) int
 		DeleteSeason                func(childComplexity int, id uuid.UUID) int
@@ -406,6 +414,7 @@ type ComplexityRoot struct {
 		RemoveFromMyList            func(childComplexity int, titleID uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
 		ReplaceCaptionText          func(childComplexity int, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) int
+		ReplaceTitleSource          func(childComplexity int, titleID uuid.UUID, uploadID uuid.UUID) int
 		ReplayWebhookDeliveries     func(childComplexity int, endpointID uuid.UUID, since time.Time) int
 		ReplayWebhookEvent          func(childComplexity int, endpointID uuid.UUID, eventID uuid.UUID) int
 		ReportProgress              func(childComplexity int, titleID uuid.UUID, positionSeconds int, durationSeconds int) int
@@ -439,6 +448,7 @@ type ComplexityRoot struct {
 		UpdateTitle                 func(childComplexity int, id uuid.UUID, input catalog.TitleUpdate) int
 		UpdateWebhookEndpoint       func(childComplexity int, id uuid.UUID, input outbox.EndpointUpdate) int
 		UploadLogo                  func(childComplexity int, file graphql.Upload) int
+		UploadTitleArtwork          func(childComplexity int, titleID uuid.UUID, role catalog.ArtworkRole, file graphql.Upload) int
 		VerifyDomain                func(childComplexity int, id uuid.UUID) int
 		VerifyEmail                 func(childComplexity int, code string) int
 		ViewerRefresh               func(childComplexity int, refreshToken string) int
@@ -629,6 +639,17 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	SourceReplacement struct {
+		CreatedAt func(childComplexity int) int
+		ID        func(childComplexity int) int
+		NewAsset  func(childComplexity int) int
+		OldAsset  func(childComplexity int) int
+		Reason    func(childComplexity int) int
+		Status    func(childComplexity int) int
+		Title     func(childComplexity int) int
+		UpdatedAt func(childComplexity int) int
+	}
+
 	Staff struct {
 		CreatedAt     func(childComplexity int) int
 		Email         func(childComplexity int) int
@@ -808,31 +829,33 @@ type ComplexityRoot struct {
 	}
 
 	Title struct {
-		Artwork         func(childComplexity int, role *catalog.ArtworkRole) int
-		AssetID         func(childComplexity int) int
-		Availability    func(childComplexity int) int
-		AvailableNow    func(childComplexity int, country *string) int
-		CreatedAt       func(childComplexity int) int
-		Creator         func(childComplexity int) int
-		DefaultLanguage func(childComplexity int) int
-		DisplaySynopsis func(childComplexity int) int
-		DisplayTitle    func(childComplexity int) int
-		DurationSeconds func(childComplexity int) int
-		EpisodeNumber   func(childComplexity int) int
-		Genres          func(childComplexity int) int
-		ID              func(childComplexity int) int
-		Kind            func(childComplexity int) int
-		Localizations   func(childComplexity int) int
-		PublishedAt     func(childComplexity int) int
-		Rating          func(childComplexity int) int
-		ReleaseYear     func(childComplexity int) int
-		Season          func(childComplexity int) int
-		SeasonNumber    func(childComplexity int) int
-		Series          func(childComplexity int) int
-		Status          func(childComplexity int) int
-		Tags            func(childComplexity int) int
-		UpdatedAt       func(childComplexity int) int
-		Vertical        func(childComplexity int) int
+		Artwork           func(childComplexity int, role *catalog.ArtworkRole) int
+		Asset             func(childComplexity int) int
+		AssetID           func(childComplexity int) int
+		Availability      func(childComplexity int) int
+		AvailableNow      func(childComplexity int, country *string) int
+		CreatedAt         func(childComplexity int) int
+		Creator           func(childComplexity int) int
+		DefaultLanguage   func(childComplexity int) int
+		DisplaySynopsis   func(childComplexity int) int
+		DisplayTitle      func(childComplexity int) int
+		DurationSeconds   func(childComplexity int) int
+		EpisodeNumber     func(childComplexity int) int
+		Genres            func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Kind              func(childComplexity int) int
+		Localizations     func(childComplexity int) int
+		PublishedAt       func(childComplexity int) int
+		Rating            func(childComplexity int) int
+		ReleaseYear       func(childComplexity int) int
+		Season            func(childComplexity int) int
+		SeasonNumber      func(childComplexity int) int
+		Series            func(childComplexity int) int
+		SourceReplacement func(childComplexity int) int
+		Status            func(childComplexity int) int
+		Tags              func(childComplexity int) int
+		UpdatedAt         func(childComplexity int) int
+		Vertical          func(childComplexity int) int
 	}
 
 	TitleConnection struct {
@@ -985,6 +1008,8 @@ type FileUploadResolver interface {
 	Sha256(ctx context.Context, obj *uploads.Upload) (*string, error)
 	SourceURL(ctx context.Context, obj *uploads.Upload) (*string, error)
 	FailureReason(ctx context.Context, obj *uploads.Upload) (*string, error)
+
+	Asset(ctx context.Context, obj *uploads.Upload) (*assets.Asset, error)
 }
 type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
@@ -1032,6 +1057,9 @@ type MutationResolver interface {
 	AddDomain(ctx context.Context, hostname string) (*domains.Domain, error)
 	VerifyDomain(ctx context.Context, id uuid.UUID) (*domains.Domain, error)
 	RemoveDomain(ctx context.Context, id uuid.UUID) (bool, error)
+	DeleteMediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
+	ReplaceTitleSource(ctx context.Context, titleID uuid.UUID, uploadID uuid.UUID) (*lifecycle.Replacement, error)
+	UploadTitleArtwork(ctx context.Context, titleID uuid.UUID, role catalog.ArtworkRole, file graphql.Upload) (*catalog.Title, error)
 	OperatorLogin(ctx context.Context, email string, password string) (*operators.Challenge, error)
 	OperatorVerifyTotp(ctx context.Context, loginToken string, code string) (*operators.Session, error)
 	OperatorLogout(ctx context.Context) (bool, error)
@@ -1156,6 +1184,11 @@ type SeriesResolver interface {
 	Artwork(ctx context.Context, obj *catalog.Series, role *catalog.ArtworkRole) ([]*catalog.Artwork, error)
 	Seasons(ctx context.Context, obj *catalog.Series) ([]*catalog.Season, error)
 }
+type SourceReplacementResolver interface {
+	NewAsset(ctx context.Context, obj *lifecycle.Replacement) (*assets.Asset, error)
+
+	Reason(ctx context.Context, obj *lifecycle.Replacement) (*string, error)
+}
 type StorefrontResolver interface {
 	Home(ctx context.Context, obj *tenants.Tenant) (*tenants.Tenant, error)
 	Title(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*catalog.Title, error)
@@ -1217,6 +1250,9 @@ type TitleResolver interface {
 	Season(ctx context.Context, obj *catalog.Title) (*catalog.Season, error)
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
+
+	Asset(ctx context.Context, obj *catalog.Title) (*assets.Asset, error)
+	SourceReplacement(ctx context.Context, obj *catalog.Title) (*lifecycle.Replacement, error)
 }
 type TrickPlayResolver interface {
 	IntervalSeconds(ctx context.Context, obj *assets.TrickPlay) (float64, error)
@@ -1987,6 +2023,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Domain.VerifiedAt(childComplexity), true
 
+	case "FileUpload.asset":
+		if e.ComplexityRoot.FileUpload.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.Asset(childComplexity), true
+	case "FileUpload.autoIngest":
+		if e.ComplexityRoot.FileUpload.AutoIngest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.AutoIngest(childComplexity), true
 	case "FileUpload.completedAt":
 		if e.ComplexityRoot.FileUpload.CompletedAt == nil {
 			break
@@ -2023,6 +2071,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.FileUpload.ID(childComplexity), true
+	case "FileUpload.ingestTitleId":
+		if e.ComplexityRoot.FileUpload.IngestTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.FileUpload.IngestTitle(childComplexity), true
 	case "FileUpload.kind":
 		if e.ComplexityRoot.FileUpload.Kind == nil {
 			break
@@ -2184,6 +2238,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Mail.To(childComplexity), true
 
+	case "MediaAsset.autoIngest":
+		if e.ComplexityRoot.MediaAsset.AutoIngest == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.AutoIngest(childComplexity), true
 	case "MediaAsset.captionsPublished":
 		if e.ComplexityRoot.MediaAsset.CaptionsPublished == nil {
 			break
@@ -2196,6 +2256,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaAsset.CreatedAt(childComplexity), true
+	case "MediaAsset.deletedAt":
+		if e.ComplexityRoot.MediaAsset.DeletedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaAsset.DeletedAt(childComplexity), true
 	case "MediaAsset.durationSeconds":
 		if e.ComplexityRoot.MediaAsset.DurationSeconds == nil {
 			break
@@ -2525,6 +2591,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DeleteCreator(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.deleteMediaAsset":
+		if e.ComplexityRoot.Mutation.DeleteMediaAsset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMediaAsset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMediaAsset(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.deleteProfile":
 		if e.ComplexityRoot.Mutation.DeleteProfile == nil {
 			break
@@ -2867,6 +2944,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ReplaceCaptionText(childComplexity, args["trackId"].(uuid.UUID), args["uploadId"].(*uuid.UUID), args["webvtt"].(*string)), true
+	case "Mutation.replaceTitleSource":
+		if e.ComplexityRoot.Mutation.ReplaceTitleSource == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_replaceTitleSource_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReplaceTitleSource(childComplexity, args["titleId"].(uuid.UUID), args["uploadId"].(uuid.UUID)), true
 	case "Mutation.replayWebhookDeliveries":
 		if e.ComplexityRoot.Mutation.ReplayWebhookDeliveries == nil {
 			break
@@ -3230,6 +3318,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UploadLogo(childComplexity, args["file"].(graphql.Upload)), true
+	case "Mutation.uploadTitleArtwork":
+		if e.ComplexityRoot.Mutation.UploadTitleArtwork == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_uploadTitleArtwork_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UploadTitleArtwork(childComplexity, args["titleId"].(uuid.UUID), args["role"].(catalog.ArtworkRole), args["file"].(graphql.Upload)), true
 	case "Mutation.verifyDomain":
 		if e.ComplexityRoot.Mutation.VerifyDomain == nil {
 			break
@@ -4200,6 +4299,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SeriesEdge.Node(childComplexity), true
 
+	case "SourceReplacement.createdAt":
+		if e.ComplexityRoot.SourceReplacement.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.CreatedAt(childComplexity), true
+	case "SourceReplacement.id":
+		if e.ComplexityRoot.SourceReplacement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.ID(childComplexity), true
+	case "SourceReplacement.newAssetId", "SourceReplacement.newAsset":
+		if e.ComplexityRoot.SourceReplacement.NewAsset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.NewAsset(childComplexity), true
+	case "SourceReplacement.oldAssetId":
+		if e.ComplexityRoot.SourceReplacement.OldAsset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.OldAsset(childComplexity), true
+	case "SourceReplacement.reason":
+		if e.ComplexityRoot.SourceReplacement.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.Reason(childComplexity), true
+	case "SourceReplacement.status":
+		if e.ComplexityRoot.SourceReplacement.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.Status(childComplexity), true
+	case "SourceReplacement.titleId":
+		if e.ComplexityRoot.SourceReplacement.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.Title(childComplexity), true
+	case "SourceReplacement.updatedAt":
+		if e.ComplexityRoot.SourceReplacement.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SourceReplacement.UpdatedAt(childComplexity), true
+
 	case "Staff.createdAt":
 		if e.ComplexityRoot.Staff.CreatedAt == nil {
 			break
@@ -4938,6 +5086,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Title.Artwork(childComplexity, args["role"].(*catalog.ArtworkRole)), true
+	case "Title.asset":
+		if e.ComplexityRoot.Title.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.Asset(childComplexity), true
 	case "Title.assetId":
 		if e.ComplexityRoot.Title.AssetID == nil {
 			break
@@ -5063,6 +5217,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Title.Series(childComplexity), true
+	case "Title.sourceReplacement":
+		if e.ComplexityRoot.Title.SourceReplacement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Title.SourceReplacement(childComplexity), true
 	case "Title.status":
 		if e.ComplexityRoot.Title.Status == nil {
 			break
@@ -5683,6 +5843,8 @@ var sources = []*ast.Source{
   READY
   "The ingest failed: failureReason says why."
   FAILED
+  "Deleted by an editor (or retired by a source replacement): its files are removed and purged from the CDN."
+  DELETED
 }
 
 """
@@ -5702,6 +5864,9 @@ type MediaAsset {
   "Display size of the source; 0 until it is probed."
   width: Int!
   height: Int!
+  "Made by an automatic ingest (createUpload's autoIngest)."
+  autoIngest: Boolean!
+  deletedAt: Time
   createdAt: Time!
   updatedAt: Time!
   """
@@ -6276,6 +6441,67 @@ extend type Mutation {
   removeDomain(id: ID!): Boolean! @requires(permission: MANAGE)
 }
 `, BuiltIn: false},
+	{Name: "../schema/lifecycle.graphqls", Input: `# The content lifecycle (package lifecycle): deleting a media asset, replacing
+# a title's source, and artwork renditions. Unpublishing and publishing a
+# title again are catalog.graphqls's unpublishTitle and publishTitle. Every
+# write is audited and emits an event (asset.deleted, title.source_replacing,
+# title.source_replaced, title.source_replace_failed, title.artwork_set).
+
+enum SourceReplacementStatus {
+  "The new source is ingesting; the title still plays the old one."
+  PENDING
+  "The title plays the new source; the old asset is deleted."
+  SWITCHED
+  "The new source failed (reason says why); the title kept the old one."
+  FAILED
+}
+
+"A replacement of a title's source by a new upload."
+type SourceReplacement {
+  id: ID!
+  titleId: ID!
+  oldAssetId: ID!
+  newAssetId: ID!
+  "The new asset: follow its ingest with assetProgress(newAssetId)."
+  newAsset: MediaAsset!
+  status: SourceReplacementStatus!
+  "Why it FAILED, for the editor."
+  reason: String
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+extend type Title {
+  "The media asset that plays, with its status; null until one is attached."
+  asset: MediaAsset
+  "The latest replacement of the title's source, if any."
+  sourceReplacement: SourceReplacement
+}
+
+extend type Mutation {
+  """
+  Deletes a READY or FAILED media asset that no title plays (CONFLICT
+  otherwise): it becomes DELETED at once, then its renditions and every file
+  under its folder are removed and the CDN is told to forget them.
+  """
+  deleteMediaAsset(id: ID!): MediaAsset! @requires(permission: EDIT_CONTENT)
+  """
+  Replaces the source of a title that has one with a COMPLETE source upload:
+  the new asset ingests beside the old one while the title keeps playing the
+  old; when it is READY the title switches to it at once and the old asset is
+  deleted; if it fails the title keeps the old one and the replacement's
+  reason says why.
+  """
+  replaceTitleSource(titleId: ID!, uploadId: ID!): SourceReplacement! @requires(permission: EDIT_CONTENT)
+  """
+  Makes the role's artwork in every size the app platforms need from one PNG
+  or JPEG (GraphQL multipart), replacing the role's previous images. Refused
+  (BAD_USER_INPUT): not a PNG or JPEG, over the size limit, too many pixels,
+  smaller than the role's smallest size.
+  """
+  uploadTitleArtwork(titleId: ID!, role: ArtworkRole!, file: Upload!): Title! @requires(permission: EDIT_CONTENT)
+}
+`, BuiltIn: false},
 	{Name: "../schema/operator.graphqls", Input: `# The platform operator: the people who run Marquee, not any tenant's staff.
 # Operators sign in with a password and then, always, a TOTP code
 # (operatorLogin, then operatorVerifyTOTP; the first sign-in enrols an
@@ -6828,6 +7054,12 @@ type FileUpload {
   "Where a URL ingest fetches from."
   sourceURL: String
   failureReason: String
+  "Whether the source is ingested as soon as it completes (createUpload's autoIngest)."
+  autoIngest: Boolean!
+  "The title an automatic ingest attaches the asset to."
+  ingestTitleId: ID
+  "The latest media asset made from this upload (the automatic ingest's, once it started); null before."
+  asset: MediaAsset
   createdAt: Time!
   completedAt: Time
 }
@@ -6842,6 +7074,13 @@ input CreateUploadInput {
   language: String
   "CAPTION: SUBTITLES (default) or CAPTIONS; AUDIO: DESCRIPTIVE_AUDIO or none."
   captionKind: TrackKind
+  """
+  SOURCE only: start the ingest as soon as the upload completes, without a
+  second mutation (follow it with upload(id) { asset } and assetProgress).
+  """
+  autoIngest: Boolean! = false
+  "With autoIngest: the title that gets the asset once it is READY."
+  titleId: ID
 }
 
 input IngestFromURLInput {
@@ -6854,6 +7093,10 @@ input IngestFromURLInput {
   kind: UploadKind!
   language: String
   captionKind: TrackKind
+  "SOURCE only: ingest as soon as the download completes."
+  autoIngest: Boolean! = false
+  "With autoIngest: the title that gets the asset once it is READY."
+  titleId: ID
 }
 
 """
@@ -7589,6 +7832,12 @@ func (ec *executionContext) childFields_FileUpload(ctx context.Context, field gr
 		return ec.fieldContext_FileUpload_sourceURL(ctx, field)
 	case "failureReason":
 		return ec.fieldContext_FileUpload_failureReason(ctx, field)
+	case "autoIngest":
+		return ec.fieldContext_FileUpload_autoIngest(ctx, field)
+	case "ingestTitleId":
+		return ec.fieldContext_FileUpload_ingestTitleId(ctx, field)
+	case "asset":
+		return ec.fieldContext_FileUpload_asset(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_FileUpload_createdAt(ctx, field)
 	case "completedAt":
@@ -7673,6 +7922,10 @@ func (ec *executionContext) childFields_MediaAsset(ctx context.Context, field gr
 		return ec.fieldContext_MediaAsset_width(ctx, field)
 	case "height":
 		return ec.fieldContext_MediaAsset_height(ctx, field)
+	case "autoIngest":
+		return ec.fieldContext_MediaAsset_autoIngest(ctx, field)
+	case "deletedAt":
+		return ec.fieldContext_MediaAsset_deletedAt(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_MediaAsset_createdAt(ctx, field)
 	case "updatedAt":
@@ -7969,6 +8222,30 @@ func (ec *executionContext) childFields_SeriesEdge(ctx context.Context, field gr
 		return ec.fieldContext_SeriesEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SeriesEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SourceReplacement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SourceReplacement_id(ctx, field)
+	case "titleId":
+		return ec.fieldContext_SourceReplacement_titleId(ctx, field)
+	case "oldAssetId":
+		return ec.fieldContext_SourceReplacement_oldAssetId(ctx, field)
+	case "newAssetId":
+		return ec.fieldContext_SourceReplacement_newAssetId(ctx, field)
+	case "newAsset":
+		return ec.fieldContext_SourceReplacement_newAsset(ctx, field)
+	case "status":
+		return ec.fieldContext_SourceReplacement_status(ctx, field)
+	case "reason":
+		return ec.fieldContext_SourceReplacement_reason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_SourceReplacement_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_SourceReplacement_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SourceReplacement", field.Name)
 }
 
 func (ec *executionContext) childFields_Staff(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8369,6 +8646,10 @@ func (ec *executionContext) childFields_Title(ctx context.Context, field graphql
 		return ec.fieldContext_Title_createdAt(ctx, field)
 	case "updatedAt":
 		return ec.fieldContext_Title_updatedAt(ctx, field)
+	case "asset":
+		return ec.fieldContext_Title_asset(ctx, field)
+	case "sourceReplacement":
+		return ec.fieldContext_Title_sourceReplacement(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Title", field.Name)
 }
@@ -9115,6 +9396,20 @@ func (ec *executionContext) field_Mutation_deleteCreator_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_deleteMediaAsset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_deleteProfile_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9620,6 +9915,28 @@ func (ec *executionContext) field_Mutation_replaceCaptionText_args(ctx context.C
 		return nil, err
 	}
 	args["webvtt"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_replaceTitleSource_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "uploadId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["uploadId"] = arg1
 	return args, nil
 }
 
@@ -10226,6 +10543,36 @@ func (ec *executionContext) field_Mutation_uploadLogo_args(ctx context.Context, 
 		return nil, err
 	}
 	args["file"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_uploadTitleArtwork_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "role",
+		func(ctx context.Context, v any) (catalog.ArtworkRole, error) {
+			return ec.unmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["role"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "file",
+		func(ctx context.Context, v any) (graphql.Upload, error) {
+			return ec.unmarshalNUpload2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚐUpload(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["file"] = arg2
 	return args, nil
 }
 
@@ -14497,6 +14844,84 @@ func (ec *executionContext) fieldContext_FileUpload_failureReason(_ context.Cont
 	return graphql.NewScalarFieldContext("FileUpload", field, true, true, "String")
 }
 
+func (ec *executionContext) _FileUpload_autoIngest(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_autoIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoIngest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_autoIngest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _FileUpload_ingestTitleId(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_ingestTitleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IngestTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_ingestTitleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "ID")
+}
+
+func (ec *executionContext) _FileUpload_asset(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_FileUpload_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.FileUpload().Asset(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalOMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_FileUpload_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "FileUpload",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _FileUpload_createdAt(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15125,6 +15550,52 @@ func (ec *executionContext) _MediaAsset_height(ctx context.Context, field graphq
 }
 func (ec *executionContext) fieldContext_MediaAsset_height(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaAsset_autoIngest(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_autoIngest(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoIngest, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_autoIngest(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaAsset_deletedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaAsset_deletedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DeletedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaAsset_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
 }
 
 func (ec *executionContext) _MediaAsset_createdAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
@@ -17647,6 +18118,207 @@ func (ec *executionContext) fieldContext_Mutation_removeDomain(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeDomain_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteMediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteMediaAsset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteMediaAsset(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *assets.Asset
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *assets.Asset
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteMediaAsset(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteMediaAsset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_replaceTitleSource(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_replaceTitleSource(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ReplaceTitleSource(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["uploadId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *lifecycle.Replacement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *lifecycle.Replacement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *lifecycle.Replacement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *lifecycle.Replacement) graphql.Marshaler {
+			return ec.marshalNSourceReplacement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_replaceTitleSource(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceReplacement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_replaceTitleSource_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_uploadTitleArtwork(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_uploadTitleArtwork(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UploadTitleArtwork(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["role"].(catalog.ArtworkRole), fc.Args["file"].(graphql.Upload))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *catalog.Title
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *catalog.Title
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *catalog.Title) graphql.Marshaler {
+			return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_uploadTitleArtwork(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Title(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_uploadTitleArtwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -25882,6 +26554,222 @@ func (ec *executionContext) fieldContext_SeriesEdge_node(_ context.Context, fiel
 	return fc, nil
 }
 
+func (ec *executionContext) _SourceReplacement_id(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SourceReplacement_titleId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SourceReplacement_oldAssetId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_oldAssetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OldAsset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_oldAssetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SourceReplacement_newAssetId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_newAssetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.NewAsset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_newAssetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SourceReplacement_newAsset(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_newAsset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceReplacement().NewAsset(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalNMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_newAsset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SourceReplacement",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SourceReplacement_status(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v lifecycle.ReplacementStatus) graphql.Marshaler {
+			return ec.marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "SourceReplacementStatus")
+}
+
+func (ec *executionContext) _SourceReplacement_reason(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SourceReplacement().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, true, true, "String")
+}
+
+func (ec *executionContext) _SourceReplacement_createdAt(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SourceReplacement_updatedAt(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SourceReplacement_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SourceReplacement_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SourceReplacement", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29539,6 +30427,70 @@ func (ec *executionContext) _Title_updatedAt(ctx context.Context, field graphql.
 }
 func (ec *executionContext) fieldContext_Title_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Title_asset(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_asset(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Title().Asset(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+			return ec.marshalOMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_asset(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaAsset(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Title_sourceReplacement(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Title_sourceReplacement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Title().SourceReplacement(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *lifecycle.Replacement) graphql.Marshaler {
+			return ec.marshalOSourceReplacement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacement(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Title_sourceReplacement(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Title",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SourceReplacement(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _TitleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
@@ -33348,7 +34300,11 @@ func (ec *executionContext) unmarshalInputCreateUploadInput(ctx context.Context,
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"filename", "size", "contentType", "kind", "language", "captionKind"}
+	if _, present := asMap["autoIngest"]; !present {
+		asMap["autoIngest"] = false
+	}
+
+	fieldsInOrder := [...]string{"filename", "size", "contentType", "kind", "language", "captionKind", "autoIngest", "titleId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33397,6 +34353,20 @@ func (ec *executionContext) unmarshalInputCreateUploadInput(ctx context.Context,
 				return it, err
 			}
 			it.TrackKind = data
+		case "autoIngest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoIngest"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoIngest = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleID = data
 		}
 	}
 	return it, nil
@@ -33537,7 +34507,11 @@ func (ec *executionContext) unmarshalInputIngestFromURLInput(ctx context.Context
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"url", "filename", "contentType", "kind", "language", "captionKind"}
+	if _, present := asMap["autoIngest"]; !present {
+		asMap["autoIngest"] = false
+	}
+
+	fieldsInOrder := [...]string{"url", "filename", "contentType", "kind", "language", "captionKind", "autoIngest", "titleId"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -33586,6 +34560,20 @@ func (ec *executionContext) unmarshalInputIngestFromURLInput(ctx context.Context
 				return it, err
 			}
 			it.TrackKind = data
+		case "autoIngest":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoIngest"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoIngest = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TitleID = data
 		}
 	}
 	return it, nil
@@ -36284,6 +37272,22 @@ func (ec *executionContext) _FileUpload(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._FileUpload_failureReason(ctx, field, obj)
 				})
+		case "autoIngest":
+			out.Values[i] = ec._FileUpload_autoIngest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ingestTitleId":
+			out.Values[i] = ec._FileUpload_ingestTitleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "asset":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._FileUpload_asset(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._FileUpload_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -36560,6 +37564,16 @@ func (ec *executionContext) _MediaAsset(ctx context.Context, sel ast.SelectionSe
 		case "height":
 			out.Values[i] = ec._MediaAsset_height(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoIngest":
+			out.Values[i] = ec._MediaAsset_autoIngest(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "deletedAt":
+			out.Values[i] = ec._MediaAsset_deletedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "createdAt":
@@ -36913,6 +37927,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeDomain":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeDomain(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deleteMediaAsset":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteMediaAsset(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "replaceTitleSource":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_replaceTitleSource(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "uploadTitleArtwork":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_uploadTitleArtwork(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -38589,6 +39624,81 @@ func (ec *executionContext) _SeriesEdge(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var sourceReplacementImplementors = []string{"SourceReplacement"}
+
+func (ec *executionContext) _SourceReplacement(ctx context.Context, sel ast.SelectionSet, obj *lifecycle.Replacement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sourceReplacementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SourceReplacement")
+		case "id":
+			out.Values[i] = ec._SourceReplacement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "titleId":
+			out.Values[i] = ec._SourceReplacement_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "oldAssetId":
+			out.Values[i] = ec._SourceReplacement_oldAssetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "newAssetId":
+			out.Values[i] = ec._SourceReplacement_newAssetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "newAsset":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SourceReplacement_newAsset(ctx, field, obj)
+				})
+		case "status":
+			out.Values[i] = ec._SourceReplacement_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SourceReplacement_reason(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._SourceReplacement_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._SourceReplacement_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var staffImplementors = []string{"Staff"}
 
 func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, obj *tenants.Staff) graphql.Marshaler {
@@ -39929,6 +41039,18 @@ func (ec *executionContext) _Title(ctx context.Context, sel ast.SelectionSet, ob
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "asset":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_asset(ctx, field, obj)
+				})
+		case "sourceReplacement":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Title_sourceReplacement(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -41927,12 +43049,14 @@ var (
 		"PROCESSING": assets.StatusProcessing,
 		"READY":      assets.StatusReady,
 		"FAILED":     assets.StatusFailed,
+		"DELETED":    assets.StatusDeleted,
 	}
 	marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus = map[assets.Status]string{
 		assets.StatusPending:    "PENDING",
 		assets.StatusProcessing: "PROCESSING",
 		assets.StatusReady:      "READY",
 		assets.StatusFailed:     "FAILED",
+		assets.StatusDeleted:    "DELETED",
 	}
 )
 
@@ -42265,6 +43389,42 @@ func (ec *executionContext) unmarshalNSignUpInput2githubᚗcomᚋmarqueeᚑott�
 	res, err := ec.unmarshalInputSignUpInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNSourceReplacement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacement(ctx context.Context, sel ast.SelectionSet, v *lifecycle.Replacement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SourceReplacement!")
+		return graphql.Null
+	}
+	return ec._SourceReplacement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus(ctx context.Context, v any) (lifecycle.ReplacementStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus(ctx context.Context, sel ast.SelectionSet, v lifecycle.ReplacementStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SourceReplacementStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus = map[string]lifecycle.ReplacementStatus{
+		"PENDING":  lifecycle.ReplacementPending,
+		"SWITCHED": lifecycle.ReplacementSwitched,
+		"FAILED":   lifecycle.ReplacementFailed,
+	}
+	marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus = map[lifecycle.ReplacementStatus]string{
+		lifecycle.ReplacementPending:  "PENDING",
+		lifecycle.ReplacementSwitched: "SWITCHED",
+		lifecycle.ReplacementFailed:   "FAILED",
+	}
+)
 
 func (ec *executionContext) marshalNStaff2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(ctx context.Context, sel ast.SelectionSet, v tenants.Staff) graphql.Marshaler {
 	return ec._Staff(ctx, sel, &v)
@@ -43528,6 +44688,13 @@ func (ec *executionContext) unmarshalOLocalizationInput2ᚕgithubᚗcomᚋmarque
 	return res, nil
 }
 
+func (ec *executionContext) marshalOMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐAsset(ctx context.Context, sel ast.SelectionSet, v *assets.Asset) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MediaAsset(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *operators.Enrollment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -43594,6 +44761,13 @@ func (ec *executionContext) marshalOSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmar
 		return graphql.Null
 	}
 	return ec._Series(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSourceReplacement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacement(ctx context.Context, sel ast.SelectionSet, v *lifecycle.Replacement) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SourceReplacement(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOStaff2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(ctx context.Context, sel ast.SelectionSet, v *tenants.Staff) graphql.Marshaler {

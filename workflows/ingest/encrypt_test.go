@@ -36,7 +36,7 @@ func TestIngestEncryptsBeforeUploadAndDropsDASH(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{ingest.ActivityStart, ingest.ActivityProbe, ingest.ActivityPlan, ingest.ActivityTranscode,
-		ingest.ActivityPackage, ingest.ActivityEncrypt, ingest.ActivityUpload, ingest.ActivityFinish}
+		ingest.ActivityPackage, ingest.ActivityTracks, ingest.ActivityImages, ingest.ActivityEncrypt, ingest.ActivityUpload, ingest.ActivityFinish}
 	if !slices.Equal(f.calls, want) {
 		t.Fatalf("calls %v, want %v", f.calls, want)
 	}

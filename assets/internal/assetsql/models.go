@@ -28,6 +28,8 @@ type MediaAsset struct {
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 	Encrypted       bool
+	AutoIngest      bool
+	DeletedAt       *time.Time
 	PosterKey       string
 	ThumbnailsKey   string
 	Trickplay       []byte

@@ -12,9 +12,63 @@ import (
 	"github.com/google/uuid"
 )
 
+const assetsByIDs = `-- name: AssetsByIDs :many
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = ANY($2::uuid[])
+`
+
+type AssetsByIDsParams struct {
+	TenantID uuid.UUID
+	Ids      []uuid.UUID
+}
+
+func (q *Queries) AssetsByIDs(ctx context.Context, arg AssetsByIDsParams) ([]MediaAsset, error) {
+	rows, err := q.db.Query(ctx, assetsByIDs, arg.TenantID, arg.Ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MediaAsset{}
+	for rows.Next() {
+		var i MediaAsset
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.UploadID,
+			&i.Status,
+			&i.FailureReason,
+			&i.Percent,
+			&i.SourceKey,
+			&i.Probe,
+			&i.Ladder,
+			&i.DurationMs,
+			&i.Width,
+			&i.Height,
+			&i.HlsKey,
+			&i.DashKey,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+			&i.Encrypted,
+			&i.AutoIngest,
+			&i.DeletedAt,
+			&i.PosterKey,
+			&i.ThumbnailsKey,
+			&i.Trickplay,
+			&i.TracksVersion,
+			&i.TracksPublished,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const bumpTracksVersion = `-- name: BumpTracksVersion :one
 UPDATE media_assets SET tracks_version = tracks_version + 1, updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $2 AND id = $3 RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type BumpTracksVersionParams struct {
@@ -44,6 +98,8 @@ func (q *Queries) BumpTracksVersion(ctx context.Context, arg BumpTracksVersionPa
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -56,7 +112,7 @@ func (q *Queries) BumpTracksVersion(ctx context.Context, arg BumpTracksVersionPa
 const createAsset = `-- name: CreateAsset :one
 INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, created_at, updated_at)
 VALUES ($1, $2, $3, 'PENDING', $4, $5::timestamptz, $5::timestamptz)
-RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type CreateAssetParams struct {
@@ -94,6 +150,63 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Media
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
+	)
+	return i, err
+}
+
+const createAutoAsset = `-- name: CreateAutoAsset :one
+INSERT INTO media_assets (tenant_id, id, upload_id, status, source_key, auto_ingest, created_at, updated_at)
+VALUES ($1, $2, $3, 'PENDING', $4, true, $5::timestamptz, $5::timestamptz)
+ON CONFLICT (tenant_id, upload_id) WHERE auto_ingest DO NOTHING
+RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+`
+
+type CreateAutoAssetParams struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	UploadID  uuid.UUID
+	SourceKey string
+	Now       time.Time
+}
+
+// One auto-ingested asset per upload: a second delivery of upload.completed
+// finds the first one (see GetAutoAsset).
+func (q *Queries) CreateAutoAsset(ctx context.Context, arg CreateAutoAssetParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, createAutoAsset,
+		arg.TenantID,
+		arg.ID,
+		arg.UploadID,
+		arg.SourceKey,
+		arg.Now,
+	)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -175,7 +288,7 @@ func (q *Queries) DeleteTrack(ctx context.Context, arg DeleteTrackParams) (int64
 }
 
 const getAsset = `-- name: GetAsset :one
-SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2
 `
 
 type GetAssetParams struct {
@@ -204,6 +317,49 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (MediaAsset,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
+	)
+	return i, err
+}
+
+const getAutoAsset = `-- name: GetAutoAsset :one
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 AND auto_ingest
+`
+
+type GetAutoAssetParams struct {
+	TenantID uuid.UUID
+	UploadID uuid.UUID
+}
+
+func (q *Queries) GetAutoAsset(ctx context.Context, arg GetAutoAssetParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, getAutoAsset, arg.TenantID, arg.UploadID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -239,6 +395,47 @@ func (q *Queries) GetTrack(ctx context.Context, arg GetTrackParams) (MediaAssetT
 		&i.SourceKey,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const latestAssetOfUpload = `-- name: LatestAssetOfUpload :one
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND upload_id = $2 ORDER BY created_at DESC, id DESC LIMIT 1
+`
+
+type LatestAssetOfUploadParams struct {
+	TenantID uuid.UUID
+	UploadID uuid.UUID
+}
+
+func (q *Queries) LatestAssetOfUpload(ctx context.Context, arg LatestAssetOfUploadParams) (MediaAsset, error) {
+	row := q.db.QueryRow(ctx, latestAssetOfUpload, arg.TenantID, arg.UploadID)
+	var i MediaAsset
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.UploadID,
+		&i.Status,
+		&i.FailureReason,
+		&i.Percent,
+		&i.SourceKey,
+		&i.Probe,
+		&i.Ladder,
+		&i.DurationMs,
+		&i.Width,
+		&i.Height,
+		&i.HlsKey,
+		&i.DashKey,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
+		&i.PosterKey,
+		&i.ThumbnailsKey,
+		&i.Trickplay,
+		&i.TracksVersion,
+		&i.TracksPublished,
 	)
 	return i, err
 }
@@ -330,7 +527,7 @@ func (q *Queries) ListTracksOfAssets(ctx context.Context, arg ListTracksOfAssets
 }
 
 const lockAsset = `-- name: LockAsset :one
-SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published FROM media_assets WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockAssetParams struct {
@@ -359,6 +556,8 @@ func (q *Queries) LockAsset(ctx context.Context, arg LockAssetParams) (MediaAsse
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -370,7 +569,7 @@ func (q *Queries) LockAsset(ctx context.Context, arg LockAssetParams) (MediaAsse
 
 const markEncrypted = `-- name: MarkEncrypted :one
 UPDATE media_assets SET encrypted = true, updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $2 AND id = $3 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkEncryptedParams struct {
@@ -400,6 +599,8 @@ func (q *Queries) MarkEncrypted(ctx context.Context, arg MarkEncryptedParams) (M
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -411,7 +612,7 @@ func (q *Queries) MarkEncrypted(ctx context.Context, arg MarkEncryptedParams) (M
 
 const markFailed = `-- name: MarkFailed :one
 UPDATE media_assets SET status = 'FAILED', failure_reason = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $3 AND id = $4 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkFailedParams struct {
@@ -447,6 +648,8 @@ func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (MediaAs
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -458,7 +661,7 @@ func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (MediaAs
 
 const markProcessing = `-- name: MarkProcessing :one
 UPDATE media_assets SET status = 'PROCESSING', failure_reason = '', updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $2 AND id = $3 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkProcessingParams struct {
@@ -488,6 +691,8 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -500,7 +705,7 @@ func (q *Queries) MarkProcessing(ctx context.Context, arg MarkProcessingParams) 
 const markReady = `-- name: MarkReady :one
 UPDATE media_assets SET status = 'READY', percent = 100, hls_key = $1, dash_key = $2,
   failure_reason = '', updated_at = $3::timestamptz
-WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $4 AND id = $5 AND status IN ('PENDING', 'PROCESSING') RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type MarkReadyParams struct {
@@ -538,6 +743,8 @@ func (q *Queries) MarkReady(ctx context.Context, arg MarkReadyParams) (MediaAsse
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,
@@ -646,7 +853,7 @@ func (q *Queries) SetPercent(ctx context.Context, arg SetPercentParams) (int64, 
 const setPlan = `-- name: SetPlan :one
 UPDATE media_assets SET probe = $1, ladder = $2, duration_ms = $3,
   width = $4, height = $5, updated_at = $6::timestamptz
-WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
+WHERE tenant_id = $7 AND id = $8 AND status = 'PROCESSING' RETURNING tenant_id, id, upload_id, status, failure_reason, percent, source_key, probe, ladder, duration_ms, width, height, hls_key, dash_key, created_at, updated_at, encrypted, auto_ingest, deleted_at, poster_key, thumbnails_key, trickplay, tracks_version, tracks_published
 `
 
 type SetPlanParams struct {
@@ -690,6 +897,8 @@ func (q *Queries) SetPlan(ctx context.Context, arg SetPlanParams) (MediaAsset, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.Encrypted,
+		&i.AutoIngest,
+		&i.DeletedAt,
 		&i.PosterKey,
 		&i.ThumbnailsKey,
 		&i.Trickplay,

@@ -654,7 +654,7 @@ func (q *Queries) TryLockTenantRelay(ctx context.Context, tenantKey string) (boo
 }
 
 const undispatchedEvents = `-- name: UndispatchedEvents :many
-SELECT id, seq, type FROM outbox_events
+SELECT id, seq, type, object_type, object_id, payload, created_at FROM outbox_events
 WHERE tenant_id = $1 AND dispatched_at IS NULL ORDER BY seq LIMIT $2
 `
 
@@ -664,9 +664,13 @@ type UndispatchedEventsParams struct {
 }
 
 type UndispatchedEventsRow struct {
-	ID   uuid.UUID
-	Seq  pgtype.Int8
-	Type string
+	ID         uuid.UUID
+	Seq        pgtype.Int8
+	Type       string
+	ObjectType string
+	ObjectID   string
+	Payload    []byte
+	CreatedAt  time.Time
 }
 
 func (q *Queries) UndispatchedEvents(ctx context.Context, arg UndispatchedEventsParams) ([]UndispatchedEventsRow, error) {
@@ -678,7 +682,15 @@ func (q *Queries) UndispatchedEvents(ctx context.Context, arg UndispatchedEvents
 	items := []UndispatchedEventsRow{}
 	for rows.Next() {
 		var i UndispatchedEventsRow
-		if err := rows.Scan(&i.ID, &i.Seq, &i.Type); err != nil {
+		if err := rows.Scan(
+			&i.ID,
+			&i.Seq,
+			&i.Type,
+			&i.ObjectType,
+			&i.ObjectID,
+			&i.Payload,
+			&i.CreatedAt,
+		); err != nil {
 			return nil, err
 		}
 		items = append(items, i)

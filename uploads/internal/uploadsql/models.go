@@ -11,23 +11,25 @@ import (
 )
 
 type Upload struct {
-	TenantID    uuid.UUID
-	ID          uuid.UUID
-	Kind        string
-	State       string
-	Filename    string
-	ContentType string
-	Language    string
-	TrackKind   string
-	Size        int64
-	Received    int64
-	Sha256      string
-	StorageKey  string
-	CaptionsKey string
-	SourceUrl   string
-	Failure     string
-	CreatedBy   *uuid.UUID
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-	CompletedAt *time.Time
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Kind          string
+	State         string
+	Filename      string
+	ContentType   string
+	Language      string
+	TrackKind     string
+	Size          int64
+	Received      int64
+	Sha256        string
+	StorageKey    string
+	CaptionsKey   string
+	SourceUrl     string
+	Failure       string
+	CreatedBy     *uuid.UUID
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	CompletedAt   *time.Time
+	AutoIngest    bool
+	IngestTitleID *uuid.UUID
 }

@@ -14,25 +14,27 @@ import (
 
 const createUpload = `-- name: CreateUpload :one
 INSERT INTO uploads (tenant_id, id, kind, state, filename, content_type, language, track_kind, size,
-  source_url, created_by, created_at, updated_at)
+  source_url, created_by, auto_ingest, ingest_title_id, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-  $10, $11, $12::timestamptz, $12::timestamptz)
-RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at
+  $10, $11, $12, $13, $14::timestamptz, $14::timestamptz)
+RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id
 `
 
 type CreateUploadParams struct {
-	TenantID    uuid.UUID
-	ID          uuid.UUID
-	Kind        string
-	State       string
-	Filename    string
-	ContentType string
-	Language    string
-	TrackKind   string
-	Size        int64
-	SourceUrl   string
-	CreatedBy   *uuid.UUID
-	Now         time.Time
+	TenantID      uuid.UUID
+	ID            uuid.UUID
+	Kind          string
+	State         string
+	Filename      string
+	ContentType   string
+	Language      string
+	TrackKind     string
+	Size          int64
+	SourceUrl     string
+	CreatedBy     *uuid.UUID
+	AutoIngest    bool
+	IngestTitleID *uuid.UUID
+	Now           time.Time
 }
 
 func (q *Queries) CreateUpload(ctx context.Context, arg CreateUploadParams) (Upload, error) {
@@ -48,6 +50,8 @@ func (q *Queries) CreateUpload(ctx context.Context, arg CreateUploadParams) (Upl
 		arg.Size,
 		arg.SourceUrl,
 		arg.CreatedBy,
+		arg.AutoIngest,
+		arg.IngestTitleID,
 		arg.Now,
 	)
 	var i Upload
@@ -71,12 +75,14 @@ func (q *Queries) CreateUpload(ctx context.Context, arg CreateUploadParams) (Upl
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }
 
 const getUpload = `-- name: GetUpload :one
-SELECT tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at FROM uploads WHERE tenant_id = $1 AND id = $2
+SELECT tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id FROM uploads WHERE tenant_id = $1 AND id = $2
 `
 
 type GetUploadParams struct {
@@ -107,12 +113,14 @@ func (q *Queries) GetUpload(ctx context.Context, arg GetUploadParams) (Upload, e
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }
 
 const lockUpload = `-- name: LockUpload :one
-SELECT tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at FROM uploads WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+SELECT tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id FROM uploads WHERE tenant_id = $1 AND id = $2 FOR UPDATE
 `
 
 type LockUploadParams struct {
@@ -143,6 +151,8 @@ func (q *Queries) LockUpload(ctx context.Context, arg LockUploadParams) (Upload,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }
@@ -151,7 +161,7 @@ const markComplete = `-- name: MarkComplete :one
 UPDATE uploads SET state = 'complete', size = $1, received = $1, sha256 = $2,
   storage_key = $3, captions_key = $4, content_type = $5,
   failure = '', updated_at = $6::timestamptz, completed_at = $6::timestamptz
-WHERE tenant_id = $7 AND id = $8 AND state = 'uploading' RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at
+WHERE tenant_id = $7 AND id = $8 AND state = 'uploading' RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id
 `
 
 type MarkCompleteParams struct {
@@ -197,13 +207,15 @@ func (q *Queries) MarkComplete(ctx context.Context, arg MarkCompleteParams) (Upl
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }
 
 const markFailed = `-- name: MarkFailed :one
 UPDATE uploads SET state = 'failed', failure = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 AND id = $4 AND state IN ('pending', 'uploading') RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at
+WHERE tenant_id = $3 AND id = $4 AND state IN ('pending', 'uploading') RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id
 `
 
 type MarkFailedParams struct {
@@ -241,13 +253,15 @@ func (q *Queries) MarkFailed(ctx context.Context, arg MarkFailedParams) (Upload,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }
 
 const markUploading = `-- name: MarkUploading :one
 UPDATE uploads SET state = 'uploading', updated_at = $1::timestamptz
-WHERE tenant_id = $2 AND id = $3 AND state = 'pending' RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at
+WHERE tenant_id = $2 AND id = $3 AND state = 'pending' RETURNING tenant_id, id, kind, state, filename, content_type, language, track_kind, size, received, sha256, storage_key, captions_key, source_url, failure, created_by, created_at, updated_at, completed_at, auto_ingest, ingest_title_id
 `
 
 type MarkUploadingParams struct {
@@ -279,6 +293,8 @@ func (q *Queries) MarkUploading(ctx context.Context, arg MarkUploadingParams) (U
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.CompletedAt,
+		&i.AutoIngest,
+		&i.IngestTitleID,
 	)
 	return i, err
 }

@@ -1,10 +1,16 @@
 // Library: the workspace's titles. Filter by kind, status and orientation,
 // search (full text, typo tolerant), create a title with its metadata, edit
 // it and add languages, publish or unpublish, delete. Uploads of a source
-// video or a captions file go through tus with a progress bar. Writes need
+// video or a captions file go through tus with a progress bar; a source may
+// be ingested automatically (onto a title), its processing followed live
+// (assetProgress) to READY or FAILED with the reason. Each title shows its
+// video's state, and offers the lifecycle: replace the source (the title
+// keeps playing the old one until the new one is ready), delete the video
+// (with confirmation), and artwork in every app platform's size. Writes need
 // the edit permit; the server decides, and a refusal shows in the banner.
 
-import { gql } from '../api.js';
+import { gql, upload as gqlUpload } from '../api.js';
+import { ASSET, assetPill, ingestPanel, waitForAsset } from './ingest.js';
 import {
   h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, roleLabel, showError,
 } from '../ui.js';
@@ -13,8 +19,11 @@ import {
 } from './catalog.js';
 import { tracksCard } from './tracks.js';
 
+// The library's titles carry their video and its latest source replacement.
+const TITLE_L = `${TITLE} assetId asset { ${ASSET} } sourceReplacement { id status reason newAssetId }
+  artwork { role key width height }`;
 const TITLES = `query Titles($filter: TitleFilter, $first: Int) {
-  titles(filter: $filter, first: $first) { totalCount edges { node { ${TITLE} assetId } } }
+  titles(filter: $filter, first: $first) { totalCount edges { node { ${TITLE_L} } } }
 }`;
 const UPLOAD = 'id kind state filename contentType language captionKind size bytesReceived progress sha256 failureReason completedAt';
 
@@ -35,6 +44,8 @@ function localInput(iso) {
   const d = new Date(iso);
   return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
+
+const COLS = 7;
 
 export async function render(root, app, params) {
   const canEdit = app.can('edit');
@@ -77,10 +88,14 @@ export async function render(root, app, params) {
       h('td', {}, t.kind.toLowerCase()),
       h('td', {}, statusPill(t.status, `title-status-${t.id}`)),
       h('td', {}, t.localizations.map((l) => l.language).join(', ')),
+      h('td', {}, assetPill(t.asset, `title-asset-${t.id}`), replacementNote(t)),
       h('td', {}, timeEl(t.updatedAt)),
       h('td', { class: 'actions' }, canEdit ? h('div', { class: 'row-actions' },
         btn(`edit-title-${t.id}`, 'Edit', () => openEdit(t.id)),
         t.assetId ? btn(`tracks-title-${t.id}`, 'Tracks', () => tracks.open(t.assetId)) : null,
+        t.asset ? btn(`replace-title-${t.id}`, 'Replace source', () => openReplace(t.id)) : null,
+        t.asset ? btn(`delete-asset-${t.id}`, 'Delete video', (e) => removeVideo(e.currentTarget, t), 'btn btn-danger-ghost btn-small') : null,
+        btn(`artwork-title-${t.id}`, 'Artwork', () => openArtwork(t.id)),
         t.status === 'PUBLISHED'
           ? btn(`unpublish-title-${t.id}`, 'Unpublish', (e) => publish(e.currentTarget, t, false))
           : btn(`publish-title-${t.id}`, 'Publish', (e) => publish(e.currentTarget, t, true)),
@@ -89,7 +104,7 @@ export async function render(root, app, params) {
 
   function paint() {
     const rows = [...titles.values()];
-    tbody.replaceChildren(...(rows.length ? rows.map(row) : [emptyRow(6, 'No titles match.')]));
+    tbody.replaceChildren(...(rows.length ? rows.map(row) : [emptyRow(COLS, 'No titles match.')]));
   }
 
   async function load() {
@@ -111,6 +126,7 @@ export async function render(root, app, params) {
       for (const e of d.titles.edges) titles.set(e.node.id, e.node);
       count.textContent = `${d.titles.totalCount} title${d.titles.totalCount === 1 ? '' : 's'}`;
       paint();
+      fillTitleChoice();
     } catch (err) {
       if (mine !== loads) return;
       showError(err);
@@ -120,7 +136,7 @@ export async function render(root, app, params) {
 
   async function publish(button, t, on) {
     const op = on ? 'publishTitle' : 'unpublishTitle';
-    const d = await run(button, () => gql(`mutation Publish($id: ID!) { ${op}(id: $id) { ${TITLE} } }`, { id: t.id }));
+    const d = await run(button, () => gql(`mutation Publish($id: ID!) { ${op}(id: $id) { ${TITLE_L} } }`, { id: t.id }));
     if (!d) return;
     titles.set(t.id, d[op]);
     paint();
@@ -219,7 +235,7 @@ export async function render(root, app, params) {
       h('div', { class: 'form-actions' },
         h('button', { type: 'submit', id: 'title-edit-save', class: 'btn btn-primary btn-small' }, 'Save'),
         h('button', { type: 'button', id: 'title-edit-cancel', class: 'btn btn-secondary btn-small', onclick: () => editRow.remove() }, 'Cancel')));
-    const editRow = h('tr', { id: 'title-edit-row', class: 'edit-row' }, h('td', { colspan: 6 }, edit));
+    const editRow = h('tr', { id: 'title-edit-row', class: 'edit-row' }, h('td', { colspan: COLS }, edit));
     edit.addEventListener('submit', async (e) => {
       e.preventDefault();
       const v = (x) => edit.querySelector(`#${x}`).value;
@@ -243,7 +259,7 @@ export async function render(root, app, params) {
         ];
       }
       const d = await run(edit.querySelector('#title-edit-save'), () =>
-        gql(`mutation UpdateTitle($id: ID!, $input: UpdateTitleInput!) { updateTitle(id: $id, input: $input) { ${TITLE} } }`, { id, input }), edit);
+        gql(`mutation UpdateTitle($id: ID!, $input: UpdateTitleInput!) { updateTitle(id: $id, input: $input) { ${TITLE_L} } }`, { id, input }), edit);
       if (!d) return;
       titles.set(id, d.updateTitle);
       paint();
@@ -254,7 +270,7 @@ export async function render(root, app, params) {
   }
 
   // Uploads: a source video or a captions file, sent with tus.
-  function uploader({ prefix, kind, legend, accept, extra = [] }) {
+  function uploader({ prefix, kind, legend, accept, extra = [], more = () => ({}), after = async () => {} }) {
     const progress = h('progress', { id: `${prefix}-progress`, max: 100, value: 0, 'aria-labelledby': `${prefix}-progress-label` });
     const pct = h('span', { id: `${prefix}-percent` }, '');
     const state = h('output', { id: `${prefix}-state`, 'aria-live': 'polite', dataset: { state: '' } });
@@ -281,6 +297,7 @@ export async function render(root, app, params) {
         input.language = up.querySelector(`#${prefix}-language`).value.trim();
         input.captionKind = up.querySelector(`#${prefix}-kind`).value;
       }
+      Object.assign(input, more());
       status.hidden = false;
       progress.value = 0;
       pct.textContent = '0%';
@@ -310,7 +327,7 @@ export async function render(root, app, params) {
         state.dataset.state = 'FAILED';
         return;
       }
-      await follow(done, state);
+      if (await follow(done, state)) await after(done);
     });
     return up;
   }
@@ -332,14 +349,52 @@ export async function render(root, app, params) {
       if (u.state === 'COMPLETE') {
         if (u.kind === 'CAPTION') lastCaption = u.id;
         toast(`${u.filename} is uploaded.`);
-        return;
+        return true;
       }
-      if (u.state === 'FAILED') return;
+      if (u.state === 'FAILED') return false;
       await new Promise((r) => { timers.push(setTimeout(r, 500)); });
     }
   }
 
-  const sourceUpload = uploader({ prefix: 'upload', kind: 'SOURCE', legend: 'Source video', accept: 'video/*,.mxf,.ts' });
+  // A source may be ingested as soon as it is uploaded, onto a title.
+  const titleChoice = h('select', { id: 'upload-title', 'data-field': 'titleId' });
+  const fillTitleChoice = () => {
+    const keep = titleChoice.value;
+    titleChoice.replaceChildren(h('option', { value: '' }, 'No title'),
+      ...[...titles.values()].filter((t) => !t.assetId).map((t) => h('option', { value: t.id }, t.title)));
+    // A title with a video gets a new one by "Replace source" instead.
+    titleChoice.value = [...titleChoice.options].some((o) => o.value === keep) ? keep : '';
+  };
+  const ingest = ingestPanel(app, 'upload-ingest');
+  const sourceUpload = uploader({
+    prefix: 'upload', kind: 'SOURCE', legend: 'Source video', accept: 'video/*,.mxf,.ts',
+    extra: [
+      checkbox('upload-auto', 'Process it as soon as it is uploaded', false, { 'data-field': 'autoIngest' }),
+      h('div', { class: 'field' }, h('label', { for: 'upload-title' }, 'Attach to title'), titleChoice),
+    ],
+    more: () => {
+      if (!document.getElementById('upload-auto').checked) return {};
+      return titleChoice.value ? { autoIngest: true, titleId: titleChoice.value } : { autoIngest: true };
+    },
+    after: async (uploadId) => {
+      if (!document.getElementById('upload-auto').checked) return;
+      ingest.panel.hidden = false;
+      let assetId = '';
+      try { assetId = await waitForAsset(uploadId, () => root.isConnected); } catch (err) { showError(err); return; }
+      if (!assetId) return;
+      const titleId = titleChoice.value;
+      const a = await ingest.follow(assetId);
+      toast(a.status === 'READY' ? 'The video is ready to play.' : `Processing failed: ${a.failureReason || 'no reason given'}`);
+      // The title gets the asset just after it is READY: wait for it.
+      for (let i = 0; a.status === 'READY' && titleId && i < 40 && root.isConnected; i += 1) {
+        const d = await gql('query TitleAsset($id: ID!) { title(id: $id) { assetId } }', { id: titleId });
+        if (d.title.assetId === assetId) break;
+        await new Promise((r) => { timers.push(setTimeout(r, 250)); });
+      }
+      await load();
+    },
+  });
+  sourceUpload.append(ingest.panel);
   const captionUpload = uploader({
     prefix: 'caption', kind: 'CAPTION', legend: 'Captions (SRT or WebVTT)', accept: '.srt,.vtt,text/vtt',
     extra: [
@@ -355,13 +410,129 @@ export async function render(root, app, params) {
     card('Titles', { id: 'library-titles', description: 'Everything in the catalog, whatever its status. Apps show only what is published and available.', actions: count },
       filters,
       h('table', { class: 'table', id: 'title-table' },
-        h('thead', {}, h('tr', {}, ['Title', 'Kind', 'Status', 'Languages', 'Updated', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ['Title', 'Kind', 'Status', 'Languages', 'Video', 'Updated', ''].map((c) => h('th', { scope: 'col' }, c)))),
         tbody)),
     card('New title', { id: 'library-create', description: 'Created as a draft in its default language; publish it when ready.' }, form),
     card('Upload', { id: 'library-upload', description: 'Resumable: a dropped connection picks up where it stopped.' }, sourceUpload, captionUpload),
     tracks.el);
   if (params.get('asset')) tracks.open(params.get('asset'));
 
+  // Lifecycle: the state of a replacement, replacing a source, deleting a
+  // title's video, artwork.
+  function replacementNote(t) {
+    const r = t.sourceReplacement;
+    if (!r || r.status === 'SWITCHED') return null;
+    return h('div', { class: r.status === 'FAILED' ? 'field-error' : 'muted', id: `title-replacement-${t.id}`, dataset: { status: r.status } },
+      r.status === 'PENDING' ? 'New source processing…' : `Replacement failed: ${r.reason || 'no reason given'}`);
+  }
+
+  function openReplace(id) {
+    document.getElementById('title-edit-row')?.remove();
+    const t = titles.get(id);
+    const tr = document.getElementById(`title-${id}`);
+    if (!t || !tr) return;
+    const sent = h('progress', { id: 'replace-upload-progress', max: 100, value: 0, 'aria-label': 'Upload progress' });
+    const panel = ingestPanel(app, 'replace-ingest');
+    const form = h('form', { id: 'replace-form', class: 'form', 'aria-label': `Replace the source of ${t.title}` },
+      h('p', { class: 'hint' }, 'The title keeps playing its current video until the new one is ready; then it switches at once and the old video is deleted.'),
+      h('div', { class: 'form-inline' },
+        h('div', { class: 'field' }, h('label', { for: 'replace-file' }, 'New source'),
+          h('input', { type: 'file', id: 'replace-file', accept: 'video/*,.mxf,.ts', required: true, 'data-field': 'uploadId' }))),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', id: 'replace-start', class: 'btn btn-primary btn-small' }, 'Upload and replace'),
+        h('button', { type: 'button', id: 'replace-cancel', class: 'btn btn-secondary btn-small', onclick: () => editRow.remove() }, 'Close')),
+      sent, panel.panel);
+    const editRow = h('tr', { id: 'title-edit-row', class: 'edit-row' }, h('td', { colspan: COLS }, form));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const file = form.querySelector('#replace-file').files[0];
+      if (!file) return;
+      const r = await run(form.querySelector('#replace-start'), async () => {
+        const d = await gql(`mutation CreateUpload($input: CreateUploadInput!) { createUpload(input: $input) { upload { id } tusEndpoint } }`,
+          { input: { filename: file.name, size: file.size, contentType: contentType(file), kind: 'SOURCE' } });
+        const { upload: u, tusEndpoint } = d.createUpload;
+        await tusUpload({ endpoint: tusEndpoint, uploadId: u.id, file, onProgress: (s, n) => { sent.value = n ? Math.round((s / n) * 100) : 100; } });
+        for (let i = 0; i < 40; i += 1) { // the upload completes as the last byte is stored
+          const st = (await gql('query Upload($id: ID!) { upload(id: $id) { state failureReason } }', { id: u.id })).upload;
+          if (st.state === 'COMPLETE') break;
+          if (st.state === 'FAILED') throw new Error(st.failureReason || 'the upload failed');
+          await new Promise((ok) => { setTimeout(ok, 250); });
+        }
+        return (await gql('mutation Replace($t: ID!, $u: ID!) { replaceTitleSource(titleId: $t, uploadId: $u) { id status newAssetId } }', { t: id, u: u.id })).replaceTitleSource;
+      }, form);
+      if (!r) return;
+      toast('The new source is processing; the title keeps playing the current one.');
+      const a = await panel.follow(r.newAssetId);
+      // The switch (or the failure) is recorded just after the asset ends.
+      let result = 'PENDING';
+      for (let i = 0; i < 80 && root.isConnected; i += 1) {
+        const d = await gql('query Replacement($id: ID!) { title(id: $id) { sourceReplacement { id status reason } } }', { id });
+        const rep = d.title.sourceReplacement;
+        if (rep && rep.id === r.id && rep.status !== 'PENDING') { result = rep.status; break; }
+        await new Promise((ok) => { timers.push(setTimeout(ok, 250)); });
+      }
+      await load();
+      document.getElementById(`title-${id}`)?.after(editRow); // keep the panel in view
+      form.dataset.result = result;
+      toast(result === 'SWITCHED' ? `${t.title} now plays the new source.` : `The new source failed: ${a.failureReason || 'no reason given'}. ${t.title} keeps its current video.`);
+    });
+    tr.after(editRow);
+  }
+
+  async function removeVideo(button, t) {
+    const ok = await confirmAction({
+      title: `Delete the video of ${t.title}?`, ok: 'Delete video',
+      body: 'The title stops playing at once; the video, all its renditions and files are removed and purged from the CDN. This cannot be undone.',
+    });
+    if (!ok) return;
+    const assetId = t.asset.id;
+    const d = await run(button, async () => {
+      await gql('mutation Detach($id: ID!) { setTitleAsset(id: $id, assetId: null) { id } }', { id: t.id });
+      return gql(`mutation DeleteAsset($id: ID!) { deleteMediaAsset(id: $id) { ${ASSET} } }`, { id: assetId });
+    });
+    if (!d) return;
+    await load();
+    toast(`The video of ${t.title} is deleted.`);
+  }
+
+  function openArtwork(id) {
+    document.getElementById('title-edit-row')?.remove();
+    const t = titles.get(id);
+    const tr = document.getElementById(`title-${id}`);
+    if (!t || !tr) return;
+    const listing = (art) => h('ul', { id: 'artwork-list', class: 'plain-list' },
+      (art || []).map((a) => h('li', { dataset: { role: a.role, size: `${a.width}x${a.height}` } }, h('code', {}, a.role.toLowerCase()), ` ${a.width}×${a.height}`)));
+    let list = listing(t.artwork);
+    const form = h('form', { id: 'artwork-form', class: 'form', 'aria-label': `Artwork of ${t.title}` },
+      h('p', { class: 'hint' }, 'One PNG or JPEG per role; every size the apps need is made from it (posters 2:3, backdrops 16:9 with Apple TV top shelf, thumbnails with Roku posters, logos kept whole).'),
+      h('div', { class: 'form-inline' },
+        field({ id: 'artwork-role', label: 'Role', type: 'select', value: 'POSTER', options: [['POSTER', 'Poster'], ['BACKDROP', 'Backdrop'], ['THUMBNAIL', 'Thumbnail'], ['LOGO', 'Logo']], attrs: { 'data-field': 'role' } }),
+        h('div', { class: 'field' }, h('label', { for: 'artwork-file' }, 'Image'),
+          h('input', { type: 'file', id: 'artwork-file', accept: 'image/png,image/jpeg', required: true, 'data-field': 'file' }),
+          h('p', { class: 'field-error', id: 'artwork-file-error', hidden: true }))),
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'submit', id: 'artwork-start', class: 'btn btn-primary btn-small' }, 'Upload artwork'),
+        h('button', { type: 'button', id: 'artwork-cancel', class: 'btn btn-secondary btn-small', onclick: () => editRow.remove() }, 'Close')),
+      list);
+    const editRow = h('tr', { id: 'title-edit-row', class: 'edit-row' }, h('td', { colspan: COLS }, form));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const file = form.querySelector('#artwork-file').files[0];
+      if (!file) return;
+      const role = form.querySelector('#artwork-role').value;
+      const d = await run(form.querySelector('#artwork-start'), () => gqlUpload(
+        `mutation Artwork($t: ID!, $role: ArtworkRole!, $f: Upload!) { uploadTitleArtwork(titleId: $t, role: $role, file: $f) { ${TITLE_L} } }`,
+        'f', file, { t: id, role }), form);
+      if (!d) return;
+      titles.set(id, d.uploadTitleArtwork);
+      const next = listing(d.uploadTitleArtwork.artwork);
+      list.replaceWith(next);
+      list = next;
+      toast(`${role.toLowerCase()} artwork is made in ${d.uploadTitleArtwork.artwork.filter((a) => a.role === role).length} sizes.`);
+    });
+    tr.after(editRow);
+  }
+
   await load();
-  return () => { for (const t of timers) clearTimeout(t); timers = []; };
+  return () => { ingest.stop(); for (const t of timers) clearTimeout(t); timers = []; };
 }
