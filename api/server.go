@@ -48,6 +48,10 @@ type Server struct {
 	UploadDir     string
 	MaxUploadFile int64
 	Permits       Permits
+
+	// Origin serves playback manifests, segments and keys at /play/ (and
+	// /t/{slug}/play/); nil: no origin.
+	Origin *Origin
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -59,6 +63,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /auth/session", s.setSession)
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
+	s.mountOrigin(mux)
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)
