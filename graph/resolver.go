@@ -5,6 +5,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/catalog"
@@ -13,6 +15,7 @@ import (
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
@@ -41,4 +44,14 @@ type Resolver struct {
 	Assets *assets.Service
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
+	// Playback starts and guards playback sessions; Grants is the interim
+	// entitlement model's staff side (requires-entitlement flag, grants).
+	Playback *playback.Service
+	Grants   *playback.Grants
+	// Countries resolves a viewer's country for playback enforcement.
+	Countries *playback.Countries
+	// ViewerOf is the signed-in viewer of a storefront request; the wiring
+	// connects it to package viewers (viewers.FromContext). nil: no viewer
+	// can start a session.
+	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
 }

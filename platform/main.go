@@ -25,6 +25,7 @@ import (
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
@@ -54,6 +55,14 @@ type Main struct {
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
+
+	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
+	// viewer of a storefront request) and Keys (content keys) are hooks the
+	// viewers and contentkeys packages fill in; nil: no viewer sessions, and
+	// clear assets only.
+	Playback *playback.Service
+	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
+	Keys     playback.KeySource
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -142,6 +151,7 @@ func (m *Main) build() {
 	resolver.Assets = m.assetService()
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
+	m.buildPlayback(resolver)
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
@@ -160,6 +170,7 @@ func (m *Main) build() {
 			},
 		},
 	}
+	m.API.Origin = &api.Origin{Playback: m.Playback, Blobs: m.Blobs, AppOrigins: m.playbackOrigins()}
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,

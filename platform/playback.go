@@ -1,0 +1,61 @@
+package platform
+
+import (
+	"context"
+	"net/url"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/graph"
+	"github.com/marquee-ott/marquee/playback"
+	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/sealbox"
+)
+
+// buildPlayback wires package playback: the token key derived from
+// MARQUEE_SECRET_KEY, the interim entitlement model (Grants), the country
+// resolver, and the viewer and content-key hooks (read at call time, so a
+// test or the integrator may set m.ViewerOf and m.Keys after Open).
+func (m *Main) buildPlayback(resolver *graph.Resolver) {
+	c := m.Config
+	secret, _ := sealbox.ParseKey(c.SecretKey) // Validate checked the key
+	tokens, _ := playback.NewTokens(secret)    // 32 bytes: never short
+	grants := &playback.Grants{DB: m.DB, Titles: resolver.Catalog}
+	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: grants,
+		Keys: keyHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
+		SessionTTL: c.PlaybackSessionTTL, PreviewTTL: c.PlaybackPreviewTTL,
+		KeyLimit: ratelimit.New(c.PlaybackKeyRate, c.PlaybackKeyBurst)}
+	resolver.Playback = m.Playback
+	resolver.Grants = grants
+	resolver.Countries = &playback.Countries{Header: c.PlaybackCountryHeader}
+	if m.Geo != nil {
+		resolver.Countries.Geo = m.Geo
+	}
+	resolver.ViewerOf = func(ctx context.Context) (playback.Viewer, bool) {
+		if m.ViewerOf == nil {
+			return playback.Viewer{}, false
+		}
+		return m.ViewerOf(ctx)
+	}
+}
+
+// keyHook forwards to m.Keys when it is set; without it every asset is clear.
+type keyHook struct{ m *Main }
+
+func (k keyHook) AssetKey(ctx context.Context, tenant, asset uuid.UUID) ([]byte, error) {
+	if k.m.Keys == nil {
+		return nil, errs.NotFound("the asset is not encrypted")
+	}
+	return k.m.Keys.AssetKey(ctx, tenant, asset)
+}
+
+// playbackOrigins are the origins CORS allows for every tenant: the
+// configured ones and the platform's own (the console's player).
+func (m *Main) playbackOrigins() []string {
+	out := append([]string{}, m.Config.PlaybackOrigins...)
+	if u, err := url.Parse(m.Config.BaseURL); err == nil && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}
