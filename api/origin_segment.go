@@ -115,4 +115,3 @@ func (s *blobSeeker) Close() {
 		s.r = nil
 	}
 }
-
