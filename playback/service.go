@@ -238,6 +238,9 @@ func (s *Service) Preview(ctx context.Context, tenant tenants.ID, staff uuid.UUI
 	if err != nil {
 		return Session{}, fmt.Errorf("playback.Preview: %w", err)
 	}
+	// Previews play from the platform's own origin, not the CDN: the console
+	// allows connections to itself only, and staff check the asset, not the edge.
+	set.cdnBase, set.signer, set.cdn = "", NoSigner{}, CDNSettings{Kind: CDNNone}
 	return s.present(row, a, set)
 }
 

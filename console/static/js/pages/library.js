@@ -76,7 +76,8 @@ export async function render(root, app, params) {
       h('td', {}, statusPill(t.status, `title-status-${t.id}`)),
       h('td', {}, t.localizations.map((l) => l.language).join(', ')),
       h('td', {}, timeEl(t.updatedAt)),
-      h('td', { class: 'actions' }, canEdit ? h('div', { class: 'row-actions' },
+      h('td', { class: 'actions' }, t.assetId ? h('a', { href: `#/player?asset=${t.assetId}`, id: `preview-title-${t.id}`, class: 'btn btn-secondary btn-small' }, 'Preview') : null,
+        canEdit ? h('div', { class: 'row-actions' },
         btn(`edit-title-${t.id}`, 'Edit', () => openEdit(t.id)),
         t.status === 'PUBLISHED'
           ? btn(`unpublish-title-${t.id}`, 'Unpublish', (e) => publish(e.currentTarget, t, false))
