@@ -89,7 +89,19 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Session, *Refusa
 	if t.AssetID == nil {
 		return Session{}, &Refusal{NotAvailableYet, "the title has no playable media yet"}, nil
 	}
+	// The entitlement is asked while the asset is read (one round trip less
+	// of latency); its answer is only looked at in its turn below.
+	type decision struct {
+		d   Decision
+		err error
+	}
+	dc := make(chan decision, 1)
+	go func() {
+		d, err := s.Entitlements.Check(ctx, req.Tenant, req.Viewer.ID, req.Viewer.Profile, t)
+		dc <- decision{d, err}
+	}()
 	a, err := s.Assets.Get(ctx, req.Tenant, *t.AssetID)
+	ent := func() (Decision, error) { x := <-dc; return x.d, x.err } // dc is buffered: unread, the goroutine still ends
 	if errs.Is(err, errs.KindNotFound) {
 		return Session{}, &Refusal{NotAvailableYet, "the title has no playable media yet"}, nil
 	} else if err != nil {
@@ -104,7 +116,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Session, *Refusa
 	if r := checkRating(t.Rating, req.Viewer.RatingCeiling); r != nil {
 		return Session{}, r, nil
 	}
-	d, err := s.Entitlements.Check(ctx, req.Tenant, req.Viewer.ID, req.Viewer.Profile, t)
+	d, err := ent()
 	if err != nil {
 		return Session{}, nil, fmt.Errorf("playback.Start: %w", err)
 	}

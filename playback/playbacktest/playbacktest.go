@@ -124,6 +124,9 @@ func (k *Keys) Set(asset uuid.UUID) []byte {
 	key := make([]byte, 16)
 	_, _ = rand.Read(key)
 	k.mu.Lock()
+	if k.m == nil {
+		k.m = map[uuid.UUID][]byte{}
+	}
 	k.m[asset] = key
 	k.mu.Unlock()
 	return key
