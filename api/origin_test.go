@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/Eyevinn/dash-mpd/mpd"
 	"github.com/google/uuid"
 	"gocloud.dev/blob"
 	"gocloud.dev/blob/fileblob"
@@ -204,32 +204,25 @@ func TestFFmpegPlaysTokenizedCMAFThroughTheOrigin(t *testing.T) {
 
 	// DASH: the token rides in the SegmentTemplate attributes; the MPD
 	// still parses as XML and ffmpeg's DASH demuxer plays it.
-	res, mpd := get(t, s.DASHURL)
+	res, manifest := get(t, s.DASHURL)
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "application/dash+xml" || !strings.HasPrefix(res.Header.Get("Cache-Control"), "private") {
 		t.Fatalf("MPD: %d %v", res.StatusCode, res.Header)
 	}
-	var doc struct {
-		Periods []struct {
-			Sets []struct {
-				Reps []struct {
-					Tmpl struct {
-						Init  string `xml:"initialization,attr"`
-						Media string `xml:"media,attr"`
-					} `xml:"SegmentTemplate"`
-				} `xml:"Representation"`
-			} `xml:"AdaptationSet"`
-		} `xml:"Period"`
-	}
-	if err := xml.Unmarshal(mpd, &doc); err != nil {
-		t.Fatalf("rewritten MPD: %v", err)
+	doc, err := mpd.ReadFromString(string(manifest))
+	if err != nil {
+		t.Fatalf("rewritten MPD (Eyevinn/dash-mpd): %v", err)
 	}
 	n := 0
 	for _, p := range doc.Periods {
-		for _, as := range p.Sets {
-			for _, rep := range as.Reps {
+		for _, as := range p.AdaptationSets {
+			for _, rep := range as.Representations {
 				n++
-				if !strings.HasSuffix(rep.Tmpl.Init, "?token="+s.Token) || !strings.HasSuffix(rep.Tmpl.Media, "?token="+s.Token) {
-					t.Errorf("template without the token: %+v", rep.Tmpl)
+				tmpl := rep.SegmentTemplate
+				if tmpl == nil {
+					tmpl = as.SegmentTemplate
+				}
+				if tmpl == nil || !strings.HasSuffix(tmpl.Initialization, "?token="+s.Token) || !strings.HasSuffix(tmpl.Media, "?token="+s.Token) {
+					t.Errorf("representation %s: template without the token: %+v", rep.Id, tmpl)
 				}
 			}
 		}
