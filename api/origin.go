@@ -79,7 +79,7 @@ func (s *Server) originGet(w http.ResponseWriter, r *http.Request) {
 		err = s.sameTenant(r.Context(), r.PathValue("slug"), t.tenant)
 	}
 	if err != nil {
-		originError(w, err)
+		s.originError(w, r, err)
 		return
 	}
 	s.cors(w, r, t.tenant)
@@ -109,7 +109,7 @@ func (s *Server) sameTenant(ctx context.Context, slug string, tenant uuid.UUID) 
 func (s *Server) originPreflight(w http.ResponseWriter, r *http.Request) {
 	t, err := parseOrigin(r)
 	if err != nil {
-		originError(w, err)
+		s.originError(w, r, err)
 		return
 	}
 	if s.cors(w, r, t.tenant) {
@@ -157,12 +157,16 @@ func (s *Server) allowedOrigin(ctx context.Context, origin string, tenant uuid.U
 	return false
 }
 
-// originError answers an origin failure; nothing of it is cacheable.
-func originError(w http.ResponseWriter, err error) {
+// originError answers an origin failure; nothing of it is cacheable. Only
+// internal errors are logged, once, here.
+func (s *Server) originError(w http.ResponseWriter, r *http.Request, err error) {
 	w.Header().Set("Cache-Control", "no-store")
 	status := statusOf(err)
-	if status == 0 {
+	if status == 0 || status == http.StatusInternalServerError {
 		status = http.StatusInternalServerError
+		if s.Log != nil {
+			s.Log.ErrorContext(r.Context(), "origin", "path", r.URL.Path, "err", err)
+		}
 	}
 	http.Error(w, errs.MessageOf(err), status)
 }

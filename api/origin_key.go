@@ -12,7 +12,7 @@ func (s *Server) originKey(w http.ResponseWriter, r *http.Request, t originTarge
 	w.Header().Set("Cache-Control", "no-store")
 	key, err := s.Origin.Playback.Key(r.Context(), t.tenant, t.asset, t.token)
 	if err != nil {
-		originError(w, err)
+		s.originError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")

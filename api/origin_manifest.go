@@ -22,21 +22,21 @@ const maxManifest = 8 << 20
 func (s *Server) originManifest(w http.ResponseWriter, r *http.Request, t originTarget) {
 	ctx := r.Context()
 	if _, err := s.Origin.Playback.Authorize(ctx, t.tenant, t.asset, t.token, true); err != nil {
-		originError(w, err)
+		s.originError(w, r, err)
 		return
 	}
 	rd, err := s.Origin.Blobs.NewReader(ctx, assets.Prefix(t.tenant, t.asset)+t.file, nil)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		originError(w, errs.NotFound("no such object"))
+		s.originError(w, r, errs.NotFound("no such object"))
 		return
 	} else if err != nil {
-		originError(w, errs.Internal(err))
+		s.originError(w, r, errs.Internal(err))
 		return
 	}
 	defer rd.Close()
 	src, err := io.ReadAll(io.LimitReader(rd, maxManifest))
 	if err != nil {
-		originError(w, errs.Internal(err))
+		s.originError(w, r, errs.Internal(err))
 		return
 	}
 	query := playback.Query(r.URL.Query())

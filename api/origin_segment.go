@@ -34,20 +34,20 @@ func (s *Server) originSegment(w http.ResponseWriter, r *http.Request, t originT
 	ctx := r.Context()
 	ctype, ok := segmentTypes[path.Ext(t.file)]
 	if !ok {
-		originError(w, errs.NotFound("no such object"))
+		s.originError(w, r, errs.NotFound("no such object"))
 		return
 	}
 	if _, err := s.Origin.Playback.Authorize(ctx, t.tenant, t.asset, t.token, false); err != nil {
-		originError(w, err)
+		s.originError(w, r, err)
 		return
 	}
 	key := assets.Prefix(t.tenant, t.asset) + t.file
 	attrs, err := s.Origin.Blobs.Attributes(ctx, key)
 	if gcerrors.Code(err) == gcerrors.NotFound {
-		originError(w, errs.NotFound("no such object"))
+		s.originError(w, r, errs.NotFound("no such object"))
 		return
 	} else if err != nil {
-		originError(w, errs.Internal(err))
+		s.originError(w, r, errs.Internal(err))
 		return
 	}
 	h := w.Header()

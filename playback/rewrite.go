@@ -20,74 +20,75 @@ import (
 // RewriteHLS appends query to every relative URI of an HLS playlist (master
 // or media): URI lines (variants, segments) and URI="…" attributes
 // (EXT-X-MEDIA, EXT-X-MAP, EXT-X-KEY, EXT-X-I-FRAME-STREAM-INF, …). It
-// appends to dst and returns it.
+// appends to dst and returns it. Untouched bytes are copied in runs, so a
+// media playlist costs one scan and a copy per segment line.
 func RewriteHLS(dst, src []byte, query string) []byte {
-	if cap(dst)-len(dst) < len(src)+len(src)/8 {
-		grown := make([]byte, len(dst), len(dst)+len(src)+len(src)/4+256)
+	if need := len(dst) + len(src) + len(src)/4 + 64; cap(dst) < need {
+		grown := make([]byte, len(dst), need)
 		copy(grown, dst)
 		dst = grown
 	}
-	for len(src) > 0 {
-		end := bytes.IndexByte(src, '\n')
-		var line []byte
+	run := 0 // src[run:] is not yet copied
+	for i := 0; i < len(src); {
+		end := bytes.IndexByte(src[i:], '\n')
 		if end < 0 {
-			line, src = src, nil
+			end = len(src)
 		} else {
-			line, src = src[:end+1], src[end+1:]
+			end += i
 		}
-		body := line
-		eol := 0
-		if n := len(body); n > 0 && body[n-1] == '\n' {
-			eol++
-			if n > 1 && body[n-2] == '\r' {
-				eol++
+		line := src[i:end]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
+		switch {
+		case len(line) == 0:
+		case line[0] == '#':
+			if len(line) > 7 && string(line[:7]) == "#EXTINF" {
+				break // the common tag: no URI
+			}
+			for off := 0; ; {
+				k := bytes.Index(line[off:], uriAttr)
+				if k < 0 {
+					break
+				}
+				k += off
+				start := k + len(uriAttr)
+				q := bytes.IndexByte(line[start:], '"')
+				if q < 0 {
+					break
+				}
+				off = start + q
+				if k > 0 && line[k-1] != ':' && line[k-1] != ',' {
+					continue
+				}
+				if uri := line[start:off]; query != "" && relative(uri) {
+					at := i + off
+					dst = append(dst, src[run:at]...)
+					dst = appendQuery(dst, uri, query, false)
+					run = at
+				}
+			}
+		default:
+			if uri := bytes.TrimSpace(line); len(uri) > 0 && query != "" && relative(uri) {
+				at := i + len(line)
+				for at > i && (src[at-1] == ' ' || src[at-1] == '\t') {
+					at--
+				}
+				dst = append(dst, src[run:at]...)
+				dst = appendQuery(dst, uri, query, false)
+				run = at
 			}
 		}
-		content := body[:len(body)-eol]
-		switch {
-		case len(bytes.TrimSpace(content)) == 0:
-			dst = append(dst, line...)
-		case content[0] == '#':
-			dst = rewriteAttrs(dst, content, query)
-			dst = append(dst, body[len(content):]...)
-		default:
-			dst = appendURI(dst, content, query, false)
-			dst = append(dst, body[len(content):]...)
-		}
+		i = end + 1
 	}
-	return dst
+	return append(dst, src[run:]...)
 }
 
 var uriAttr = []byte(`URI="`)
 
-func rewriteAttrs(dst, tag []byte, query string) []byte {
-	for {
-		i := bytes.Index(tag, uriAttr)
-		if i < 0 || (i > 0 && tag[i-1] != ':' && tag[i-1] != ',') {
-			if i < 0 {
-				return append(dst, tag...)
-			}
-			dst = append(dst, tag[:i+len(uriAttr)]...)
-			tag = tag[i+len(uriAttr):]
-			continue
-		}
-		start := i + len(uriAttr)
-		j := bytes.IndexByte(tag[start:], '"')
-		if j < 0 {
-			return append(dst, tag...)
-		}
-		dst = append(dst, tag[:start]...)
-		dst = appendURI(dst, tag[start:start+j], query, false)
-		tag = tag[start+j:]
-	}
-}
-
-// appendURI appends uri with query added when uri is relative.
-func appendURI(dst, uri []byte, query string, xml bool) []byte {
-	dst = append(dst, uri...)
-	if query == "" || !relative(uri) {
-		return dst
-	}
+// appendQuery appends "?query" (or "&query" when uri has a query already),
+// XML-escaped when xml.
+func appendQuery(dst, uri []byte, query string, xml bool) []byte {
 	if bytes.IndexByte(uri, '?') >= 0 {
 		if xml {
 			dst = append(dst, "&amp;"...)
@@ -108,6 +109,15 @@ func appendURI(dst, uri []byte, query string, xml bool) []byte {
 		}
 	}
 	return dst
+}
+
+// appendURI appends uri with query added when uri is relative.
+func appendURI(dst, uri []byte, query string, xml bool) []byte {
+	dst = append(dst, uri...)
+	if query == "" || !relative(uri) {
+		return dst
+	}
+	return appendQuery(dst, uri, query, xml)
 }
 
 // relative reports whether a URI is relative to the manifest (or an
