@@ -57,12 +57,13 @@ type Main struct {
 	AssetChanges *assets.Changes
 
 	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
-	// viewer of a storefront request) and Keys (content keys) are hooks the
-	// viewers and contentkeys packages fill in; nil: no viewer sessions, and
-	// clear assets only.
+	// viewer of a storefront request), Keys (content keys) and Resumes
+	// (continue watching) are hooks the viewers and contentkeys packages fill
+	// in; nil: no viewer sessions, clear assets only, sessions from 0.
 	Playback *playback.Service
 	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
 	Keys     playback.KeySource
+	Resumes  playback.Resumes // continue watching (viewers); nil: sessions start at 0
 
 	httpServer  *http.Server
 	listener    net.Listener

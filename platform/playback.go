@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"net/url"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -15,7 +16,7 @@ import (
 
 // buildPlayback wires package playback: the token key derived from
 // MARQUEE_SECRET_KEY, the interim entitlement model (Grants), the country
-// resolver, and the viewer and content-key hooks (read at call time, so a
+// resolver, and the viewer, content-key and resume hooks (read at call time, so a
 // test or the integrator may set m.ViewerOf and m.Keys after Open).
 func (m *Main) buildPlayback(resolver *graph.Resolver) {
 	c := m.Config
@@ -23,7 +24,7 @@ func (m *Main) buildPlayback(resolver *graph.Resolver) {
 	tokens, _ := playback.NewTokens(secret)    // 32 bytes: never short
 	grants := &playback.Grants{DB: m.DB, Titles: resolver.Catalog}
 	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: grants,
-		Keys: keyHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
+		Keys: keyHook{m}, Resumes: resumeHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
 		SessionTTL: c.PlaybackSessionTTL, PreviewTTL: c.PlaybackPreviewTTL,
 		KeyLimit: ratelimit.New(c.PlaybackKeyRate, c.PlaybackKeyBurst)}
 	resolver.Playback = m.Playback
@@ -48,6 +49,16 @@ func (k keyHook) AssetKey(ctx context.Context, tenant, asset uuid.UUID) ([]byte,
 		return nil, errs.NotFound("the asset is not encrypted")
 	}
 	return k.m.Keys.AssetKey(ctx, tenant, asset)
+}
+
+// resumeHook forwards to m.Resumes when it is set; without it, 0.
+type resumeHook struct{ m *Main }
+
+func (h resumeHook) ResumePosition(ctx context.Context, tenant uuid.UUID, profile uuid.UUID, title playback.TitleID) (time.Duration, error) {
+	if h.m.Resumes == nil {
+		return 0, nil
+	}
+	return h.m.Resumes.ResumePosition(ctx, tenant, profile, title)
 }
 
 // playbackOrigins are the origins CORS allows for every tenant: the

@@ -309,3 +309,34 @@ func TestCDNSignerPerTenant(t *testing.T) {
 		t.Errorf("bad base URL: %v", err)
 	}
 }
+
+type resumeFunc func(profile uuid.UUID) time.Duration
+
+func (f resumeFunc) ResumePosition(_ context.Context, _ uuid.UUID, profile uuid.UUID, _ playback.TitleID) (time.Duration, error) {
+	return f(profile), nil
+}
+
+// The resume position comes from Resumes (continue watching, package
+// viewers) for the viewer's profile, and is the session's first position.
+func TestSessionStartsAtTheResumePosition(t *testing.T) {
+	d := testenv.DB(t)
+	f := playbacktest.New(t, d, "http://origin.test")
+	tenant := testenv.MustTenant(t, d)
+	asset := playbacktest.MustReadyAsset(t, d, tenant, true)
+	title := f.MustTitle(t, tenant, &asset, nil, nil).ID
+	v := viewer()
+	f.Service.Resumes = resumeFunc(func(p uuid.UUID) time.Duration {
+		if p == v.Profile {
+			return 95 * time.Second
+		}
+		return 0
+	})
+	s, _ := start(t, f, tenant, v, title, "")
+	if s.Resume != 95*time.Second || s.Position != 95*time.Second {
+		t.Errorf("resume %v position %v", s.Resume, s.Position)
+	}
+	other := viewer()
+	if s, _ := start(t, f, tenant, other, title, ""); s.Resume != 0 {
+		t.Errorf("another profile resumes at %v", s.Resume)
+	}
+}
