@@ -132,7 +132,7 @@ func BenchmarkPlayback(b *testing.B) {
 
 	// Manifest rewriting vs the unchanged manifest, both served from memory.
 	src := longPlaylist(1200)
-	query := "token=" + strings.Repeat("A", 76) + "." + strings.Repeat("B", 43)
+	query := "token=" + strings.Repeat("A", playback.TokenLen)
 	var bufs = sync.Pool{New: func() any { b := make([]byte, 0, len(src)+len(src)/2); return &b }}
 	serve := func(rewrite bool) *httptest.Server {
 		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

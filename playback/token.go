@@ -12,11 +12,14 @@ import (
 )
 
 // Tokens makes and checks origin tokens: base64url(payload) "." base64url(mac)
-// where payload is version 1 | tenant | asset | session | expiry (Unix
-// seconds, big-endian) and mac is HMAC-SHA256 over the payload under a key
-// derived from the platform's secret key. The token rides in the query
-// (?token=), so a path names the same object for every session and a CDN
-// whose cache key ignores the query caches it once.
+// where payload is version 1 | session | expiry (Unix seconds, 32 bits,
+// big-endian) and mac is HMAC-SHA256, truncated to 128 bits, over version |
+// tenant | asset | session | expiry under a key derived from the platform's
+// secret key. Tenant and asset are in the URL's path, so the token binds
+// them without carrying them: a token is 51 characters, and a 2-hour media
+// playlist repeats it 1200 times. The token rides in the query (?token=), so
+// a path names the same object for every session and a CDN whose cache key
+// ignores the query caches it once.
 type Tokens struct {
 	key []byte
 }
@@ -42,65 +45,68 @@ type Claims struct {
 	Expires time.Time
 }
 
-const payloadLen = 1 + 16*3 + 8
+const (
+	payloadLen = 1 + 16 + 4
+	macLen     = 16 // HMAC-SHA256 truncated to 128 bits (NIST SP 800-107 allows ≥ 64)
+	encPayload = (payloadLen*8 + 5) / 6
+	encMAC     = (macLen*8 + 5) / 6
+	// TokenLen is the length of a token.
+	TokenLen = encPayload + 1 + encMAC
+)
 
-var enc = base64.RawURLEncoding
+var enc = base64.RawURLEncoding.Strict() // one spelling per token
+
+func (t *Tokens) mac(p *[payloadLen]byte, tenant, asset uuid.UUID) []byte {
+	m := hmac.New(sha256.New, t.key)
+	m.Write(p[:1])
+	m.Write(tenant[:])
+	m.Write(asset[:])
+	m.Write(p[1:])
+	return m.Sum(nil)[:macLen]
+}
 
 // Make returns the token of c.
 func (t *Tokens) Make(c Claims) string {
 	var p [payloadLen]byte
 	p[0] = tokenVersion
-	copy(p[1:], c.Tenant[:])
-	copy(p[17:], c.Asset[:])
-	copy(p[33:], c.Session[:])
-	binary.BigEndian.PutUint64(p[49:], uint64(c.Expires.Unix()))
-	m := hmac.New(sha256.New, t.key)
-	m.Write(p[:])
-	return enc.EncodeToString(p[:]) + "." + enc.EncodeToString(m.Sum(nil))
+	copy(p[1:], c.Session[:])
+	binary.BigEndian.PutUint32(p[17:], uint32(c.Expires.Unix()))
+	return enc.EncodeToString(p[:]) + "." + enc.EncodeToString(t.mac(&p, c.Tenant, c.Asset))
 }
 
-// Token errors; every one is a 403 at the origin.
+// Token errors; every one is a 403 at the origin. A token presented for
+// another tenant or asset than it was made for fails its MAC.
 var (
 	ErrTokenMalformed = errors.New("malformed playback token")
-	ErrTokenSignature = errors.New("playback token signature mismatch")
+	ErrTokenSignature = errors.New("playback token signature mismatch (tampered, or for another tenant or asset)")
 	ErrTokenExpired   = errors.New("playback token expired")
-	ErrTokenScope     = errors.New("playback token is for another tenant or asset")
 )
 
-// Verify checks tok's MAC (constant-time), expiry at now, and that it is for
-// tenant and asset, returning its claims.
+// Verify checks tok's MAC (constant-time) for tenant and asset and its
+// expiry at now, returning its claims.
 func (t *Tokens) Verify(tok string, tenant, asset uuid.UUID, now time.Time) (Claims, error) {
-	const encPayload = (payloadLen*8 + 5) / 6
-	const encMAC = (sha256.Size*8 + 5) / 6
-	if len(tok) != encPayload+1+encMAC || tok[encPayload] != '.' {
+	if len(tok) != TokenLen || tok[encPayload] != '.' {
 		return Claims{}, ErrTokenMalformed
 	}
 	var p [payloadLen]byte
-	var mac [sha256.Size]byte
+	var mac [macLen]byte
 	if n, err := enc.Decode(p[:], []byte(tok[:encPayload])); err != nil || n != payloadLen {
 		return Claims{}, ErrTokenMalformed
 	}
-	if n, err := enc.Decode(mac[:], []byte(tok[encPayload+1:])); err != nil || n != sha256.Size {
+	if n, err := enc.Decode(mac[:], []byte(tok[encPayload+1:])); err != nil || n != macLen {
 		return Claims{}, ErrTokenMalformed
 	}
-	m := hmac.New(sha256.New, t.key)
-	m.Write(p[:])
-	if !hmac.Equal(m.Sum(nil), mac[:]) {
+	if !hmac.Equal(t.mac(&p, tenant, asset), mac[:]) {
 		return Claims{}, ErrTokenSignature
 	}
 	if p[0] != tokenVersion {
 		return Claims{}, ErrTokenMalformed
 	}
-	var c Claims
-	copy(c.Tenant[:], p[1:17])
-	copy(c.Asset[:], p[17:33])
-	copy(c.Session[:], p[33:49])
-	c.Expires = time.Unix(int64(binary.BigEndian.Uint64(p[49:])), 0).UTC()
+	c := Claims{Tenant: tenant, Asset: asset}
+	copy(c.Session[:], p[1:17])
+	c.Expires = time.Unix(int64(binary.BigEndian.Uint32(p[17:])), 0).UTC()
 	if !now.Before(c.Expires) {
 		return Claims{}, ErrTokenExpired
-	}
-	if c.Tenant != tenant || c.Asset != asset {
-		return Claims{}, ErrTokenScope
 	}
 	return c, nil
 }
