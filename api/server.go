@@ -55,6 +55,9 @@ type Server struct {
 	// nil: no viewer accounts. BaseURL makes activation links.
 	Viewers *viewers.Service
 	BaseURL string
+	// Origin serves playback manifests, segments and keys at /play/ (and
+	// /t/{slug}/play/); nil: no origin.
+	Origin *Origin
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -66,6 +69,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /auth/session", s.setSession)
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
+	s.mountOrigin(mux)
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)

@@ -49,10 +49,12 @@ var contentTypes = map[string]string{
 // securityHeaders go on every console response. The CSP allows only the
 // console's own scripts and styles (no inline code), images from anywhere a
 // tenant's logo may live, blob: for the logo preview before upload, and
-// connections (fetch and the subscription's WebSocket) to this origin.
+// connections (fetch and the subscription's WebSocket) to this origin, and
+// media from this origin or blob: (the player's MediaSource; its playlists and
+// segments come from this origin's /play/).
 var securityHeaders = map[string]string{
 	"Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; " +
-		"img-src 'self' blob: data: https: http:; connect-src 'self'; " +
+		"img-src 'self' blob: data: https: http:; connect-src 'self'; media-src 'self' blob:; " +
 		"frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'",
 	"X-Content-Type-Options": "nosniff",
 	"X-Frame-Options":        "DENY",

@@ -5,6 +5,8 @@
 package graph
 
 import (
+	"context"
+
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
@@ -16,6 +18,7 @@ import (
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
@@ -53,4 +56,14 @@ type Resolver struct {
 	Lifecycle *lifecycle.Service
 	// Artwork makes titles' artwork in the app platforms' sizes.
 	Artwork *artwork.Service
+	// Playback starts and guards playback sessions; Grants is the interim
+	// entitlement model's staff side (requires-entitlement flag, grants).
+	Playback *playback.Service
+	Grants   *playback.Grants
+	// Countries resolves a viewer's country for playback enforcement.
+	Countries *playback.Countries
+	// ViewerOf is the signed-in viewer of a storefront request; the wiring
+	// connects it to package viewers (viewers.FromContext). nil: no viewer
+	// can start a session.
+	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
 }

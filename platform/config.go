@@ -118,6 +118,20 @@ type Config struct {
 	// IngestAllowAddrs lets URL ingest reach these non-public ranges (CIDR,
 	// comma-separated). Tests only: production refuses it.
 	IngestAllowAddrs []string `env:"MARQUEE_INGEST_ALLOW_ADDRS" envSeparator:","`
+
+	// Playback (package playback, the origin at /play/): how long a session
+	// and its token live (a staff preview: PlaybackPreviewTTL); the CDN header
+	// trusted for the viewer's country (e.g. CloudFront-Viewer-Country; set it
+	// only when the API is reachable through that CDN alone), else the GeoIP
+	// database decides; extra origins every tenant's players may fetch from
+	// (CORS; the console's own origin is always allowed); key hand-outs a
+	// second per session, with a burst.
+	PlaybackSessionTTL    time.Duration `env:"MARQUEE_PLAYBACK_SESSION_TTL" envDefault:"6h"`
+	PlaybackPreviewTTL    time.Duration `env:"MARQUEE_PLAYBACK_PREVIEW_TTL" envDefault:"30m"`
+	PlaybackCountryHeader string        `env:"MARQUEE_PLAYBACK_COUNTRY_HEADER"`
+	PlaybackOrigins       []string      `env:"MARQUEE_PLAYBACK_ORIGINS" envSeparator:","`
+	PlaybackKeyRate       float64       `env:"MARQUEE_PLAYBACK_KEY_RATE" envDefault:"2"`
+	PlaybackKeyBurst      float64       `env:"MARQUEE_PLAYBACK_KEY_BURST" envDefault:"20"`
 }
 
 // UploadLimits are the per-kind limits of Config.

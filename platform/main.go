@@ -27,6 +27,7 @@ import (
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
@@ -61,6 +62,15 @@ type Main struct {
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
+
+	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
+	// viewer of a storefront request), Keys (content keys) and Resumes
+	// (continue watching) are hooks the viewers and contentkeys packages fill
+	// in; nil: no viewer sessions, clear assets only, sessions from 0.
+	Playback *playback.Service
+	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
+	Keys     playback.KeySource
+	Resumes  playback.Resumes // continue watching (viewers); nil: sessions start at 0
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -155,11 +165,13 @@ func (m *Main) build() {
 		MaxPixels: c.ArtworkMaxPixels, Log: m.Log}
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
+	m.buildPlayback(resolver)
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
 	m.Viewers = m.viewerService()
 	resolver.ViewerAccounts = m.Viewers
+	m.connectViewersToPlayback()
 	m.API = &api.Server{
 		Tenants: m.Tenants, BaseDomain: c.BaseDomain, Production: c.Production, TrustProxy: c.TrustProxy,
 		TenantLimit: ratelimit.New(c.TenantRate, c.TenantBurst), KeyLimit: ratelimit.New(c.KeyRate, c.KeyBurst),
@@ -176,6 +188,7 @@ func (m *Main) build() {
 		},
 	}
 	m.API.Viewers, m.API.BaseURL = m.Viewers, c.BaseURL
+	m.API.Origin = &api.Origin{Playback: m.Playback, Blobs: m.Blobs, AppOrigins: m.playbackOrigins()}
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,

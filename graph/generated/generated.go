@@ -26,6 +26,7 @@ import (
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 	"github.com/marquee-ott/marquee/viewers"
@@ -47,6 +48,7 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
+	CdnSettings() CdnSettingsResolver
 	Collection() CollectionResolver
 	Creator() CreatorResolver
 	FileUpload() FileUploadResolver
@@ -55,6 +57,8 @@ type ResolverRoot interface {
 	Mutation() MutationResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
+	PlaybackSession() PlaybackSessionResolver
+	PlaybackSettings() PlaybackSettingsResolver
 	Query() QueryResolver
 	Rail() RailResolver
 	Season() SeasonResolver
@@ -123,6 +127,11 @@ type ComplexityRoot struct {
 		Webvtt    func(childComplexity int) int
 	}
 
+	AudioTrack struct {
+		Channels func(childComplexity int) int
+		Language func(childComplexity int) int
+	}
+
 	AuditActor struct {
 		IP        func(childComplexity int) int
 		Label     func(childComplexity int) int
@@ -169,6 +178,22 @@ type ComplexityRoot struct {
 		BackgroundColor func(childComplexity int) int
 		LogoURL         func(childComplexity int) int
 		PrimaryColor    func(childComplexity int) int
+	}
+
+	CdnCookie struct {
+		Domain  func(childComplexity int) int
+		Expires func(childComplexity int) int
+		Name    func(childComplexity int) int
+		Path    func(childComplexity int) int
+		Value   func(childComplexity int) int
+	}
+
+	CdnSettings struct {
+		BaseURL   func(childComplexity int) int
+		Cookies   func(childComplexity int) int
+		HasSecret func(childComplexity int) int
+		KeyPairID func(childComplexity int) int
+		Kind      func(childComplexity int) int
 	}
 
 	Collection struct {
@@ -391,8 +416,10 @@ type ComplexityRoot struct {
 		DeleteViewerAccount         func(childComplexity int, password string) int
 		DeleteWebhookEndpoint       func(childComplexity int, id uuid.UUID) int
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
+		EndPlayback                 func(childComplexity int, sessionID uuid.UUID) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
 		ExportCpix                  func(childComplexity int, assetID uuid.UUID, recipientCertificatePem string) int
+		GrantTitle                  func(childComplexity int, titleID uuid.UUID, viewerID uuid.UUID) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
 		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
@@ -404,6 +431,9 @@ type ComplexityRoot struct {
 		OperatorLogin               func(childComplexity int, email string, password string) int
 		OperatorLogout              func(childComplexity int) int
 		OperatorVerifyTotp          func(childComplexity int, loginToken string, code string) int
+		PlaybackHeartbeat           func(childComplexity int, sessionID uuid.UUID, positionSeconds int) int
+		PlaybackSession             func(childComplexity int, titleID uuid.UUID) int
+		PreviewPlayback             func(childComplexity int, assetID uuid.UUID) int
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
@@ -424,14 +454,18 @@ type ComplexityRoot struct {
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
+		RevokeTitle                 func(childComplexity int, titleID uuid.UUID, viewerID uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
 		RotateWebhookEndpointSecret func(childComplexity int, id uuid.UUID) int
 		SelectProfile               func(childComplexity int, profileID uuid.UUID, pin *string) int
+		SetCdnSigner                func(childComplexity int, input model.CdnSignerInput) int
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetEncryptNewAssets         func(childComplexity int, on bool) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
+		SetStreamLimit              func(childComplexity int, input playback.StreamSettings) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
+		SetTitleRequiresEntitlement func(childComplexity int, titleID uuid.UUID, required bool) int
 		SetViewerDeviceLimit        func(childComplexity int, limit int) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
@@ -534,48 +568,83 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	PlaybackRefusal struct {
+		Code   func(childComplexity int) int
+		Reason func(childComplexity int) int
+	}
+
+	PlaybackSession struct {
+		Ads                   func(childComplexity int) int
+		Asset                 func(childComplexity int) int
+		AudioTracks           func(childComplexity int) int
+		Cookies               func(childComplexity int) int
+		DashURL               func(childComplexity int) int
+		EndedAt               func(childComplexity int) int
+		ExpiresAt             func(childComplexity int) int
+		HLSURL                func(childComplexity int) int
+		ID                    func(childComplexity int) int
+		PositionSeconds       func(childComplexity int) int
+		ResumePositionSeconds func(childComplexity int) int
+		Subtitles             func(childComplexity int) int
+		ThumbnailsURL         func(childComplexity int) int
+		Title                 func(childComplexity int) int
+	}
+
+	PlaybackSessionResult struct {
+		Refusal func(childComplexity int) int
+		Session func(childComplexity int) int
+	}
+
+	PlaybackSettings struct {
+		CDN        func(childComplexity int) int
+		MaxStreams func(childComplexity int) int
+		OnLimit    func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys           func(childComplexity int) int
-		AppKeys           func(childComplexity int) int
-		AuditLog          func(childComplexity int, first *int, after *string) int
-		Collection        func(childComplexity int, id uuid.UUID) int
-		Collections       func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
-		ContinueWatching  func(childComplexity int, first *int, after *string) int
-		Creator           func(childComplexity int, id uuid.UUID) int
-		Creators          func(childComplexity int, first *int, after *string) int
-		CurrentProfile    func(childComplexity int) int
-		DevMailbox        func(childComplexity int, to *string) int
-		Domains           func(childComplexity int) int
-		ExportMyData      func(childComplexity int) int
-		Invitations       func(childComplexity int) int
-		Me                func(childComplexity int) int
-		MediaAsset        func(childComplexity int, id uuid.UUID) int
-		MediaSettings     func(childComplexity int) int
-		MyList            func(childComplexity int, first *int, after *string) int
-		MySessions        func(childComplexity int) int
-		OperatorActions   func(childComplexity int, first *int, after *string) int
-		OperatorMe        func(childComplexity int) int
-		OperatorTenant    func(childComplexity int, id uuid.UUID) int
-		OperatorTenants   func(childComplexity int, first *int, after *string, status *tenants.Status) int
-		Rails             func(childComplexity int, first *int, after *string) int
-		Season            func(childComplexity int, id uuid.UUID) int
-		Series            func(childComplexity int, id uuid.UUID) int
-		SeriesList        func(childComplexity int, status *catalog.Status, first *int, after *string) int
-		StaffMember       func(childComplexity int, id uuid.UUID) int
-		Storefront        func(childComplexity int, country *string, language *string) int
-		Team              func(childComplexity int, first *int, after *string) int
-		Tenant            func(childComplexity int) int
-		Title             func(childComplexity int, id uuid.UUID) int
-		Titles            func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
-		TwoFactor         func(childComplexity int) int
-		Upload            func(childComplexity int, id uuid.UUID) int
-		Viewer            func(childComplexity int, id uuid.UUID) int
-		ViewerAccount     func(childComplexity int) int
-		ViewerDeviceLimit func(childComplexity int) int
-		Viewers           func(childComplexity int, first *int, after *string, search *string) int
-		WebhookDeliveries func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
-		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
-		WebhookEndpoints  func(childComplexity int) int
+		APIKeys                  func(childComplexity int) int
+		AppKeys                  func(childComplexity int) int
+		AuditLog                 func(childComplexity int, first *int, after *string) int
+		Collection               func(childComplexity int, id uuid.UUID) int
+		Collections              func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
+		ContinueWatching         func(childComplexity int, first *int, after *string) int
+		Creator                  func(childComplexity int, id uuid.UUID) int
+		Creators                 func(childComplexity int, first *int, after *string) int
+		CurrentProfile           func(childComplexity int) int
+		DevMailbox               func(childComplexity int, to *string) int
+		Domains                  func(childComplexity int) int
+		ExportMyData             func(childComplexity int) int
+		Invitations              func(childComplexity int) int
+		Me                       func(childComplexity int) int
+		MediaAsset               func(childComplexity int, id uuid.UUID) int
+		MediaSettings            func(childComplexity int) int
+		MyList                   func(childComplexity int, first *int, after *string) int
+		MySessions               func(childComplexity int) int
+		OperatorActions          func(childComplexity int, first *int, after *string) int
+		OperatorMe               func(childComplexity int) int
+		OperatorTenant           func(childComplexity int, id uuid.UUID) int
+		OperatorTenants          func(childComplexity int, first *int, after *string, status *tenants.Status) int
+		PlaybackSettings         func(childComplexity int) int
+		Rails                    func(childComplexity int, first *int, after *string) int
+		Season                   func(childComplexity int, id uuid.UUID) int
+		Series                   func(childComplexity int, id uuid.UUID) int
+		SeriesList               func(childComplexity int, status *catalog.Status, first *int, after *string) int
+		StaffMember              func(childComplexity int, id uuid.UUID) int
+		Storefront               func(childComplexity int, country *string, language *string) int
+		Team                     func(childComplexity int, first *int, after *string) int
+		Tenant                   func(childComplexity int) int
+		Title                    func(childComplexity int, id uuid.UUID) int
+		TitleRequiresEntitlement func(childComplexity int, titleID uuid.UUID) int
+		Titles                   func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
+		TwoFactor                func(childComplexity int) int
+		Upload                   func(childComplexity int, id uuid.UUID) int
+		Viewer                   func(childComplexity int, id uuid.UUID) int
+		ViewerAccount            func(childComplexity int) int
+		ViewerDeviceLimit        func(childComplexity int) int
+		Viewers                  func(childComplexity int, first *int, after *string, search *string) int
+		WebhookDeliveries        func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
+		WebhookEndpoint          func(childComplexity int, id uuid.UUID) int
+		WebhookEndpoints         func(childComplexity int) int
 	}
 
 	Rail struct {
@@ -789,6 +858,11 @@ type ComplexityRoot struct {
 		StaffChanged  func(childComplexity int) int
 	}
 
+	SubtitleTrack struct {
+		Language func(childComplexity int) int
+		URL      func(childComplexity int) int
+	}
+
 	Tenant struct {
 		Branding         func(childComplexity int) int
 		CreatedAt        func(childComplexity int) int
@@ -994,6 +1068,10 @@ type AuthPayloadResolver interface {
 type BrandingResolver interface {
 	LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error)
 }
+type CdnSettingsResolver interface {
+	BaseURL(ctx context.Context, obj *playback.CDNSettings) (*string, error)
+	KeyPairID(ctx context.Context, obj *playback.CDNSettings) (*string, error)
+}
 type CollectionResolver interface {
 	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
 
@@ -1068,6 +1146,15 @@ type MutationResolver interface {
 	SetTenantQuotas(ctx context.Context, id uuid.UUID, input operators.Quotas) (*operators.Tenant, error)
 	OperatorExport(ctx context.Context, id uuid.UUID) (*operators.Export, error)
 	DeleteTenant(ctx context.Context, id uuid.UUID, confirmSlug string) (*operators.Deletion, error)
+	PlaybackSession(ctx context.Context, titleID uuid.UUID) (*model.PlaybackSessionResult, error)
+	PlaybackHeartbeat(ctx context.Context, sessionID uuid.UUID, positionSeconds int) (*playback.Session, error)
+	EndPlayback(ctx context.Context, sessionID uuid.UUID) (bool, error)
+	PreviewPlayback(ctx context.Context, assetID uuid.UUID) (*playback.Session, error)
+	SetTitleRequiresEntitlement(ctx context.Context, titleID uuid.UUID, required bool) (bool, error)
+	GrantTitle(ctx context.Context, titleID uuid.UUID, viewerID uuid.UUID) (bool, error)
+	RevokeTitle(ctx context.Context, titleID uuid.UUID, viewerID uuid.UUID) (bool, error)
+	SetStreamLimit(ctx context.Context, input playback.StreamSettings) (*playback.Settings, error)
+	SetCdnSigner(ctx context.Context, input model.CdnSignerInput) (*playback.Settings, error)
 	LoginSecondFactor(ctx context.Context, challenge string, code string) (*tenants.Auth, error)
 	EnrollTwoFactor(ctx context.Context, password string) (*tenants.TwoFactorEnrollment, error)
 	ConfirmTwoFactor(ctx context.Context, code string) ([]string, error)
@@ -1130,6 +1217,19 @@ type OperatorTenantResolver interface {
 	Usage(ctx context.Context, obj *operators.Tenant) (*operators.Usage, error)
 	Exports(ctx context.Context, obj *operators.Tenant) ([]*operators.Export, error)
 }
+type PlaybackSessionResolver interface {
+	DashURL(ctx context.Context, obj *playback.Session) (*string, error)
+
+	ResumePositionSeconds(ctx context.Context, obj *playback.Session) (int, error)
+
+	ThumbnailsURL(ctx context.Context, obj *playback.Session) (*string, error)
+
+	PositionSeconds(ctx context.Context, obj *playback.Session) (int, error)
+}
+type PlaybackSettingsResolver interface {
+	MaxStreams(ctx context.Context, obj *playback.Settings) (int, error)
+	OnLimit(ctx context.Context, obj *playback.Settings) (playback.Limit, error)
+}
 type QueryResolver interface {
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
@@ -1148,6 +1248,8 @@ type QueryResolver interface {
 	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
 	OperatorTenant(ctx context.Context, id uuid.UUID) (*operators.Tenant, error)
 	OperatorActions(ctx context.Context, first *int, after *string) (*model.OperatorActionConnection, error)
+	PlaybackSettings(ctx context.Context) (*playback.Settings, error)
+	TitleRequiresEntitlement(ctx context.Context, titleID uuid.UUID) (bool, error)
 	TwoFactor(ctx context.Context) (*tenants.TwoFactorStatus, error)
 	MySessions(ctx context.Context) ([]*tenants.Session, error)
 	Storefront(ctx context.Context, country *string, language *string) (*tenants.Tenant, error)
@@ -1449,6 +1551,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AssetTrack.Webvtt(childComplexity), true
 
+	case "AudioTrack.channels":
+		if e.ComplexityRoot.AudioTrack.Channels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AudioTrack.Channels(childComplexity), true
+	case "AudioTrack.language":
+		if e.ComplexityRoot.AudioTrack.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AudioTrack.Language(childComplexity), true
+
 	case "AuditActor.ip":
 		if e.ComplexityRoot.AuditActor.IP == nil {
 			break
@@ -1617,6 +1732,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Branding.PrimaryColor(childComplexity), true
+
+	case "CdnCookie.domain":
+		if e.ComplexityRoot.CdnCookie.Domain == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnCookie.Domain(childComplexity), true
+	case "CdnCookie.expires":
+		if e.ComplexityRoot.CdnCookie.Expires == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnCookie.Expires(childComplexity), true
+	case "CdnCookie.name":
+		if e.ComplexityRoot.CdnCookie.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnCookie.Name(childComplexity), true
+	case "CdnCookie.path":
+		if e.ComplexityRoot.CdnCookie.Path == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnCookie.Path(childComplexity), true
+	case "CdnCookie.value":
+		if e.ComplexityRoot.CdnCookie.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnCookie.Value(childComplexity), true
+
+	case "CdnSettings.baseURL":
+		if e.ComplexityRoot.CdnSettings.BaseURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnSettings.BaseURL(childComplexity), true
+	case "CdnSettings.cookies":
+		if e.ComplexityRoot.CdnSettings.Cookies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnSettings.Cookies(childComplexity), true
+	case "CdnSettings.hasSecret":
+		if e.ComplexityRoot.CdnSettings.HasSecret == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnSettings.HasSecret(childComplexity), true
+	case "CdnSettings.keyPairId":
+		if e.ComplexityRoot.CdnSettings.KeyPairID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnSettings.KeyPairID(childComplexity), true
+	case "CdnSettings.kind":
+		if e.ComplexityRoot.CdnSettings.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CdnSettings.Kind(childComplexity), true
 
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
@@ -2701,6 +2878,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.DisableTwoFactor(childComplexity, args["password"].(string), args["code"].(string)), true
+	case "Mutation.endPlayback":
+		if e.ComplexityRoot.Mutation.EndPlayback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_endPlayback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.EndPlayback(childComplexity, args["sessionId"].(uuid.UUID)), true
 	case "Mutation.enrollTwoFactor":
 		if e.ComplexityRoot.Mutation.EnrollTwoFactor == nil {
 			break
@@ -2723,6 +2911,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExportCpix(childComplexity, args["assetId"].(uuid.UUID), args["recipientCertificatePEM"].(string)), true
+	case "Mutation.grantTitle":
+		if e.ComplexityRoot.Mutation.GrantTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantTitle(childComplexity, args["titleId"].(uuid.UUID), args["viewerId"].(uuid.UUID)), true
 	case "Mutation.ingestFromURL":
 		if e.ComplexityRoot.Mutation.IngestFromURL == nil {
 			break
@@ -2834,6 +3033,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OperatorVerifyTotp(childComplexity, args["loginToken"].(string), args["code"].(string)), true
+	case "Mutation.playbackHeartbeat":
+		if e.ComplexityRoot.Mutation.PlaybackHeartbeat == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_playbackHeartbeat_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaybackHeartbeat(childComplexity, args["sessionId"].(uuid.UUID), args["positionSeconds"].(int)), true
+	case "Mutation.playbackSession":
+		if e.ComplexityRoot.Mutation.PlaybackSession == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_playbackSession_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PlaybackSession(childComplexity, args["titleId"].(uuid.UUID)), true
+	case "Mutation.previewPlayback":
+		if e.ComplexityRoot.Mutation.PreviewPlayback == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_previewPlayback_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.PreviewPlayback(childComplexity, args["assetId"].(uuid.UUID)), true
 	case "Mutation.publishSeries":
 		if e.ComplexityRoot.Mutation.PublishSeries == nil {
 			break
@@ -3054,6 +3286,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeSession(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.revokeTitle":
+		if e.ComplexityRoot.Mutation.RevokeTitle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeTitle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeTitle(childComplexity, args["titleId"].(uuid.UUID), args["viewerId"].(uuid.UUID)), true
 	case "Mutation.rotateAppKey":
 		if e.ComplexityRoot.Mutation.RotateAppKey == nil {
 			break
@@ -3087,6 +3330,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SelectProfile(childComplexity, args["profileId"].(uuid.UUID), args["pin"].(*string)), true
+	case "Mutation.setCdnSigner":
+		if e.ComplexityRoot.Mutation.SetCdnSigner == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setCdnSigner_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetCdnSigner(childComplexity, args["input"].(model.CdnSignerInput)), true
 	case "Mutation.setCollectionItems":
 		if e.ComplexityRoot.Mutation.SetCollectionItems == nil {
 			break
@@ -3120,6 +3374,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRequireTwoFactor(childComplexity, args["required"].(bool)), true
+	case "Mutation.setStreamLimit":
+		if e.ComplexityRoot.Mutation.SetStreamLimit == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStreamLimit_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStreamLimit(childComplexity, args["input"].(playback.StreamSettings)), true
 	case "Mutation.setTenantQuotas":
 		if e.ComplexityRoot.Mutation.SetTenantQuotas == nil {
 			break
@@ -3142,6 +3407,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTitleAsset(childComplexity, args["id"].(uuid.UUID), args["assetId"].(*uuid.UUID)), true
+	case "Mutation.setTitleRequiresEntitlement":
+		if e.ComplexityRoot.Mutation.SetTitleRequiresEntitlement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleRequiresEntitlement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleRequiresEntitlement(childComplexity, args["titleId"].(uuid.UUID), args["required"].(bool)), true
 	case "Mutation.setViewerDeviceLimit":
 		if e.ComplexityRoot.Mutation.SetViewerDeviceLimit == nil {
 			break
@@ -3686,6 +3962,136 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "PlaybackRefusal.code":
+		if e.ComplexityRoot.PlaybackRefusal.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackRefusal.Code(childComplexity), true
+	case "PlaybackRefusal.reason":
+		if e.ComplexityRoot.PlaybackRefusal.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackRefusal.Reason(childComplexity), true
+
+	case "PlaybackSession.ads":
+		if e.ComplexityRoot.PlaybackSession.Ads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.Ads(childComplexity), true
+	case "PlaybackSession.assetId":
+		if e.ComplexityRoot.PlaybackSession.Asset == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.Asset(childComplexity), true
+	case "PlaybackSession.audioTracks":
+		if e.ComplexityRoot.PlaybackSession.AudioTracks == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.AudioTracks(childComplexity), true
+	case "PlaybackSession.cdnCookies":
+		if e.ComplexityRoot.PlaybackSession.Cookies == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.Cookies(childComplexity), true
+	case "PlaybackSession.dashURL":
+		if e.ComplexityRoot.PlaybackSession.DashURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.DashURL(childComplexity), true
+	case "PlaybackSession.endedAt":
+		if e.ComplexityRoot.PlaybackSession.EndedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.EndedAt(childComplexity), true
+	case "PlaybackSession.expiresAt":
+		if e.ComplexityRoot.PlaybackSession.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.ExpiresAt(childComplexity), true
+	case "PlaybackSession.hlsURL":
+		if e.ComplexityRoot.PlaybackSession.HLSURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.HLSURL(childComplexity), true
+	case "PlaybackSession.id":
+		if e.ComplexityRoot.PlaybackSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.ID(childComplexity), true
+	case "PlaybackSession.positionSeconds":
+		if e.ComplexityRoot.PlaybackSession.PositionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.PositionSeconds(childComplexity), true
+	case "PlaybackSession.resumePositionSeconds":
+		if e.ComplexityRoot.PlaybackSession.ResumePositionSeconds == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.ResumePositionSeconds(childComplexity), true
+	case "PlaybackSession.subtitles":
+		if e.ComplexityRoot.PlaybackSession.Subtitles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.Subtitles(childComplexity), true
+	case "PlaybackSession.thumbnailsURL":
+		if e.ComplexityRoot.PlaybackSession.ThumbnailsURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.ThumbnailsURL(childComplexity), true
+	case "PlaybackSession.titleId":
+		if e.ComplexityRoot.PlaybackSession.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSession.Title(childComplexity), true
+
+	case "PlaybackSessionResult.refusal":
+		if e.ComplexityRoot.PlaybackSessionResult.Refusal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSessionResult.Refusal(childComplexity), true
+	case "PlaybackSessionResult.session":
+		if e.ComplexityRoot.PlaybackSessionResult.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSessionResult.Session(childComplexity), true
+
+	case "PlaybackSettings.cdn":
+		if e.ComplexityRoot.PlaybackSettings.CDN == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSettings.CDN(childComplexity), true
+	case "PlaybackSettings.maxStreams":
+		if e.ComplexityRoot.PlaybackSettings.MaxStreams == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSettings.MaxStreams(childComplexity), true
+	case "PlaybackSettings.onLimit":
+		if e.ComplexityRoot.PlaybackSettings.OnLimit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlaybackSettings.OnLimit(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -3879,6 +4285,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OperatorTenants(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*tenants.Status)), true
+	case "Query.playbackSettings":
+		if e.ComplexityRoot.Query.PlaybackSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PlaybackSettings(childComplexity), true
 	case "Query.rails":
 		if e.ComplexityRoot.Query.Rails == nil {
 			break
@@ -3973,6 +4385,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Title(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.titleRequiresEntitlement":
+		if e.ComplexityRoot.Query.TitleRequiresEntitlement == nil {
+			break
+		}
+
+		args, err := ec.field_Query_titleRequiresEntitlement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TitleRequiresEntitlement(childComplexity, args["titleId"].(uuid.UUID)), true
 	case "Query.titles":
 		if e.ComplexityRoot.Query.Titles == nil {
 			break
@@ -4926,6 +5349,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Subscription.StaffChanged(childComplexity), true
 
+	case "SubtitleTrack.language":
+		if e.ComplexityRoot.SubtitleTrack.Language == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubtitleTrack.Language(childComplexity), true
+	case "SubtitleTrack.url":
+		if e.ComplexityRoot.SubtitleTrack.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubtitleTrack.URL(childComplexity), true
+
 	case "Tenant.branding":
 		if e.ComplexityRoot.Tenant.Branding == nil {
 			break
@@ -5709,6 +6145,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ArtworkInput", ec.unmarshalInputArtworkInput),
 			graphql.NewInputUnmarshaler("AvailabilityInput", ec.unmarshalInputAvailabilityInput),
 			graphql.NewInputUnmarshaler("BrandingInput", ec.unmarshalInputBrandingInput),
+			graphql.NewInputUnmarshaler("CdnSignerInput", ec.unmarshalInputCdnSignerInput),
 			graphql.NewInputUnmarshaler("CollectionRuleInput", ec.unmarshalInputCollectionRuleInput),
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
@@ -5728,6 +6165,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("RatingCeilingInput", ec.unmarshalInputRatingCeilingInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("StreamLimitInput", ec.unmarshalInputStreamLimitInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
 			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
@@ -6657,6 +7095,160 @@ extend type Mutation {
   deleteTenant(id: ID!, confirmSlug: String!): TenantDeletion! @operator
 }
 `, BuiltIn: false},
+	{Name: "../schema/playback.graphqls", Input: `# Playback: sessions for viewers (storefront), staff previews, the
+# entitlement flag and grants, the concurrent-stream limit and the CDN
+# signer. A session's URLs point at the origin (/play/{tenant}/{asset}/…)
+# or the tenant's CDN and carry the session's token in the query.
+
+"Why a session was not started."
+enum PlaybackRefusalCode {
+  "The title's window has not opened, or its media is not ready."
+  NOT_AVAILABLE_YET
+  "The title's window has closed."
+  EXPIRED
+  "Not available in the viewer's country, or the country is unknown for a country-limited title."
+  GEO_BLOCKED
+  "Above the profile's rating ceiling."
+  RATING
+  "Not in the viewer's plan or purchases."
+  NOT_ENTITLED
+  "The viewer is already watching on as many screens as the workspace allows."
+  TOO_MANY_STREAMS
+}
+
+type PlaybackRefusal {
+  code: PlaybackRefusalCode!
+  "For people."
+  reason: String!
+}
+
+type AudioTrack {
+  "BCP 47, when the source says."
+  language: String!
+  channels: Int!
+}
+
+type SubtitleTrack {
+  language: String!
+  url: String!
+}
+
+"A cookie the player must hold on the CDN's domain (CloudFront signed cookies)."
+type CdnCookie {
+  name: String!
+  value: String!
+  domain: String!
+  path: String!
+  expires: Time!
+}
+
+type PlaybackSession {
+  id: ID!
+  assetId: ID!
+  "Null for a staff preview."
+  titleId: ID
+  "The master playlist, with the session's token."
+  hlsURL: String!
+  "The MPD; null for HLS-only (encrypted) assets."
+  dashURL: String
+  "The URLs and the token stop working then; start a new session."
+  expiresAt: Time!
+  "Where to start playing."
+  resumePositionSeconds: Int!
+  "The viewer's entitlement plays with ads."
+  ads: Boolean!
+  audioTracks: [AudioTrack!]!
+  subtitles: [SubtitleTrack!]!
+  "A WebVTT of scrubbing thumbnails; null when the asset has none."
+  thumbnailsURL: String
+  cdnCookies: [CdnCookie!]!
+  "Last recorded position (heartbeats)."
+  positionSeconds: Int!
+  endedAt: Time
+}
+
+"Either a session or why not."
+type PlaybackSessionResult {
+  session: PlaybackSession
+  refusal: PlaybackRefusal
+}
+
+enum StreamLimitMode {
+  "The N+1th stream is refused (TOO_MANY_STREAMS)."
+  REFUSE
+  "The N+1th stream ends the viewer's oldest live stream."
+  END_OLDEST
+}
+
+enum CdnSignerKind {
+  "Origin token only."
+  NONE
+  "CloudFront signed URLs or cookies (custom policy over the session's folder)."
+  CLOUDFRONT
+  "A generic HMAC edge token: ?hdnts=exp=…~acl=/play/{tenant}/{asset}/*~hmac=…"
+  HMAC
+}
+
+type CdnSettings {
+  kind: CdnSignerKind!
+  "The CDN's URL players get; null: the platform's own URL."
+  baseURL: String
+  keyPairId: String
+  cookies: Boolean!
+  "A secret (private key or HMAC key) is stored, sealed; it is never shown."
+  hasSecret: Boolean!
+}
+
+type PlaybackSettings {
+  "Concurrent streams per viewer; 0 is no limit."
+  maxStreams: Int!
+  onLimit: StreamLimitMode!
+  cdn: CdnSettings!
+}
+
+input StreamLimitInput {
+  maxStreams: Int!
+  onLimit: StreamLimitMode!
+}
+
+input CdnSignerInput {
+  kind: CdnSignerKind!
+  baseURL: String
+  keyPairId: String
+  cookies: Boolean
+  "CloudFront: the PEM private key; HMAC: the key in hex (16+ bytes). Sealed at rest."
+  secret: String
+}
+
+extend type Query {
+  playbackSettings: PlaybackSettings! @requires(permission: READ)
+  "Whether a title needs a grant (or, later, a purchase) to play."
+  titleRequiresEntitlement(titleId: ID!): Boolean! @requires(permission: READ)
+}
+
+extend type Mutation {
+  """
+  A signed-in viewer starts watching a title (storefront). Checks, in order:
+  the title and its READY media, the availability window, the country (the
+  operator's trusted CDN header, else the GeoIP database), the profile's
+  rating ceiling, the entitlement, the concurrent-stream limit. A missing or
+  another workspace's title is NOT_FOUND.
+  """
+  playbackSession(titleId: ID!): PlaybackSessionResult!
+  "Keeps a session alive (send every 30–60 s); a session without one for 2 minutes is dead."
+  playbackHeartbeat(sessionId: ID!, positionSeconds: Int!): PlaybackSession!
+  "The player stopped."
+  endPlayback(sessionId: ID!): Boolean!
+  "A short staff preview of any READY asset, without viewer checks (audited)."
+  previewPlayback(assetId: ID!): PlaybackSession! @requires(permission: READ)
+  setTitleRequiresEntitlement(titleId: ID!, required: Boolean!): Boolean! @requires(permission: EDIT_CONTENT)
+  "Lets a viewer watch a title that requires an entitlement (audited)."
+  grantTitle(titleId: ID!, viewerId: ID!): Boolean! @requires(permission: MANAGE)
+  revokeTitle(titleId: ID!, viewerId: ID!): Boolean! @requires(permission: MANAGE)
+  setStreamLimit(input: StreamLimitInput!): PlaybackSettings! @requires(permission: MANAGE)
+  setCdnSigner(input: CdnSignerInput!): PlaybackSettings! @requires(permission: MANAGE)
+}
+`, BuiltIn: false},
 	{Name: "../schema/security.graphqls", Input: `# Staff security: two-factor authentication (TOTP with recovery codes), the
 # workspace's two-factor requirement, one's own sessions and password.
 
@@ -7484,6 +8076,16 @@ func (ec *executionContext) childFields_AssetTrack(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type AssetTrack", field.Name)
 }
 
+func (ec *executionContext) childFields_AudioTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_AudioTrack_language(ctx, field)
+	case "channels":
+		return ec.fieldContext_AudioTrack_channels(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AudioTrack", field.Name)
+}
+
 func (ec *executionContext) childFields_AuditActor(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "type":
@@ -7578,6 +8180,38 @@ func (ec *executionContext) childFields_Branding(ctx context.Context, field grap
 		return ec.fieldContext_Branding_logoURL(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Branding", field.Name)
+}
+
+func (ec *executionContext) childFields_CdnCookie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "name":
+		return ec.fieldContext_CdnCookie_name(ctx, field)
+	case "value":
+		return ec.fieldContext_CdnCookie_value(ctx, field)
+	case "domain":
+		return ec.fieldContext_CdnCookie_domain(ctx, field)
+	case "path":
+		return ec.fieldContext_CdnCookie_path(ctx, field)
+	case "expires":
+		return ec.fieldContext_CdnCookie_expires(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CdnCookie", field.Name)
+}
+
+func (ec *executionContext) childFields_CdnSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_CdnSettings_kind(ctx, field)
+	case "baseURL":
+		return ec.fieldContext_CdnSettings_baseURL(ctx, field)
+	case "keyPairId":
+		return ec.fieldContext_CdnSettings_keyPairId(ctx, field)
+	case "cookies":
+		return ec.fieldContext_CdnSettings_cookies(ctx, field)
+	case "hasSecret":
+		return ec.fieldContext_CdnSettings_hasSecret(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CdnSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8102,6 +8736,72 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_PlaybackRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_PlaybackRefusal_code(ctx, field)
+	case "reason":
+		return ec.fieldContext_PlaybackRefusal_reason(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybackRefusal", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybackSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlaybackSession_id(ctx, field)
+	case "assetId":
+		return ec.fieldContext_PlaybackSession_assetId(ctx, field)
+	case "titleId":
+		return ec.fieldContext_PlaybackSession_titleId(ctx, field)
+	case "hlsURL":
+		return ec.fieldContext_PlaybackSession_hlsURL(ctx, field)
+	case "dashURL":
+		return ec.fieldContext_PlaybackSession_dashURL(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PlaybackSession_expiresAt(ctx, field)
+	case "resumePositionSeconds":
+		return ec.fieldContext_PlaybackSession_resumePositionSeconds(ctx, field)
+	case "ads":
+		return ec.fieldContext_PlaybackSession_ads(ctx, field)
+	case "audioTracks":
+		return ec.fieldContext_PlaybackSession_audioTracks(ctx, field)
+	case "subtitles":
+		return ec.fieldContext_PlaybackSession_subtitles(ctx, field)
+	case "thumbnailsURL":
+		return ec.fieldContext_PlaybackSession_thumbnailsURL(ctx, field)
+	case "cdnCookies":
+		return ec.fieldContext_PlaybackSession_cdnCookies(ctx, field)
+	case "positionSeconds":
+		return ec.fieldContext_PlaybackSession_positionSeconds(ctx, field)
+	case "endedAt":
+		return ec.fieldContext_PlaybackSession_endedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybackSession", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybackSessionResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "session":
+		return ec.fieldContext_PlaybackSessionResult_session(ctx, field)
+	case "refusal":
+		return ec.fieldContext_PlaybackSessionResult_refusal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybackSessionResult", field.Name)
+}
+
+func (ec *executionContext) childFields_PlaybackSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "maxStreams":
+		return ec.fieldContext_PlaybackSettings_maxStreams(ctx, field)
+	case "onLimit":
+		return ec.fieldContext_PlaybackSettings_onLimit(ctx, field)
+	case "cdn":
+		return ec.fieldContext_PlaybackSettings_cdn(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlaybackSettings", field.Name)
+}
+
 func (ec *executionContext) childFields_Rail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8514,6 +9214,16 @@ func (ec *executionContext) childFields_StorefrontTitleEdge(ctx context.Context,
 		return ec.fieldContext_StorefrontTitleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SubtitleTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "language":
+		return ec.fieldContext_SubtitleTrack_language(ctx, field)
+	case "url":
+		return ec.fieldContext_SubtitleTrack_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubtitleTrack", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9552,6 +10262,20 @@ func (ec *executionContext) field_Mutation_disableTwoFactor_args(ctx context.Con
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_endPlayback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_enrollTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9585,6 +10309,28 @@ func (ec *executionContext) field_Mutation_exportCPIX_args(ctx context.Context, 
 		return nil, err
 	}
 	args["recipientCertificatePEM"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_grantTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg1
 	return args, nil
 }
 
@@ -9759,6 +10505,56 @@ func (ec *executionContext) field_Mutation_operatorVerifyTOTP_args(ctx context.C
 		return nil, err
 	}
 	args["code"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_playbackHeartbeat_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "sessionId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["sessionId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "positionSeconds",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["positionSeconds"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_playbackSession_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_previewPlayback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "assetId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["assetId"] = arg0
 	return args, nil
 }
 
@@ -10106,6 +10902,28 @@ func (ec *executionContext) field_Mutation_revokeSession_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_rotateAppKey_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10153,6 +10971,20 @@ func (ec *executionContext) field_Mutation_selectProfile_args(ctx context.Contex
 		return nil, err
 	}
 	args["pin"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setCdnSigner_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CdnSignerInput, error) {
+			return ec.unmarshalNCdnSignerInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCdnSignerInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -10206,6 +11038,20 @@ func (ec *executionContext) field_Mutation_setRequireTwoFactor_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setStreamLimit_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (playback.StreamSettings, error) {
+			return ec.unmarshalNStreamLimitInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐStreamSettings(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10247,6 +11093,28 @@ func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Contex
 		return nil, err
 	}
 	args["assetId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTitleRequiresEntitlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "required",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["required"] = arg1
 	return args, nil
 }
 
@@ -11131,6 +11999,20 @@ func (ec *executionContext) field_Query_team_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_titleRequiresEntitlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
 	return args, nil
 }
 
@@ -12197,6 +13079,52 @@ func (ec *executionContext) fieldContext_AssetTrack_updatedAt(_ context.Context,
 	return graphql.NewScalarFieldContext("AssetTrack", field, false, false, "Time")
 }
 
+func (ec *executionContext) _AudioTrack_language(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AudioTrack_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AudioTrack_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AudioTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _AudioTrack_channels(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AudioTrack_channels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Channels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AudioTrack_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AudioTrack", field, false, false, "Int")
+}
+
 func (ec *executionContext) _AuditActor_type(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12879,6 +13807,236 @@ func (ec *executionContext) _Branding_logoURL(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Branding_logoURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Branding", field, true, true, "String")
+}
+
+func (ec *executionContext) _CdnCookie_name(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnCookie_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnCookie_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CdnCookie_value(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnCookie_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnCookie_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CdnCookie_domain(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnCookie_domain(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Domain, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnCookie_domain(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CdnCookie_path(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnCookie_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Path, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnCookie_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnCookie", field, false, false, "String")
+}
+
+func (ec *executionContext) _CdnCookie_expires(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnCookie_expires(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Expires, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnCookie_expires(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnCookie", field, false, false, "Time")
+}
+
+func (ec *executionContext) _CdnSettings_kind(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnSettings_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v playback.CDNKind) graphql.Marshaler {
+			return ec.marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnSettings_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnSettings", field, false, false, "CdnSignerKind")
+}
+
+func (ec *executionContext) _CdnSettings_baseURL(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnSettings_baseURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CdnSettings().BaseURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CdnSettings_baseURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnSettings", field, true, true, "String")
+}
+
+func (ec *executionContext) _CdnSettings_keyPairId(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnSettings_keyPairId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.CdnSettings().KeyPairID(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CdnSettings_keyPairId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnSettings", field, true, true, "String")
+}
+
+func (ec *executionContext) _CdnSettings_cookies(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnSettings_cookies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cookies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnSettings_cookies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnSettings", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CdnSettings_hasSecret(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CdnSettings_hasSecret(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HasSecret, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CdnSettings_hasSecret(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CdnSettings", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
@@ -18770,6 +19928,540 @@ func (ec *executionContext) fieldContext_Mutation_deleteTenant(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_playbackSession(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_playbackSession(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaybackSession(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PlaybackSessionResult) graphql.Marshaler {
+			return ec.marshalNPlaybackSessionResult2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPlaybackSessionResult(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_playbackSession(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSessionResult(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_playbackSession_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_playbackHeartbeat(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_playbackHeartbeat(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PlaybackHeartbeat(ctx, fc.Args["sessionId"].(uuid.UUID), fc.Args["positionSeconds"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Session) graphql.Marshaler {
+			return ec.marshalNPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_playbackHeartbeat(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_playbackHeartbeat_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_endPlayback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_endPlayback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().EndPlayback(ctx, fc.Args["sessionId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_endPlayback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_endPlayback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_previewPlayback(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_previewPlayback(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().PreviewPlayback(ctx, fc.Args["assetId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *playback.Session
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *playback.Session
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *playback.Session
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Session) graphql.Marshaler {
+			return ec.marshalNPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_previewPlayback(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_previewPlayback_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTitleRequiresEntitlement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleRequiresEntitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleRequiresEntitlement(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["required"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleRequiresEntitlement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleRequiresEntitlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantTitle(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["viewerId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeTitle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeTitle(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["viewerId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeTitle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeTitle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStreamLimit(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStreamLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStreamLimit(ctx, fc.Args["input"].(playback.StreamSettings))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *playback.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Settings) graphql.Marshaler {
+			return ec.marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStreamLimit(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStreamLimit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setCdnSigner(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setCdnSigner(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetCdnSigner(ctx, fc.Args["input"].(model.CdnSignerInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *playback.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Settings) graphql.Marshaler {
+			return ec.marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setCdnSigner(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setCdnSigner_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_loginSecondFactor(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23150,6 +24842,543 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _PlaybackRefusal_code(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackRefusal_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v playback.Code) graphql.Marshaler {
+			return ec.marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackRefusal_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackRefusal", field, false, false, "PlaybackRefusalCode")
+}
+
+func (ec *executionContext) _PlaybackRefusal_reason(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackRefusal_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Reason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackRefusal_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackRefusal", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlaybackSession_id(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlaybackSession_assetId(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_assetId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Asset, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlaybackSession_titleId(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlaybackSession_hlsURL(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_hlsURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HLSURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_hlsURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlaybackSession_dashURL(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_dashURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSession().DashURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_dashURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _PlaybackSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlaybackSession_resumePositionSeconds(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_resumePositionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSession().ResumePositionSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_resumePositionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PlaybackSession_ads(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_ads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_ads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlaybackSession_audioTracks(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_audioTracks(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AudioTracks, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []playback.AudioTrack) graphql.Marshaler {
+			return ec.marshalNAudioTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrackᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_audioTracks(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSession",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AudioTrack(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaybackSession_subtitles(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_subtitles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subtitles, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []playback.Subtitle) graphql.Marshaler {
+			return ec.marshalNSubtitleTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_subtitles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSession",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubtitleTrack(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaybackSession_thumbnailsURL(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_thumbnailsURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSession().ThumbnailsURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_thumbnailsURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, true, true, "String")
+}
+
+func (ec *executionContext) _PlaybackSession_cdnCookies(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_cdnCookies(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cookies, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []playback.Cookie) graphql.Marshaler {
+			return ec.marshalNCdnCookie2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookieᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_cdnCookies(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSession",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CdnCookie(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaybackSession_positionSeconds(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_positionSeconds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSession().PositionSeconds(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_positionSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PlaybackSession_endedAt(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSession_endedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSession_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlaybackSessionResult_session(ctx context.Context, field graphql.CollectedField, obj *model.PlaybackSessionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSessionResult_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Session, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Session) graphql.Marshaler {
+			return ec.marshalOPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSessionResult_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSessionResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSession(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaybackSessionResult_refusal(ctx context.Context, field graphql.CollectedField, obj *model.PlaybackSessionResult) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSessionResult_refusal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refusal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Refusal) graphql.Marshaler {
+			return ec.marshalOPlaybackRefusal2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐRefusal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSessionResult_refusal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSessionResult",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackRefusal(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlaybackSettings_maxStreams(ctx context.Context, field graphql.CollectedField, obj *playback.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSettings_maxStreams(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSettings().MaxStreams(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSettings_maxStreams(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSettings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _PlaybackSettings_onLimit(ctx context.Context, field graphql.CollectedField, obj *playback.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSettings_onLimit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlaybackSettings().OnLimit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v playback.Limit) graphql.Marshaler {
+			return ec.marshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSettings_onLimit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlaybackSettings", field, true, true, "StreamLimitMode")
+}
+
+func (ec *executionContext) _PlaybackSettings_cdn(ctx context.Context, field graphql.CollectedField, obj *playback.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlaybackSettings_cdn(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CDN, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v playback.CDNSettings) graphql.Marshaler {
+			return ec.marshalNCdnSettings2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlaybackSettings_cdn(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlaybackSettings",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CdnSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24207,6 +26436,128 @@ func (ec *executionContext) fieldContext_Query_operatorActions(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_operatorActions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_playbackSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_playbackSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PlaybackSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *playback.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *playback.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *playback.Settings) graphql.Marshaler {
+			return ec.marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_playbackSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlaybackSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_titleRequiresEntitlement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_titleRequiresEntitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TitleRequiresEntitlement(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_titleRequiresEntitlement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_titleRequiresEntitlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -29188,6 +31539,52 @@ func (ec *executionContext) fieldContext_Subscription_staffChanged(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _SubtitleTrack_language(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubtitleTrack_language(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Language, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubtitleTrack_language(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubtitleTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubtitleTrack_url(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubtitleTrack_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubtitleTrack_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubtitleTrack", field, false, false, "String")
+}
+
 func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33617,6 +36014,76 @@ func UnmarshalBrandingInput(ctx context.Context, raw any) (tenants.BrandingUpdat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCdnSignerInput(ctx context.Context, obj any) (model.CdnSignerInput, error) {
+	var it model.CdnSignerInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "baseURL", "keyPairId", "cookies", "secret"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "baseURL":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("baseURL"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BaseURL = data
+		case "keyPairId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keyPairId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.KeyPairID = data
+		case "cookies":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cookies"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Cookies = data
+		case "secret":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("secret"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Secret = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCdnSignerInput unmarshals raw into the CdnSignerInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCdnSignerInput(ctx context.Context, raw any) (model.CdnSignerInput, error) {
+	var out model.CdnSignerInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CdnSignerInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCollectionRuleInput(ctx context.Context, obj any) (catalog.Rule, error) {
 	var it catalog.Rule
 	if obj == nil {
@@ -34941,6 +37408,55 @@ func UnmarshalSignUpInput(ctx context.Context, raw any) (tenants.SignUpInput, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputStreamLimitInput(ctx context.Context, obj any) (playback.StreamSettings, error) {
+	var it playback.StreamSettings
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"maxStreams", "onLimit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "maxStreams":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxStreams"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxStreams = data
+		case "onLimit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("onLimit"))
+			data, err := ec.unmarshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OnLimit = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalStreamLimitInput unmarshals raw into the StreamLimitInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalStreamLimitInput(ctx context.Context, raw any) (playback.StreamSettings, error) {
+	var out playback.StreamSettings
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "StreamLimitInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputTenantQuotasInput(ctx context.Context, obj any) (operators.Quotas, error) {
 	var it operators.Quotas
 	if obj == nil {
@@ -36087,6 +38603,44 @@ func (ec *executionContext) _AssetTrack(ctx context.Context, sel ast.SelectionSe
 	return out
 }
 
+var audioTrackImplementors = []string{"AudioTrack"}
+
+func (ec *executionContext) _AudioTrack(ctx context.Context, sel ast.SelectionSet, obj *playback.AudioTrack) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, audioTrackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AudioTrack")
+		case "language":
+			out.Values[i] = ec._AudioTrack_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "channels":
+			out.Values[i] = ec._AudioTrack_channels(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var auditActorImplementors = []string{"AuditActor"}
 
 func (ec *executionContext) _AuditActor(ctx context.Context, sel ast.SelectionSet, obj *audit.Actor) graphql.Marshaler {
@@ -36404,6 +38958,114 @@ func (ec *executionContext) _Branding(ctx context.Context, sel ast.SelectionSet,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Branding_logoURL(ctx, field, obj)
 				})
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cdnCookieImplementors = []string{"CdnCookie"}
+
+func (ec *executionContext) _CdnCookie(ctx context.Context, sel ast.SelectionSet, obj *playback.Cookie) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cdnCookieImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CdnCookie")
+		case "name":
+			out.Values[i] = ec._CdnCookie_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value":
+			out.Values[i] = ec._CdnCookie_value(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "domain":
+			out.Values[i] = ec._CdnCookie_domain(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "path":
+			out.Values[i] = ec._CdnCookie_path(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expires":
+			out.Values[i] = ec._CdnCookie_expires(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cdnSettingsImplementors = []string{"CdnSettings"}
+
+func (ec *executionContext) _CdnSettings(ctx context.Context, sel ast.SelectionSet, obj *playback.CDNSettings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cdnSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CdnSettings")
+		case "kind":
+			out.Values[i] = ec._CdnSettings_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "baseURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CdnSettings_baseURL(ctx, field, obj)
+				})
+		case "keyPairId":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._CdnSettings_keyPairId(ctx, field, obj)
+				})
+		case "cookies":
+			out.Values[i] = ec._CdnSettings_cookies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hasSecret":
+			out.Values[i] = ec._CdnSettings_hasSecret(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -38008,6 +40670,69 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "playbackSession":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_playbackSession(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "playbackHeartbeat":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_playbackHeartbeat(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "endPlayback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_endPlayback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "previewPlayback":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_previewPlayback(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTitleRequiresEntitlement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleRequiresEntitlement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeTitle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeTitle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setStreamLimit":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStreamLimit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setCdnSigner":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setCdnSigner(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "loginSecondFactor":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_loginSecondFactor(ctx, field)
@@ -38914,6 +41639,229 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var playbackRefusalImplementors = []string{"PlaybackRefusal"}
+
+func (ec *executionContext) _PlaybackRefusal(ctx context.Context, sel ast.SelectionSet, obj *playback.Refusal) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, playbackRefusalImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaybackRefusal")
+		case "code":
+			out.Values[i] = ec._PlaybackRefusal_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "reason":
+			out.Values[i] = ec._PlaybackRefusal_reason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var playbackSessionImplementors = []string{"PlaybackSession"}
+
+func (ec *executionContext) _PlaybackSession(ctx context.Context, sel ast.SelectionSet, obj *playback.Session) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, playbackSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaybackSession")
+		case "id":
+			out.Values[i] = ec._PlaybackSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "assetId":
+			out.Values[i] = ec._PlaybackSession_assetId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "titleId":
+			out.Values[i] = ec._PlaybackSession_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "hlsURL":
+			out.Values[i] = ec._PlaybackSession_hlsURL(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "dashURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSession_dashURL(ctx, field, obj)
+				})
+		case "expiresAt":
+			out.Values[i] = ec._PlaybackSession_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "resumePositionSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSession_resumePositionSeconds(ctx, field, obj)
+				})
+		case "ads":
+			out.Values[i] = ec._PlaybackSession_ads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "audioTracks":
+			out.Values[i] = ec._PlaybackSession_audioTracks(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "subtitles":
+			out.Values[i] = ec._PlaybackSession_subtitles(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "thumbnailsURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSession_thumbnailsURL(ctx, field, obj)
+				})
+		case "cdnCookies":
+			out.Values[i] = ec._PlaybackSession_cdnCookies(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "positionSeconds":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSession_positionSeconds(ctx, field, obj)
+				})
+		case "endedAt":
+			out.Values[i] = ec._PlaybackSession_endedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var playbackSessionResultImplementors = []string{"PlaybackSessionResult"}
+
+func (ec *executionContext) _PlaybackSessionResult(ctx context.Context, sel ast.SelectionSet, obj *model.PlaybackSessionResult) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, playbackSessionResultImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaybackSessionResult")
+		case "session":
+			out.Values[i] = ec._PlaybackSessionResult_session(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "refusal":
+			out.Values[i] = ec._PlaybackSessionResult_refusal(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var playbackSettingsImplementors = []string{"PlaybackSettings"}
+
+func (ec *executionContext) _PlaybackSettings(ctx context.Context, sel ast.SelectionSet, obj *playback.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, playbackSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlaybackSettings")
+		case "maxStreams":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSettings_maxStreams(ctx, field, obj)
+				})
+		case "onLimit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlaybackSettings_onLimit(ctx, field, obj)
+				})
+		case "cdn":
+			out.Values[i] = ec._PlaybackSettings_cdn(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -39034,6 +41982,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_operatorActions(ctx, field)
+				})
+		case "playbackSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_playbackSettings(ctx, field)
+				})
+		case "titleRequiresEntitlement":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_titleRequiresEntitlement(ctx, field)
 				})
 		case "twoFactor":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -40634,6 +43594,44 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var subtitleTrackImplementors = []string{"SubtitleTrack"}
+
+func (ec *executionContext) _SubtitleTrack(ctx context.Context, sel ast.SelectionSet, obj *playback.Subtitle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subtitleTrackImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubtitleTrack")
+		case "language":
+			out.Values[i] = ec._SubtitleTrack_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._SubtitleTrack_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var tenantImplementors = []string{"Tenant"}
@@ -42355,6 +45353,26 @@ func (ec *executionContext) marshalNAssetTrack2ᚖgithubᚗcomᚋmarqueeᚑott�
 	return ec._AssetTrack(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrack(ctx context.Context, sel ast.SelectionSet, v playback.AudioTrack) graphql.Marshaler {
+	return ec._AudioTrack(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNAudioTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrackᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.AudioTrack) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrack(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNAuditActor2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauditᚐActor(ctx context.Context, sel ast.SelectionSet, v audit.Actor) graphql.Marshaler {
 	return ec._AuditActor(ctx, sel, &v)
 }
@@ -42433,6 +45451,63 @@ func (ec *executionContext) unmarshalNBrandingInput2githubᚗcomᚋmarqueeᚑott
 	res, err := ec.unmarshalInputBrandingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookie(ctx context.Context, sel ast.SelectionSet, v playback.Cookie) graphql.Marshaler {
+	return ec._CdnCookie(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNCdnCookie2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookieᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Cookie) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookie(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCdnSettings2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNSettings(ctx context.Context, sel ast.SelectionSet, v playback.CDNSettings) graphql.Marshaler {
+	return ec._CdnSettings(ctx, sel, &v)
+}
+
+func (ec *executionContext) unmarshalNCdnSignerInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCdnSignerInput(ctx context.Context, v any) (model.CdnSignerInput, error) {
+	res, err := ec.unmarshalInputCdnSignerInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(ctx context.Context, v any) (playback.CDNKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(ctx context.Context, sel ast.SelectionSet, v playback.CDNKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CdnSignerKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind = map[string]playback.CDNKind{
+		"NONE":       playback.CDNNone,
+		"CLOUDFRONT": playback.CDNCloudFront,
+		"HMAC":       playback.CDNHMAC,
+	}
+	marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind = map[playback.CDNKind]string{
+		playback.CDNNone:       "NONE",
+		playback.CDNCloudFront: "CLOUDFRONT",
+		playback.CDNHMAC:       "HMAC",
+	}
+)
 
 func (ec *executionContext) marshalNCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -43218,6 +46293,64 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(ctx context.Context, v any) (playback.Code, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(ctx context.Context, sel ast.SelectionSet, v playback.Code) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PlaybackRefusalCode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode = map[string]playback.Code{
+		"NOT_AVAILABLE_YET": playback.NotAvailableYet,
+		"EXPIRED":           playback.Expired,
+		"GEO_BLOCKED":       playback.GeoBlocked,
+		"RATING":            playback.RatingBlocked,
+		"NOT_ENTITLED":      playback.NotEntitled,
+		"TOO_MANY_STREAMS":  playback.TooManyStreams,
+	}
+	marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode = map[playback.Code]string{
+		playback.NotAvailableYet: "NOT_AVAILABLE_YET",
+		playback.Expired:         "EXPIRED",
+		playback.GeoBlocked:      "GEO_BLOCKED",
+		playback.RatingBlocked:   "RATING",
+		playback.NotEntitled:     "NOT_ENTITLED",
+		playback.TooManyStreams:  "TOO_MANY_STREAMS",
+	}
+)
+
+func (ec *executionContext) marshalNPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(ctx context.Context, sel ast.SelectionSet, v *playback.Session) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlaybackSession!")
+		return graphql.Null
+	}
+	return ec._PlaybackSession(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlaybackSessionResult2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPlaybackSessionResult(ctx context.Context, sel ast.SelectionSet, v *model.PlaybackSessionResult) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlaybackSessionResult!")
+		return graphql.Null
+	}
+	return ec._PlaybackSessionResult(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSettings(ctx context.Context, sel ast.SelectionSet, v *playback.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlaybackSettings!")
+		return graphql.Null
+	}
+	return ec._PlaybackSettings(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, v any) (catalog.Status, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[tmp]
@@ -43678,6 +46811,37 @@ func (ec *executionContext) marshalNStorefrontTitleEdge2ᚖgithubᚗcomᚋmarque
 	return ec._StorefrontTitleEdge(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNStreamLimitInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐStreamSettings(ctx context.Context, v any) (playback.StreamSettings, error) {
+	res, err := ec.unmarshalInputStreamLimitInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit(ctx context.Context, v any) (playback.Limit, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit(ctx context.Context, sel ast.SelectionSet, v playback.Limit) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "StreamLimitMode!")
+	}
+	return res
+}
+
+var (
+	unmarshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit = map[string]playback.Limit{
+		"REFUSE":     playback.LimitRefuse,
+		"END_OLDEST": playback.LimitEndOldest,
+	}
+	marshalNStreamLimitMode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐLimit = map[playback.Limit]string{
+		playback.LimitRefuse:    "REFUSE",
+		playback.LimitEndOldest: "END_OLDEST",
+	}
+)
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -43711,6 +46875,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	for i := range v {
 		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
 	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx context.Context, sel ast.SelectionSet, v playback.Subtitle) graphql.Marshaler {
+	return ec._SubtitleTrack(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNSubtitleTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitleᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Subtitle) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx, sel, v[i])
+	})
 
 	for _, e := range ret {
 		if e == graphql.Null {
@@ -44700,6 +47884,20 @@ func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmar
 		return graphql.Null
 	}
 	return ec._OperatorTOTPEnrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlaybackRefusal2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐRefusal(ctx context.Context, sel ast.SelectionSet, v *playback.Refusal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlaybackRefusal(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(ctx context.Context, sel ast.SelectionSet, v *playback.Session) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlaybackSession(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPublishStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, v any) (*catalog.Status, error) {

@@ -9,6 +9,7 @@ import (
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 	"github.com/marquee-ott/marquee/viewers"
@@ -22,6 +23,15 @@ type AuditConnection struct {
 type AuditEdge struct {
 	Cursor string       `json:"cursor"`
 	Node   *audit.Entry `json:"node"`
+}
+
+type CdnSignerInput struct {
+	Kind      playback.CDNKind `json:"kind"`
+	BaseURL   *string          `json:"baseURL,omitempty"`
+	KeyPairID *string          `json:"keyPairId,omitempty"`
+	Cookies   *bool            `json:"cookies,omitempty"`
+	// CloudFront: the PEM private key; HMAC: the key in hex (16+ bytes). Sealed at rest.
+	Secret *string `json:"secret,omitempty"`
 }
 
 type CollectionConnection struct {
@@ -116,6 +126,12 @@ type OperatorTenantEdge struct {
 type PageInfo struct {
 	HasNextPage bool    `json:"hasNextPage"`
 	EndCursor   *string `json:"endCursor,omitempty"`
+}
+
+// Either a session or why not.
+type PlaybackSessionResult struct {
+	Session *playback.Session `json:"session,omitempty"`
+	Refusal *playback.Refusal `json:"refusal,omitempty"`
 }
 
 type Query struct {

@@ -20,6 +20,7 @@ import * as library from './pages/library.js';
 import * as series from './pages/series.js';
 import * as rails from './pages/rails.js';
 import * as creators from './pages/creators.js';
+import * as player from './pages/player.js';
 
 // What each role may do, as the console shows it. The server decides (Keto);
 // this only hides or disables controls a role cannot use, and is kept in step
@@ -50,6 +51,7 @@ const ROUTES = {
   series: { title: 'Series', page: series.render, access: 'private' },
   rails: { title: 'Collections & rails', page: rails.render, access: 'private' },
   creators: { title: 'Creators', page: creators.render, access: 'private' },
+  player: { title: 'Player', page: player.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },
   // The platform operator's pages (access 'operator': an operator session).
   'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },

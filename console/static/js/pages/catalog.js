@@ -9,7 +9,7 @@ export const TITLE = `id kind status defaultLanguage title synopsis genres tags 
   localizations { language title synopsis }
   rating { system value }
   availability { start end countries }
-  season { id number } episodeNumber publishedAt createdAt updatedAt`;
+  season { id number } episodeNumber assetId publishedAt createdAt updatedAt`;
 
 export const KINDS = ['MOVIE', 'EPISODE', 'SHORT', 'TRAILER', 'EXTRA'];
 export const STATUSES = ['DRAFT', 'PUBLISHED', 'UNPUBLISHED'];

@@ -1,0 +1,72 @@
+package platform
+
+import (
+	"context"
+	"net/url"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/graph"
+	"github.com/marquee-ott/marquee/playback"
+	"github.com/marquee-ott/marquee/ratelimit"
+	"github.com/marquee-ott/marquee/sealbox"
+)
+
+// buildPlayback wires package playback: the token key derived from
+// MARQUEE_SECRET_KEY, the interim entitlement model (Grants), the country
+// resolver, and the viewer, content-key and resume hooks (read at call time, so a
+// test or the integrator may set m.ViewerOf and m.Keys after Open).
+func (m *Main) buildPlayback(resolver *graph.Resolver) {
+	c := m.Config
+	secret, _ := sealbox.ParseKey(c.SecretKey) // Validate checked the key
+	tokens, _ := playback.NewTokens(secret)    // 32 bytes: never short
+	grants := &playback.Grants{DB: m.DB, Titles: resolver.Catalog}
+	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: grants,
+		Keys: keyHook{m}, Resumes: resumeHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
+		SessionTTL: c.PlaybackSessionTTL, PreviewTTL: c.PlaybackPreviewTTL,
+		KeyLimit: ratelimit.New(c.PlaybackKeyRate, c.PlaybackKeyBurst)}
+	resolver.Playback = m.Playback
+	resolver.Grants = grants
+	resolver.Countries = &playback.Countries{Header: c.PlaybackCountryHeader}
+	if m.Geo != nil {
+		resolver.Countries.Geo = m.Geo
+	}
+	resolver.ViewerOf = func(ctx context.Context) (playback.Viewer, bool) {
+		if m.ViewerOf == nil {
+			return playback.Viewer{}, false
+		}
+		return m.ViewerOf(ctx)
+	}
+}
+
+// keyHook forwards to m.Keys when it is set; without it every asset is clear.
+type keyHook struct{ m *Main }
+
+func (k keyHook) AssetKey(ctx context.Context, tenant, asset uuid.UUID) ([]byte, error) {
+	if k.m.Keys == nil {
+		return nil, errs.NotFound("the asset is not encrypted")
+	}
+	return k.m.Keys.AssetKey(ctx, tenant, asset)
+}
+
+// resumeHook forwards to m.Resumes when it is set; without it, 0.
+type resumeHook struct{ m *Main }
+
+func (h resumeHook) ResumePosition(ctx context.Context, tenant uuid.UUID, profile uuid.UUID, title playback.TitleID) (time.Duration, error) {
+	if h.m.Resumes == nil {
+		return 0, nil
+	}
+	return h.m.Resumes.ResumePosition(ctx, tenant, profile, title)
+}
+
+// playbackOrigins are the origins CORS allows for every tenant: the
+// configured ones and the platform's own (the console's player).
+func (m *Main) playbackOrigins() []string {
+	out := append([]string{}, m.Config.PlaybackOrigins...)
+	if u, err := url.Parse(m.Config.BaseURL); err == nil && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	return out
+}
