@@ -33,9 +33,11 @@ func PlanJoin(l Ladder, chunks []Chunk, outDir string) []Join {
 		var b strings.Builder
 		b.WriteString("ffconcat version 1.0\n")
 		for _, c := range chunks {
+			// Relative to the list's folder; the workflow plans with an
+			// empty outDir, for the deadline only.
 			rel, err := filepath.Rel(outDir, VideoOutput(ChunkDir(outDir, c.Index), r))
-			if err != nil { // both are under outDir
-				panic(err)
+			if err != nil {
+				rel = VideoOutput(ChunkDir("", c.Index), r)
 			}
 			fmt.Fprintf(&b, "file '%s'\nduration %s\n", filepath.ToSlash(rel), seconds3(c.Duration))
 		}

@@ -35,6 +35,10 @@ type Activities struct {
 	Titles Titles // nil: a request naming a title fails at the end
 	// WorkDir holds one job folder per asset while it is ingested.
 	WorkDir string
+	// HostQueue is the task queue only this host's worker listens on;
+	// Probe returns it so that the rest of the ingest runs where the job
+	// folder is (hosts.go). Empty: one worker does everything.
+	HostQueue string
 }
 
 // jobDir is the asset's job folder: source, transcode/ and package/.
@@ -69,9 +73,11 @@ type ProbeInput struct {
 	SourceKey string
 }
 
-// ProbeResult is what ffprobe found.
+// ProbeResult is what ffprobe found, and the queue of the host that now
+// holds the source in its job folder.
 type ProbeResult struct {
-	Probe media.Probe
+	Probe     media.Probe
+	HostQueue string `json:",omitempty"`
 }
 
 // Probe downloads the source into the job folder and probes it.
@@ -84,7 +90,7 @@ func (a *Activities) Probe(ctx context.Context, in ProbeInput) (ProbeResult, err
 	if err != nil {
 		return ProbeResult{}, domainError(err)
 	}
-	return ProbeResult{Probe: p}, nil
+	return ProbeResult{Probe: p, HostQueue: a.HostQueue}, nil
 }
 
 // source returns the path of the source in the job folder, downloading it
@@ -212,6 +218,8 @@ func (a *Activities) Transcode(ctx context.Context, in TranscodeInput) error {
 	_ = os.Remove(filepath.Join(out, doneMark))
 	cmd = media.PlanTranscode(in.Ladder, src, out)
 	activity.RecordHeartbeat(ctx, last)
+	stop := keepAlive(ctx) // also while it waits for one of the Runner's slots
+	defer stop()
 	var saved time.Time
 	_, err = a.Runner.Run(ctx, cmd, func(p media.Progress) {
 		pr := TranscodeProgress{Percent: int(p.Fraction * 100)}
@@ -260,7 +268,7 @@ func (a *Activities) Package(ctx context.Context, in PackageInput) error {
 	trans := filepath.Join(job, "transcode")
 	if !complete(trans, media.PlanTranscode(in.Ladder, "", trans).Outputs) {
 		// Another host transcoded, or the job folder was cleaned.
-		return temporal.NewNonRetryableApplicationError("the transcode is not in this worker's job folder", "MissingTranscode", nil)
+		return temporal.NewNonRetryableApplicationError("the transcode is not in this worker's job folder", errMissingTranscode, nil)
 	}
 	out := filepath.Join(job, "package")
 	if err := os.RemoveAll(out); err != nil {
@@ -316,7 +324,7 @@ type UploadResult struct {
 func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, error) {
 	dir := filepath.Join(a.jobDir(in.Tenant, in.AssetID), "package")
 	if _, err := os.Stat(filepath.Join(dir, media.HLSMaster)); err != nil {
-		return UploadResult{}, temporal.NewNonRetryableApplicationError("the package is not in this worker's job folder", "MissingPackage", err)
+		return UploadResult{}, temporal.NewNonRetryableApplicationError("the package is not in this worker's job folder", errMissingPackage, err)
 	}
 	var files, manifests []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
