@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/worker"
@@ -31,14 +32,27 @@ func (m *Main) RunWorker(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("platform.RunWorker: %w", err)
 	}
-	ingest.Register(w, &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
-		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir})
+	hostQueue, err := m.hostQueue()
+	if err != nil {
+		return fmt.Errorf("platform.RunWorker: %w", err)
+	}
+	acts := &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
+		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir, HostQueue: hostQueue}
+	ingest.Register(w, acts)
+	// This machine's own queue: the rest of an ingest whose source it
+	// downloaded comes here, where the job folder is.
+	hw := worker.New(m.Temporal, hostQueue, worker.Options{})
+	ingest.Register(hw, acts)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
 	}
 	defer w.Stop()
+	if err := hw.Start(); err != nil {
+		return fmt.Errorf("platform.RunWorker: start the host queue's worker: %w", err)
+	}
+	defer hw.Stop()
 	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox")}
-	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue)
+	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue, "host_queue", hostQueue)
 	return relay.Run(ctx)
 }
 
@@ -54,7 +68,21 @@ func (m *Main) webhookService() *outbox.Service {
 // assetService is the assets domain as the API and the worker both use it.
 func (m *Main) assetService() *assets.Service {
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
-		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue}}
+		Pipeline: &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue,
+			FanOutAbove: m.Config.IngestFanOutAbove, ChunkDuration: m.Config.IngestChunk, HostTimeout: m.Config.IngestHostTimeout}}
+}
+
+// hostQueue is this machine's own task queue: the configured one, or the
+// shared queue's name with the host name.
+func (m *Main) hostQueue() (string, error) {
+	if m.Config.HostQueue != "" {
+		return m.Config.HostQueue, nil
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("name this machine's queue (MARQUEE_TEMPORAL_HOST_QUEUE): %w", err)
+	}
+	return m.Config.TaskQueue + "@" + h, nil
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

@@ -18,6 +18,9 @@ type Starter struct {
 	TaskQueue string // default "default"
 	// SegmentDuration is passed to the workflows it starts; zero is the default.
 	SegmentDuration time.Duration
+	// FanOutAbove, ChunkDuration and HostTimeout are passed on as Input's;
+	// zero is the default.
+	FanOutAbove, ChunkDuration, HostTimeout time.Duration
 }
 
 var _ assets.Pipeline = (*Starter)(nil)
@@ -32,7 +35,8 @@ func (s *Starter) StartIngest(ctx context.Context, r assets.IngestRequest) error
 	}
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
-		WorkflowName, Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration})
+		WorkflowName, Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration,
+			FanOutAbove: s.FanOutAbove, ChunkDuration: s.ChunkDuration, HostTimeout: s.HostTimeout})
 	if err != nil {
 		return errs.Unavailable(fmt.Errorf("ingest.StartIngest %s: %w", id, err), "processing is unavailable; try again shortly")
 	}
