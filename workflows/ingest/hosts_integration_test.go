@@ -228,6 +228,7 @@ func TestIngestFansOutOnOneOfTwoHosts(t *testing.T) {
 		t.Errorf("%d chunks, want 3: %v", chunks, acts)
 	}
 	checkPlayable(t, hs.harness, tenant, a.ID, 6)
+	hs.recordHistory(t, ingest.WorkflowID(tenant, a.ID), "fan_out_on_one_of_two_hosts.json")
 }
 
 // checkPlayable downloads the asset's package and checks it as a player
@@ -328,6 +329,7 @@ func TestIngestMovesToAnotherHostWhenItsHostDies(t *testing.T) {
 		t.Errorf("the last activity was %s, want Finish on %s: %v", last, qb, acts)
 	}
 	checkPlayable(t, hs.harness, tenant, a.ID, 2)
+	hs.recordHistory(t, id, "host_lost_moves_the_job.json")
 }
 
 // A worker killed in the middle of a fanned-out transcode leaves finished
