@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/catalog"
@@ -342,17 +343,38 @@ func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, 
 		return UploadResult{}, err
 	}
 	prefix := assets.Prefix(in.Tenant, in.AssetID)
-	for _, path := range append(files, manifests...) {
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
+	// Segments several at a time (object stores answer each PUT with a round
+	// trip), then the manifests.
+	for _, batch := range [][]string{files, manifests} {
+		if err := a.putAll(ctx, dir, prefix, batch); err != nil {
 			return UploadResult{}, err
 		}
-		if err := a.put(ctx, prefix+filepath.ToSlash(rel), path); err != nil {
-			return UploadResult{}, err
-		}
-		activity.RecordHeartbeat(ctx, rel)
 	}
 	return UploadResult{HLSKey: prefix + media.HLSMaster, DASHKey: prefix + media.DASHMPD}, nil
+}
+
+// uploadConcurrency bounds the files Upload sends at once.
+const uploadConcurrency = 8
+
+// putAll uploads the files under dir to prefix + their relative paths,
+// uploadConcurrency at a time, heartbeating as they complete.
+func (a *Activities) putAll(ctx context.Context, dir, prefix string, paths []string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploadConcurrency)
+	for _, path := range paths {
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error {
+			if err := a.put(gctx, prefix+filepath.ToSlash(rel), path); err != nil {
+				return err
+			}
+			activity.RecordHeartbeat(ctx, rel)
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (a *Activities) put(ctx context.Context, key, path string) error {
