@@ -43,6 +43,7 @@ func registerFanOut(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.TranscodeChunk, activity.RegisterOptions{Name: ActivityTranscodeChunk})
 	r.RegisterActivityWithOptions(a.TranscodeAudio, activity.RegisterOptions{Name: ActivityTranscodeAudio})
 	r.RegisterActivityWithOptions(a.Join, activity.RegisterOptions{Name: ActivityJoin})
+	r.RegisterActivityWithOptions(a.Cleanup, activity.RegisterOptions{Name: ActivityCleanup})
 }
 
 func (in Input) fanOut() (above, every time.Duration) {

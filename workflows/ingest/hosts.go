@@ -1,8 +1,11 @@
 package ingest
 
 import (
+	"context"
 	"errors"
 	"time"
+
+	"github.com/google/uuid"
 
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
@@ -39,12 +42,48 @@ type hostRoute struct {
 	wait  time.Duration
 }
 
-func newHostRoute(queue string, in Input) hostRoute {
+func newHostRoute(ctx workflow.Context, queue string, in Input) hostRoute {
 	wait := in.HostTimeout
 	if wait <= 0 {
 		wait = DefaultHostTimeout
 	}
+	if last, ok := ctx.Value(lastHostKey{}).(*string); ok {
+		*last = queue
+	}
 	return hostRoute{queue: queue, wait: wait}
+}
+
+// lastHostKey holds, in the workflow context, where ingest records the host
+// queue of its job folder.
+type lastHostKey struct{}
+
+// ActivityCleanup removes an asset's job folder on its host after a failure
+// (MarkFailed runs on the shared queue, on any machine).
+const ActivityCleanup = "ingest.Cleanup"
+
+// CleanupInput is ActivityCleanup's.
+type CleanupInput struct {
+	Tenant  uuid.UUID
+	AssetID uuid.UUID
+}
+
+// Cleanup removes the asset's job folder on this machine.
+func (a *Activities) Cleanup(_ context.Context, in CleanupInput) error {
+	return a.cleanup(in.Tenant, in.AssetID)
+}
+
+// cleanupOnHost removes a failed ingest's job folder on the machine that
+// holds it, best effort: a machine that is gone has no folder to clean.
+func cleanupOnHost(ctx workflow.Context, in Input, queue string) {
+	dctx, cancel := workflow.NewDisconnectedContext(ctx)
+	defer cancel()
+	opts := workflow.ActivityOptions{TaskQueue: queue, ScheduleToStartTimeout: time.Minute, StartToCloseTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{MaximumAttempts: 3}}
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(dctx, opts), ActivityCleanup,
+		CleanupInput{Tenant: in.Tenant, AssetID: in.AssetID}).Get(dctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("could not remove the job folder on its host", "asset", in.AssetID, "queue", queue, "error", err)
+	}
 }
 
 // options are o sent to the host's queue, with the timeout that notices a
@@ -61,8 +100,14 @@ func (h hostRoute) options(o workflow.ActivityOptions) workflow.ActivityOptions 
 // ingestOnSomeHost runs ingest, again from the download when the host that
 // held the job folder was lost, at most maxHostAttempts times.
 func ingestOnSomeHost(ctx workflow.Context, in Input) (Result, error) {
+	var host string
+	ctx = workflow.WithValue(ctx, lastHostKey{}, &host)
 	for attempt := 1; ; attempt++ {
+		host = ""
 		res, err := ingest(ctx, in)
+		if err != nil && host != "" && !hostLost(err) {
+			cleanupOnHost(ctx, in, host)
+		}
 		if err == nil || !hostLost(err) || attempt >= maxHostAttempts {
 			return res, err
 		}

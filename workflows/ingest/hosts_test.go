@@ -64,6 +64,10 @@ func fanOutFakes(env *testsuite.TestWorkflowEnvironment, f *fake, chunks *[]int)
 		f.record(ingest.ActivityJoin)
 		return nil
 	}, activity.RegisterOptions{Name: ingest.ActivityJoin})
+	env.RegisterActivityWithOptions(func(_ context.Context, in ingest.CleanupInput) error {
+		f.record(ingest.ActivityCleanup)
+		return nil
+	}, activity.RegisterOptions{Name: ingest.ActivityCleanup})
 }
 
 func runWith(t *testing.T, f *fake, in ingest.Input, chunks *[]int) (*started, error) {
@@ -217,5 +221,28 @@ func TestIngestFansOutALongTitle(t *testing.T) {
 	}
 	if f2.count(ingest.ActivityTranscode) != 1 || f2.count(ingest.ActivityTranscodeChunk) != 0 {
 		t.Errorf("below the threshold: calls %v", f2.calls)
+	}
+}
+
+// An ingest that fails after the download has its job folder removed on the
+// machine that holds it (MarkFailed runs on the shared queue, anywhere).
+func TestIngestCleansTheJobFolderOnItsHostAfterAFailure(t *testing.T) {
+	f := &fake{
+		probe: func(int32) (ingest.ProbeResult, error) {
+			return ingest.ProbeResult{Probe: media.Probe{Duration: 2 * time.Second}, HostQueue: "media@host-a"}, nil
+		},
+		transcode: func(int32) error {
+			return temporal.NewNonRetryableApplicationError("broken", ingest.ErrInvalidSource, nil)
+		},
+	}
+	st, err := runWith(t, f, input(), nil)
+	if err == nil {
+		t.Fatal("the workflow succeeded")
+	}
+	if q := st.queuesOf(ingest.ActivityCleanup); !slices.Equal(q, []string{"media@host-a"}) {
+		t.Errorf("cleanup ran on %v, want media@host-a", q)
+	}
+	if f.failed == nil || f.failed.Reason != "broken" {
+		t.Errorf("failed %+v", f.failed)
 	}
 }

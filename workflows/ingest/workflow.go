@@ -150,7 +150,7 @@ func ingest(ctx workflow.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	host := newHostRoute(probe.HostQueue, in)
+	host := newHostRoute(ctx, probe.HostQueue, in)
 	var plan PlanResult
 	err = workflow.ExecuteActivity(book, ActivityPlan,
 		PlanInput{Tenant: in.Tenant, AssetID: in.AssetID, Probe: probe.Probe, SegmentDuration: in.SegmentDuration}).Get(ctx, &plan)
