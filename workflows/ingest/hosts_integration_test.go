@@ -287,7 +287,7 @@ func checkPlayable(t *testing.T, h *harness, tenant, asset uuid.UUID, seconds fl
 // times out before it starts, and the workflow starts again from the
 // download on the other machine, which finishes it.
 func TestIngestMovesToAnotherHostWhenItsHostDies(t *testing.T) {
-	hs := startHosts(t, ingest.Starter{SegmentDuration: testSegment, HostTimeout: 5 * time.Second})
+	hs := startHosts(t, ingest.Starter{SegmentDuration: testSegment, HostTimeout: 10 * time.Second})
 	qa, _, stopA := hs.host(t, "a", true) // takes the download, then is gone
 	ctx := context.Background()
 	tenant := testenv.MustTenant(t, hs.assets.DB)
