@@ -48,17 +48,10 @@ func PlanPackage(l Ladder, transcodeDir, outDir string) Command {
 	}
 	mpd := filepath.Join(outDir, DASHMPD)
 	args = append(args,
+		// Every rendition already displays at the top one's aspect (its
+		// sample aspect is set when it is encoded: rungSAR), so the copy
+		// needs no -aspect, which on a stream copy makes ffmpeg warn.
 		"-c", "copy", "-map_metadata", "-1", "-map_chapters", "-1",
-	)
-	if len(l.Renditions) > 0 {
-		// Every rendition shows at the top one's aspect: the dash muxer
-		// refuses an adaptation set whose renditions differ, and a 426×240
-		// rung of a 16:9 title is 0.2% off by rounding. The copy keeps the
-		// pixels and marks the sample aspect in the container.
-		top := l.Renditions[0]
-		args = append(args, "-aspect:v", strconv.Itoa(top.Width)+":"+strconv.Itoa(top.Height))
-	}
-	args = append(args,
 		"-f", "dash",
 		"-seg_duration", seconds3(seg),
 		"-use_template", "1", "-use_timeline", "1",

@@ -204,7 +204,7 @@ func preChain(l Ladder) string {
 
 // rungChain is the filter chain of one rendition after the split.
 func rungChain(l Ladder, r Rendition) string {
-	s := fmt.Sprintf("scale=%d:%d:flags=bicubic,setsar=1", r.Width, r.Height)
+	s := fmt.Sprintf("scale=%d:%d:flags=bicubic,setsar=%s", r.Width, r.Height, rungSAR(l, r))
 	if r.HalfRate {
 		// Exactly every other frame of the constant-rate picture: the same
 		// instants, so keyframe n×GOP/2 here is keyframe n×GOP at full rate.

@@ -54,6 +54,17 @@ type Config struct {
 	// MediaWorkDir holds the ingest workflow's job folders (a source, its
 	// transcode and package) on the worker's machine while an asset is made.
 	MediaWorkDir string `env:"MARQUEE_MEDIA_WORK_DIR" envDefault:".data/work"`
+	// HostQueue is the task queue only this machine's worker listens on: an
+	// ingest's activities after the download run there, beside the job
+	// folder. Empty: TaskQueue@hostname. Give every worker machine its own.
+	HostQueue string `env:"MARQUEE_TEMPORAL_HOST_QUEUE"`
+	// Ingest fan-out: a title longer than IngestFanOutAbove is transcoded in
+	// chunks of IngestChunk in parallel. IngestHostTimeout is how long a
+	// task may wait on a host's queue before the host counts as lost and the
+	// ingest starts again elsewhere.
+	IngestFanOutAbove time.Duration `env:"MARQUEE_INGEST_FANOUT_ABOVE" envDefault:"10m"`
+	IngestChunk       time.Duration `env:"MARQUEE_INGEST_CHUNK" envDefault:"2m"`
+	IngestHostTimeout time.Duration `env:"MARQUEE_INGEST_HOST_TIMEOUT" envDefault:"5m"`
 
 	// CDNPurgeURL receives an HMAC-signed POST (CDNPurgeSecret, the webhook
 	// signature scheme) listing a deleted asset's paths; empty: no CDN to tell.
@@ -234,6 +245,9 @@ func (c Config) Validate() error {
 	}
 	if c.ArtworkMaxBytes < 1 || c.ArtworkMaxPixels < 1 {
 		bad("MARQUEE_ARTWORK_MAX_BYTES and MARQUEE_ARTWORK_MAX_PIXELS must be positive")
+	}
+	if c.IngestFanOutAbove <= 0 || c.IngestChunk <= 0 || c.IngestHostTimeout <= 0 {
+		bad("MARQUEE_INGEST_FANOUT_ABOVE, MARQUEE_INGEST_CHUNK and MARQUEE_INGEST_HOST_TIMEOUT must be positive")
 	}
 	if c.IngestTimeout <= 0 || c.IngestHeaderTimeout <= 0 {
 		bad("MARQUEE_INGEST_TIMEOUT and MARQUEE_INGEST_HEADER_TIMEOUT must be positive")

@@ -3,6 +3,7 @@ package platform
 import (
 	"context"
 	"fmt"
+	"os"
 	"time"
 
 	"go.temporal.io/sdk/worker"
@@ -34,17 +35,30 @@ func (m *Main) RunWorker(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("platform.RunWorker: %w", err)
 	}
-	ingest.Register(w, &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
-		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir, Keys: m.ContentKeys})
+	hostQueue, err := m.hostQueue()
+	if err != nil {
+		return fmt.Errorf("platform.RunWorker: %w", err)
+	}
+	acts := &ingest.Activities{Assets: m.assetService(), Blobs: m.Blobs, Runner: runner,
+		Titles: &catalog.Service{DB: m.DB}, WorkDir: m.Config.MediaWorkDir, HostQueue: hostQueue, Keys: m.ContentKeys}
+	ingest.Register(w, acts)
+	// This machine's own queue: the rest of an ingest whose source it
+	// downloaded comes here, where the job folder is.
+	hw := worker.New(m.Temporal, hostQueue, worker.Options{})
+	ingest.Register(hw, acts)
 	life := m.lifecycleService()
 	assetlife.Register(w, &assetlife.Activities{Lifecycle: life})
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("platform.RunWorker: start the Temporal worker: %w", err)
 	}
 	defer w.Stop()
+	if err := hw.Start(); err != nil {
+		return fmt.Errorf("platform.RunWorker: start the host queue's worker: %w", err)
+	}
+	defer hw.Stop()
 	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox"),
 		Consumers: life.Consumers()}
-	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue)
+	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue, "host_queue", hostQueue)
 	return relay.Run(ctx)
 }
 
@@ -59,7 +73,8 @@ func (m *Main) webhookService() *outbox.Service {
 
 // assetService is the assets domain as the API and the worker both use it.
 func (m *Main) assetService() *assets.Service {
-	starter := &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys}
+	starter := &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys,
+		FanOutAbove: m.Config.IngestFanOutAbove, ChunkDuration: m.Config.IngestChunk, HostTimeout: m.Config.IngestHostTimeout}
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
 		Pipeline: starter, Publisher: starter, Blobs: m.Blobs}
 }
@@ -75,6 +90,19 @@ func (m *Main) lifecycleService() *lifecycle.Service {
 	return &lifecycle.Service{DB: m.DB, Assets: m.assetService(), Titles: &catalog.Service{DB: m.DB}, Blobs: m.Blobs,
 		Purger: purger, Runner: &assetlife.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue},
 		Log: m.Log.With("component", "lifecycle")}
+}
+
+// hostQueue is this machine's own task queue: the configured one, or the
+// shared queue's name with the host name.
+func (m *Main) hostQueue() (string, error) {
+	if m.Config.HostQueue != "" {
+		return m.Config.HostQueue, nil
+	}
+	h, err := os.Hostname()
+	if err != nil {
+		return "", fmt.Errorf("name this machine's queue (MARQUEE_TEMPORAL_HOST_QUEUE): %w", err)
+	}
+	return m.Config.TaskQueue + "@" + h, nil
 }
 
 func (m *Main) webhookStarter() *webhooks.Starter {

@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
 	"gocloud.dev/blob"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/catalog"
@@ -36,6 +37,10 @@ type Activities struct {
 	Keys   ContentKeys // nil: an ingest that must encrypt fails at the Encrypt step
 	// WorkDir holds one job folder per asset while it is ingested.
 	WorkDir string
+	// HostQueue is the task queue only this host's worker listens on;
+	// Probe returns it so that the rest of the ingest runs where the job
+	// folder is (hosts.go). Empty: one worker does everything.
+	HostQueue string
 }
 
 // jobDir is the asset's job folder: source, transcode/ and package/.
@@ -70,9 +75,11 @@ type ProbeInput struct {
 	SourceKey string
 }
 
-// ProbeResult is what ffprobe found.
+// ProbeResult is what ffprobe found, and the queue of the host that now
+// holds the source in its job folder.
 type ProbeResult struct {
-	Probe media.Probe
+	Probe     media.Probe
+	HostQueue string `json:",omitempty"`
 }
 
 // Probe downloads the source into the job folder and probes it.
@@ -85,7 +92,7 @@ func (a *Activities) Probe(ctx context.Context, in ProbeInput) (ProbeResult, err
 	if err != nil {
 		return ProbeResult{}, domainError(err)
 	}
-	return ProbeResult{Probe: p}, nil
+	return ProbeResult{Probe: p, HostQueue: a.HostQueue}, nil
 }
 
 // source returns the path of the source in the job folder, downloading it
@@ -213,6 +220,8 @@ func (a *Activities) Transcode(ctx context.Context, in TranscodeInput) error {
 	_ = os.Remove(filepath.Join(out, doneMark))
 	cmd = media.PlanTranscode(in.Ladder, src, out)
 	activity.RecordHeartbeat(ctx, last)
+	stop := keepAlive(ctx) // also while it waits for one of the Runner's slots
+	defer stop()
 	var saved time.Time
 	_, err = a.Runner.Run(ctx, cmd, func(p media.Progress) {
 		pr := TranscodeProgress{Percent: int(p.Fraction * 100)}
@@ -261,7 +270,7 @@ func (a *Activities) Package(ctx context.Context, in PackageInput) error {
 	trans := filepath.Join(job, "transcode")
 	if !complete(trans, media.PlanTranscode(in.Ladder, "", trans).Outputs) {
 		// Another host transcoded, or the job folder was cleaned.
-		return temporal.NewNonRetryableApplicationError("the transcode is not in this worker's job folder", "MissingTranscode", nil)
+		return temporal.NewNonRetryableApplicationError("the transcode is not in this worker's job folder", errMissingTranscode, nil)
 	}
 	out := filepath.Join(job, "package")
 	if err := os.RemoveAll(out); err != nil {
@@ -317,7 +326,7 @@ type UploadResult struct {
 func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, error) {
 	dir := filepath.Join(a.jobDir(in.Tenant, in.AssetID), "package")
 	if _, err := os.Stat(filepath.Join(dir, media.HLSMaster)); err != nil {
-		return UploadResult{}, temporal.NewNonRetryableApplicationError("the package is not in this worker's job folder", "MissingPackage", err)
+		return UploadResult{}, temporal.NewNonRetryableApplicationError("the package is not in this worker's job folder", errMissingPackage, err)
 	}
 	var files, manifests []string
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -335,17 +344,38 @@ func (a *Activities) Upload(ctx context.Context, in UploadInput) (UploadResult, 
 		return UploadResult{}, err
 	}
 	prefix := assets.Prefix(in.Tenant, in.AssetID)
-	for _, path := range append(files, manifests...) {
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
+	// Segments several at a time (object stores answer each PUT with a round
+	// trip), then the manifests.
+	for _, batch := range [][]string{files, manifests} {
+		if err := a.putAll(ctx, dir, prefix, batch); err != nil {
 			return UploadResult{}, err
 		}
-		if err := a.put(ctx, prefix+filepath.ToSlash(rel), path); err != nil {
-			return UploadResult{}, err
-		}
-		activity.RecordHeartbeat(ctx, rel)
 	}
 	return UploadResult{HLSKey: prefix + media.HLSMaster, DASHKey: prefix + media.DASHMPD}, nil
+}
+
+// uploadConcurrency bounds the files Upload sends at once.
+const uploadConcurrency = 8
+
+// putAll uploads the files under dir to prefix + their relative paths,
+// uploadConcurrency at a time, heartbeating as they complete.
+func (a *Activities) putAll(ctx context.Context, dir, prefix string, paths []string) error {
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(uploadConcurrency)
+	for _, path := range paths {
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error {
+			if err := a.put(gctx, prefix+filepath.ToSlash(rel), path); err != nil {
+				return err
+			}
+			activity.RecordHeartbeat(ctx, rel)
+			return nil
+		})
+	}
+	return g.Wait()
 }
 
 func (a *Activities) put(ctx context.Context, key, path string) error {

@@ -96,7 +96,7 @@ func (h *harness) encryptedClip(t *testing.T) {
 	}
 	segments := 0
 	for _, pl := range playlists {
-		text := string(mustReadFile(t, filepath.Join(dir, pl)))
+		text := string(mustRead(t, filepath.Join(dir, pl)))
 		if !strings.Contains(text, `#EXT-X-KEY:METHOD=AES-128,URI="key",IV=0x`) ||
 			strings.Index(text, "#EXT-X-KEY") < strings.Index(text, "#EXT-X-MAP") {
 			t.Errorf("%s is not keyed after its EXT-X-MAP:\n%s", pl, text)
@@ -111,7 +111,7 @@ func (h *harness) encryptedClip(t *testing.T) {
 				continue
 			}
 			segments++
-			enc := mustReadFile(t, filepath.Join(dir, line))
+			enc := mustRead(t, filepath.Join(dir, line))
 			if len(enc) < 8 || string(enc[4:8]) == "moof" || string(enc[4:8]) == "styp" {
 				t.Errorf("%s is a clear fMP4 segment", line)
 			}
@@ -201,15 +201,6 @@ func mustBoxes(t *testing.T, name string, data []byte) string {
 	return strings.Join(types, " ")
 }
 
-func mustReadFile(t *testing.T, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
 // The Encrypt activity retried after it finished, or after a crash that
 // left only the clear copy, leaves segments encrypted exactly once under the
 // same key: each decrypts (once) to the packager's bytes.
@@ -242,14 +233,14 @@ func (h *harness) encryptionRetryIsIdempotent(t *testing.T) {
 	mustActivity(t, env, nil, ingest.ActivityTranscode, ingest.TranscodeInput{Tenant: tenant, AssetID: a.ID, SourceKey: a.SourceKey, Ladder: plan.Ladder})
 	mustActivity(t, env, nil, ingest.ActivityPackage, ingest.PackageInput{Tenant: tenant, AssetID: a.ID, Ladder: plan.Ladder})
 	job := filepath.Join(h.acts.WorkDir, tenant.String(), a.ID.String())
-	clearSeg := mustReadFile(t, filepath.Join(job, "package", "seg_0_00001.m4s"))
+	clearSeg := mustRead(t, filepath.Join(job, "package", "seg_0_00001.m4s"))
 
 	in := ingest.EncryptInput{Tenant: tenant, AssetID: a.ID}
 	var first, second ingest.EncryptResult
 	mustActivity(t, env, &first, ingest.ActivityEncrypt, in)
-	enc := mustReadFile(t, filepath.Join(job, "package", "seg_0_00001.m4s"))
+	enc := mustRead(t, filepath.Join(job, "package", "seg_0_00001.m4s"))
 	mustActivity(t, env, &second, ingest.ActivityEncrypt, in) // retried after it finished
-	if first.KeyID != second.KeyID || !bytes.Equal(mustReadFile(t, filepath.Join(job, "package", "seg_0_00001.m4s")), enc) {
+	if first.KeyID != second.KeyID || !bytes.Equal(mustRead(t, filepath.Join(job, "package", "seg_0_00001.m4s")), enc) {
 		t.Fatal("a retried Encrypt changed the key or the segment")
 	}
 	// A crash after the clear copy was moved aside and before the encrypted
@@ -264,7 +255,7 @@ func (h *harness) encryptionRetryIsIdempotent(t *testing.T) {
 	}
 	block, _ := aes.NewCipher(key)
 	var clear bytes.Buffer
-	err = media.DecryptCBC(&clear, bytes.NewReader(mustReadFile(t, filepath.Join(job, "package", "seg_0_00001.m4s"))), block, media.HLSSegmentIV(0, 1))
+	err = media.DecryptCBC(&clear, bytes.NewReader(mustRead(t, filepath.Join(job, "package", "seg_0_00001.m4s"))), block, media.HLSSegmentIV(0, 1))
 	if err != nil || !bytes.Equal(clear.Bytes(), clearSeg) {
 		t.Fatalf("after the retries the segment does not decrypt once to the packager's bytes: %v", err)
 	}

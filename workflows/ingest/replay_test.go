@@ -10,7 +10,7 @@ import (
 	"github.com/marquee-ott/marquee/workflows/ingest"
 )
 
-// Histories recorded on the dev server (go test -run DevServer -update) must
+// Histories recorded on the dev server (go test -run 'DevServer|Hosts' -update) must
 // replay against the current code: a change that would break running
 // workflows fails here. Such a change needs workflow.GetVersion.
 func TestRecordedHistoriesReplay(t *testing.T) {

@@ -22,6 +22,9 @@ type Starter struct {
 	// Encryption says whether the tenant wants new assets encrypted, read
 	// as each ingest starts; nil: never encrypt.
 	Encryption EncryptionSetting
+	// FanOutAbove, ChunkDuration and HostTimeout are passed on as Input's;
+	// zero is the default.
+	FanOutAbove, ChunkDuration, HostTimeout time.Duration
 }
 
 var (
@@ -37,7 +40,8 @@ func (s *Starter) StartIngest(ctx context.Context, r assets.IngestRequest) error
 	if queue == "" {
 		queue = "default"
 	}
-	in := Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration}
+	in := Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration,
+		FanOutAbove: s.FanOutAbove, ChunkDuration: s.ChunkDuration, HostTimeout: s.HostTimeout}
 	if s.Encryption != nil {
 		on, err := s.Encryption.EncryptNewAssets(ctx, r.Tenant)
 		if err != nil {

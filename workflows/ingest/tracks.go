@@ -52,7 +52,7 @@ func RegisterSidecars(r Registry, a *Activities) {
 }
 
 // sidecars runs the sidecar steps of an ingest, between Package and Upload.
-func sidecars(ctx workflow.Context, in Input, sourceKey string, l media.Ladder) error {
+func sidecars(ctx workflow.Context, host hostRoute, in Input, sourceKey string, l media.Ladder) error {
 	if workflow.GetVersion(ctx, sidecarsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
 		return nil
 	}
@@ -61,7 +61,8 @@ func sidecars(ctx workflow.Context, in Input, sourceKey string, l media.Ladder) 
 		HeartbeatTimeout:    time.Minute,
 		RetryPolicy:         ffmpegRetry,
 	}
-	actx := workflow.WithActivityOptions(ctx, opts)
+	// Both read the job folder: on its host.
+	actx := workflow.WithActivityOptions(ctx, host.options(opts))
 	tin := TracksInput{Tenant: in.Tenant, AssetID: in.AssetID, Ladder: l}
 	if err := workflow.ExecuteActivity(actx, ActivityTracks, tin).Get(ctx, nil); err != nil {
 		return err

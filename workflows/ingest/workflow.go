@@ -12,8 +12,11 @@
 // once instead of being retried. Starter implements assets.Pipeline.
 //
 // The activities share the job folder on local disk, so one ingest's
-// activities must run on one host: run the worker that takes this queue on
-// one machine (or give each host its own queue) until sessions are wired.
+// activities run on one host: Probe, on the shared queue, returns its host's
+// own queue and the rest go there; a lost host restarts the ingest from the
+// download elsewhere (hosts.go). A title longer than Input.FanOutAbove is
+// transcoded in chunks in parallel and joined without re-encoding
+// (fanout.go).
 package ingest
 
 import (
@@ -60,6 +63,14 @@ type Input struct {
 	// started, encrypts the HLS segments (AES-128) before the upload; the
 	// asset is then HLS-only (no DASH MPD).
 	Encrypt bool
+	// FanOutAbove: a title longer than this is transcoded in chunks of
+	// ChunkDuration; zero is DefaultFanOutAbove and DefaultChunkDuration.
+	// Tests lower them.
+	FanOutAbove   time.Duration `json:",omitempty"`
+	ChunkDuration time.Duration `json:",omitempty"`
+	// HostTimeout is how long a task may wait on the job folder's host
+	// queue before the host counts as lost; zero is DefaultHostTimeout.
+	HostTimeout time.Duration `json:",omitempty"`
 }
 
 // Result is what a successful ingest made.
@@ -88,6 +99,7 @@ func Register(r Registry, a *Activities) {
 	r.RegisterActivityWithOptions(a.Finish, activity.RegisterOptions{Name: ActivityFinish})
 	r.RegisterActivityWithOptions(a.MarkFailed, activity.RegisterOptions{Name: ActivityMarkFailed})
 	RegisterSidecars(r, a)
+	registerFanOut(r, a)
 }
 
 // Retry policies. Bookkeeping (database) and blob transfers retry for a long
@@ -121,7 +133,7 @@ func ffmpegOptions(cmd media.Command) workflow.ActivityOptions {
 
 // Workflow ingests one asset.
 func Workflow(ctx workflow.Context, in Input) (Result, error) {
-	res, err := ingest(ctx, in)
+	res, err := ingestOnSomeHost(ctx, in)
 	if err == nil {
 		return res, nil
 	}
@@ -147,34 +159,34 @@ func ingest(ctx workflow.Context, in Input) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	host := newHostRoute(ctx, probe.HostQueue, in)
 	var plan PlanResult
 	err = workflow.ExecuteActivity(book, ActivityPlan,
 		PlanInput{Tenant: in.Tenant, AssetID: in.AssetID, Probe: probe.Probe, SegmentDuration: in.SegmentDuration}).Get(ctx, &plan)
 	if err != nil {
 		return Result{}, err
 	}
-	// The planners are pure: the workflow may call them for the deadlines.
-	tin := TranscodeInput{Tenant: in.Tenant, AssetID: in.AssetID, SourceKey: start.SourceKey, Ladder: plan.Ladder}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ffmpegOptions(media.PlanTranscode(plan.Ladder, "", ""))),
-		ActivityTranscode, tin).Get(ctx, nil); err != nil {
+	// One run for the whole title, or chunks in parallel for a long one.
+	if err := transcode(ctx, host, in, start.SourceKey, plan.Ladder); err != nil {
 		return Result{}, err
 	}
 	pin := PackageInput{Tenant: in.Tenant, AssetID: in.AssetID, Ladder: plan.Ladder}
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, ffmpegOptions(media.PlanPackage(plan.Ladder, "", ""))),
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, host.options(ffmpegOptions(media.PlanPackage(plan.Ladder, "", "")))),
 		ActivityPackage, pin).Get(ctx, nil); err != nil {
 		return Result{}, err
 	}
-	if err := sidecars(ctx, in, start.SourceKey, plan.Ladder); err != nil { // tracks.go
+	if err := sidecars(ctx, host, in, start.SourceKey, plan.Ladder); err != nil { // tracks.go
 		return Result{}, err
 	}
 	if in.Encrypt { // encrypt.go; histories before it have no Encrypt and replay unchanged
-		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, transfer), ActivityEncrypt,
+		// It rewrites the job folder's package: on its host.
+		if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, host.options(transfer)), ActivityEncrypt,
 			EncryptInput{Tenant: in.Tenant, AssetID: in.AssetID}).Get(ctx, nil); err != nil {
 			return Result{}, err
 		}
 	}
 	var up UploadResult
-	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, transfer), ActivityUpload,
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, host.options(transfer)), ActivityUpload,
 		UploadInput{Tenant: in.Tenant, AssetID: in.AssetID}).Get(ctx, &up); err != nil {
 		return Result{}, err
 	}
@@ -182,7 +194,8 @@ func ingest(ctx workflow.Context, in Input) (Result, error) {
 		up.DASHKey = "" // DASH cannot signal AES-128: an encrypted asset is HLS-only
 	}
 	fin := FinishInput{Tenant: in.Tenant, AssetID: in.AssetID, HLSKey: up.HLSKey, DASHKey: up.DASHKey, Title: in.Title}
-	if err := workflow.ExecuteActivity(book, ActivityFinish, fin).Get(ctx, nil); err != nil {
+	// Finish removes the job folder: on its host.
+	if err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, host.options(bookkeeping)), ActivityFinish, fin).Get(ctx, nil); err != nil {
 		return Result{}, err
 	}
 	return Result(up), nil

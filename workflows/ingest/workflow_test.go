@@ -26,6 +26,7 @@ type fake struct {
 	probe     func(attempt int32) (ingest.ProbeResult, error)
 	transcode func(attempt int32) error
 	tracks    func() error
+	ladder    *media.Ladder // nil: testLadder
 	finished  *ingest.FinishInput
 	failed    *ingest.MarkFailedInput
 }
@@ -71,6 +72,9 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 	}, ingest.ActivityProbe)
 	reg(func(_ context.Context, in ingest.PlanInput) (ingest.PlanResult, error) {
 		f.record(ingest.ActivityPlan)
+		if f.ladder != nil {
+			return ingest.PlanResult{Ladder: *f.ladder}, nil
+		}
 		return ingest.PlanResult{Ladder: testLadder}, nil
 	}, ingest.ActivityPlan)
 	reg(func(ctx context.Context, in ingest.TranscodeInput) error {
