@@ -1,0 +1,112 @@
+-- name: GetAccount :one
+SELECT * FROM stripe_accounts WHERE tenant_id = $1;
+
+-- name: InsertAccount :one
+INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, created_at, updated_at)
+VALUES (@tenant_id, @account_id, @charges_enabled, @details_submitted, @payouts_enabled, @now::timestamptz, @now::timestamptz)
+RETURNING *;
+
+-- name: UpdateAccountStatus :one
+UPDATE stripe_accounts SET charges_enabled = @charges_enabled, details_submitted = @details_submitted,
+  payouts_enabled = @payouts_enabled, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND account_id = @account_id RETURNING *;
+
+-- name: SetAutomaticTax :one
+UPDATE stripe_accounts SET automatic_tax = @automatic_tax, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id RETURNING *;
+
+-- The nil UUID when no tenant has the account.
+-- name: TenantIDByStripeAccount :one
+SELECT coalesce(tenant_id_by_stripe_account(@account_id), '00000000-0000-0000-0000-000000000000')::uuid;
+
+-- name: RecordEvent :one
+SELECT record_stripe_event(@id, @type, @account_id, sqlc.narg(tenant_id)::uuid, @outcome, @payload::jsonb, @now::timestamptz)::boolean;
+
+-- name: EventOutcome :one
+SELECT coalesce(stripe_event_outcome(@id), '')::text;
+
+-- name: InsertPlan :one
+INSERT INTO billing_plans (tenant_id, id, name, trial_days, scope, collection_ids, ads, stripe_product_id, created_at)
+VALUES (@tenant_id, @id, @name, @trial_days, @scope, @collection_ids::uuid[], @ads, @stripe_product_id, @now::timestamptz)
+RETURNING *;
+
+-- name: InsertPlanPrice :one
+INSERT INTO billing_plan_prices (tenant_id, id, plan_id, billing_interval, currency, amount, tax_inclusive, stripe_price_id, created_at)
+VALUES (@tenant_id, @id, @plan_id, @billing_interval, @currency, @amount, @tax_inclusive, @stripe_price_id, @now::timestamptz)
+RETURNING *;
+
+-- name: ListPlans :many
+SELECT * FROM billing_plans WHERE tenant_id = $1 AND (active OR NOT @active_only::boolean) ORDER BY created_at, id;
+
+-- name: ListPlanPrices :many
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND (active OR NOT @active_only::boolean)
+ORDER BY plan_id, billing_interval, currency;
+
+-- name: GetPlan :one
+SELECT * FROM billing_plans WHERE tenant_id = $1 AND id = $2;
+
+-- name: GetPlanPrice :one
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND id = $2;
+
+-- name: GetPlanPriceByStripeID :one
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND stripe_price_id = $2;
+
+-- name: CollectionsExist :one
+SELECT count(*) = cardinality(@ids::uuid[]) FROM collections WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);
+
+-- name: GetCustomer :one
+SELECT * FROM billing_customers WHERE tenant_id = $1 AND viewer_id = $2;
+
+-- name: InsertCustomer :exec
+INSERT INTO billing_customers (tenant_id, viewer_id, stripe_customer_id, created_at)
+VALUES (@tenant_id, @viewer_id, @stripe_customer_id, @now::timestamptz)
+ON CONFLICT (tenant_id, viewer_id) DO NOTHING;
+
+-- name: SetCustomerCurrency :exec
+UPDATE billing_customers SET currency = @currency WHERE tenant_id = @tenant_id AND stripe_customer_id = @stripe_customer_id AND currency = '';
+
+-- name: UpsertTitleAccess :exec
+INSERT INTO title_access (tenant_id, title_id, model, updated_at) VALUES (@tenant_id, @title_id, @model, @now::timestamptz)
+ON CONFLICT (tenant_id, title_id) DO UPDATE SET model = EXCLUDED.model, updated_at = EXCLUDED.updated_at;
+
+-- name: TitleExists :one
+SELECT EXISTS (SELECT 1 FROM titles WHERE tenant_id = $1 AND id = $2);
+
+-- What a check needs, in one statement: the title's access model, the
+-- hand-picked collections holding it, and the viewer's live entitlements.
+-- name: CheckRows :many
+SELECT e.id, e.kind, e.scope, e.collection_ids, e.title_id, e.ads, e.ends_at, e.rental_hours, e.rental_started_at,
+  coalesce((SELECT a.model FROM title_access a WHERE a.tenant_id = @tenant_id AND a.title_id = @title_id), 'svod')::text AS model,
+  (SELECT coalesce(array_agg(ci.collection_id), '{}')::uuid[] FROM collection_items ci
+     WHERE ci.tenant_id = @tenant_id AND ci.title_id = @title_id) AS title_collections
+FROM (SELECT 1) one
+LEFT JOIN entitlements e ON e.tenant_id = @tenant_id AND e.viewer_id = @viewer_id AND e.revoked_at IS NULL
+  AND e.starts_at <= @now::timestamptz AND (e.ends_at IS NULL OR e.ends_at > @now::timestamptz)
+  AND e.scope <> 'event';
+
+-- name: UpsertEntitlement :one
+INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids,
+  title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, created_at, updated_at)
+VALUES (@tenant_id, @id, @viewer_id, @source, @external_id, @verification::jsonb, @kind, @scope, @collection_ids::uuid[],
+  sqlc.narg(title_id)::uuid, sqlc.narg(event_id)::uuid, @ads, sqlc.narg(plan_id)::uuid, @status, @starts_at::timestamptz,
+  sqlc.narg(ends_at)::timestamptz, sqlc.narg(rental_hours)::int, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET
+  verification = EXCLUDED.verification, status = EXCLUDED.status, ends_at = EXCLUDED.ends_at, ads = EXCLUDED.ads,
+  scope = EXCLUDED.scope, collection_ids = EXCLUDED.collection_ids, plan_id = EXCLUDED.plan_id,
+  updated_at = EXCLUDED.updated_at
+WHERE entitlements.viewer_id = EXCLUDED.viewer_id
+RETURNING *;
+
+-- name: GetEntitlementByExternal :one
+SELECT * FROM entitlements WHERE tenant_id = $1 AND source = $2 AND external_id = $3;
+
+-- name: ListViewerEntitlements :many
+SELECT * FROM entitlements WHERE tenant_id = $1 AND viewer_id = $2 ORDER BY created_at DESC, id;
+
+-- name: RevokeEntitlement :one
+UPDATE entitlements SET revoked_at = @now::timestamptz, revoke_reason = @reason::text, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND revoked_at IS NULL RETURNING *;
+
+-- name: StartRental :execrows
+UPDATE entitlements SET rental_started_at = @now::timestamptz, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND kind = 'tvod_rent' AND rental_started_at IS NULL;
