@@ -48,6 +48,9 @@ type Server struct {
 	UploadDir     string
 	MaxUploadFile int64
 	Permits       Permits
+
+	// Stripe takes Stripe's webhooks at /webhooks/stripe; nil: not mounted.
+	Stripe StripeWebhooks
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -59,6 +62,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /auth/session", s.setSession)
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
+	if s.Stripe != nil {
+		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
+	}
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)

@@ -101,9 +101,9 @@ type Entitlement struct {
 	Ads         bool
 	Plan        *uuid.UUID
 	// Status is the source's own word (Stripe: active, trialing, past_due, canceled).
-	Status    string
-	StartsAt  time.Time
-	EndsAt    *time.Time
+	Status   string
+	StartsAt time.Time
+	EndsAt   *time.Time
 	// RentalHours is a rental's viewing window, which starts at first play
 	// (RentalStartedAt) inside the purchase window [StartsAt, EndsAt).
 	RentalHours     *int

@@ -5,8 +5,13 @@
 package graph
 
 import (
+	"context"
+
+	"github.com/google/uuid"
+
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
@@ -44,4 +49,11 @@ type Resolver struct {
 	ContentKeys *contentkeys.Store
 	// Catalog is titles, series, collections, rails and creators (staff and storefront).
 	Catalog *catalog.Service
+	// Billing is money: the Stripe connection, plans, Checkout, the portal
+	// and entitlements.
+	Billing *billing.Service
+	// ViewerOf returns the signed-in viewer of a storefront request; nil or
+	// false: no viewer (checkout and portal are then UNAUTHENTICATED). The
+	// integrator wires it to viewers.FromContext.
+	ViewerOf func(ctx context.Context) (uuid.UUID, bool)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/marquee-ott/marquee/api"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/blobstore"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/certs"
@@ -58,6 +59,11 @@ type Main struct {
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
+	// Billing is money: Stripe Connect, webhooks, plans, Checkout and the
+	// entitlement model (Check) playback asks.
+	Billing     *billing.Service
+	stopBilling context.CancelFunc
+	billingDone chan struct{}
 
 	httpServer  *http.Server
 	listener    net.Listener
@@ -146,6 +152,10 @@ func (m *Main) build() {
 	resolver.Uploads = m.Uploads
 	resolver.Assets = m.assetService()
 	resolver.ContentKeys = m.ContentKeys
+	m.Billing = &billing.Service{DB: m.DB, Stripe: billing.NewStripe(c.StripeURL, c.StripeSecretKey, nil),
+		FeePercent: c.PlatformFeePercent, WebhookSecret: c.StripeWebhookSecret, WebhookTolerance: c.StripeWebhookTolerance,
+		BaseURL: c.BaseURL, GracePeriod: c.BillingGracePeriod, CacheTTL: c.EntitlementCacheTTL, Log: m.Log.With("component", "billing")}
+	resolver.Billing = m.Billing
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
 	if !c.Production {
@@ -166,6 +176,7 @@ func (m *Main) build() {
 			},
 		},
 	}
+	m.API.Stripe = m.Billing
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
@@ -194,6 +205,7 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
 	m.AssetChanges.Start()
+	m.startBilling()
 	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
 	m.httpServer.Handler = m.withACMEChallenges(m.httpServer.Handler)
 	errc := make(chan error, 2)
@@ -209,6 +221,17 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 }
 
+// startBilling listens for entitlement changes made by other processes,
+// so cached decisions are dropped at once.
+func (m *Main) startBilling() {
+	if m.stopBilling != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopBilling, m.billingDone = cancel, make(chan struct{})
+	go func() { defer close(m.billingDone); m.Billing.Listen(ctx) }()
+}
+
 // Close releases every connection.
 func (m *Main) Close() {
 	if m.listener != nil && m.httpServer == nil {
@@ -217,6 +240,10 @@ func (m *Main) Close() {
 	m.closeTLS()
 	if m.AssetChanges != nil {
 		m.AssetChanges.Close() // before the database closes
+	}
+	if m.stopBilling != nil {
+		m.stopBilling() // the entitlement listener, before the database closes
+		<-m.billingDone
 	}
 	if m.Uploads != nil {
 		m.Uploads.Close() // background URL fetches end before the bucket and database close

@@ -18,6 +18,7 @@ import (
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/domains"
@@ -46,6 +47,7 @@ type ResolverRoot interface {
 	Branding() BrandingResolver
 	Collection() CollectionResolver
 	Creator() CreatorResolver
+	Entitlement() EntitlementResolver
 	FileUpload() FileUploadResolver
 	Invitation() InvitationResolver
 	MediaAsset() MediaAssetResolver
@@ -64,6 +66,7 @@ type ResolverRoot interface {
 	StorefrontSeason() StorefrontSeasonResolver
 	StorefrontSeries() StorefrontSeriesResolver
 	StorefrontTitle() StorefrontTitleResolver
+	StripeConnection() StripeConnectionResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
 	TenantExport() TenantExportResolver
@@ -148,6 +151,11 @@ type ComplexityRoot struct {
 		BackgroundColor func(childComplexity int) int
 		LogoURL         func(childComplexity int) int
 		PrimaryColor    func(childComplexity int) int
+	}
+
+	CheckoutSession struct {
+		ID  func(childComplexity int) int
+		URL func(childComplexity int) int
 	}
 
 	Collection struct {
@@ -245,6 +253,26 @@ type ComplexityRoot struct {
 		VerifiedAt           func(childComplexity int) int
 	}
 
+	Entitlement struct {
+		Ads             func(childComplexity int) int
+		Collections     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		EndsAt          func(childComplexity int) int
+		ExternalID      func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		RentalHours     func(childComplexity int) int
+		RentalStartedAt func(childComplexity int) int
+		RevokeReason    func(childComplexity int) int
+		RevokedAt       func(childComplexity int) int
+		Scope           func(childComplexity int) int
+		Source          func(childComplexity int) int
+		StartsAt        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Viewer          func(childComplexity int) int
+	}
+
 	FileUpload struct {
 		CompletedAt   func(childComplexity int) int
 		ContentType   func(childComplexity int) int
@@ -316,11 +344,14 @@ type ComplexityRoot struct {
 		AddDomain                   func(childComplexity int, hostname string) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
+		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
+		ConnectStripe               func(childComplexity int) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
 		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
+		CreatePlan                  func(childComplexity int, input billing.PlanInput) int
 		CreateRail                  func(childComplexity int, input catalog.RailInput) int
 		CreateSeason                func(childComplexity int, seriesID uuid.UUID, input catalog.SeasonInput) int
 		CreateSeries                func(childComplexity int, input catalog.SeriesInput) int
@@ -338,6 +369,7 @@ type ComplexityRoot struct {
 		DisableTwoFactor            func(childComplexity int, password string, code string) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
 		ExportCpix                  func(childComplexity int, assetID uuid.UUID, recipientCertificatePem string) int
+		GrantAccess                 func(childComplexity int, input billing.GrantInput) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
 		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID) int
 		InviteStaff                 func(childComplexity int, input tenants.InviteInput) int
@@ -349,6 +381,7 @@ type ComplexityRoot struct {
 		OperatorLogin               func(childComplexity int, email string, password string) int
 		OperatorLogout              func(childComplexity int) int
 		OperatorVerifyTotp          func(childComplexity int, loginToken string, code string) int
+		Portal                      func(childComplexity int, returnURL *string) int
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
@@ -360,6 +393,7 @@ type ComplexityRoot struct {
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
+		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RotateAppKey                func(childComplexity int, id uuid.UUID) int
@@ -367,7 +401,9 @@ type ComplexityRoot struct {
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetEncryptNewAssets         func(childComplexity int, on bool) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
+		SetStripeAutomaticTax       func(childComplexity int, on bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
+		SetTitleAccess              func(childComplexity int, titleID uuid.UUID, model billing.Model) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
@@ -460,40 +496,63 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	Plan struct {
+		Active      func(childComplexity int) int
+		Ads         func(childComplexity int) int
+		Collections func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Prices      func(childComplexity int) int
+		Scope       func(childComplexity int) int
+		TrialDays   func(childComplexity int) int
+	}
+
+	PlanPrice struct {
+		Amount       func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Interval     func(childComplexity int) int
+		TaxInclusive func(childComplexity int) int
+	}
+
 	Query struct {
-		APIKeys           func(childComplexity int) int
-		AppKeys           func(childComplexity int) int
-		AuditLog          func(childComplexity int, first *int, after *string) int
-		Collection        func(childComplexity int, id uuid.UUID) int
-		Collections       func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
-		Creator           func(childComplexity int, id uuid.UUID) int
-		Creators          func(childComplexity int, first *int, after *string) int
-		DevMailbox        func(childComplexity int, to *string) int
-		Domains           func(childComplexity int) int
-		Invitations       func(childComplexity int) int
-		Me                func(childComplexity int) int
-		MediaAsset        func(childComplexity int, id uuid.UUID) int
-		MediaSettings     func(childComplexity int) int
-		MySessions        func(childComplexity int) int
-		OperatorActions   func(childComplexity int, first *int, after *string) int
-		OperatorMe        func(childComplexity int) int
-		OperatorTenant    func(childComplexity int, id uuid.UUID) int
-		OperatorTenants   func(childComplexity int, first *int, after *string, status *tenants.Status) int
-		Rails             func(childComplexity int, first *int, after *string) int
-		Season            func(childComplexity int, id uuid.UUID) int
-		Series            func(childComplexity int, id uuid.UUID) int
-		SeriesList        func(childComplexity int, status *catalog.Status, first *int, after *string) int
-		StaffMember       func(childComplexity int, id uuid.UUID) int
-		Storefront        func(childComplexity int, country *string, language *string) int
-		Team              func(childComplexity int, first *int, after *string) int
-		Tenant            func(childComplexity int) int
-		Title             func(childComplexity int, id uuid.UUID) int
-		Titles            func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
-		TwoFactor         func(childComplexity int) int
-		Upload            func(childComplexity int, id uuid.UUID) int
-		WebhookDeliveries func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
-		WebhookEndpoint   func(childComplexity int, id uuid.UUID) int
-		WebhookEndpoints  func(childComplexity int) int
+		APIKeys            func(childComplexity int) int
+		AppKeys            func(childComplexity int) int
+		AuditLog           func(childComplexity int, first *int, after *string) int
+		Collection         func(childComplexity int, id uuid.UUID) int
+		Collections        func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
+		Creator            func(childComplexity int, id uuid.UUID) int
+		Creators           func(childComplexity int, first *int, after *string) int
+		DevMailbox         func(childComplexity int, to *string) int
+		Domains            func(childComplexity int) int
+		Invitations        func(childComplexity int) int
+		Me                 func(childComplexity int) int
+		MediaAsset         func(childComplexity int, id uuid.UUID) int
+		MediaSettings      func(childComplexity int) int
+		MySessions         func(childComplexity int) int
+		OperatorActions    func(childComplexity int, first *int, after *string) int
+		OperatorMe         func(childComplexity int) int
+		OperatorTenant     func(childComplexity int, id uuid.UUID) int
+		OperatorTenants    func(childComplexity int, first *int, after *string, status *tenants.Status) int
+		Plans              func(childComplexity int) int
+		Rails              func(childComplexity int, first *int, after *string) int
+		Season             func(childComplexity int, id uuid.UUID) int
+		Series             func(childComplexity int, id uuid.UUID) int
+		SeriesList         func(childComplexity int, status *catalog.Status, first *int, after *string) int
+		StaffMember        func(childComplexity int, id uuid.UUID) int
+		Storefront         func(childComplexity int, country *string, language *string) int
+		StripeConnection   func(childComplexity int) int
+		Team               func(childComplexity int, first *int, after *string) int
+		Tenant             func(childComplexity int) int
+		Title              func(childComplexity int, id uuid.UUID) int
+		Titles             func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
+		TwoFactor          func(childComplexity int) int
+		Upload             func(childComplexity int, id uuid.UUID) int
+		ViewerEntitlements func(childComplexity int, viewerID uuid.UUID) int
+		WebhookDeliveries  func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
+		WebhookEndpoint    func(childComplexity int, id uuid.UUID) int
+		WebhookEndpoints   func(childComplexity int) int
 	}
 
 	Rail struct {
@@ -598,6 +657,7 @@ type ComplexityRoot struct {
 		Creator    func(childComplexity int, handle string) int
 		Home       func(childComplexity int) int
 		Name       func(childComplexity int) int
+		Plans      func(childComplexity int) int
 		Search     func(childComplexity int, query string, first *int, after *string) int
 		Series     func(childComplexity int, id uuid.UUID) int
 		ShortsFeed func(childComplexity int, first *int, after *string) int
@@ -689,6 +749,23 @@ type ComplexityRoot struct {
 	StorefrontTitleEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	StripeConnection struct {
+		AutomaticTax     func(childComplexity int) int
+		CanSell          func(childComplexity int) int
+		ChargesEnabled   func(childComplexity int) int
+		DetailsSubmitted func(childComplexity int) int
+		ID               func(childComplexity int) int
+		PayoutsEnabled   func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+	}
+
+	StripeOnboarding struct {
+		Account   func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -841,6 +918,11 @@ type CollectionResolver interface {
 type CreatorResolver interface {
 	Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error)
 }
+type EntitlementResolver interface {
+	Source(ctx context.Context, obj *billing.Entitlement) (string, error)
+
+	Kind(ctx context.Context, obj *billing.Entitlement) (string, error)
+}
 type FileUploadResolver interface {
 	Language(ctx context.Context, obj *uploads.Upload) (*string, error)
 
@@ -857,6 +939,14 @@ type MediaAssetResolver interface {
 }
 type MutationResolver interface {
 	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID) (*assets.Asset, error)
+	ConnectStripe(ctx context.Context) (*billing.Onboarding, error)
+	SetStripeAutomaticTax(ctx context.Context, on bool) (*billing.Account, error)
+	CreatePlan(ctx context.Context, input billing.PlanInput) (*billing.Plan, error)
+	SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error)
+	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
+	RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error)
+	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	Portal(ctx context.Context, returnURL *string) (string, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -939,6 +1029,9 @@ type OperatorTenantResolver interface {
 }
 type QueryResolver interface {
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
+	StripeConnection(ctx context.Context) (*billing.Account, error)
+	Plans(ctx context.Context) ([]*billing.Plan, error)
+	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -990,6 +1083,7 @@ type StorefrontResolver interface {
 	Search(ctx context.Context, obj *tenants.Tenant, query string, first *int, after *string) (*model.StorefrontTitleConnection, error)
 	ShortsFeed(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontTitleConnection, error)
 	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
+	Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error)
 }
 type StorefrontCollectionResolver interface {
 	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
@@ -1025,6 +1119,10 @@ type StorefrontTitleResolver interface {
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
 	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
+}
+type StripeConnectionResolver interface {
+	CanSell(ctx context.Context, obj *billing.Account) (bool, error)
+	Reason(ctx context.Context, obj *billing.Account) (*string, error)
 }
 type SubscriptionResolver interface {
 	AssetProgress(ctx context.Context, id uuid.UUID) (<-chan *assets.Asset, error)
@@ -1331,6 +1429,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Branding.PrimaryColor(childComplexity), true
+
+	case "CheckoutSession.id":
+		if e.ComplexityRoot.CheckoutSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.ID(childComplexity), true
+	case "CheckoutSession.url":
+		if e.ComplexityRoot.CheckoutSession.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.URL(childComplexity), true
 
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
@@ -1686,6 +1797,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Domain.VerifiedAt(childComplexity), true
 
+	case "Entitlement.ads":
+		if e.ComplexityRoot.Entitlement.Ads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Ads(childComplexity), true
+	case "Entitlement.collectionIds":
+		if e.ComplexityRoot.Entitlement.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Collections(childComplexity), true
+	case "Entitlement.createdAt":
+		if e.ComplexityRoot.Entitlement.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.CreatedAt(childComplexity), true
+	case "Entitlement.endsAt":
+		if e.ComplexityRoot.Entitlement.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.EndsAt(childComplexity), true
+	case "Entitlement.externalId":
+		if e.ComplexityRoot.Entitlement.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.ExternalID(childComplexity), true
+	case "Entitlement.id":
+		if e.ComplexityRoot.Entitlement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.ID(childComplexity), true
+	case "Entitlement.kind":
+		if e.ComplexityRoot.Entitlement.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Kind(childComplexity), true
+	case "Entitlement.rentalHours":
+		if e.ComplexityRoot.Entitlement.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RentalHours(childComplexity), true
+	case "Entitlement.rentalStartedAt":
+		if e.ComplexityRoot.Entitlement.RentalStartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RentalStartedAt(childComplexity), true
+	case "Entitlement.revokeReason":
+		if e.ComplexityRoot.Entitlement.RevokeReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RevokeReason(childComplexity), true
+	case "Entitlement.revokedAt":
+		if e.ComplexityRoot.Entitlement.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RevokedAt(childComplexity), true
+	case "Entitlement.scope":
+		if e.ComplexityRoot.Entitlement.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Scope(childComplexity), true
+	case "Entitlement.source":
+		if e.ComplexityRoot.Entitlement.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Source(childComplexity), true
+	case "Entitlement.startsAt":
+		if e.ComplexityRoot.Entitlement.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.StartsAt(childComplexity), true
+	case "Entitlement.status":
+		if e.ComplexityRoot.Entitlement.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Status(childComplexity), true
+	case "Entitlement.titleId":
+		if e.ComplexityRoot.Entitlement.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Title(childComplexity), true
+	case "Entitlement.viewerId":
+		if e.ComplexityRoot.Entitlement.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Viewer(childComplexity), true
+
 	case "FileUpload.completedAt":
 		if e.ComplexityRoot.FileUpload.CompletedAt == nil {
 			break
@@ -2007,6 +2221,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeStaffRole(childComplexity, args["id"].(uuid.UUID), args["role"].(authz.Role)), true
+	case "Mutation.checkout":
+		if e.ComplexityRoot.Mutation.Checkout == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkout_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
 	case "Mutation.confirmTwoFactor":
 		if e.ComplexityRoot.Mutation.ConfirmTwoFactor == nil {
 			break
@@ -2018,6 +2243,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmTwoFactor(childComplexity, args["code"].(string)), true
+	case "Mutation.connectStripe":
+		if e.ComplexityRoot.Mutation.ConnectStripe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectStripe(childComplexity), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -2062,6 +2293,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCreator(childComplexity, args["input"].(catalog.CreatorInput)), true
+	case "Mutation.createPlan":
+		if e.ComplexityRoot.Mutation.CreatePlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePlan(childComplexity, args["input"].(billing.PlanInput)), true
 	case "Mutation.createRail":
 		if e.ComplexityRoot.Mutation.CreateRail == nil {
 			break
@@ -2249,6 +2491,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExportCpix(childComplexity, args["assetId"].(uuid.UUID), args["recipientCertificatePEM"].(string)), true
+	case "Mutation.grantAccess":
+		if e.ComplexityRoot.Mutation.GrantAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantAccess(childComplexity, args["input"].(billing.GrantInput)), true
 	case "Mutation.ingestFromURL":
 		if e.ComplexityRoot.Mutation.IngestFromURL == nil {
 			break
@@ -2360,6 +2613,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.OperatorVerifyTotp(childComplexity, args["loginToken"].(string), args["code"].(string)), true
+	case "Mutation.portal":
+		if e.ComplexityRoot.Mutation.Portal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_portal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Portal(childComplexity, args["returnURL"].(*string)), true
 	case "Mutation.publishSeries":
 		if e.ComplexityRoot.Mutation.PublishSeries == nil {
 			break
@@ -2481,6 +2745,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.revokeEntitlement":
+		if e.ComplexityRoot.Mutation.RevokeEntitlement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeEntitlement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeEntitlement(childComplexity, args["id"].(uuid.UUID), args["reason"].(string)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -2558,6 +2833,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetRequireTwoFactor(childComplexity, args["required"].(bool)), true
+	case "Mutation.setStripeAutomaticTax":
+		if e.ComplexityRoot.Mutation.SetStripeAutomaticTax == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStripeAutomaticTax_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStripeAutomaticTax(childComplexity, args["on"].(bool)), true
 	case "Mutation.setTenantQuotas":
 		if e.ComplexityRoot.Mutation.SetTenantQuotas == nil {
 			break
@@ -2569,6 +2855,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTenantQuotas(childComplexity, args["id"].(uuid.UUID), args["input"].(operators.Quotas)), true
+	case "Mutation.setTitleAccess":
+		if e.ComplexityRoot.Mutation.SetTitleAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleAccess(childComplexity, args["titleId"].(uuid.UUID), args["model"].(billing.Model)), true
 	case "Mutation.setTitleAsset":
 		if e.ComplexityRoot.Mutation.SetTitleAsset == nil {
 			break
@@ -3008,6 +3305,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Plan.active":
+		if e.ComplexityRoot.Plan.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Active(childComplexity), true
+	case "Plan.ads":
+		if e.ComplexityRoot.Plan.Ads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Ads(childComplexity), true
+	case "Plan.collectionIds":
+		if e.ComplexityRoot.Plan.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Collections(childComplexity), true
+	case "Plan.createdAt":
+		if e.ComplexityRoot.Plan.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.CreatedAt(childComplexity), true
+	case "Plan.id":
+		if e.ComplexityRoot.Plan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.ID(childComplexity), true
+	case "Plan.name":
+		if e.ComplexityRoot.Plan.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Name(childComplexity), true
+	case "Plan.prices":
+		if e.ComplexityRoot.Plan.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Prices(childComplexity), true
+	case "Plan.scope":
+		if e.ComplexityRoot.Plan.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Scope(childComplexity), true
+	case "Plan.trialDays":
+		if e.ComplexityRoot.Plan.TrialDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.TrialDays(childComplexity), true
+
+	case "PlanPrice.amount":
+		if e.ComplexityRoot.PlanPrice.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Amount(childComplexity), true
+	case "PlanPrice.currency":
+		if e.ComplexityRoot.PlanPrice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Currency(childComplexity), true
+	case "PlanPrice.id":
+		if e.ComplexityRoot.PlanPrice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.ID(childComplexity), true
+	case "PlanPrice.interval":
+		if e.ComplexityRoot.PlanPrice.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Interval(childComplexity), true
+	case "PlanPrice.taxInclusive":
+		if e.ComplexityRoot.PlanPrice.TaxInclusive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.TaxInclusive(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -3167,6 +3550,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OperatorTenants(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*tenants.Status)), true
+	case "Query.plans":
+		if e.ComplexityRoot.Query.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Plans(childComplexity), true
 	case "Query.rails":
 		if e.ComplexityRoot.Query.Rails == nil {
 			break
@@ -3233,6 +3622,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Storefront(childComplexity, args["country"].(*string), args["language"].(*string)), true
+	case "Query.stripeConnection":
+		if e.ComplexityRoot.Query.StripeConnection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.StripeConnection(childComplexity), true
 	case "Query.team":
 		if e.ComplexityRoot.Query.Team == nil {
 			break
@@ -3289,6 +3684,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Upload(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.viewerEntitlements":
+		if e.ComplexityRoot.Query.ViewerEntitlements == nil {
+			break
+		}
+
+		args, err := ec.field_Query_viewerEntitlements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ViewerEntitlements(childComplexity, args["viewerId"].(uuid.UUID)), true
 	case "Query.webhookDeliveries":
 		if e.ComplexityRoot.Query.WebhookDeliveries == nil {
 			break
@@ -3713,6 +4119,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Name(childComplexity), true
+	case "Storefront.plans":
+		if e.ComplexityRoot.Storefront.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.Plans(childComplexity), true
 	case "Storefront.search":
 		if e.ComplexityRoot.Storefront.Search == nil {
 			break
@@ -4112,6 +4524,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StorefrontTitleEdge.Node(childComplexity), true
+
+	case "StripeConnection.automaticTax":
+		if e.ComplexityRoot.StripeConnection.AutomaticTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.AutomaticTax(childComplexity), true
+	case "StripeConnection.canSell":
+		if e.ComplexityRoot.StripeConnection.CanSell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.CanSell(childComplexity), true
+	case "StripeConnection.chargesEnabled":
+		if e.ComplexityRoot.StripeConnection.ChargesEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.ChargesEnabled(childComplexity), true
+	case "StripeConnection.detailsSubmitted":
+		if e.ComplexityRoot.StripeConnection.DetailsSubmitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.DetailsSubmitted(childComplexity), true
+	case "StripeConnection.accountId":
+		if e.ComplexityRoot.StripeConnection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.ID(childComplexity), true
+	case "StripeConnection.payoutsEnabled":
+		if e.ComplexityRoot.StripeConnection.PayoutsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.PayoutsEnabled(childComplexity), true
+	case "StripeConnection.reason":
+		if e.ComplexityRoot.StripeConnection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.Reason(childComplexity), true
+	case "StripeConnection.updatedAt":
+		if e.ComplexityRoot.StripeConnection.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.UpdatedAt(childComplexity), true
+
+	case "StripeOnboarding.connection":
+		if e.ComplexityRoot.StripeOnboarding.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.Account(childComplexity), true
+	case "StripeOnboarding.expiresAt":
+		if e.ComplexityRoot.StripeOnboarding.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.ExpiresAt(childComplexity), true
+	case "StripeOnboarding.url":
+		if e.ComplexityRoot.StripeOnboarding.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.URL(childComplexity), true
 
 	case "Subscription.assetProgress":
 		if e.ComplexityRoot.Subscription.AssetProgress == nil {
@@ -4659,17 +5139,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
+			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateRailInput", ec.unmarshalInputCreateRailInput),
 			graphql.NewInputUnmarshaler("CreateSeasonInput", ec.unmarshalInputCreateSeasonInput),
 			graphql.NewInputUnmarshaler("CreateSeriesInput", ec.unmarshalInputCreateSeriesInput),
 			graphql.NewInputUnmarshaler("CreateTitleInput", ec.unmarshalInputCreateTitleInput),
 			graphql.NewInputUnmarshaler("CreateUploadInput", ec.unmarshalInputCreateUploadInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("GrantAccessInput", ec.unmarshalInputGrantAccessInput),
 			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
 			graphql.NewInputUnmarshaler("IngestFromURLInput", ec.unmarshalInputIngestFromURLInput),
 			graphql.NewInputUnmarshaler("InviteInput", ec.unmarshalInputInviteInput),
 			graphql.NewInputUnmarshaler("LocalizationInput", ec.unmarshalInputLocalizationInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("PlanPriceInput", ec.unmarshalInputPlanPriceInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
@@ -4856,6 +5339,159 @@ type PageInfo {
 type Query
 type Mutation
 type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/billing.graphqls", Input: `# Money: the workspace's Stripe connection, SVOD plans, how titles are sold,
+# viewers' entitlements (staff), and plans, Checkout and the customer portal
+# (storefront). Viewers pay the workspace on its own Stripe connected
+# account; the platform takes its application fee there.
+
+"The workspace's Stripe connected account, as Stripe last reported it."
+type StripeConnection {
+  accountId: String!
+  chargesEnabled: Boolean!
+  detailsSubmitted: Boolean!
+  payoutsEnabled: Boolean!
+  "Stripe Tax computes tax in the workspace's Checkout sessions."
+  automaticTax: Boolean!
+  "Whether viewers can pay now; when not, reason says why."
+  canSell: Boolean!
+  reason: String
+  updatedAt: Time!
+}
+
+"Where the owner goes to finish connecting Stripe (a one-time link)."
+type StripeOnboarding {
+  url: String!
+  expiresAt: Time!
+  connection: StripeConnection!
+}
+
+enum BillingInterval { MONTH YEAR }
+enum PlanScope { LIBRARY COLLECTIONS }
+"How a title is sold. A title never set is SVOD."
+enum TitleAccessModel { FREE AVOD SVOD TVOD }
+enum EntitlementScope { LIBRARY COLLECTIONS TITLE EVENT }
+
+"An SVOD plan: the whole library or chosen collections, with ads or ad-free."
+type Plan {
+  id: ID!
+  name: String!
+  trialDays: Int!
+  scope: PlanScope!
+  collectionIds: [ID!]!
+  ads: Boolean!
+  active: Boolean!
+  prices: [PlanPrice!]!
+  createdAt: Time!
+}
+
+type PlanPrice {
+  id: ID!
+  interval: BillingInterval!
+  "ISO 4217, lower case."
+  currency: String!
+  "In the currency's minor units (cents)."
+  amount: Int!
+  taxInclusive: Boolean!
+}
+
+input PlanPriceInput {
+  interval: BillingInterval!
+  currency: String!
+  amount: Int!
+  taxInclusive: Boolean! = false
+}
+
+input CreatePlanInput {
+  name: String!
+  trialDays: Int! = 0
+  scope: PlanScope!
+  collectionIds: [ID!]
+  ads: Boolean!
+  prices: [PlanPriceInput!]!
+}
+
+"One grant in a viewer's ledger, from any source."
+type Entitlement {
+  id: ID!
+  viewerId: ID!
+  "stripe, apple, google, roku, amazon, grant or promo."
+  source: String!
+  externalId: String!
+  "svod, tvod_rent, tvod_buy, ppv or grant."
+  kind: String!
+  scope: EntitlementScope!
+  collectionIds: [ID!]!
+  titleId: ID
+  ads: Boolean!
+  status: String!
+  startsAt: Time!
+  endsAt: Time
+  rentalHours: Int
+  rentalStartedAt: Time
+  revokedAt: Time
+  revokeReason: String!
+  createdAt: Time!
+}
+
+input GrantAccessInput {
+  viewerId: ID!
+  "LIBRARY, COLLECTIONS or TITLE."
+  scope: EntitlementScope!
+  collectionIds: [ID!]
+  titleId: ID
+  ads: Boolean! = false
+  until: Time!
+  note: String! = ""
+}
+
+type CheckoutSession {
+  id: String!
+  "Send the viewer here to pay."
+  url: String!
+}
+
+extend type Storefront {
+  "The workspace's plans on sale, with their prices."
+  plans: [Plan!]!
+}
+
+extend type Query {
+  "The workspace's Stripe connection; null until the owner connects."
+  stripeConnection: StripeConnection @requires(permission: MANAGE)
+  "Every plan, retired ones included."
+  plans: [Plan!]! @requires(permission: READ)
+  "A viewer's entitlements, newest first (support)."
+  viewerEntitlements(viewerId: ID!): [Entitlement!]! @requires(permission: MANAGE)
+}
+
+extend type Mutation {
+  """
+  Connects the workspace to Stripe (owner only): creates its Express
+  connected account the first time and returns a fresh onboarding link.
+  """
+  connectStripe: StripeOnboarding! @requires(permission: OWN)
+  "Turns Stripe Tax on or off for Checkout (audited)."
+  setStripeAutomaticTax(on: Boolean!): StripeConnection! @requires(permission: MANAGE)
+  "Makes an SVOD plan with its prices on the connected account (audited)."
+  createPlan(input: CreatePlanInput!): Plan! @requires(permission: MANAGE)
+  "Sets how a title is sold (audited)."
+  setTitleAccess(titleId: ID!, model: TitleAccessModel!): Boolean! @requires(permission: MANAGE)
+  "Gives a viewer free access until a time (support; audited)."
+  grantAccess(input: GrantAccessInput!): Entitlement! @requires(permission: MANAGE)
+  "Ends an entitlement now, with the reason (audited)."
+  revokeEntitlement(id: ID!, reason: String!): Entitlement! @requires(permission: MANAGE)
+
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session subscribing to a
+  plan price. CONFLICT when the workspace cannot sell yet (the message says
+  why); BAD_USER_INPUT for a price in another currency than the viewer
+  already pays in; UNAVAILABLE when Stripe cannot be reached.
+  """
+  checkout(planPriceId: ID!, successURL: String, cancelURL: String): CheckoutSession!
+  "Storefront, signed-in viewer: the Stripe customer portal to manage their subscription."
+  portal(returnURL: String): String!
+}
 `, BuiltIn: false},
 	{Name: "../schema/catalog.graphqls", Input: `# The catalog, as staff manage it: titles, series and seasons, collections,
 # the home page's rails, creators. Reads need READ, writes EDIT_CONTENT; every
@@ -6144,6 +6780,16 @@ func (ec *executionContext) childFields_Branding(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Branding", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckoutSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CheckoutSession_id(ctx, field)
+	case "url":
+		return ec.fieldContext_CheckoutSession_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutSession", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6332,6 +6978,46 @@ func (ec *executionContext) childFields_Domain(ctx context.Context, field graphq
 		return ec.fieldContext_Domain_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Domain", field.Name)
+}
+
+func (ec *executionContext) childFields_Entitlement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Entitlement_id(ctx, field)
+	case "viewerId":
+		return ec.fieldContext_Entitlement_viewerId(ctx, field)
+	case "source":
+		return ec.fieldContext_Entitlement_source(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Entitlement_externalId(ctx, field)
+	case "kind":
+		return ec.fieldContext_Entitlement_kind(ctx, field)
+	case "scope":
+		return ec.fieldContext_Entitlement_scope(ctx, field)
+	case "collectionIds":
+		return ec.fieldContext_Entitlement_collectionIds(ctx, field)
+	case "titleId":
+		return ec.fieldContext_Entitlement_titleId(ctx, field)
+	case "ads":
+		return ec.fieldContext_Entitlement_ads(ctx, field)
+	case "status":
+		return ec.fieldContext_Entitlement_status(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Entitlement_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Entitlement_endsAt(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_Entitlement_rentalHours(ctx, field)
+	case "rentalStartedAt":
+		return ec.fieldContext_Entitlement_rentalStartedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Entitlement_revokedAt(ctx, field)
+	case "revokeReason":
+		return ec.fieldContext_Entitlement_revokeReason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Entitlement_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Entitlement", field.Name)
 }
 
 func (ec *executionContext) childFields_FileUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -6612,6 +7298,46 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Plan_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Plan_name(ctx, field)
+	case "trialDays":
+		return ec.fieldContext_Plan_trialDays(ctx, field)
+	case "scope":
+		return ec.fieldContext_Plan_scope(ctx, field)
+	case "collectionIds":
+		return ec.fieldContext_Plan_collectionIds(ctx, field)
+	case "ads":
+		return ec.fieldContext_Plan_ads(ctx, field)
+	case "active":
+		return ec.fieldContext_Plan_active(ctx, field)
+	case "prices":
+		return ec.fieldContext_Plan_prices(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Plan_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlanPrice_id(ctx, field)
+	case "interval":
+		return ec.fieldContext_PlanPrice_interval(ctx, field)
+	case "currency":
+		return ec.fieldContext_PlanPrice_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_PlanPrice_amount(ctx, field)
+	case "taxInclusive":
+		return ec.fieldContext_PlanPrice_taxInclusive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanPrice", field.Name)
+}
+
 func (ec *executionContext) childFields_Rail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -6826,6 +7552,8 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_shortsFeed(ctx, field)
 	case "creator":
 		return ec.fieldContext_Storefront_creator(ctx, field)
+	case "plans":
+		return ec.fieldContext_Storefront_plans(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Storefront", field.Name)
 }
@@ -7000,6 +7728,40 @@ func (ec *executionContext) childFields_StorefrontTitleEdge(ctx context.Context,
 		return ec.fieldContext_StorefrontTitleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StripeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_StripeConnection_accountId(ctx, field)
+	case "chargesEnabled":
+		return ec.fieldContext_StripeConnection_chargesEnabled(ctx, field)
+	case "detailsSubmitted":
+		return ec.fieldContext_StripeConnection_detailsSubmitted(ctx, field)
+	case "payoutsEnabled":
+		return ec.fieldContext_StripeConnection_payoutsEnabled(ctx, field)
+	case "automaticTax":
+		return ec.fieldContext_StripeConnection_automaticTax(ctx, field)
+	case "canSell":
+		return ec.fieldContext_StripeConnection_canSell(ctx, field)
+	case "reason":
+		return ec.fieldContext_StripeConnection_reason(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_StripeConnection_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StripeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StripeOnboarding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_StripeOnboarding_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_StripeOnboarding_expiresAt(ctx, field)
+	case "connection":
+		return ec.fieldContext_StripeOnboarding_connection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StripeOnboarding", field.Name)
 }
 
 func (ec *executionContext) childFields_Tenant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -7494,6 +8256,36 @@ func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_checkout_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "planPriceId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["planPriceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7556,6 +8348,20 @@ func (ec *executionContext) field_Mutation_createCreator_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorInput, error) {
 			return ec.unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.PlanInput, error) {
+			return ec.unmarshalNCreatePlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -7834,6 +8640,20 @@ func (ec *executionContext) field_Mutation_exportCPIX_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_grantAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.GrantInput, error) {
+			return ec.unmarshalNGrantAccessInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐGrantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_ingestFromURL_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -7997,6 +8817,20 @@ func (ec *executionContext) field_Mutation_operatorVerifyTOTP_args(ctx context.C
 		return nil, err
 	}
 	args["code"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_portal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "returnURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["returnURL"] = arg0
 	return args, nil
 }
 
@@ -8178,6 +9012,28 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeEntitlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8284,6 +9140,20 @@ func (ec *executionContext) field_Mutation_setRequireTwoFactor_args(ctx context.
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setStripeAutomaticTax_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -8303,6 +9173,28 @@ func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTitleAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (billing.Model, error) {
+			return ec.unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg1
 	return args, nil
 }
 
@@ -9019,6 +9911,20 @@ func (ec *executionContext) field_Query_upload_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_viewerEntitlements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg0
 	return args, nil
 }
 
@@ -10412,6 +11318,52 @@ func (ec *executionContext) _Branding_logoURL(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_Branding_logoURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Branding", field, true, true, "String")
+}
+
+func (ec *executionContext) _CheckoutSession_id(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CheckoutSession_url(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutSession_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutSession_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
@@ -11858,6 +12810,397 @@ func (ec *executionContext) fieldContext_Domain_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Entitlement_id(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_viewerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_viewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_source(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Entitlement_externalId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_kind(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Entitlement_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+			return ec.marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "EntitlementScope")
+}
+
+func (ec *executionContext) _Entitlement_collectionIds(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_collectionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_collectionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_ads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_ads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Entitlement_status(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_startsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_endsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Entitlement_rentalStartedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_rentalStartedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalStartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_rentalStartedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_revokedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_revokeReason(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_revokeReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokeReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_revokeReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
 func (ec *executionContext) _FileUpload_id(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -12963,6 +14306,484 @@ func (ec *executionContext) fieldContext_Mutation_ingestUpload(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_ingestUpload_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectStripe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectStripe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ConnectStripe(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "OWN")
+				if err != nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Onboarding) graphql.Marshaler {
+			return ec.marshalNStripeOnboarding2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOnboarding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectStripe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeOnboarding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStripeAutomaticTax(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStripeAutomaticTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStripeAutomaticTax(ctx, fc.Args["on"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Account
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+			return ec.marshalNStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStripeAutomaticTax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStripeAutomaticTax_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePlan(ctx, fc.Args["input"].(billing.PlanInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTitleAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleAccess(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["model"].(billing.Model))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantAccess(ctx, fc.Args["input"].(billing.GrantInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeEntitlement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeEntitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeEntitlement(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeEntitlement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeEntitlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Checkout(ctx, fc.Args["planPriceId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkout(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_portal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_portal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Portal(ctx, fc.Args["returnURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_portal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_portal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -18742,6 +20563,337 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Plan_id(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Plan_name(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "String")
+}
+
+func (ec *executionContext) _Plan_trialDays(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_trialDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_trialDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Plan_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+			return ec.marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "PlanScope")
+}
+
+func (ec *executionContext) _Plan_collectionIds(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_collectionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_collectionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Plan_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_ads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_ads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Plan_active(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Plan_prices(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Price) graphql.Marshaler {
+			return ec.marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanPrice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Plan_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanPrice_id(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlanPrice_interval(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Interval) graphql.Marshaler {
+			return ec.marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "BillingInterval")
+}
+
+func (ec *executionContext) _PlanPrice_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanPrice_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlanPrice_taxInclusive(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_taxInclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxInclusive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_taxInclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18803,6 +20955,183 @@ func (ec *executionContext) fieldContext_Query_mediaAsset(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_mediaAsset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_stripeConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_stripeConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().StripeConnection(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Account
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+			return ec.marshalOStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_stripeConnection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_plans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Plans(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewerEntitlements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerEntitlements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ViewerEntitlements(ctx, fc.Args["viewerId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerEntitlements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_viewerEntitlements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -22640,6 +24969,38 @@ func (ec *executionContext) fieldContext_Storefront_creator(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Storefront_plans(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().Plans(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -24082,6 +26443,268 @@ func (ec *executionContext) fieldContext_StorefrontTitleEdge_node(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StorefrontTitle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StripeConnection_accountId(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _StripeConnection_chargesEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_chargesEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargesEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_chargesEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_detailsSubmitted(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_detailsSubmitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetailsSubmitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_detailsSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_payoutsEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_payoutsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayoutsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_payoutsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_automaticTax(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_automaticTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutomaticTax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_automaticTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_canSell(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_canSell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StripeConnection().CanSell(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_canSell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_reason(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StripeConnection().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, true, true, "String")
+}
+
+func (ec *executionContext) _StripeConnection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StripeOnboarding_url(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeOnboarding", field, false, false, "String")
+}
+
+func (ec *executionContext) _StripeOnboarding_expiresAt(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeOnboarding", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StripeOnboarding_connection(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_connection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Account) graphql.Marshaler {
+			return ec.marshalNStripeConnection2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_connection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StripeOnboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -27859,6 +30482,87 @@ func UnmarshalCreateCreatorInput(ctx context.Context, raw any) (catalog.CreatorI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePlanInput(ctx context.Context, obj any) (billing.PlanInput, error) {
+	var it billing.PlanInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["trialDays"]; !present {
+		asMap["trialDays"] = 0
+	}
+
+	fieldsInOrder := [...]string{"name", "trialDays", "scope", "collectionIds", "ads", "prices"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "trialDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trialDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrialDays = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "collectionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collections = data
+		case "ads":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ads"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ads = data
+		case "prices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("prices"))
+			data, err := ec.unmarshalNPlanPriceInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Prices = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePlanInput unmarshals raw into the CreatePlanInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePlanInput(ctx context.Context, raw any) (billing.PlanInput, error) {
+	var out billing.PlanInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePlanInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateRailInput(ctx context.Context, obj any) (catalog.RailInput, error) {
 	var it catalog.RailInput
 	if obj == nil {
@@ -28328,6 +31032,97 @@ func UnmarshalCreateWebhookEndpointInput(ctx context.Context, raw any) (outbox.E
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGrantAccessInput(ctx context.Context, obj any) (billing.GrantInput, error) {
+	var it billing.GrantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["ads"]; !present {
+		asMap["ads"] = false
+	}
+	if _, present := asMap["note"]; !present {
+		asMap["note"] = ""
+	}
+
+	fieldsInOrder := [...]string{"viewerId", "scope", "collectionIds", "titleId", "ads", "until", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "viewerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viewerId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Viewer = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "collectionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collections = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "ads":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ads"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ads = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantAccessInput unmarshals raw into the GrantAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantAccessInput(ctx context.Context, raw any) (billing.GrantInput, error) {
+	var out billing.GrantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputImageInput(ctx context.Context, obj any) (catalog.Image, error) {
 	var it catalog.Image
 	if obj == nil {
@@ -28619,6 +31414,73 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 func UnmarshalLoginInput(ctx context.Context, raw any) (tenants.LoginInput, error) {
 	var out tenants.LoginInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlanPriceInput(ctx context.Context, obj any) (billing.PriceInput, error) {
+	var it billing.PriceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["taxInclusive"]; !present {
+		asMap["taxInclusive"] = false
+	}
+
+	fieldsInOrder := [...]string{"interval", "currency", "amount", "taxInclusive"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "interval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interval"))
+			data, err := ec.unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interval = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "taxInclusive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxInclusive"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxInclusive = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanPriceInput unmarshals raw into the PlanPriceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanPriceInput(ctx context.Context, raw any) (billing.PriceInput, error) {
+	var out billing.PriceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanPriceInput", raw, &out)
 	return out, err
 }
 
@@ -29905,6 +32767,44 @@ func (ec *executionContext) _Branding(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var checkoutSessionImplementors = []string{"CheckoutSession"}
+
+func (ec *executionContext) _CheckoutSession(ctx context.Context, sel ast.SelectionSet, obj *billing.CheckoutSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CheckoutSession")
+		case "id":
+			out.Values[i] = ec._CheckoutSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._CheckoutSession_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *catalog.Collection) graphql.Marshaler {
@@ -30552,6 +33452,121 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var entitlementImplementors = []string{"Entitlement"}
+
+func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionSet, obj *billing.Entitlement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entitlementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entitlement")
+		case "id":
+			out.Values[i] = ec._Entitlement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerId":
+			out.Values[i] = ec._Entitlement_viewerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_source(ctx, field, obj)
+				})
+		case "externalId":
+			out.Values[i] = ec._Entitlement_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_kind(ctx, field, obj)
+				})
+		case "scope":
+			out.Values[i] = ec._Entitlement_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collectionIds":
+			out.Values[i] = ec._Entitlement_collectionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "titleId":
+			out.Values[i] = ec._Entitlement_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ads":
+			out.Values[i] = ec._Entitlement_ads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Entitlement_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._Entitlement_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Entitlement_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rentalHours":
+			out.Values[i] = ec._Entitlement_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rentalStartedAt":
+			out.Values[i] = ec._Entitlement_rentalStartedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._Entitlement_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokeReason":
+			out.Values[i] = ec._Entitlement_revokeReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Entitlement_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fileUploadImplementors = []string{"FileUpload"}
 
 func (ec *executionContext) _FileUpload(ctx context.Context, sel ast.SelectionSet, obj *uploads.Upload) graphql.Marshaler {
@@ -31002,6 +34017,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "ingestUpload":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestUpload(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectStripe":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectStripe(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setStripeAutomaticTax":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStripeAutomaticTax(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTitleAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeEntitlement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeEntitlement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "portal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_portal(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -32038,6 +35109,132 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var planImplementors = []string{"Plan"}
+
+func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj *billing.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Plan")
+		case "id":
+			out.Values[i] = ec._Plan_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Plan_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trialDays":
+			out.Values[i] = ec._Plan_trialDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._Plan_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectionIds":
+			out.Values[i] = ec._Plan_collectionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ads":
+			out.Values[i] = ec._Plan_ads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._Plan_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prices":
+			out.Values[i] = ec._Plan_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Plan_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planPriceImplementors = []string{"PlanPrice"}
+
+func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet, obj *billing.Price) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planPriceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanPrice")
+		case "id":
+			out.Values[i] = ec._PlanPrice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._PlanPrice_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PlanPrice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PlanPrice_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxInclusive":
+			out.Values[i] = ec._PlanPrice_taxInclusive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -32062,6 +35259,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_mediaAsset(ctx, field)
+				})
+		case "stripeConnection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_stripeConnection(ctx, field)
+				})
+		case "plans":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_plans(ctx, field)
+				})
+		case "viewerEntitlements":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerEntitlements(ctx, field)
 				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -33007,6 +36222,12 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Storefront_creator(ctx, field, obj)
 				})
+		case "plans":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_plans(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -33595,6 +36816,119 @@ func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.Se
 			}
 		case "node":
 			out.Values[i] = ec._StorefrontTitleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stripeConnectionImplementors = []string{"StripeConnection"}
+
+func (ec *executionContext) _StripeConnection(ctx context.Context, sel ast.SelectionSet, obj *billing.Account) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stripeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StripeConnection")
+		case "accountId":
+			out.Values[i] = ec._StripeConnection_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chargesEnabled":
+			out.Values[i] = ec._StripeConnection_chargesEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detailsSubmitted":
+			out.Values[i] = ec._StripeConnection_detailsSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payoutsEnabled":
+			out.Values[i] = ec._StripeConnection_payoutsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "automaticTax":
+			out.Values[i] = ec._StripeConnection_automaticTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "canSell":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StripeConnection_canSell(ctx, field, obj)
+				})
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StripeConnection_reason(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.Values[i] = ec._StripeConnection_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stripeOnboardingImplementors = []string{"StripeOnboarding"}
+
+func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.SelectionSet, obj *billing.Onboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stripeOnboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StripeOnboarding")
+		case "url":
+			out.Values[i] = ec._StripeOnboarding_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._StripeOnboarding_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connection":
+			out.Values[i] = ec._StripeOnboarding_connection(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -34976,6 +38310,32 @@ func (ec *executionContext) marshalNAvailability2githubᚗcomᚋmarqueeᚑottᚋ
 	return ec._Availability(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx context.Context, v any) (billing.Interval, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx context.Context, sel ast.SelectionSet, v billing.Interval) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "BillingInterval!")
+	}
+	return res
+}
+
+var (
+	unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval = map[string]billing.Interval{
+		"MONTH": billing.Monthly,
+		"YEAR":  billing.Annual,
+	}
+	marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval = map[billing.Interval]string{
+		billing.Monthly: "MONTH",
+		billing.Annual:  "YEAR",
+	}
+)
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -34997,6 +38357,14 @@ func (ec *executionContext) marshalNBranding2githubᚗcomᚋmarqueeᚑottᚋmarq
 func (ec *executionContext) unmarshalNBrandingInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐBrandingUpdate(ctx context.Context, v any) (tenants.BrandingUpdate, error) {
 	res, err := ec.unmarshalInputBrandingInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx context.Context, sel ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CheckoutSession!")
+		return graphql.Null
+	}
+	return ec._CheckoutSession(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalNCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
@@ -35122,6 +38490,11 @@ func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqu
 
 func (ec *executionContext) unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx context.Context, v any) (catalog.CreatorInput, error) {
 	res, err := ec.unmarshalInputCreateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanInput(ctx context.Context, v any) (billing.PlanInput, error) {
+	res, err := ec.unmarshalInputCreatePlanInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -35273,6 +38646,60 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx context.Context, sel ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Entitlement!")
+		return graphql.Null
+	}
+	return ec._Entitlement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, v any) (billing.Scope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, sel ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EntitlementScope!")
+	}
+	return res
+}
+
+var (
+	unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[string]billing.Scope{
+		"LIBRARY":     billing.ScopeLibrary,
+		"COLLECTIONS": billing.ScopeCollections,
+		"TITLE":       billing.ScopeTitle,
+		"EVENT":       billing.ScopeEvent,
+	}
+	marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[billing.Scope]string{
+		billing.ScopeLibrary:     "LIBRARY",
+		billing.ScopeCollections: "COLLECTIONS",
+		billing.ScopeTitle:       "TITLE",
+		billing.ScopeEvent:       "EVENT",
+	}
+)
+
 func (ec *executionContext) marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx context.Context, sel ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FileUpload!")
@@ -35293,6 +38720,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGrantAccessInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐGrantInput(ctx context.Context, v any) (billing.GrantInput, error) {
+	res, err := ec.unmarshalInputGrantAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
@@ -35365,6 +38797,20 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -35675,6 +39121,95 @@ var (
 		authz.PermManage:        "MANAGE",
 		authz.PermAudit:         "AUDIT",
 		authz.PermOwn:           "OWN",
+	}
+)
+
+func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Plan!")
+		return graphql.Null
+	}
+	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx context.Context, sel ast.SelectionSet, v billing.Price) graphql.Marshaler {
+	return ec._PlanPrice(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Price) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPlanPriceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInput(ctx context.Context, v any) (billing.PriceInput, error) {
+	res, err := ec.unmarshalInputPlanPriceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPlanPriceInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInputᚄ(ctx context.Context, v any) ([]billing.PriceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]billing.PriceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlanPriceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, v any) (billing.Scope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, sel ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PlanScope!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[string]billing.Scope{
+		"LIBRARY":     billing.ScopeLibrary,
+		"COLLECTIONS": billing.ScopeCollections,
+	}
+	marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[billing.Scope]string{
+		billing.ScopeLibrary:     "LIBRARY",
+		billing.ScopeCollections: "COLLECTIONS",
 	}
 )
 
@@ -36145,6 +39680,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNStripeConnection2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v billing.Account) graphql.Marshaler {
+	return ec._StripeConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StripeConnection!")
+		return graphql.Null
+	}
+	return ec._StripeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStripeOnboarding2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOnboarding(ctx context.Context, sel ast.SelectionSet, v *billing.Onboarding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StripeOnboarding!")
+		return graphql.Null
+	}
+	return ec._StripeOnboarding(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNTenant2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(ctx context.Context, sel ast.SelectionSet, v tenants.Tenant) graphql.Marshaler {
 	return ec._Tenant(ctx, sel, &v)
 }
@@ -36273,6 +39828,36 @@ func (ec *executionContext) marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarq
 	}
 	return ec._Title(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx context.Context, v any) (billing.Model, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx context.Context, sel ast.SelectionSet, v billing.Model) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TitleAccessModel!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel = map[string]billing.Model{
+		"FREE": billing.ModelFree,
+		"AVOD": billing.ModelAVOD,
+		"SVOD": billing.ModelSVOD,
+		"TVOD": billing.ModelTVOD,
+	}
+	marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel = map[billing.Model]string{
+		billing.ModelFree: "FREE",
+		billing.ModelAVOD: "AVOD",
+		billing.ModelSVOD: "SVOD",
+		billing.ModelTVOD: "TVOD",
+	}
+)
 
 func (ec *executionContext) marshalNTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleConnection(ctx context.Context, sel ast.SelectionSet, v *model.TitleConnection) graphql.Marshaler {
 	if v == nil {
@@ -36875,6 +40460,41 @@ func (ec *executionContext) marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋma
 	return ec._Creator(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]uuid.UUID, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, sel ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (*uuid.UUID, error) {
 	if v == nil {
 		return nil, nil
@@ -37105,6 +40725,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StripeConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, v any) (*tenants.Status, error) {
