@@ -126,7 +126,9 @@ func newEnv(t *testing.T) *env {
 	return newEnvOn(t, testenv.DB(t), testenv.Stripe(t))
 }
 
-func newEnvOn(t *testing.T, d *db.DB, stripeURL string) *env {
+func newEnvOn(t *testing.T, d *db.DB, stripeURL string) *env { return newEnvOnTB(t, d, stripeURL) }
+
+func newEnvOnTB(_ testing.TB, d *db.DB, stripeURL string) *env {
 	fake := &stripeFake{next: http.DefaultTransport}
 	c := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	svc := &billing.Service{DB: d, Stripe: billing.NewStripe(stripeURL, "sk_test_123", &http.Client{Transport: fake, Timeout: 5 * time.Second}),
@@ -137,7 +139,7 @@ func newEnvOn(t *testing.T, d *db.DB, stripeURL string) *env {
 // mustSellingTenant makes a tenant, connects Stripe and delivers the
 // account.updated that says charges are enabled; it returns the tenant and
 // its account id.
-func (e *env) mustSellingTenant(t *testing.T) (uuid.UUID, string) {
+func (e *env) mustSellingTenant(t testing.TB) (uuid.UUID, string) {
 	t.Helper()
 	tenant := testenv.MustTenant(t, e.db)
 	ob, err := e.svc.ConnectStripe(context.Background(), principal(tenant))
@@ -159,19 +161,19 @@ func event(typ, account string, object map[string]any) map[string]any {
 		"data": map[string]any{"object": object}}
 }
 
-func sign(t *testing.T, payload []byte, key string, at time.Time) string {
+func sign(t testing.TB, payload []byte, key string, at time.Time) string {
 	t.Helper()
 	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: key, Timestamp: at})
 	return sp.Header
 }
 
-func (e *env) deliver(t *testing.T, ev map[string]any) error {
+func (e *env) deliver(t testing.TB, ev map[string]any) error {
 	t.Helper()
 	b, _ := json.Marshal(ev)
 	return e.svc.HandleWebhook(context.Background(), b, sign(t, b, secret, time.Now()))
 }
 
-func (e *env) mustDeliver(t *testing.T, ev map[string]any) {
+func (e *env) mustDeliver(t testing.TB, ev map[string]any) {
 	t.Helper()
 	if err := e.deliver(t, ev); err != nil {
 		t.Fatalf("deliver %s: %v", ev["type"], err)
