@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76"
 
 	"github.com/marquee-ott/marquee/audit"
@@ -156,15 +155,4 @@ func (s *Service) SetAutomaticTax(ctx context.Context, tenant tenants.ID, on boo
 		return Account{}, fmt.Errorf("billing.SetAutomaticTax: %w", err)
 	}
 	return out, nil
-}
-
-// applyAccount takes a connected account's status from Stripe's object
-// (account.updated): the object is the state, so order does not matter.
-func applyAccount(ctx context.Context, tx db.Tx, tenant uuid.UUID, a *stripe.Account, now time.Time) error {
-	_, err := billingsql.New(tx).UpdateAccountStatus(ctx, billingsql.UpdateAccountStatusParams{TenantID: tenant, AccountID: a.ID,
-		ChargesEnabled: a.ChargesEnabled, DetailsSubmitted: a.DetailsSubmitted, PayoutsEnabled: a.PayoutsEnabled, Now: now})
-	if db.IsNoRows(err) {
-		return nil // routed by this id, so it exists; a race with deletion changes nothing
-	}
-	return err
 }
