@@ -136,6 +136,8 @@ type Service struct {
 	CacheTTL time.Duration
 	Now      func() time.Time
 	Log      *slog.Logger
+	// Titles names a title in Checkout (catalog.Service); nil: a generic name.
+	Titles Titles
 
 	cache decisionCache
 }

@@ -35,11 +35,12 @@ type request struct {
 // things stripe-mock cannot do, being stateless: it gives each new connected
 // account its own id (stripe-mock answers every POST /v1/accounts with one
 // fixture id), and it answers GET /v1/subscriptions/{id} from the state a
-// test set, as Stripe would after the events the test delivers.
+// test set (GET /v1/payment_intents/{id} too), as Stripe would after the
+// events the test delivers.
 type stripeFake struct {
 	mu   sync.Mutex
 	reqs []request
-	subs map[string]map[string]any
+	objs map[string]map[string]any // GET path → object
 	next http.RoundTripper
 }
 
@@ -55,10 +56,10 @@ func (f *stripeFake) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 	f.mu.Lock()
 	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, Account: r.Header.Get("Stripe-Account"), Form: form})
-	sub, isSub := f.subs[strings.TrimPrefix(r.URL.Path, "/v1/subscriptions/")]
+	obj, known := f.objs[r.URL.Path]
 	f.mu.Unlock()
-	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/v1/subscriptions/") && isSub {
-		return jsonResponse(r, sub), nil
+	if r.Method == http.MethodGet && known {
+		return jsonResponse(r, obj), nil
 	}
 	resp, err := f.next.RoundTrip(r)
 	prefix := map[string]string{"/v1/accounts": "acct_", "/v1/products": "prod_", "/v1/prices": "price_", "/v1/customers": "cus_"}[r.URL.Path]
@@ -83,13 +84,16 @@ func jsonResponse(r *http.Request, v any) *http.Response {
 		Body: io.NopCloser(bytes.NewReader(b)), ContentLength: int64(len(b))}
 }
 
-func (f *stripeFake) setSub(id string, v map[string]any) {
+func (f *stripeFake) setSub(id string, v map[string]any) { f.setObj("/v1/subscriptions/"+id, v) }
+
+// setObj makes GET path answer v, as Stripe would after the events a test delivers.
+func (f *stripeFake) setObj(path string, v map[string]any) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.subs == nil {
-		f.subs = map[string]map[string]any{}
+	if f.objs == nil {
+		f.objs = map[string]map[string]any{}
 	}
-	f.subs[id] = v
+	f.objs[path] = v
 }
 
 // calls returns the recorded requests to path (method POST unless GET given).

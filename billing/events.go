@@ -164,6 +164,30 @@ func (s *Service) prepare(ctx context.Context, tenant uuid.UUID, ev stripe.Event
 			return nil, errs.Invalid("%s: %v", ev.Type, err)
 		}
 		return s.subscriptionChange(ctx, tenant, ev.Account, sub.ID, &sub)
+	case "checkout.session.completed", "checkout.session.async_payment_succeeded":
+		var sess stripe.CheckoutSession
+		if err := json.Unmarshal(ev.Data.Raw, &sess); err != nil {
+			return nil, errs.Invalid("%s: %v", ev.Type, err)
+		}
+		return s.purchaseChange(ctx, tenant, ev.Account, &sess)
+	case "charge.refunded":
+		var c stripe.Charge
+		if err := json.Unmarshal(ev.Data.Raw, &c); err != nil {
+			return nil, errs.Invalid("%s: %v", ev.Type, err)
+		}
+		if !c.Refunded || c.PaymentIntent == nil {
+			return nil, nil // a partial refund leaves the purchase standing
+		}
+		return revokeChange(tenant, c.PaymentIntent.ID, "refunded"), nil
+	case "charge.dispute.created":
+		var d stripe.Dispute
+		if err := json.Unmarshal(ev.Data.Raw, &d); err != nil {
+			return nil, errs.Invalid("%s: %v", ev.Type, err)
+		}
+		if d.PaymentIntent == nil {
+			return nil, nil
+		}
+		return revokeChange(tenant, d.PaymentIntent.ID, "disputed"), nil
 	case "invoice.payment_failed", "invoice.paid":
 		var inv stripe.Invoice
 		if err := json.Unmarshal(ev.Data.Raw, &inv); err != nil {

@@ -110,3 +110,17 @@ WHERE tenant_id = @tenant_id AND id = @id AND revoked_at IS NULL RETURNING *;
 -- name: StartRental :execrows
 UPDATE entitlements SET rental_started_at = @now::timestamptz, updated_at = @now::timestamptz
 WHERE tenant_id = @tenant_id AND id = @id AND kind = 'tvod_rent' AND rental_started_at IS NULL;
+
+-- name: UpsertTitleOffer :one
+INSERT INTO title_offers (tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, created_at, updated_at)
+VALUES (@tenant_id, @id, @title_id, @kind, @currency, @amount, sqlc.narg(rental_hours)::int, @purchase_window_days, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, title_id, kind, currency) DO UPDATE SET amount = EXCLUDED.amount, rental_hours = EXCLUDED.rental_hours,
+  purchase_window_days = EXCLUDED.purchase_window_days, active = true, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: ListTitleOffers :many
+SELECT * FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency;
+
+-- name: GetTitleOffer :one
+SELECT * FROM title_offers WHERE tenant_id = $1 AND id = $2 AND active;
+

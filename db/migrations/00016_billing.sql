@@ -94,6 +94,25 @@ CREATE TABLE title_access (
   PRIMARY KEY (tenant_id, title_id)
 );
 
+-- TVOD: a title's rent and buy prices. A rental's viewing window
+-- (rental_hours) starts at first play, inside a purchase window of
+-- purchase_window_days from payment.
+CREATE TABLE title_offers (
+  tenant_id            uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+  id                   uuid PRIMARY KEY,
+  title_id             uuid NOT NULL REFERENCES titles(id) ON DELETE CASCADE,
+  kind                 text NOT NULL CHECK (kind IN ('rent', 'buy')),
+  currency             text NOT NULL CHECK (currency ~ '^[a-z]{3}$'),
+  amount               bigint NOT NULL CHECK (amount > 0), -- minor units
+  rental_hours         int CHECK (rental_hours BETWEEN 1 AND 8760),
+  purchase_window_days int NOT NULL DEFAULT 30 CHECK (purchase_window_days BETWEEN 1 AND 3650),
+  active               boolean NOT NULL DEFAULT true,
+  created_at           timestamptz NOT NULL,
+  updated_at           timestamptz NOT NULL,
+  UNIQUE (tenant_id, title_id, kind, currency),
+  CHECK ((kind = 'rent') = (rental_hours IS NOT NULL))
+);
+
 CREATE TABLE entitlements (
   tenant_id         uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   id                uuid PRIMARY KEY,
@@ -132,7 +151,7 @@ DO $$
 DECLARE t text;
 BEGIN
   FOREACH t IN ARRAY ARRAY['stripe_accounts', 'billing_plans', 'billing_plan_prices', 'billing_customers',
-                           'title_access', 'entitlements'] LOOP
+                           'title_access', 'title_offers', 'entitlements'] LOOP
     EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
     EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
     EXECUTE format('CREATE POLICY tenant_isolation ON %I USING (tenant_id = current_tenant()) WITH CHECK (tenant_id = current_tenant())', t);

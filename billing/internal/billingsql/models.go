@@ -79,3 +79,17 @@ type StripeAccount struct {
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
+
+type TitleOffer struct {
+	TenantID           uuid.UUID
+	ID                 uuid.UUID
+	TitleID            uuid.UUID
+	Kind               string
+	Currency           string
+	Amount             int64
+	RentalHours        *int32
+	PurchaseWindowDays int32
+	Active             bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}

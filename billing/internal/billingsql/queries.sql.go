@@ -273,6 +273,34 @@ func (q *Queries) GetPlanPriceByStripeID(ctx context.Context, arg GetPlanPriceBy
 	return i, err
 }
 
+const getTitleOffer = `-- name: GetTitleOffer :one
+SELECT tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM title_offers WHERE tenant_id = $1 AND id = $2 AND active
+`
+
+type GetTitleOfferParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetTitleOffer(ctx context.Context, arg GetTitleOfferParams) (TitleOffer, error) {
+	row := q.db.QueryRow(ctx, getTitleOffer, arg.TenantID, arg.ID)
+	var i TitleOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.TitleID,
+		&i.Kind,
+		&i.Currency,
+		&i.Amount,
+		&i.RentalHours,
+		&i.PurchaseWindowDays,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertAccount = `-- name: InsertAccount :one
 INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz)
@@ -496,6 +524,47 @@ func (q *Queries) ListPlans(ctx context.Context, arg ListPlansParams) ([]Billing
 			&i.StripeProductID,
 			&i.Active,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listTitleOffers = `-- name: ListTitleOffers :many
+SELECT tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency
+`
+
+type ListTitleOffersParams struct {
+	TenantID uuid.UUID
+	TitleID  uuid.UUID
+}
+
+func (q *Queries) ListTitleOffers(ctx context.Context, arg ListTitleOffersParams) ([]TitleOffer, error) {
+	rows, err := q.db.Query(ctx, listTitleOffers, arg.TenantID, arg.TitleID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TitleOffer{}
+	for rows.Next() {
+		var i TitleOffer
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.TitleID,
+			&i.Kind,
+			&i.Currency,
+			&i.Amount,
+			&i.RentalHours,
+			&i.PurchaseWindowDays,
+			&i.Active,
+			&i.CreatedAt,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -866,4 +935,53 @@ func (q *Queries) UpsertTitleAccess(ctx context.Context, arg UpsertTitleAccessPa
 		arg.Now,
 	)
 	return err
+}
+
+const upsertTitleOffer = `-- name: UpsertTitleOffer :one
+INSERT INTO title_offers (tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8, $9::timestamptz, $9::timestamptz)
+ON CONFLICT (tenant_id, title_id, kind, currency) DO UPDATE SET amount = EXCLUDED.amount, rental_hours = EXCLUDED.rental_hours,
+  purchase_window_days = EXCLUDED.purchase_window_days, active = true, updated_at = EXCLUDED.updated_at
+RETURNING tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at
+`
+
+type UpsertTitleOfferParams struct {
+	TenantID           uuid.UUID
+	ID                 uuid.UUID
+	TitleID            uuid.UUID
+	Kind               string
+	Currency           string
+	Amount             int64
+	RentalHours        *int32
+	PurchaseWindowDays int32
+	Now                time.Time
+}
+
+func (q *Queries) UpsertTitleOffer(ctx context.Context, arg UpsertTitleOfferParams) (TitleOffer, error) {
+	row := q.db.QueryRow(ctx, upsertTitleOffer,
+		arg.TenantID,
+		arg.ID,
+		arg.TitleID,
+		arg.Kind,
+		arg.Currency,
+		arg.Amount,
+		arg.RentalHours,
+		arg.PurchaseWindowDays,
+		arg.Now,
+	)
+	var i TitleOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.TitleID,
+		&i.Kind,
+		&i.Currency,
+		&i.Amount,
+		&i.RentalHours,
+		&i.PurchaseWindowDays,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
