@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/marquee-ott/marquee/billing"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/graph/generated"
 	"github.com/marquee-ott/marquee/tenants"
 )
@@ -39,6 +40,11 @@ func (r *mutationResolver) CreatePlan(ctx context.Context, input billing.PlanInp
 	return ptrOf(r.Billing.CreatePlan(ctx, principal(ctx).Tenant, input))
 }
 
+// SetTitleOffer is the resolver for the setTitleOffer field.
+func (r *mutationResolver) SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error) {
+	return ptrOf(r.Billing.SetTitleOffer(ctx, principal(ctx).Tenant, input))
+}
+
 // SetTitleAccess is the resolver for the setTitleAccess field.
 func (r *mutationResolver) SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error) {
 	return ok(r.Billing.SetTitleAccess(ctx, principal(ctx).Tenant, titleID, model))
@@ -64,6 +70,16 @@ func (r *mutationResolver) Checkout(ctx context.Context, planPriceID uuid.UUID, 
 		SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
 }
 
+// Purchase is the resolver for the purchase field.
+func (r *mutationResolver) Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.Purchase(ctx, tenant, billing.PurchaseInput{Viewer: viewer, Offer: offerID,
+		SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
+}
+
 // Portal is the resolver for the portal field.
 func (r *mutationResolver) Portal(ctx context.Context, returnURL *string) (string, error) {
 	tenant, viewer, err := r.storefrontViewer(ctx)
@@ -76,6 +92,11 @@ func (r *mutationResolver) Portal(ctx context.Context, returnURL *string) (strin
 // StripeConnection is the resolver for the stripeConnection field.
 func (r *queryResolver) StripeConnection(ctx context.Context) (*billing.Account, error) {
 	return r.Billing.StripeAccount(ctx, principal(ctx).Tenant)
+}
+
+// TitleOffers is the resolver for the titleOffers field.
+func (r *queryResolver) TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error) {
+	return ptrsOf(r.Billing.TitleOffers(ctx, principal(ctx).Tenant, titleID))
 }
 
 // Plans is the resolver for the plans field.
@@ -91,6 +112,20 @@ func (r *queryResolver) ViewerEntitlements(ctx context.Context, viewerID uuid.UU
 // Plans is the resolver for the plans field.
 func (r *storefrontResolver) Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error) {
 	return ptrsOf(r.Billing.Plans(ctx, obj.ID, true))
+}
+
+// MyEntitlements is the resolver for the myEntitlements field.
+func (r *storefrontResolver) MyEntitlements(ctx context.Context, obj *tenants.Tenant) ([]*billing.Entitlement, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrsOf(r.Billing.ViewerEntitlements(ctx, tenant, viewer))
+}
+
+// Offers is the resolver for the offers field.
+func (r *storefrontTitleResolver) Offers(ctx context.Context, obj *catalog.Title) ([]*billing.Offer, error) {
+	return ptrsOf(r.Billing.TitleOffers(ctx, principal(ctx).Tenant, obj.ID))
 }
 
 // CanSell is the resolver for the canSell field.

@@ -249,3 +249,45 @@ func TestPlansAndEntitlementsThroughGraphQL(t *testing.T) {
 		}
 	}
 }
+
+// TVOD prices: MANAGE to set (an editor is FORBIDDEN), READ to list;
+// another workspace's title is NOT_FOUND and its offers are not listed.
+// The storefront's purchase and myEntitlements need a signed-in viewer.
+func TestTitleOffersThroughGraphQL(t *testing.T) {
+	m := startWithStripe(t)
+	ten := pt.SignUp(t, m)
+	ed, _ := pt.AddStaff(t, m, ten, "ed@"+ten.Slug+".example.com", "EDITOR")
+	title := pt.Str(ten.Owner.Must(t, `mutation { createTitle(input: {kind: MOVIE, localizations: [{language: "en", title: "Film"}]}) { id } }`, nil), "createTitle", "id")
+	const set = `mutation($in: TitleOfferInput!) { setTitleOffer(input: $in) { id titleId kind currency amount rentalHours purchaseWindowDays } }`
+	rent := map[string]any{"in": map[string]any{"titleId": title, "kind": "RENT", "currency": "USD", "amount": 399, "rentalHours": 48}}
+	if r := ed.Do(t, set, rent); r.Code() != "FORBIDDEN" {
+		t.Errorf("editor setting a price: %v", r.Codes())
+	}
+	d := ten.Owner.Must(t, set, rent)
+	if pt.Str(d, "setTitleOffer", "currency") != "usd" || pt.Str(d, "setTitleOffer", "rentalHours") != "48" || pt.Str(d, "setTitleOffer", "purchaseWindowDays") != "30" {
+		t.Errorf("setTitleOffer = %v", d)
+	}
+	offer := pt.Str(d, "setTitleOffer", "id")
+	noHours := map[string]any{"in": map[string]any{"titleId": title, "kind": "RENT", "currency": "usd", "amount": 399}}
+	if r := ten.Owner.Do(t, set, noHours); r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("a rental without hours: %v", r.Codes())
+	}
+	const list = `query($t: ID!) { titleOffers(titleId: $t) { id kind amount } }`
+	if d := ed.Must(t, list, map[string]any{"t": title}); len(pt.Get(d, "titleOffers").([]any)) != 1 {
+		t.Errorf("editor lists %v", d)
+	}
+	other := pt.SignUp(t, m)
+	if r := other.Owner.Do(t, set, rent); r.Code() != "NOT_FOUND" {
+		t.Errorf("pricing another workspace's title: %v", r.Codes())
+	}
+	if d := other.Owner.Must(t, list, map[string]any{"t": title}); len(pt.Get(d, "titleOffers").([]any)) != 0 {
+		t.Errorf("another workspace lists %v", d)
+	}
+	app := appClient(t, m, ten.Owner)
+	if r := app.Do(t, `mutation($o: ID!) { purchase(offerId: $o) { url } }`, map[string]any{"o": offer}); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("purchase without a viewer: %v", r.Codes())
+	}
+	if r := app.Do(t, `{ storefront { myEntitlements { id } } }`, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("myEntitlements without a viewer: %v", r.Codes())
+	}
+}

@@ -155,6 +155,7 @@ func (m *Main) build() {
 	m.Billing = &billing.Service{DB: m.DB, Stripe: billing.NewStripe(c.StripeURL, c.StripeSecretKey, nil),
 		FeePercent: c.PlatformFeePercent, WebhookSecret: c.StripeWebhookSecret, WebhookTolerance: c.StripeWebhookTolerance,
 		BaseURL: c.BaseURL, GracePeriod: c.BillingGracePeriod, CacheTTL: c.EntitlementCacheTTL, Log: m.Log.With("component", "billing")}
+	m.Billing.Titles = resolver.Catalog
 	resolver.Billing = m.Billing
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges

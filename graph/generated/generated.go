@@ -384,6 +384,7 @@ type ComplexityRoot struct {
 		Portal                      func(childComplexity int, returnURL *string) int
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
+		Purchase                    func(childComplexity int, offerID uuid.UUID, successURL *string, cancelURL *string) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
@@ -405,6 +406,7 @@ type ComplexityRoot struct {
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
 		SetTitleAccess              func(childComplexity int, titleID uuid.UUID, model billing.Model) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
+		SetTitleOffer               func(childComplexity int, input billing.OfferInput) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
 		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
@@ -546,6 +548,7 @@ type ComplexityRoot struct {
 		Team               func(childComplexity int, first *int, after *string) int
 		Tenant             func(childComplexity int) int
 		Title              func(childComplexity int, id uuid.UUID) int
+		TitleOffers        func(childComplexity int, titleID uuid.UUID) int
 		Titles             func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
 		TwoFactor          func(childComplexity int) int
 		Upload             func(childComplexity int, id uuid.UUID) int
@@ -653,16 +656,17 @@ type ComplexityRoot struct {
 	}
 
 	Storefront struct {
-		Branding   func(childComplexity int) int
-		Creator    func(childComplexity int, handle string) int
-		Home       func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Plans      func(childComplexity int) int
-		Search     func(childComplexity int, query string, first *int, after *string) int
-		Series     func(childComplexity int, id uuid.UUID) int
-		ShortsFeed func(childComplexity int, first *int, after *string) int
-		Slug       func(childComplexity int) int
-		Title      func(childComplexity int, id uuid.UUID) int
+		Branding       func(childComplexity int) int
+		Creator        func(childComplexity int, handle string) int
+		Home           func(childComplexity int) int
+		MyEntitlements func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Plans          func(childComplexity int) int
+		Search         func(childComplexity int, query string, first *int, after *string) int
+		Series         func(childComplexity int, id uuid.UUID) int
+		ShortsFeed     func(childComplexity int, first *int, after *string) int
+		Slug           func(childComplexity int) int
+		Title          func(childComplexity int, id uuid.UUID) int
 	}
 
 	StorefrontCollection struct {
@@ -730,6 +734,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Language        func(childComplexity int) int
+		Offers          func(childComplexity int) int
 		PublishedAt     func(childComplexity int) int
 		Rating          func(childComplexity int) int
 		ReleaseYear     func(childComplexity int) int
@@ -851,6 +856,16 @@ type ComplexityRoot struct {
 		Node   func(childComplexity int) int
 	}
 
+	TitleOffer struct {
+		Amount             func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		PurchaseWindowDays func(childComplexity int) int
+		RentalHours        func(childComplexity int) int
+		Title              func(childComplexity int) int
+	}
+
 	TwoFactorEnrollment struct {
 		OTPAuthURL func(childComplexity int) int
 		QRCode     func(childComplexity int) int
@@ -942,10 +957,12 @@ type MutationResolver interface {
 	ConnectStripe(ctx context.Context) (*billing.Onboarding, error)
 	SetStripeAutomaticTax(ctx context.Context, on bool) (*billing.Account, error)
 	CreatePlan(ctx context.Context, input billing.PlanInput) (*billing.Plan, error)
+	SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error)
 	SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error)
 	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
 	RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error)
 	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Portal(ctx context.Context, returnURL *string) (string, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
@@ -1030,6 +1047,7 @@ type OperatorTenantResolver interface {
 type QueryResolver interface {
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	StripeConnection(ctx context.Context) (*billing.Account, error)
+	TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error)
 	Plans(ctx context.Context) ([]*billing.Plan, error)
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
@@ -1084,6 +1102,7 @@ type StorefrontResolver interface {
 	ShortsFeed(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontTitleConnection, error)
 	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
 	Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error)
+	MyEntitlements(ctx context.Context, obj *tenants.Tenant) ([]*billing.Entitlement, error)
 }
 type StorefrontCollectionResolver interface {
 	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
@@ -1119,6 +1138,8 @@ type StorefrontTitleResolver interface {
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
 	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
+
+	Offers(ctx context.Context, obj *catalog.Title) ([]*billing.Offer, error)
 }
 type StripeConnectionResolver interface {
 	CanSell(ctx context.Context, obj *billing.Account) (bool, error)
@@ -2646,6 +2667,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishTitle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.purchase":
+		if e.ComplexityRoot.Mutation.Purchase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_purchase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Purchase(childComplexity, args["offerId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
 	case "Mutation.regenerateRecoveryCodes":
 		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
 			break
@@ -2877,6 +2909,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTitleAsset(childComplexity, args["id"].(uuid.UUID), args["assetId"].(*uuid.UUID)), true
+	case "Mutation.setTitleOffer":
+		if e.ComplexityRoot.Mutation.SetTitleOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleOffer(childComplexity, args["input"].(billing.OfferInput)), true
 	case "Mutation.signOutEverywhere":
 		if e.ComplexityRoot.Mutation.SignOutEverywhere == nil {
 			break
@@ -3656,6 +3699,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Title(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.titleOffers":
+		if e.ComplexityRoot.Query.TitleOffers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_titleOffers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TitleOffers(childComplexity, args["titleId"].(uuid.UUID)), true
 	case "Query.titles":
 		if e.ComplexityRoot.Query.Titles == nil {
 			break
@@ -4113,6 +4167,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Home(childComplexity), true
+	case "Storefront.myEntitlements":
+		if e.ComplexityRoot.Storefront.MyEntitlements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.MyEntitlements(childComplexity), true
 	case "Storefront.name":
 		if e.ComplexityRoot.Storefront.Name == nil {
 			break
@@ -4444,6 +4504,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StorefrontTitle.Language(childComplexity), true
+	case "StorefrontTitle.offers":
+		if e.ComplexityRoot.StorefrontTitle.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Offers(childComplexity), true
 	case "StorefrontTitle.publishedAt":
 		if e.ComplexityRoot.StorefrontTitle.PublishedAt == nil {
 			break
@@ -4953,6 +5019,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.TitleEdge.Node(childComplexity), true
 
+	case "TitleOffer.amount":
+		if e.ComplexityRoot.TitleOffer.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Amount(childComplexity), true
+	case "TitleOffer.currency":
+		if e.ComplexityRoot.TitleOffer.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Currency(childComplexity), true
+	case "TitleOffer.id":
+		if e.ComplexityRoot.TitleOffer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.ID(childComplexity), true
+	case "TitleOffer.kind":
+		if e.ComplexityRoot.TitleOffer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Kind(childComplexity), true
+	case "TitleOffer.purchaseWindowDays":
+		if e.ComplexityRoot.TitleOffer.PurchaseWindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.PurchaseWindowDays(childComplexity), true
+	case "TitleOffer.rentalHours":
+		if e.ComplexityRoot.TitleOffer.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.RentalHours(childComplexity), true
+	case "TitleOffer.titleId":
+		if e.ComplexityRoot.TitleOffer.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Title(childComplexity), true
+
 	case "TwoFactorEnrollment.otpauthURL":
 		if e.ComplexityRoot.TwoFactorEnrollment.OTPAuthURL == nil {
 			break
@@ -5157,6 +5266,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
+			graphql.NewInputUnmarshaler("TitleOfferInput", ec.unmarshalInputTitleOfferInput),
 			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
 			graphql.NewInputUnmarshaler("UpdateCreatorInput", ec.unmarshalInputUpdateCreatorInput),
 			graphql.NewInputUnmarshaler("UpdateRailInput", ec.unmarshalInputUpdateRailInput),
@@ -5445,6 +5555,32 @@ input GrantAccessInput {
   note: String! = ""
 }
 
+enum OfferKind { RENT BUY }
+
+"A title's rent or buy price in one currency (TVOD)."
+type TitleOffer {
+  id: ID!
+  titleId: ID!
+  kind: OfferKind!
+  currency: String!
+  "In the currency's minor units."
+  amount: Int!
+  "A rental's viewing window, from first play."
+  rentalHours: Int
+  "How long after paying the first play may start."
+  purchaseWindowDays: Int!
+}
+
+input TitleOfferInput {
+  titleId: ID!
+  kind: OfferKind!
+  currency: String!
+  amount: Int!
+  "Required for RENT."
+  rentalHours: Int
+  purchaseWindowDays: Int
+}
+
 type CheckoutSession {
   id: String!
   "Send the viewer here to pay."
@@ -5454,11 +5590,20 @@ type CheckoutSession {
 extend type Storefront {
   "The workspace's plans on sale, with their prices."
   plans: [Plan!]!
+  "The signed-in viewer's entitlements, newest first (UNAUTHENTICATED without a viewer)."
+  myEntitlements: [Entitlement!]!
+}
+
+extend type StorefrontTitle {
+  "The title's rent and buy prices."
+  offers: [TitleOffer!]!
 }
 
 extend type Query {
   "The workspace's Stripe connection; null until the owner connects."
   stripeConnection: StripeConnection @requires(permission: MANAGE)
+  "A title's rent and buy prices."
+  titleOffers(titleId: ID!): [TitleOffer!]! @requires(permission: READ)
   "Every plan, retired ones included."
   plans: [Plan!]! @requires(permission: READ)
   "A viewer's entitlements, newest first (support)."
@@ -5475,6 +5620,8 @@ extend type Mutation {
   setStripeAutomaticTax(on: Boolean!): StripeConnection! @requires(permission: MANAGE)
   "Makes an SVOD plan with its prices on the connected account (audited)."
   createPlan(input: CreatePlanInput!): Plan! @requires(permission: MANAGE)
+  "Sets (or replaces) a title's rent or buy price in a currency (audited)."
+  setTitleOffer(input: TitleOfferInput!): TitleOffer! @requires(permission: MANAGE)
   "Sets how a title is sold (audited)."
   setTitleAccess(titleId: ID!, model: TitleAccessModel!): Boolean! @requires(permission: MANAGE)
   "Gives a viewer free access until a time (support; audited)."
@@ -5489,6 +5636,11 @@ extend type Mutation {
   already pays in; UNAVAILABLE when Stripe cannot be reached.
   """
   checkout(planPriceId: ID!, successURL: String, cancelURL: String): CheckoutSession!
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session renting or buying
+  a title (payment mode). The rental's viewing window starts at first play.
+  """
+  purchase(offerId: ID!, successURL: String, cancelURL: String): CheckoutSession!
   "Storefront, signed-in viewer: the Stripe customer portal to manage their subscription."
   portal(returnURL: String): String!
 }
@@ -7554,6 +7706,8 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_creator(ctx, field)
 	case "plans":
 		return ec.fieldContext_Storefront_plans(ctx, field)
+	case "myEntitlements":
+		return ec.fieldContext_Storefront_myEntitlements(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Storefront", field.Name)
 }
@@ -7706,6 +7860,8 @@ func (ec *executionContext) childFields_StorefrontTitle(ctx context.Context, fie
 		return ec.fieldContext_StorefrontTitle_availableUntil(ctx, field)
 	case "publishedAt":
 		return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
+	case "offers":
+		return ec.fieldContext_StorefrontTitle_offers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitle", field.Name)
 }
@@ -7918,6 +8074,26 @@ func (ec *executionContext) childFields_TitleEdge(ctx context.Context, field gra
 		return ec.fieldContext_TitleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TitleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TitleOffer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TitleOffer_id(ctx, field)
+	case "titleId":
+		return ec.fieldContext_TitleOffer_titleId(ctx, field)
+	case "kind":
+		return ec.fieldContext_TitleOffer_kind(ctx, field)
+	case "currency":
+		return ec.fieldContext_TitleOffer_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_TitleOffer_amount(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_TitleOffer_rentalHours(ctx, field)
+	case "purchaseWindowDays":
+		return ec.fieldContext_TitleOffer_purchaseWindowDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TitleOffer", field.Name)
 }
 
 func (ec *executionContext) childFields_TwoFactorEnrollment(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -8862,6 +9038,36 @@ func (ec *executionContext) field_Mutation_publishTitle_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_purchase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "offerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_regenerateRecoveryCodes_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9217,6 +9423,20 @@ func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Contex
 		return nil, err
 	}
 	args["assetId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTitleOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.OfferInput, error) {
+			return ec.unmarshalNTitleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -9853,6 +10073,20 @@ func (ec *executionContext) field_Query_team_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["after"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_titleOffers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
 	return args, nil
 }
 
@@ -14501,6 +14735,73 @@ func (ec *executionContext) fieldContext_Mutation_createPlan(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setTitleOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleOffer(ctx, fc.Args["input"].(billing.OfferInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Offer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setTitleAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -14740,6 +15041,50 @@ func (ec *executionContext) fieldContext_Mutation_checkout(ctx context.Context, 
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_checkout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_purchase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_purchase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Purchase(ctx, fc.Args["offerId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_purchase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_purchase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -21016,6 +21361,73 @@ func (ec *executionContext) fieldContext_Query_stripeConnection(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_titleOffers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_titleOffers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TitleOffers(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_titleOffers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_titleOffers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_plans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25001,6 +25413,38 @@ func (ec *executionContext) fieldContext_Storefront_plans(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Storefront_myEntitlements(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_myEntitlements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().MyEntitlements(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_myEntitlements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26327,6 +26771,38 @@ func (ec *executionContext) _StorefrontTitle_publishedAt(ctx context.Context, fi
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StorefrontTitle_offers(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_offers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Offers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_offers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _StorefrontTitleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleConnection) (ret graphql.Marshaler) {
@@ -28213,6 +28689,167 @@ func (ec *executionContext) fieldContext_TitleEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TitleOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TitleOffer_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TitleOffer_kind(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+			return ec.marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "OfferKind")
+}
+
+func (ec *executionContext) _TitleOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "String")
+}
+
+func (ec *executionContext) _TitleOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TitleOffer_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TitleOffer_purchaseWindowDays(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_purchaseWindowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseWindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_purchaseWindowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
@@ -31764,6 +32401,83 @@ func UnmarshalTitleFilter(ctx context.Context, raw any) (catalog.TitleFilter, er
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputTitleOfferInput(ctx context.Context, obj any) (billing.OfferInput, error) {
+	var it billing.OfferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"titleId", "kind", "currency", "amount", "rentalHours", "purchaseWindowDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "rentalHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rentalHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RentalHours = data
+		case "purchaseWindowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseWindowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseWindowDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTitleOfferInput unmarshals raw into the TitleOfferInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTitleOfferInput(ctx context.Context, raw any) (billing.OfferInput, error) {
+	var out billing.OfferInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TitleOfferInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCollectionInput(ctx context.Context, obj any) (catalog.CollectionUpdate, error) {
 	var it catalog.CollectionUpdate
 	if obj == nil {
@@ -34042,6 +34756,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "setTitleOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setTitleAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setTitleAccess(ctx, field)
@@ -34066,6 +34787,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "checkout":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_checkout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purchase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_purchase(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -35266,6 +35994,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_stripeConnection(ctx, field)
 				})
+		case "titleOffers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_titleOffers(ctx, field)
+				})
 		case "plans":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36228,6 +36962,12 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Storefront_plans(ctx, field, obj)
 				})
+		case "myEntitlements":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_myEntitlements(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -36743,6 +37483,12 @@ func (ec *executionContext) _StorefrontTitle(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "offers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_offers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -37452,6 +38198,69 @@ func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._TitleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var titleOfferImplementors = []string{"TitleOffer"}
+
+func (ec *executionContext) _TitleOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.Offer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, titleOfferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TitleOffer")
+		case "id":
+			out.Values[i] = ec._TitleOffer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleId":
+			out.Values[i] = ec._TitleOffer_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TitleOffer_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._TitleOffer_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._TitleOffer_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rentalHours":
+			out.Values[i] = ec._TitleOffer_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "purchaseWindowDays":
+			out.Values[i] = ec._TitleOffer_purchaseWindowDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -38974,6 +39783,32 @@ func (ec *executionContext) marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑot
 	return ec._MediaSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, v any) (billing.OfferKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, sel ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OfferKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind = map[string]billing.OfferKind{
+		"RENT": billing.Rent,
+		"BUY":  billing.Buy,
+	}
+	marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind = map[billing.OfferKind]string{
+		billing.Rent: "RENT",
+		billing.Buy:  "BUY",
+	}
+)
+
 func (ec *executionContext) marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v operators.Operator) graphql.Marshaler {
 	return ec._Operator(ctx, sel, &v)
 }
@@ -39951,6 +40786,35 @@ func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx context.Context, sel ast.SelectionSet, v *billing.Offer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TitleOffer!")
+		return graphql.Null
+	}
+	return ec._TitleOffer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTitleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferInput(ctx context.Context, v any) (billing.OfferInput, error) {
+	res, err := ec.unmarshalInputTitleOfferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, v *tenants.TwoFactorEnrollment) graphql.Marshaler {
