@@ -284,6 +284,11 @@ func TestTitleOffersThroughGraphQL(t *testing.T) {
 		t.Errorf("another workspace lists %v", d)
 	}
 	app := appClient(t, m, ten.Owner)
+	ten.Owner.Must(t, `mutation($t: ID!) { publishTitle(id: $t) { id } }`, map[string]any{"t": title})
+	d = app.Must(t, `query($t: ID!) { storefront { title(id: $t) { offers { id kind currency amount rentalHours } } } }`, map[string]any{"t": title})
+	if pt.Str(d, "storefront", "title", "offers", 0, "id") != offer || pt.Str(d, "storefront", "title", "offers", 0, "kind") != "RENT" {
+		t.Errorf("storefront offers = %v", d)
+	}
 	if r := app.Do(t, `mutation($o: ID!) { purchase(offerId: $o) { url } }`, map[string]any{"o": offer}); r.Code() != "UNAUTHENTICATED" {
 		t.Errorf("purchase without a viewer: %v", r.Codes())
 	}
