@@ -309,3 +309,22 @@ func (s *Service) Listen(ctx context.Context) {
 		s.forget(tenant, viewer)
 	})
 }
+
+// CheckEvent answers whether the viewer holds a pay-per-view entitlement
+// to a live event now (live events come with the live package; the ledger
+// takes event ids already). Not cached: a live start is not the hot path.
+func (s *Service) CheckEvent(ctx context.Context, tenant tenants.ID, viewer, event uuid.UUID) (Decision, error) {
+	var ok bool
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		ok, err = billingsql.New(q).EventEntitled(ctx, billingsql.EventEntitledParams{TenantID: tenant, ViewerID: viewer, EventID: &event, Now: s.now()})
+		return err
+	})
+	if err != nil {
+		return Decision{}, fmt.Errorf("billing.CheckEvent %s: %w", event, err)
+	}
+	if !ok {
+		return Decision{Reason: "no pay-per-view ticket for this event"}, nil
+	}
+	return Decision{Allowed: true, Reason: "pay-per-view"}, nil
+}

@@ -245,3 +245,33 @@ func TestGrantValidation(t *testing.T) {
 	_, err := e.svc.Grant(ctx, tenant, billing.GrantInput{Viewer: uuid.New(), Scope: billing.ScopeTitle, Title: &theirs.ID, Until: until})
 	wantKind(t, err, errs.KindNotFound)
 }
+
+// Pay-per-view: an event-scoped entitlement admits its viewer to that
+// event only, and never counts as access to titles.
+func TestCheckEvent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, e.db)
+	film := e.mustTitle(t, tenant)
+	viewer, ev, otherEv := uuid.New(), uuid.New(), uuid.New()
+	err := e.db.InTenant(ctx, tenant, func(tx db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, kind, scope, event_id, starts_at, created_at, updated_at)
+			VALUES ($1, $2, $3, 'stripe', 'pi_ppv', 'ppv', 'event', $4, $5, $5, $5)`, tenant, uuid.New(), viewer, ev, e.clock.Now())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, err := e.svc.CheckEvent(ctx, tenant, viewer, ev); err != nil || !d.Allowed {
+		t.Errorf("ticket holder: %+v %v", d, err)
+	}
+	if d, _ := e.svc.CheckEvent(ctx, tenant, viewer, otherEv); d.Allowed {
+		t.Errorf("another event: %+v", d)
+	}
+	if d, _ := e.svc.CheckEvent(ctx, testenv.MustTenant(t, e.db), viewer, ev); d.Allowed {
+		t.Errorf("another tenant: %+v", d)
+	}
+	if d := e.check(t, tenant, viewer, film); d.Allowed {
+		t.Errorf("a PPV ticket opened a title: %+v", d)
+	}
+}

@@ -414,3 +414,40 @@ func TestPaymentFailedGraceThenEnd(t *testing.T) {
 		t.Errorf("allowed after the grace period: %+v", d)
 	}
 }
+
+// Upgrades and downgrades happen in Stripe (the customer portal, with
+// proration); customer.subscription.updated with the new price moves the
+// entitlement to the new plan: here from a plan with ads to an ad-free one.
+// Cancelling at period end keeps access to that moment, with no grace.
+func TestPlanChangeAndCancelAtPeriodEnd(t *testing.T) {
+	e := newEnv(t)
+	tenant, acct := e.mustSellingTenant(t)
+	basic := e.mustPlan(t, tenant, libraryPlan(true, 0))
+	premium := e.mustPlan(t, tenant, libraryPlan(false, 0))
+	title := e.mustTitle(t, tenant)
+	viewer := uuid.New()
+	end := e.clock.Now().Add(10 * 24 * time.Hour)
+	s := sub("sub_change", tenant, viewer, basic.Prices[0], "active", end)
+	e.fake.setSub("sub_change", s)
+	e.mustDeliver(t, event("customer.subscription.created", acct, s))
+	if d := e.check(t, tenant, viewer, title); !d.Allowed || !d.Ads {
+		t.Fatalf("basic: %+v", d)
+	}
+	s = sub("sub_change", tenant, viewer, premium.Prices[0], "active", end)
+	e.fake.setSub("sub_change", s)
+	e.mustDeliver(t, event("customer.subscription.updated", acct, s))
+	if d := e.check(t, tenant, viewer, title); !d.Allowed || d.Ads {
+		t.Fatalf("after upgrading: %+v", d)
+	}
+	s["cancel_at_period_end"], s["cancel_at"] = true, end.Unix()
+	e.fake.setSub("sub_change", s)
+	e.mustDeliver(t, event("customer.subscription.updated", acct, s))
+	ents, _ := e.svc.ViewerEntitlements(context.Background(), tenant, viewer)
+	if len(ents) != 1 || ents[0].EndsAt == nil || !ents[0].EndsAt.Equal(end) || *ents[0].Plan != premium.ID {
+		t.Fatalf("entitlements %+v", ents)
+	}
+	e.clock.Add(10*24*time.Hour + time.Second)
+	if d := e.check(t, tenant, viewer, title); d.Allowed {
+		t.Errorf("after the cancelled period: %+v", d)
+	}
+}

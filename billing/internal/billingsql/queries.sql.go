@@ -99,6 +99,30 @@ func (q *Queries) CollectionsExist(ctx context.Context, arg CollectionsExistPara
 	return column_1, err
 }
 
+const eventEntitled = `-- name: EventEntitled :one
+SELECT EXISTS (SELECT 1 FROM entitlements WHERE tenant_id = $1 AND viewer_id = $2 AND scope = 'event'
+  AND event_id = $3 AND revoked_at IS NULL AND starts_at <= $4::timestamptz AND (ends_at IS NULL OR ends_at > $4::timestamptz))
+`
+
+type EventEntitledParams struct {
+	TenantID uuid.UUID
+	ViewerID uuid.UUID
+	EventID  *uuid.UUID
+	Now      time.Time
+}
+
+func (q *Queries) EventEntitled(ctx context.Context, arg EventEntitledParams) (bool, error) {
+	row := q.db.QueryRow(ctx, eventEntitled,
+		arg.TenantID,
+		arg.ViewerID,
+		arg.EventID,
+		arg.Now,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const eventOutcome = `-- name: EventOutcome :one
 SELECT coalesce(stripe_event_outcome($1), '')::text
 `
