@@ -34,12 +34,15 @@ CREATE TABLE stripe_events (
   id          text PRIMARY KEY,
   type        text NOT NULL,
   account_id  text NOT NULL DEFAULT '',
-  tenant_id   uuid, -- NULL: a platform event, or an account no tenant has
+  -- The tenant it was routed to; NULL: a platform event, or an account no
+  -- tenant has. Not named tenant_id: this is a platform table, not a
+  -- tenant's (tenant exports and RLS helpers look for that name).
+  routed_tenant uuid,
   outcome     text NOT NULL CHECK (outcome IN ('applied', 'ignored', 'unknown_account')),
   payload     jsonb NOT NULL,
   received_at timestamptz NOT NULL
 );
-CREATE INDEX ON stripe_events (tenant_id, received_at);
+CREATE INDEX ON stripe_events (routed_tenant, received_at);
 ALTER TABLE stripe_events ENABLE ROW LEVEL SECURITY;
 ALTER TABLE stripe_events FORCE ROW LEVEL SECURITY;
 -- No policy and no grant: only the functions below reach it.
@@ -179,7 +182,7 @@ BEGIN
   IF p_tenant IS DISTINCT FROM current_tenant() THEN
     RAISE EXCEPTION 'record_stripe_event: tenant is not the bound tenant' USING ERRCODE = '42501';
   END IF;
-  INSERT INTO stripe_events (id, type, account_id, tenant_id, outcome, payload, received_at)
+  INSERT INTO stripe_events (id, type, account_id, routed_tenant, outcome, payload, received_at)
   VALUES (p_id, p_type, coalesce(p_account, ''), p_tenant, p_outcome, p_payload, p_now)
   ON CONFLICT (id) DO NOTHING;
   GET DIAGNOSTICS n = ROW_COUNT;
