@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -99,5 +100,23 @@ func TestCheckoutRefusedWithoutChargesEnabledAccount(t *testing.T) {
 	}
 	if n := len(e.fake.calls("POST", "/v1/checkout/sessions")); n != 0 {
 		t.Errorf("%d checkout sessions made", n)
+	}
+}
+
+// account.updated events out of order: an older event arriving after a
+// newer one does not overwrite the newer status.
+func TestAccountUpdatedOutOfOrder(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tenant, acct := e.mustSellingTenant(t)
+	older := event("account.updated", acct, map[string]any{"id": acct, "object": "account", "charges_enabled": false, "details_submitted": true})
+	newer := event("account.updated", acct, map[string]any{"id": acct, "object": "account", "charges_enabled": true, "details_submitted": true, "payouts_enabled": true})
+	older["created"] = time.Now().Add(time.Minute).Unix()
+	newer["created"] = time.Now().Add(2 * time.Minute).Unix()
+	e.mustDeliver(t, newer)
+	e.mustDeliver(t, older)
+	a, err := e.svc.StripeAccount(ctx, tenant)
+	if err != nil || !a.ChargesEnabled || !a.PayoutsEnabled {
+		t.Errorf("after a late older event: %+v %v", a, err)
 	}
 }

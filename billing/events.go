@@ -149,11 +149,15 @@ func (s *Service) prepare(ctx context.Context, tenant uuid.UUID, ev stripe.Event
 		if a.ID != ev.Account {
 			return nil, nil // not the connected account itself
 		}
+		// The event's object is the account's whole status; events out of
+		// order are settled by when Stripe created them.
+		at := time.Unix(ev.Created, 0).UTC()
 		return func(ctx context.Context, q *billingsql.Queries, now time.Time) ([]uuid.UUID, error) {
 			_, err := q.UpdateAccountStatus(ctx, billingsql.UpdateAccountStatusParams{TenantID: tenant, AccountID: a.ID,
-				ChargesEnabled: a.ChargesEnabled, DetailsSubmitted: a.DetailsSubmitted, PayoutsEnabled: a.PayoutsEnabled, Now: now})
+				ChargesEnabled: a.ChargesEnabled, DetailsSubmitted: a.DetailsSubmitted, PayoutsEnabled: a.PayoutsEnabled,
+				EventAt: at, Now: now})
 			if db.IsNoRows(err) {
-				return nil, nil
+				return nil, nil // an older event than the status we have
 			}
 			return nil, err
 		}, nil

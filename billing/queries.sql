@@ -6,10 +6,12 @@ INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_sub
 VALUES (@tenant_id, @account_id, @charges_enabled, @details_submitted, @payouts_enabled, @now::timestamptz, @now::timestamptz)
 RETURNING *;
 
+-- An event older than the one the status came from changes nothing.
 -- name: UpdateAccountStatus :one
 UPDATE stripe_accounts SET charges_enabled = @charges_enabled, details_submitted = @details_submitted,
-  payouts_enabled = @payouts_enabled, updated_at = @now::timestamptz
-WHERE tenant_id = @tenant_id AND account_id = @account_id RETURNING *;
+  payouts_enabled = @payouts_enabled, status_event_at = @event_at::timestamptz, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND account_id = @account_id
+  AND (status_event_at IS NULL OR status_event_at <= @event_at::timestamptz) RETURNING *;
 
 -- name: SetAutomaticTax :one
 UPDATE stripe_accounts SET automatic_tax = @automatic_tax, updated_at = @now::timestamptz

@@ -26,6 +26,9 @@ CREATE TABLE stripe_accounts (
   details_submitted boolean NOT NULL DEFAULT false,
   payouts_enabled   boolean NOT NULL DEFAULT false,
   automatic_tax     boolean NOT NULL DEFAULT false,
+  -- When Stripe created the account.updated event the status came from: an
+  -- older event arriving late never overwrites a newer status.
+  status_event_at   timestamptz,
   created_at        timestamptz NOT NULL,
   updated_at        timestamptz NOT NULL
 );

@@ -76,6 +76,7 @@ type StripeAccount struct {
 	DetailsSubmitted bool
 	PayoutsEnabled   bool
 	AutomaticTax     bool
+	StatusEventAt    *time.Time
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

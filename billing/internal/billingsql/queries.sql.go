@@ -135,7 +135,7 @@ func (q *Queries) EventOutcome(ctx context.Context, id string) (string, error) {
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, created_at, updated_at FROM stripe_accounts WHERE tenant_id = $1
+SELECT tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at FROM stripe_accounts WHERE tenant_id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, tenantID uuid.UUID) (StripeAccount, error) {
@@ -148,6 +148,7 @@ func (q *Queries) GetAccount(ctx context.Context, tenantID uuid.UUID) (StripeAcc
 		&i.DetailsSubmitted,
 		&i.PayoutsEnabled,
 		&i.AutomaticTax,
+		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -328,7 +329,7 @@ func (q *Queries) GetTitleOffer(ctx context.Context, arg GetTitleOfferParams) (T
 const insertAccount = `-- name: InsertAccount :one
 INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz)
-RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, created_at, updated_at
+RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
 `
 
 type InsertAccountParams struct {
@@ -357,6 +358,7 @@ func (q *Queries) InsertAccount(ctx context.Context, arg InsertAccountParams) (S
 		&i.DetailsSubmitted,
 		&i.PayoutsEnabled,
 		&i.AutomaticTax,
+		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -730,7 +732,7 @@ func (q *Queries) RevokeEntitlement(ctx context.Context, arg RevokeEntitlementPa
 
 const setAutomaticTax = `-- name: SetAutomaticTax :one
 UPDATE stripe_accounts SET automatic_tax = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, created_at, updated_at
+WHERE tenant_id = $3 RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
 `
 
 type SetAutomaticTaxParams struct {
@@ -749,6 +751,7 @@ func (q *Queries) SetAutomaticTax(ctx context.Context, arg SetAutomaticTaxParams
 		&i.DetailsSubmitted,
 		&i.PayoutsEnabled,
 		&i.AutomaticTax,
+		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -819,24 +822,28 @@ func (q *Queries) TitleExists(ctx context.Context, arg TitleExistsParams) (bool,
 
 const updateAccountStatus = `-- name: UpdateAccountStatus :one
 UPDATE stripe_accounts SET charges_enabled = $1, details_submitted = $2,
-  payouts_enabled = $3, updated_at = $4::timestamptz
-WHERE tenant_id = $5 AND account_id = $6 RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, created_at, updated_at
+  payouts_enabled = $3, status_event_at = $4::timestamptz, updated_at = $5::timestamptz
+WHERE tenant_id = $6 AND account_id = $7
+  AND (status_event_at IS NULL OR status_event_at <= $4::timestamptz) RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
 `
 
 type UpdateAccountStatusParams struct {
 	ChargesEnabled   bool
 	DetailsSubmitted bool
 	PayoutsEnabled   bool
+	EventAt          time.Time
 	Now              time.Time
 	TenantID         uuid.UUID
 	AccountID        string
 }
 
+// An event older than the one the status came from changes nothing.
 func (q *Queries) UpdateAccountStatus(ctx context.Context, arg UpdateAccountStatusParams) (StripeAccount, error) {
 	row := q.db.QueryRow(ctx, updateAccountStatus,
 		arg.ChargesEnabled,
 		arg.DetailsSubmitted,
 		arg.PayoutsEnabled,
+		arg.EventAt,
 		arg.Now,
 		arg.TenantID,
 		arg.AccountID,
@@ -849,6 +856,7 @@ func (q *Queries) UpdateAccountStatus(ctx context.Context, arg UpdateAccountStat
 		&i.DetailsSubmitted,
 		&i.PayoutsEnabled,
 		&i.AutomaticTax,
+		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
