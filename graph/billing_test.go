@@ -2,6 +2,7 @@ package graph_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,11 +27,22 @@ import (
 // create with one fixture id, and two tenants cannot share an account).
 func stripeProxy(t *testing.T) string {
 	t.Helper()
+	return stripeProxyDown(t, nil)
+}
+
+// stripeProxyDown is stripeProxy answering 500 to every GET while down()
+// says so (nil: never), as Stripe does in an outage.
+func stripeProxyDown(t *testing.T, down func() bool) string {
+	t.Helper()
 	target, err := url.Parse(testenv.Stripe(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down != nil && down() && r.Method == http.MethodGet {
+			http.Error(w, `{"error":{"type":"api_error","message":"outage"}}`, http.StatusInternalServerError)
+			return
+		}
 		out := r.Clone(r.Context())
 		out.RequestURI = ""
 		out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
@@ -294,5 +307,33 @@ func TestTitleOffersThroughGraphQL(t *testing.T) {
 	}
 	if r := app.Do(t, `{ storefront { myEntitlements { id } } }`, nil); r.Code() != "UNAUTHENTICATED" {
 		t.Errorf("myEntitlements without a viewer: %v", r.Codes())
+	}
+}
+
+// A webhook that cannot be applied now (Stripe down while the subscription
+// is refetched) answers 503 and records nothing, so Stripe's redelivery
+// applies it: the same event then answers 200.
+func TestStripeWebhookFailureIs5xxThenRetried(t *testing.T) {
+	var down atomic.Bool
+	proxy := stripeProxyDown(t, down.Load)
+	m := pt.Start(t, func(c *platform.Config) { c.StripeURL = proxy })
+	ten := pt.SignUp(t, m)
+	acct := pt.Str(ten.Owner.Must(t, `mutation { connectStripe { connection { accountId } } }`, nil), "connectStripe", "connection", "accountId")
+	ev := map[string]any{"id": "evt_" + uuid.NewString(), "object": "event", "type": "customer.subscription.updated", "account": acct,
+		"created": time.Now().Unix(), "api_version": "2023-10-16",
+		"data": map[string]any{"object": map[string]any{"id": "sub_outage", "object": "subscription", "status": "active"}}}
+	down.Store(true)
+	if st := postStripeEvent(t, m, "whsec_local", time.Now(), ev); st != http.StatusServiceUnavailable {
+		t.Fatalf("Stripe down: %d", st)
+	}
+	if o, _ := m.Billing.EventOutcome(context.Background(), ev["id"].(string)); o != "" {
+		t.Fatalf("a failed event was recorded: %q", o)
+	}
+	down.Store(false)
+	if st := postStripeEvent(t, m, "whsec_local", time.Now(), ev); st != http.StatusOK {
+		t.Fatalf("redelivery: %d", st)
+	}
+	if o, _ := m.Billing.EventOutcome(context.Background(), ev["id"].(string)); o == "" {
+		t.Error("the redelivered event was not recorded")
 	}
 }
