@@ -130,3 +130,6 @@ SELECT * FROM title_offers WHERE tenant_id = $1 AND id = $2 AND active;
 -- name: EventEntitled :one
 SELECT EXISTS (SELECT 1 FROM entitlements WHERE tenant_id = @tenant_id AND viewer_id = @viewer_id AND scope = 'event'
   AND event_id = @event_id AND revoked_at IS NULL AND starts_at <= @now::timestamptz AND (ends_at IS NULL OR ends_at > @now::timestamptz));
+
+-- name: GetEntitlement :one
+SELECT * FROM entitlements WHERE tenant_id = $1 AND id = $2;

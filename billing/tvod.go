@@ -316,3 +316,68 @@ func revokeChange(tenant uuid.UUID, paymentIntent, reason string) change {
 		return []uuid.UUID{e.ViewerID}, nil
 	}
 }
+
+// Refund refunds a rental or purchase in full on the tenant's connected
+// account (the platform's application fee refunded with it) and revokes it
+// at once (support; audited). Only Stripe rentals and purchases refund
+// here: subscriptions are cancelled or refunded in Stripe or the portal. A
+// revoked one is a Conflict; another tenant's is NotFound. Stripe failing
+// leaves the entitlement standing.
+func (s *Service) Refund(ctx context.Context, tenant tenants.ID, id uuid.UUID, reason string) (Entitlement, error) {
+	if reason == "" || len(reason) > 500 {
+		return Entitlement{}, errs.InvalidField("reason", "give a reason of 1 to 500 characters")
+	}
+	var e billingsql.Entitlement
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		e, err = billingsql.New(q).GetEntitlement(ctx, billingsql.GetEntitlementParams{TenantID: tenant, ID: id})
+		if db.IsNoRows(err) {
+			return errs.NotFound("no such entitlement")
+		}
+		return err
+	})
+	if err != nil {
+		return Entitlement{}, fmt.Errorf("billing.Refund %s: %w", id, err)
+	}
+	if e.Source != string(SourceStripe) || (e.Kind != string(KindTVODRent) && e.Kind != string(KindTVODBuy)) {
+		return Entitlement{}, errs.Invalid("only rentals and purchases paid through Stripe refund here")
+	}
+	if e.RevokedAt != nil {
+		return Entitlement{}, errs.Conflict("this entitlement is already revoked (%s)", e.RevokeReason)
+	}
+	acct, err := s.StripeAccount(ctx, tenant)
+	if err != nil {
+		return Entitlement{}, err
+	}
+	if acct == nil {
+		return Entitlement{}, errs.Conflict("this workspace has no Stripe account connected")
+	}
+	rp := &stripe.RefundParams{Params: onAccount(acct.ID), PaymentIntent: stripe.String(e.ExternalID),
+		RefundApplicationFee: stripe.Bool(true), Reason: stripe.String(string(stripe.RefundReasonRequestedByCustomer))}
+	rp.SetIdempotencyKey("marquee-refund-" + id.String())
+	rp.AddMetadata("marquee_entitlement", id.String())
+	refund, err := s.Stripe.Refunds.New(rp)
+	if err != nil {
+		return Entitlement{}, stripeErr("billing.Refund", err)
+	}
+	var out Entitlement
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		now := s.now()
+		r, err := billingsql.New(tx).RevokeEntitlement(ctx, billingsql.RevokeEntitlementParams{TenantID: tenant, ID: id,
+			Reason: "refunded: " + reason, Now: now})
+		if db.IsNoRows(err) {
+			return errs.Conflict("this entitlement was revoked meanwhile; the refund %s went through", refund.ID)
+		}
+		if err != nil {
+			return err
+		}
+		out = entitlementOut(r)
+		return audit.Record(ctx, tx, tenant, now, "billing.refunded", "entitlement", id.String(),
+			map[string]any{"viewer": r.ViewerID.String(), "refund": refund.ID, "payment_intent": e.ExternalID, "reason": reason})
+	})
+	if err != nil {
+		return Entitlement{}, fmt.Errorf("billing.Refund %s: %w", id, err)
+	}
+	s.forget(tenant, out.Viewer)
+	return out, nil
+}

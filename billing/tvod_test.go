@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -165,4 +166,57 @@ func TestOfferValidationAndIsolation(t *testing.T) {
 	seller, _ := e.mustSellingTenant(t)
 	_, err = e.svc.Purchase(ctx, seller, billing.PurchaseInput{Viewer: uuid.New(), Offer: o.ID})
 	wantKind(t, err, errs.KindNotFound)
+}
+
+// Support refunds a purchase: a full refund on the connected account with
+// the application fee, and the entitlement revoked at once (audited); the
+// later charge.refunded changes nothing more. A grant or a subscription does
+// not refund here; another tenant's entitlement is NOT_FOUND.
+func TestSupportRefund(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tenant, acct := e.mustSellingTenant(t)
+	film := e.mustTitle(t, tenant)
+	if err := e.svc.SetTitleAccess(ctx, tenant, film.ID, billing.ModelTVOD); err != nil {
+		t.Fatal(err)
+	}
+	buy, err := e.svc.SetTitleOffer(ctx, tenant, billing.OfferInput{Title: film.ID, Kind: billing.Buy, Currency: "usd", Amount: 999})
+	if err != nil {
+		t.Fatal(err)
+	}
+	viewer := uuid.New()
+	e.setPayment("pi_support", false, false)
+	e.mustDeliver(t, event("checkout.session.completed", acct, completed("cs_support", tenant, viewer, buy, "pi_support")))
+	ents, _ := e.svc.ViewerEntitlements(ctx, tenant, viewer)
+	if d := e.check(t, tenant, viewer, film); !d.Allowed {
+		t.Fatalf("bought: %+v", d)
+	}
+	other := testenv.MustTenant(t, e.db)
+	_, err = e.svc.Refund(ctx, other, ents[0].ID, "customer asked")
+	wantKind(t, err, errs.KindNotFound)
+	_, err = e.svc.Refund(ctx, tenant, ents[0].ID, "")
+	wantKind(t, err, errs.KindInvalid)
+	got, err := e.svc.Refund(ctx, tenant, ents[0].ID, "customer asked")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.RevokedAt == nil || got.RevokeReason != "refunded: customer asked" {
+		t.Errorf("after refund: %+v", got)
+	}
+	rs := e.fake.calls("POST", "/v1/refunds")
+	if len(rs) != 1 || rs[0].Account != acct || rs[0].Form.Get("payment_intent") != "pi_support" || rs[0].Form.Get("refund_application_fee") != "true" {
+		t.Errorf("refund requests %+v", rs)
+	}
+	if d := e.check(t, tenant, viewer, film); d.Allowed {
+		t.Errorf("refunded but allowed: %+v", d)
+	}
+	_, err = e.svc.Refund(ctx, tenant, ents[0].ID, "again")
+	wantKind(t, err, errs.KindConflict)
+	e.mustDeliver(t, event("charge.refunded", acct, map[string]any{"id": "ch_s", "object": "charge", "payment_intent": "pi_support", "refunded": true}))
+	g, err := e.svc.Grant(ctx, tenant, billing.GrantInput{Viewer: viewer, Scope: billing.ScopeLibrary, Until: e.clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.svc.Refund(ctx, tenant, g.ID, "no")
+	wantKind(t, err, errs.KindInvalid)
 }

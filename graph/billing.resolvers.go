@@ -55,6 +55,11 @@ func (r *mutationResolver) GrantAccess(ctx context.Context, input billing.GrantI
 	return ptrOf(r.Billing.Grant(ctx, principal(ctx).Tenant, input))
 }
 
+// RefundPurchase is the resolver for the refundPurchase field.
+func (r *mutationResolver) RefundPurchase(ctx context.Context, entitlementID uuid.UUID, reason string) (*billing.Entitlement, error) {
+	return ptrOf(r.Billing.Refund(ctx, principal(ctx).Tenant, entitlementID, reason))
+}
+
 // RevokeEntitlement is the resolver for the revokeEntitlement field.
 func (r *mutationResolver) RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error) {
 	return ptrOf(r.Billing.Revoke(ctx, principal(ctx).Tenant, id, reason))

@@ -248,6 +248,16 @@ func TestPlansAndEntitlementsThroughGraphQL(t *testing.T) {
 	if r := an.Do(t, list, map[string]any{"v": viewer}); r.Code() != "FORBIDDEN" {
 		t.Errorf("analyst listing entitlements: %v", r.Codes())
 	}
+	const refund = `mutation($id: ID!) { refundPurchase(entitlementId: $id, reason: "asked") { revokedAt } }`
+	if r := other.Owner.Do(t, refund, map[string]any{"id": ent}); r.Code() != "NOT_FOUND" {
+		t.Errorf("refunding another workspace's entitlement: %v", r.Codes())
+	}
+	if r := an.Do(t, refund, map[string]any{"id": ent}); r.Code() != "FORBIDDEN" {
+		t.Errorf("analyst refunding: %v", r.Codes())
+	}
+	if r := ten.Owner.Do(t, refund, map[string]any{"id": ent}); r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("refunding a grant: %v", r.Codes())
+	}
 	const revoke = `mutation($id: ID!) { revokeEntitlement(id: $id, reason: "chargeback") { revokedAt revokeReason } }`
 	if r := other.Owner.Do(t, revoke, map[string]any{"id": ent}); r.Code() != "NOT_FOUND" {
 		t.Errorf("revoking another workspace's entitlement: %v", r.Codes())

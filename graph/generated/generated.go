@@ -385,6 +385,7 @@ type ComplexityRoot struct {
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		Purchase                    func(childComplexity int, offerID uuid.UUID, successURL *string, cancelURL *string) int
+		RefundPurchase              func(childComplexity int, entitlementID uuid.UUID, reason string) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
@@ -960,6 +961,7 @@ type MutationResolver interface {
 	SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error)
 	SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error)
 	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
+	RefundPurchase(ctx context.Context, entitlementID uuid.UUID, reason string) (*billing.Entitlement, error)
 	RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error)
 	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
@@ -2678,6 +2680,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Purchase(childComplexity, args["offerId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
+	case "Mutation.refundPurchase":
+		if e.ComplexityRoot.Mutation.RefundPurchase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refundPurchase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefundPurchase(childComplexity, args["entitlementId"].(uuid.UUID), args["reason"].(string)), true
 	case "Mutation.regenerateRecoveryCodes":
 		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
 			break
@@ -5626,6 +5639,12 @@ extend type Mutation {
   setTitleAccess(titleId: ID!, model: TitleAccessModel!): Boolean! @requires(permission: MANAGE)
   "Gives a viewer free access until a time (support; audited)."
   grantAccess(input: GrantAccessInput!): Entitlement! @requires(permission: MANAGE)
+  """
+  Refunds a rental or purchase in full on the connected account (the
+  platform fee with it) and revokes it at once (support; audited). Grants and
+  subscriptions are BAD_USER_INPUT (subscriptions refund in Stripe).
+  """
+  refundPurchase(entitlementId: ID!, reason: String!): Entitlement! @requires(permission: MANAGE)
   "Ends an entitlement now, with the reason (audited)."
   revokeEntitlement(id: ID!, reason: String!): Entitlement! @requires(permission: MANAGE)
 
@@ -9065,6 +9084,28 @@ func (ec *executionContext) field_Mutation_purchase_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["cancelURL"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refundPurchase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entitlementId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entitlementId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -14930,6 +14971,73 @@ func (ec *executionContext) fieldContext_Mutation_grantAccess(ctx context.Contex
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_grantAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundPurchase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundPurchase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundPurchase(ctx, fc.Args["entitlementId"].(uuid.UUID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundPurchase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundPurchase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34773,6 +34881,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "grantAccess":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_grantAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundPurchase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundPurchase(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

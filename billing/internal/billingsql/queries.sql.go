@@ -177,6 +177,45 @@ func (q *Queries) GetCustomer(ctx context.Context, arg GetCustomerParams) (Billi
 	return i, err
 }
 
+const getEntitlement = `-- name: GetEntitlement :one
+SELECT tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids, title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, rental_started_at, revoked_at, revoke_reason, created_at, updated_at FROM entitlements WHERE tenant_id = $1 AND id = $2
+`
+
+type GetEntitlementParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetEntitlement(ctx context.Context, arg GetEntitlementParams) (Entitlement, error) {
+	row := q.db.QueryRow(ctx, getEntitlement, arg.TenantID, arg.ID)
+	var i Entitlement
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ViewerID,
+		&i.Source,
+		&i.ExternalID,
+		&i.Verification,
+		&i.Kind,
+		&i.Scope,
+		&i.CollectionIds,
+		&i.TitleID,
+		&i.EventID,
+		&i.Ads,
+		&i.PlanID,
+		&i.Status,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RentalHours,
+		&i.RentalStartedAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const getEntitlementByExternal = `-- name: GetEntitlementByExternal :one
 SELECT tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids, title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, rental_started_at, revoked_at, revoke_reason, created_at, updated_at FROM entitlements WHERE tenant_id = $1 AND source = $2 AND external_id = $3
 `
