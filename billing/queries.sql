@@ -133,3 +133,27 @@ SELECT EXISTS (SELECT 1 FROM entitlements WHERE tenant_id = @tenant_id AND viewe
 
 -- name: GetEntitlement :one
 SELECT * FROM entitlements WHERE tenant_id = $1 AND id = $2;
+
+-- name: SubscriberCounts :one
+SELECT count(DISTINCT viewer_id) FILTER (WHERE status IN ('active', 'past_due'))::int AS paying,
+       count(DISTINCT viewer_id) FILTER (WHERE status = 'trialing')::int AS trialing
+FROM entitlements WHERE tenant_id = @tenant_id AND kind = 'svod' AND revoked_at IS NULL
+  AND starts_at <= @now::timestamptz AND (ends_at IS NULL OR ends_at > @now::timestamptz);
+
+-- Monthly recurring revenue per currency: an annual price counts a twelfth.
+-- name: MonthlyRecurringRevenue :many
+SELECT p.currency, sum(CASE WHEN p.billing_interval = 'year' THEN p.amount / 12 ELSE p.amount END)::bigint AS amount
+FROM entitlements e JOIN billing_plan_prices p ON p.tenant_id = e.tenant_id AND p.stripe_price_id = e.verification->>'price'
+WHERE e.tenant_id = @tenant_id AND e.kind = 'svod' AND e.status IN ('active', 'past_due') AND e.revoked_at IS NULL
+  AND e.starts_at <= @now::timestamptz AND (e.ends_at IS NULL OR e.ends_at > @now::timestamptz)
+GROUP BY p.currency ORDER BY p.currency;
+
+-- name: ChurnedSubscribers :one
+SELECT count(DISTINCT viewer_id)::int FROM entitlements WHERE tenant_id = @tenant_id AND kind = 'svod'
+  AND status IN ('canceled', 'unpaid', 'incomplete_expired') AND ends_at > @since::timestamptz AND ends_at <= @now::timestamptz;
+
+-- name: TVODRevenue :many
+SELECT (verification->>'currency')::text AS currency, sum((verification->>'amount')::bigint)::bigint AS amount, count(*)::int AS sales
+FROM entitlements WHERE tenant_id = @tenant_id AND source = 'stripe' AND kind IN ('tvod_rent', 'tvod_buy')
+  AND created_at > @since::timestamptz AND revoked_at IS NULL
+GROUP BY 1 ORDER BY 1;

@@ -99,6 +99,11 @@ func (r *queryResolver) StripeConnection(ctx context.Context) (*billing.Account,
 	return r.Billing.StripeAccount(ctx, principal(ctx).Tenant)
 }
 
+// SalesSummary is the resolver for the salesSummary field.
+func (r *queryResolver) SalesSummary(ctx context.Context) (*billing.Sales, error) {
+	return ptrOf(r.Billing.Sales(ctx, principal(ctx).Tenant))
+}
+
 // TitleOffers is the resolver for the titleOffers field.
 func (r *queryResolver) TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error) {
 	return ptrsOf(r.Billing.TitleOffers(ctx, principal(ctx).Tenant, titleID))

@@ -265,6 +265,13 @@ func TestPlansAndEntitlementsThroughGraphQL(t *testing.T) {
 	if d := ten.Owner.Must(t, revoke, map[string]any{"id": ent}); pt.Str(d, "revokeEntitlement", "revokeReason") != "chargeback" {
 		t.Errorf("revoke = %v", d)
 	}
+	const sales = `{ salesSummary { payingSubscribers trialingSubscribers mrr { currency amount } churnedLast30Days tvodSalesLast30Days } }`
+	if d := an.Must(t, sales, nil); pt.Str(d, "salesSummary", "payingSubscribers") != "0" {
+		t.Errorf("analyst sales = %v", d)
+	}
+	if d := other.Owner.Must(t, sales, nil); len(pt.Get(d, "salesSummary", "mrr").([]any)) != 0 {
+		t.Errorf("another workspace's sales = %v", d)
+	}
 	d = ten.Owner.Must(t, `{ auditLog(first: 20) { edges { node { action } } } }`, nil)
 	for _, a := range []string{"billing.plan_created", "billing.title_access_set", "billing.access_granted", "billing.entitlement_revoked", "billing.stripe_connected"} {
 		if !strings.Contains(fmt.Sprint(d), a) {

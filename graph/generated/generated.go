@@ -339,6 +339,11 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
 		AddDomain                   func(childComplexity int, hostname string) int
@@ -540,6 +545,7 @@ type ComplexityRoot struct {
 		OperatorTenants    func(childComplexity int, first *int, after *string, status *tenants.Status) int
 		Plans              func(childComplexity int) int
 		Rails              func(childComplexity int, first *int, after *string) int
+		SalesSummary       func(childComplexity int) int
 		Season             func(childComplexity int, id uuid.UUID) int
 		Series             func(childComplexity int, id uuid.UUID) int
 		SeriesList         func(childComplexity int, status *catalog.Status, first *int, after *string) int
@@ -576,6 +582,15 @@ type ComplexityRoot struct {
 	RailEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SalesSummary struct {
+		ChurnedLast30Days     func(childComplexity int) int
+		MRR                   func(childComplexity int) int
+		PayingSubscribers     func(childComplexity int) int
+		TVODRevenueLast30Days func(childComplexity int) int
+		TVODSalesLast30Days   func(childComplexity int) int
+		TrialingSubscribers   func(childComplexity int) int
 	}
 
 	Season struct {
@@ -1049,6 +1064,7 @@ type OperatorTenantResolver interface {
 type QueryResolver interface {
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	StripeConnection(ctx context.Context) (*billing.Account, error)
+	SalesSummary(ctx context.Context) (*billing.Sales, error)
 	TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error)
 	Plans(ctx context.Context) ([]*billing.Plan, error)
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
@@ -2199,6 +2215,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.MediaSettings.UpdatedAt(childComplexity), true
+
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
 
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
@@ -3623,6 +3652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.salesSummary":
+		if e.ComplexityRoot.Query.SalesSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SalesSummary(childComplexity), true
 	case "Query.season":
 		if e.ComplexityRoot.Query.Season == nil {
 			break
@@ -3853,6 +3888,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RailEdge.Node(childComplexity), true
+
+	case "SalesSummary.churnedLast30Days":
+		if e.ComplexityRoot.SalesSummary.ChurnedLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.ChurnedLast30Days(childComplexity), true
+	case "SalesSummary.mrr":
+		if e.ComplexityRoot.SalesSummary.MRR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.MRR(childComplexity), true
+	case "SalesSummary.payingSubscribers":
+		if e.ComplexityRoot.SalesSummary.PayingSubscribers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.PayingSubscribers(childComplexity), true
+	case "SalesSummary.tvodRevenueLast30Days":
+		if e.ComplexityRoot.SalesSummary.TVODRevenueLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TVODRevenueLast30Days(childComplexity), true
+	case "SalesSummary.tvodSalesLast30Days":
+		if e.ComplexityRoot.SalesSummary.TVODSalesLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TVODSalesLast30Days(childComplexity), true
+	case "SalesSummary.trialingSubscribers":
+		if e.ComplexityRoot.SalesSummary.TrialingSubscribers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TrialingSubscribers(childComplexity), true
 
 	case "Season.episodes":
 		if e.ComplexityRoot.Season.Episodes == nil {
@@ -5594,6 +5666,24 @@ input TitleOfferInput {
   purchaseWindowDays: Int
 }
 
+"An amount in a currency's minor units."
+type Money {
+  currency: String!
+  amount: Int!
+}
+
+"The workspace's subscription and TVOD figures now, from the entitlement ledger."
+type SalesSummary {
+  payingSubscribers: Int!
+  trialingSubscribers: Int!
+  "Monthly recurring revenue per currency (an annual price counts a twelfth), before fees."
+  mrr: [Money!]!
+  churnedLast30Days: Int!
+  "Rentals and purchases paid in the last 30 days and not refunded."
+  tvodRevenueLast30Days: [Money!]!
+  tvodSalesLast30Days: Int!
+}
+
 type CheckoutSession {
   id: String!
   "Send the viewer here to pay."
@@ -5615,6 +5705,8 @@ extend type StorefrontTitle {
 extend type Query {
   "The workspace's Stripe connection; null until the owner connects."
   stripeConnection: StripeConnection @requires(permission: MANAGE)
+  "Subscribers, MRR, churn and TVOD revenue."
+  salesSummary: SalesSummary! @requires(permission: READ_ANALYTICS)
   "A title's rent and buy prices."
   titleOffers(titleId: ID!): [TitleOffer!]! @requires(permission: READ)
   "Every plan, retired ones included."
@@ -7323,6 +7415,16 @@ func (ec *executionContext) childFields_MediaSettings(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type MediaSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
 func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -7545,6 +7647,24 @@ func (ec *executionContext) childFields_RailEdge(ctx context.Context, field grap
 		return ec.fieldContext_RailEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SalesSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "payingSubscribers":
+		return ec.fieldContext_SalesSummary_payingSubscribers(ctx, field)
+	case "trialingSubscribers":
+		return ec.fieldContext_SalesSummary_trialingSubscribers(ctx, field)
+	case "mrr":
+		return ec.fieldContext_SalesSummary_mrr(ctx, field)
+	case "churnedLast30Days":
+		return ec.fieldContext_SalesSummary_churnedLast30Days(ctx, field)
+	case "tvodRevenueLast30Days":
+		return ec.fieldContext_SalesSummary_tvodRevenueLast30Days(ctx, field)
+	case "tvodSalesLast30Days":
+		return ec.fieldContext_SalesSummary_tvodSalesLast30Days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SalesSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Season(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14520,6 +14640,52 @@ func (ec *executionContext) fieldContext_MediaSettings_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21469,6 +21635,61 @@ func (ec *executionContext) fieldContext_Query_stripeConnection(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_salesSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_salesSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SalesSummary(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ_ANALYTICS")
+				if err != nil {
+					var zeroVal *billing.Sales
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Sales
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Sales
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Sales) graphql.Marshaler {
+			return ec.marshalNSalesSummary2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSales(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_salesSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_titleOffers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23924,6 +24145,162 @@ func (ec *executionContext) fieldContext_RailEdge_node(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SalesSummary_payingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_payingSubscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayingSubscribers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_payingSubscribers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_trialingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_trialingSubscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialingSubscribers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_trialingSubscribers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_mrr(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_mrr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MRR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_mrr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesSummary_churnedLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_churnedLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnedLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_churnedLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_tvodRevenueLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_tvodRevenueLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TVODRevenueLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_tvodRevenueLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesSummary_tvodSalesLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_tvodSalesLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TVODSalesLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_tvodSalesLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Season_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
@@ -34817,6 +35194,44 @@ func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *billing.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -36109,6 +36524,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_stripeConnection(ctx, field)
 				})
+		case "salesSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_salesSummary(ctx, field)
+				})
 		case "titleOffers":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -36465,6 +36886,64 @@ func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._RailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var salesSummaryImplementors = []string{"SalesSummary"}
+
+func (ec *executionContext) _SalesSummary(ctx context.Context, sel ast.SelectionSet, obj *billing.Sales) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, salesSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SalesSummary")
+		case "payingSubscribers":
+			out.Values[i] = ec._SalesSummary_payingSubscribers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trialingSubscribers":
+			out.Values[i] = ec._SalesSummary_trialingSubscribers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mrr":
+			out.Values[i] = ec._SalesSummary_mrr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "churnedLast30Days":
+			out.Values[i] = ec._SalesSummary_churnedLast30Days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tvodRevenueLast30Days":
+			out.Values[i] = ec._SalesSummary_tvodRevenueLast30Days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tvodSalesLast30Days":
+			out.Values[i] = ec._SalesSummary_tvodSalesLast30Days(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -39898,6 +40377,26 @@ func (ec *executionContext) marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑot
 	return ec._MediaSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx context.Context, sel ast.SelectionSet, v billing.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, v any) (billing.OfferKind, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[tmp]
@@ -40265,6 +40764,14 @@ var (
 		authz.RoleAnalyst: "ANALYST",
 	}
 )
+
+func (ec *executionContext) marshalNSalesSummary2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSales(ctx context.Context, sel ast.SelectionSet, v *billing.Sales) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SalesSummary!")
+		return graphql.Null
+	}
+	return ec._SalesSummary(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {

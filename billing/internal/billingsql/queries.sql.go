@@ -83,6 +83,24 @@ func (q *Queries) CheckRows(ctx context.Context, arg CheckRowsParams) ([]CheckRo
 	return items, nil
 }
 
+const churnedSubscribers = `-- name: ChurnedSubscribers :one
+SELECT count(DISTINCT viewer_id)::int FROM entitlements WHERE tenant_id = $1 AND kind = 'svod'
+  AND status IN ('canceled', 'unpaid', 'incomplete_expired') AND ends_at > $2::timestamptz AND ends_at <= $3::timestamptz
+`
+
+type ChurnedSubscribersParams struct {
+	TenantID uuid.UUID
+	Since    time.Time
+	Now      time.Time
+}
+
+func (q *Queries) ChurnedSubscribers(ctx context.Context, arg ChurnedSubscribersParams) (int32, error) {
+	row := q.db.QueryRow(ctx, churnedSubscribers, arg.TenantID, arg.Since, arg.Now)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const collectionsExist = `-- name: CollectionsExist :one
 SELECT count(*) = cardinality($1::uuid[]) FROM collections WHERE tenant_id = $2 AND id = ANY($1::uuid[])
 `
@@ -693,6 +711,45 @@ func (q *Queries) ListViewerEntitlements(ctx context.Context, arg ListViewerEnti
 	return items, nil
 }
 
+const monthlyRecurringRevenue = `-- name: MonthlyRecurringRevenue :many
+SELECT p.currency, sum(CASE WHEN p.billing_interval = 'year' THEN p.amount / 12 ELSE p.amount END)::bigint AS amount
+FROM entitlements e JOIN billing_plan_prices p ON p.tenant_id = e.tenant_id AND p.stripe_price_id = e.verification->>'price'
+WHERE e.tenant_id = $1 AND e.kind = 'svod' AND e.status IN ('active', 'past_due') AND e.revoked_at IS NULL
+  AND e.starts_at <= $2::timestamptz AND (e.ends_at IS NULL OR e.ends_at > $2::timestamptz)
+GROUP BY p.currency ORDER BY p.currency
+`
+
+type MonthlyRecurringRevenueParams struct {
+	TenantID uuid.UUID
+	Now      time.Time
+}
+
+type MonthlyRecurringRevenueRow struct {
+	Currency string
+	Amount   int64
+}
+
+// Monthly recurring revenue per currency: an annual price counts a twelfth.
+func (q *Queries) MonthlyRecurringRevenue(ctx context.Context, arg MonthlyRecurringRevenueParams) ([]MonthlyRecurringRevenueRow, error) {
+	rows, err := q.db.Query(ctx, monthlyRecurringRevenue, arg.TenantID, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []MonthlyRecurringRevenueRow{}
+	for rows.Next() {
+		var i MonthlyRecurringRevenueRow
+		if err := rows.Scan(&i.Currency, &i.Amount); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const recordEvent = `-- name: RecordEvent :one
 SELECT record_stripe_event($1, $2, $3, $4::uuid, $5, $6::jsonb, $7::timestamptz)::boolean
 `
@@ -829,6 +886,68 @@ func (q *Queries) StartRental(ctx context.Context, arg StartRentalParams) (int64
 		return 0, err
 	}
 	return result.RowsAffected(), nil
+}
+
+const subscriberCounts = `-- name: SubscriberCounts :one
+SELECT count(DISTINCT viewer_id) FILTER (WHERE status IN ('active', 'past_due'))::int AS paying,
+       count(DISTINCT viewer_id) FILTER (WHERE status = 'trialing')::int AS trialing
+FROM entitlements WHERE tenant_id = $1 AND kind = 'svod' AND revoked_at IS NULL
+  AND starts_at <= $2::timestamptz AND (ends_at IS NULL OR ends_at > $2::timestamptz)
+`
+
+type SubscriberCountsParams struct {
+	TenantID uuid.UUID
+	Now      time.Time
+}
+
+type SubscriberCountsRow struct {
+	Paying   int32
+	Trialing int32
+}
+
+func (q *Queries) SubscriberCounts(ctx context.Context, arg SubscriberCountsParams) (SubscriberCountsRow, error) {
+	row := q.db.QueryRow(ctx, subscriberCounts, arg.TenantID, arg.Now)
+	var i SubscriberCountsRow
+	err := row.Scan(&i.Paying, &i.Trialing)
+	return i, err
+}
+
+const tVODRevenue = `-- name: TVODRevenue :many
+SELECT (verification->>'currency')::text AS currency, sum((verification->>'amount')::bigint)::bigint AS amount, count(*)::int AS sales
+FROM entitlements WHERE tenant_id = $1 AND source = 'stripe' AND kind IN ('tvod_rent', 'tvod_buy')
+  AND created_at > $2::timestamptz AND revoked_at IS NULL
+GROUP BY 1 ORDER BY 1
+`
+
+type TVODRevenueParams struct {
+	TenantID uuid.UUID
+	Since    time.Time
+}
+
+type TVODRevenueRow struct {
+	Currency string
+	Amount   int64
+	Sales    int32
+}
+
+func (q *Queries) TVODRevenue(ctx context.Context, arg TVODRevenueParams) ([]TVODRevenueRow, error) {
+	rows, err := q.db.Query(ctx, tVODRevenue, arg.TenantID, arg.Since)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []TVODRevenueRow{}
+	for rows.Next() {
+		var i TVODRevenueRow
+		if err := rows.Scan(&i.Currency, &i.Amount, &i.Sales); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const tenantIDByStripeAccount = `-- name: TenantIDByStripeAccount :one
