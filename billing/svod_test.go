@@ -451,3 +451,4 @@ func TestPlanChangeAndCancelAtPeriodEnd(t *testing.T) {
 		t.Errorf("after the cancelled period: %+v", d)
 	}
 }
+
