@@ -451,4 +451,3 @@ func TestPlanChangeAndCancelAtPeriodEnd(t *testing.T) {
 		t.Errorf("after the cancelled period: %+v", d)
 	}
 }
-
