@@ -58,6 +58,8 @@ type Server struct {
 	// Origin serves playback manifests, segments and keys at /play/ (and
 	// /t/{slug}/play/); nil: no origin.
 	Origin *Origin
+	// Stripe takes Stripe's webhooks at /webhooks/stripe; nil: not mounted.
+	Stripe StripeWebhooks
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -70,6 +72,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
 	s.mountOrigin(mux)
+	if s.Stripe != nil {
+		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
+	}
 	gql := s.withTenant(s.GraphQL)
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)

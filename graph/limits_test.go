@@ -128,6 +128,7 @@ func TestProductionHidesIntrospectionAndPlayground(t *testing.T) {
 	t.Setenv("PGPASSWORD", "marquee-dev")
 	m := pt.Start(t, func(c *platform.Config) {
 		c.Production, c.SMTPAddr = true, "127.0.0.1:1"
+		c.StripeWebhookSecret = "whsec_production_test"              // production refuses the dev one
 		c.SecretKey = "q2n9Zl8m3cB7VxJ0rT5yW1uE4oP6sA8dF2gH7jK9LzM=" // any key but the development one
 		c.DatabaseURL = strings.Replace(c.DatabaseURL, ":marquee-dev@", "@", 1)
 	})

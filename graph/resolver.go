@@ -7,9 +7,12 @@ package graph
 import (
 	"context"
 
+	"github.com/google/uuid"
+
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/db"
@@ -66,4 +69,11 @@ type Resolver struct {
 	// connects it to package viewers (viewers.FromContext). nil: no viewer
 	// can start a session.
 	ViewerOf func(ctx context.Context) (playback.Viewer, bool)
+	// Billing is money: the Stripe connection, plans, Checkout, the portal
+	// and entitlements.
+	Billing *billing.Service
+	// AccountOf returns the signed-in viewer of a storefront request; nil or
+	// false: no viewer (checkout and portal are then UNAUTHENTICATED). The
+	// integrator wires it to viewers.FromContext.
+	AccountOf func(ctx context.Context) (uuid.UUID, bool)
 }

@@ -41,6 +41,17 @@ type Config struct {
 	TaskQueue       string `env:"MARQUEE_TEMPORAL_TASK_QUEUE" envDefault:"default"`
 	StripeURL       string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
 	StripeSecretKey string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
+	// Money (package billing): the signing secret of the /webhooks/stripe
+	// endpoint (whsec_…; the dev default signs locally made test events),
+	// how old a signed event may be, the platform's application fee on every
+	// sale on a tenant's connected account, how long a subscription whose
+	// renewal failed keeps playing, and how long an entitlement decision is
+	// reused (a change drops it at once in every process).
+	StripeWebhookSecret    string        `env:"MARQUEE_STRIPE_WEBHOOK_SECRET" envDefault:"whsec_local"`
+	StripeWebhookTolerance time.Duration `env:"MARQUEE_STRIPE_WEBHOOK_TOLERANCE" envDefault:"5m"`
+	PlatformFeePercent     float64       `env:"MARQUEE_PLATFORM_FEE_PERCENT" envDefault:"10"`
+	BillingGracePeriod     time.Duration `env:"MARQUEE_BILLING_GRACE_PERIOD" envDefault:"168h"`
+	EntitlementCacheTTL    time.Duration `env:"MARQUEE_ENTITLEMENT_CACHE_TTL" envDefault:"30s"`
 
 	BlobURL  string `env:"MARQUEE_BLOB_URL" envDefault:"file://.data/blobs"` // file://, s3://, gs://
 	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`         // dev mailer; ignored when SMTP is set
@@ -257,7 +268,19 @@ func (c Config) Validate() error {
 			bad("MARQUEE_INGEST_ALLOW_ADDRS: %q is not a CIDR range (like 127.0.0.1/32)", a)
 		}
 	}
+	if c.PlatformFeePercent < 0 || c.PlatformFeePercent > 100 {
+		bad("MARQUEE_PLATFORM_FEE_PERCENT %v: want 0 to 100", c.PlatformFeePercent)
+	}
+	if c.StripeWebhookSecret == "" {
+		bad("MARQUEE_STRIPE_WEBHOOK_SECRET must be set (the endpoint's whsec_… signing secret)")
+	}
+	if c.StripeWebhookTolerance <= 0 || c.BillingGracePeriod < 0 || c.EntitlementCacheTTL <= 0 {
+		bad("MARQUEE_STRIPE_WEBHOOK_TOLERANCE and MARQUEE_ENTITLEMENT_CACHE_TTL must be positive, MARQUEE_BILLING_GRACE_PERIOD not negative")
+	}
 	if c.Production {
+		if c.StripeWebhookSecret == "whsec_local" {
+			bad("MARQUEE_STRIPE_WEBHOOK_SECRET is the dev default in production: set the endpoint's signing secret from Stripe")
+		}
 		if len(c.IngestAllowAddrs) > 0 {
 			bad("MARQUEE_INGEST_ALLOW_ADDRS is for tests only: production never fetches from private addresses")
 		}

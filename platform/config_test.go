@@ -60,3 +60,23 @@ func TestConfigChecksTheCDNPurgeSettings(t *testing.T) {
 		t.Fatalf("a good purge config: %v", err)
 	}
 }
+
+// Invariant: production never verifies Stripe webhooks with the public dev
+// secret, and the platform fee is a percentage.
+func TestConfigMoneySettings(t *testing.T) {
+	c, err := platform.LoadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.StripeWebhookSecret != "whsec_local" || c.PlatformFeePercent != 10 {
+		t.Fatalf("defaults: %q %v", c.StripeWebhookSecret, c.PlatformFeePercent)
+	}
+	c.Production = true
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "MARQUEE_STRIPE_WEBHOOK_SECRET") {
+		t.Errorf("production with the dev webhook secret: %v", err)
+	}
+	c.Production, c.PlatformFeePercent = false, 120
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "MARQUEE_PLATFORM_FEE_PERCENT") {
+		t.Errorf("a 120%% fee: %v", err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/blobstore"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/certs"
@@ -62,6 +63,11 @@ type Main struct {
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
+	// Billing is money: Stripe Connect, webhooks, plans, Checkout and the
+	// entitlement model (Check) playback asks.
+	Billing     *billing.Service
+	stopBilling context.CancelFunc
+	billingDone chan struct{}
 
 	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
 	// viewer of a storefront request), Keys (content keys) and Resumes
@@ -163,6 +169,12 @@ func (m *Main) build() {
 	resolver.Lifecycle = m.lifecycleService()
 	resolver.Artwork = &artwork.Service{Blobs: m.Blobs, Titles: resolver.Catalog, MaxBytes: c.ArtworkMaxBytes,
 		MaxPixels: c.ArtworkMaxPixels, Log: m.Log}
+	m.Billing = &billing.Service{DB: m.DB, Stripe: billing.NewStripe(c.StripeURL, c.StripeSecretKey, nil),
+		FeePercent: c.PlatformFeePercent, WebhookSecret: c.StripeWebhookSecret, WebhookTolerance: c.StripeWebhookTolerance,
+		BaseURL: c.BaseURL, GracePeriod: c.BillingGracePeriod, CacheTTL: c.EntitlementCacheTTL, Log: m.Log.With("component", "billing")}
+	m.Billing.Titles = resolver.Catalog
+	resolver.Billing = m.Billing
+	resolver.AccountOf = accountOf
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges
 	m.buildPlayback(resolver)
@@ -189,6 +201,7 @@ func (m *Main) build() {
 	}
 	m.API.Viewers, m.API.BaseURL = m.Viewers, c.BaseURL
 	m.API.Origin = &api.Origin{Playback: m.Playback, Blobs: m.Blobs, AppOrigins: m.playbackOrigins()}
+	m.API.Stripe = m.Billing
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
@@ -217,6 +230,7 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
 	m.AssetChanges.Start()
+	m.startBilling()
 	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
 	m.httpServer.Handler = m.withACMEChallenges(m.httpServer.Handler)
 	errc := make(chan error, 2)
@@ -232,6 +246,17 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 }
 
+// startBilling listens for entitlement changes made by other processes,
+// so cached decisions are dropped at once.
+func (m *Main) startBilling() {
+	if m.stopBilling != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	m.stopBilling, m.billingDone = cancel, make(chan struct{})
+	go func() { defer close(m.billingDone); m.Billing.Listen(ctx) }()
+}
+
 // Close releases every connection.
 func (m *Main) Close() {
 	if m.listener != nil && m.httpServer == nil {
@@ -240,6 +265,10 @@ func (m *Main) Close() {
 	m.closeTLS()
 	if m.AssetChanges != nil {
 		m.AssetChanges.Close() // before the database closes
+	}
+	if m.stopBilling != nil {
+		m.stopBilling() // the entitlement listener, before the database closes
+		<-m.billingDone
 	}
 	if m.Uploads != nil {
 		m.Uploads.Close() // background URL fetches end before the bucket and database close

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/billing"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/playback"
@@ -23,7 +25,7 @@ func (m *Main) buildPlayback(resolver *graph.Resolver) {
 	secret, _ := sealbox.ParseKey(c.SecretKey) // Validate checked the key
 	tokens, _ := playback.NewTokens(secret)    // 32 bytes: never short
 	grants := &playback.Grants{DB: m.DB, Titles: resolver.Catalog}
-	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: grants,
+	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: bothEntitlements{grants: grants, billing: m.Billing},
 		Keys: keyHook{m}, Resumes: resumeHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
 		SessionTTL: c.PlaybackSessionTTL, PreviewTTL: c.PlaybackPreviewTTL,
 		KeyLimit: ratelimit.New(c.PlaybackKeyRate, c.PlaybackKeyBurst)}
@@ -69,4 +71,26 @@ func (m *Main) playbackOrigins() []string {
 		out = append(out, u.Scheme+"://"+u.Host)
 	}
 	return out
+}
+
+// bothEntitlements is what playback asks: billing's model (free, AVOD, SVOD,
+// TVOD: plans, rentals, purchases and support grants) and the title's
+// "requires entitlement" flag with its grants (access outside sales:
+// screeners, press) are independent gates and both must pass; ads are
+// billing's to decide. Neither can widen what the other refuses.
+type bothEntitlements struct {
+	grants  *playback.Grants
+	billing *billing.Service // nil: the flag and grants alone
+}
+
+func (e bothEntitlements) Check(ctx context.Context, tenant uuid.UUID, viewer playback.ViewerID, profile uuid.UUID, title catalog.Title) (playback.Decision, error) {
+	g, err := e.grants.Check(ctx, tenant, viewer, profile, title)
+	if err != nil || !g.Allowed || e.billing == nil {
+		return g, err
+	}
+	b, err := e.billing.Check(ctx, tenant, viewer, profile, title)
+	if err != nil {
+		return playback.Decision{}, err
+	}
+	return playback.Decision{Allowed: b.Allowed, Ads: b.Ads, Reason: b.Reason}, nil
 }

@@ -42,6 +42,13 @@ func (m *Main) connectViewersToPlayback() {
 	m.Resumes = viewerResumes{svc}
 }
 
+// accountOf is the signed-in viewer account of a storefront request, for
+// billing (checkout, portal, purchases): no profile needed.
+func accountOf(ctx context.Context) (uuid.UUID, bool) {
+	p, ok := viewers.FromContext(ctx)
+	return p.Viewer, ok && p.Viewer != uuid.Nil
+}
+
 // viewerResumes is continue watching as playback's resume position: the
 // latest position any of the profile's devices reported, 0 once finished.
 type viewerResumes struct{ s *viewers.Service }

@@ -18,6 +18,7 @@ import (
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/contentkeys"
 	"github.com/marquee-ott/marquee/domains"
@@ -51,6 +52,7 @@ type ResolverRoot interface {
 	CdnSettings() CdnSettingsResolver
 	Collection() CollectionResolver
 	Creator() CreatorResolver
+	Entitlement() EntitlementResolver
 	FileUpload() FileUploadResolver
 	Invitation() InvitationResolver
 	MediaAsset() MediaAssetResolver
@@ -72,6 +74,7 @@ type ResolverRoot interface {
 	StorefrontSeason() StorefrontSeasonResolver
 	StorefrontSeries() StorefrontSeriesResolver
 	StorefrontTitle() StorefrontTitleResolver
+	StripeConnection() StripeConnectionResolver
 	Subscription() SubscriptionResolver
 	Tenant() TenantResolver
 	TenantExport() TenantExportResolver
@@ -196,6 +199,11 @@ type ComplexityRoot struct {
 		Kind      func(childComplexity int) int
 	}
 
+	CheckoutSession struct {
+		ID  func(childComplexity int) int
+		URL func(childComplexity int) int
+	}
+
 	Collection struct {
 		CreatedAt   func(childComplexity int) int
 		Creator     func(childComplexity int) int
@@ -308,6 +316,26 @@ type ComplexityRoot struct {
 		VerifiedAt           func(childComplexity int) int
 	}
 
+	Entitlement struct {
+		Ads             func(childComplexity int) int
+		Collections     func(childComplexity int) int
+		CreatedAt       func(childComplexity int) int
+		EndsAt          func(childComplexity int) int
+		ExternalID      func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Kind            func(childComplexity int) int
+		RentalHours     func(childComplexity int) int
+		RentalStartedAt func(childComplexity int) int
+		RevokeReason    func(childComplexity int) int
+		RevokedAt       func(childComplexity int) int
+		Scope           func(childComplexity int) int
+		Source          func(childComplexity int) int
+		StartsAt        func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Title           func(childComplexity int) int
+		Viewer          func(childComplexity int) int
+	}
+
 	FileUpload struct {
 		Asset         func(childComplexity int) int
 		AutoIngest    func(childComplexity int) int
@@ -384,6 +412,11 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	Money struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation            func(childComplexity int, input tenants.AcceptInput) int
 		ActivateDevice              func(childComplexity int, userCode string) int
@@ -392,11 +425,14 @@ type ComplexityRoot struct {
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
+		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
+		ConnectStripe               func(childComplexity int) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
 		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
+		CreatePlan                  func(childComplexity int, input billing.PlanInput) int
 		CreateProfile               func(childComplexity int, input viewers.ProfileInput) int
 		CreateRail                  func(childComplexity int, input catalog.RailInput) int
 		CreateSeason                func(childComplexity int, seriesID uuid.UUID, input catalog.SeasonInput) int
@@ -419,6 +455,7 @@ type ComplexityRoot struct {
 		EndPlayback                 func(childComplexity int, sessionID uuid.UUID) int
 		EnrollTwoFactor             func(childComplexity int, password string) int
 		ExportCpix                  func(childComplexity int, assetID uuid.UUID, recipientCertificatePem string) int
+		GrantAccess                 func(childComplexity int, input billing.GrantInput) int
 		GrantTitle                  func(childComplexity int, titleID uuid.UUID, viewerID uuid.UUID) int
 		IngestFromURL               func(childComplexity int, input uploads.URLInput) int
 		IngestUpload                func(childComplexity int, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) int
@@ -433,9 +470,12 @@ type ComplexityRoot struct {
 		OperatorVerifyTotp          func(childComplexity int, loginToken string, code string) int
 		PlaybackHeartbeat           func(childComplexity int, sessionID uuid.UUID, positionSeconds int) int
 		PlaybackSession             func(childComplexity int, titleID uuid.UUID) int
+		Portal                      func(childComplexity int, returnURL *string) int
 		PreviewPlayback             func(childComplexity int, assetID uuid.UUID) int
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
+		Purchase                    func(childComplexity int, offerID uuid.UUID, successURL *string, cancelURL *string) int
+		RefundPurchase              func(childComplexity int, entitlementID uuid.UUID, reason string) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RejectDeviceActivation      func(childComplexity int, userCode string) int
 		RemoveAssetTrack            func(childComplexity int, trackID uuid.UUID) int
@@ -452,6 +492,7 @@ type ComplexityRoot struct {
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
+		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
 		RevokeSession               func(childComplexity int, id uuid.UUID) int
 		RevokeTitle                 func(childComplexity int, titleID uuid.UUID, viewerID uuid.UUID) int
@@ -460,11 +501,15 @@ type ComplexityRoot struct {
 		SelectProfile               func(childComplexity int, profileID uuid.UUID, pin *string) int
 		SetCdnSigner                func(childComplexity int, input model.CdnSignerInput) int
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
+		SetDefaultTitleAccess       func(childComplexity int, model billing.Model) int
 		SetEncryptNewAssets         func(childComplexity int, on bool) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetStreamLimit              func(childComplexity int, input playback.StreamSettings) int
+		SetStripeAutomaticTax       func(childComplexity int, on bool) int
 		SetTenantQuotas             func(childComplexity int, id uuid.UUID, input operators.Quotas) int
+		SetTitleAccess              func(childComplexity int, titleID uuid.UUID, model billing.Model) int
 		SetTitleAsset               func(childComplexity int, id uuid.UUID, assetID *uuid.UUID) int
+		SetTitleOffer               func(childComplexity int, input billing.OfferInput) int
 		SetTitleRequiresEntitlement func(childComplexity int, titleID uuid.UUID, required bool) int
 		SetViewerDeviceLimit        func(childComplexity int, limit int) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
@@ -568,6 +613,26 @@ type ComplexityRoot struct {
 		HasNextPage func(childComplexity int) int
 	}
 
+	Plan struct {
+		Active      func(childComplexity int) int
+		Ads         func(childComplexity int) int
+		Collections func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Prices      func(childComplexity int) int
+		Scope       func(childComplexity int) int
+		TrialDays   func(childComplexity int) int
+	}
+
+	PlanPrice struct {
+		Amount       func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Interval     func(childComplexity int) int
+		TaxInclusive func(childComplexity int) int
+	}
+
 	PlaybackRefusal struct {
 		Code   func(childComplexity int) int
 		Reason func(childComplexity int) int
@@ -611,6 +676,7 @@ type ComplexityRoot struct {
 		Creator                  func(childComplexity int, id uuid.UUID) int
 		Creators                 func(childComplexity int, first *int, after *string) int
 		CurrentProfile           func(childComplexity int) int
+		DefaultTitleAccess       func(childComplexity int) int
 		DevMailbox               func(childComplexity int, to *string) int
 		Domains                  func(childComplexity int) int
 		ExportMyData             func(childComplexity int) int
@@ -624,16 +690,20 @@ type ComplexityRoot struct {
 		OperatorMe               func(childComplexity int) int
 		OperatorTenant           func(childComplexity int, id uuid.UUID) int
 		OperatorTenants          func(childComplexity int, first *int, after *string, status *tenants.Status) int
+		Plans                    func(childComplexity int) int
 		PlaybackSettings         func(childComplexity int) int
 		Rails                    func(childComplexity int, first *int, after *string) int
+		SalesSummary             func(childComplexity int) int
 		Season                   func(childComplexity int, id uuid.UUID) int
 		Series                   func(childComplexity int, id uuid.UUID) int
 		SeriesList               func(childComplexity int, status *catalog.Status, first *int, after *string) int
 		StaffMember              func(childComplexity int, id uuid.UUID) int
 		Storefront               func(childComplexity int, country *string, language *string) int
+		StripeConnection         func(childComplexity int) int
 		Team                     func(childComplexity int, first *int, after *string) int
 		Tenant                   func(childComplexity int) int
 		Title                    func(childComplexity int, id uuid.UUID) int
+		TitleOffers              func(childComplexity int, titleID uuid.UUID) int
 		TitleRequiresEntitlement func(childComplexity int, titleID uuid.UUID) int
 		Titles                   func(childComplexity int, filter *catalog.TitleFilter, first *int, after *string) int
 		TwoFactor                func(childComplexity int) int
@@ -641,6 +711,7 @@ type ComplexityRoot struct {
 		Viewer                   func(childComplexity int, id uuid.UUID) int
 		ViewerAccount            func(childComplexity int) int
 		ViewerDeviceLimit        func(childComplexity int) int
+		ViewerEntitlements       func(childComplexity int, viewerID uuid.UUID) int
 		Viewers                  func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries        func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint          func(childComplexity int, id uuid.UUID) int
@@ -664,6 +735,15 @@ type ComplexityRoot struct {
 	RailEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	SalesSummary struct {
+		ChurnedLast30Days     func(childComplexity int) int
+		MRR                   func(childComplexity int) int
+		PayingSubscribers     func(childComplexity int) int
+		TVODRevenueLast30Days func(childComplexity int) int
+		TVODSalesLast30Days   func(childComplexity int) int
+		TrialingSubscribers   func(childComplexity int) int
 	}
 
 	Season struct {
@@ -756,15 +836,17 @@ type ComplexityRoot struct {
 	}
 
 	Storefront struct {
-		Branding   func(childComplexity int) int
-		Creator    func(childComplexity int, handle string) int
-		Home       func(childComplexity int) int
-		Name       func(childComplexity int) int
-		Search     func(childComplexity int, query string, first *int, after *string) int
-		Series     func(childComplexity int, id uuid.UUID) int
-		ShortsFeed func(childComplexity int, first *int, after *string) int
-		Slug       func(childComplexity int) int
-		Title      func(childComplexity int, id uuid.UUID) int
+		Branding       func(childComplexity int) int
+		Creator        func(childComplexity int, handle string) int
+		Home           func(childComplexity int) int
+		MyEntitlements func(childComplexity int) int
+		Name           func(childComplexity int) int
+		Plans          func(childComplexity int) int
+		Search         func(childComplexity int, query string, first *int, after *string) int
+		Series         func(childComplexity int, id uuid.UUID) int
+		ShortsFeed     func(childComplexity int, first *int, after *string) int
+		Slug           func(childComplexity int) int
+		Title          func(childComplexity int, id uuid.UUID) int
 	}
 
 	StorefrontCollection struct {
@@ -832,6 +914,7 @@ type ComplexityRoot struct {
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
 		Language        func(childComplexity int) int
+		Offers          func(childComplexity int) int
 		PublishedAt     func(childComplexity int) int
 		Rating          func(childComplexity int) int
 		ReleaseYear     func(childComplexity int) int
@@ -851,6 +934,23 @@ type ComplexityRoot struct {
 	StorefrontTitleEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	StripeConnection struct {
+		AutomaticTax     func(childComplexity int) int
+		CanSell          func(childComplexity int) int
+		ChargesEnabled   func(childComplexity int) int
+		DetailsSubmitted func(childComplexity int) int
+		ID               func(childComplexity int) int
+		PayoutsEnabled   func(childComplexity int) int
+		Reason           func(childComplexity int) int
+		UpdatedAt        func(childComplexity int) int
+	}
+
+	StripeOnboarding struct {
+		Account   func(childComplexity int) int
+		ExpiresAt func(childComplexity int) int
+		URL       func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -941,6 +1041,16 @@ type ComplexityRoot struct {
 	TitleEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	TitleOffer struct {
+		Amount             func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		PurchaseWindowDays func(childComplexity int) int
+		RentalHours        func(childComplexity int) int
+		Title              func(childComplexity int) int
 	}
 
 	TrickPlay struct {
@@ -1080,6 +1190,11 @@ type CollectionResolver interface {
 type CreatorResolver interface {
 	Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error)
 }
+type EntitlementResolver interface {
+	Source(ctx context.Context, obj *billing.Entitlement) (string, error)
+
+	Kind(ctx context.Context, obj *billing.Entitlement) (string, error)
+}
 type FileUploadResolver interface {
 	Language(ctx context.Context, obj *uploads.Upload) (*string, error)
 
@@ -1105,6 +1220,18 @@ type MutationResolver interface {
 	AddAssetTrack(ctx context.Context, assetID uuid.UUID, uploadID uuid.UUID, name *string) (*assets.Track, error)
 	ReplaceCaptionText(ctx context.Context, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) (*assets.Track, error)
 	RemoveAssetTrack(ctx context.Context, trackID uuid.UUID) (*assets.Asset, error)
+	ConnectStripe(ctx context.Context) (*billing.Onboarding, error)
+	SetStripeAutomaticTax(ctx context.Context, on bool) (*billing.Account, error)
+	CreatePlan(ctx context.Context, input billing.PlanInput) (*billing.Plan, error)
+	SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error)
+	SetDefaultTitleAccess(ctx context.Context, model billing.Model) (billing.Model, error)
+	SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error)
+	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
+	RefundPurchase(ctx context.Context, entitlementID uuid.UUID, reason string) (*billing.Entitlement, error)
+	RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error)
+	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	Portal(ctx context.Context, returnURL *string) (string, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -1232,6 +1359,12 @@ type PlaybackSettingsResolver interface {
 }
 type QueryResolver interface {
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
+	DefaultTitleAccess(ctx context.Context) (billing.Model, error)
+	StripeConnection(ctx context.Context) (*billing.Account, error)
+	SalesSummary(ctx context.Context) (*billing.Sales, error)
+	TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error)
+	Plans(ctx context.Context) ([]*billing.Plan, error)
+	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -1298,6 +1431,8 @@ type StorefrontResolver interface {
 	Search(ctx context.Context, obj *tenants.Tenant, query string, first *int, after *string) (*model.StorefrontTitleConnection, error)
 	ShortsFeed(ctx context.Context, obj *tenants.Tenant, first *int, after *string) (*model.StorefrontTitleConnection, error)
 	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
+	Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error)
+	MyEntitlements(ctx context.Context, obj *tenants.Tenant) ([]*billing.Entitlement, error)
 }
 type StorefrontCollectionResolver interface {
 	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
@@ -1333,6 +1468,12 @@ type StorefrontTitleResolver interface {
 
 	Creator(ctx context.Context, obj *catalog.Title) (*catalog.Creator, error)
 	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
+
+	Offers(ctx context.Context, obj *catalog.Title) ([]*billing.Offer, error)
+}
+type StripeConnectionResolver interface {
+	CanSell(ctx context.Context, obj *billing.Account) (bool, error)
+	Reason(ctx context.Context, obj *billing.Account) (*string, error)
 }
 type SubscriptionResolver interface {
 	AssetProgress(ctx context.Context, id uuid.UUID) (<-chan *assets.Asset, error)
@@ -1795,6 +1936,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CdnSettings.Kind(childComplexity), true
 
+	case "CheckoutSession.id":
+		if e.ComplexityRoot.CheckoutSession.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.ID(childComplexity), true
+	case "CheckoutSession.url":
+		if e.ComplexityRoot.CheckoutSession.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CheckoutSession.URL(childComplexity), true
+
 	case "Collection.createdAt":
 		if e.ComplexityRoot.Collection.CreatedAt == nil {
 			break
@@ -2200,6 +2354,109 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Domain.VerifiedAt(childComplexity), true
 
+	case "Entitlement.ads":
+		if e.ComplexityRoot.Entitlement.Ads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Ads(childComplexity), true
+	case "Entitlement.collectionIds":
+		if e.ComplexityRoot.Entitlement.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Collections(childComplexity), true
+	case "Entitlement.createdAt":
+		if e.ComplexityRoot.Entitlement.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.CreatedAt(childComplexity), true
+	case "Entitlement.endsAt":
+		if e.ComplexityRoot.Entitlement.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.EndsAt(childComplexity), true
+	case "Entitlement.externalId":
+		if e.ComplexityRoot.Entitlement.ExternalID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.ExternalID(childComplexity), true
+	case "Entitlement.id":
+		if e.ComplexityRoot.Entitlement.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.ID(childComplexity), true
+	case "Entitlement.kind":
+		if e.ComplexityRoot.Entitlement.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Kind(childComplexity), true
+	case "Entitlement.rentalHours":
+		if e.ComplexityRoot.Entitlement.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RentalHours(childComplexity), true
+	case "Entitlement.rentalStartedAt":
+		if e.ComplexityRoot.Entitlement.RentalStartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RentalStartedAt(childComplexity), true
+	case "Entitlement.revokeReason":
+		if e.ComplexityRoot.Entitlement.RevokeReason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RevokeReason(childComplexity), true
+	case "Entitlement.revokedAt":
+		if e.ComplexityRoot.Entitlement.RevokedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.RevokedAt(childComplexity), true
+	case "Entitlement.scope":
+		if e.ComplexityRoot.Entitlement.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Scope(childComplexity), true
+	case "Entitlement.source":
+		if e.ComplexityRoot.Entitlement.Source == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Source(childComplexity), true
+	case "Entitlement.startsAt":
+		if e.ComplexityRoot.Entitlement.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.StartsAt(childComplexity), true
+	case "Entitlement.status":
+		if e.ComplexityRoot.Entitlement.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Status(childComplexity), true
+	case "Entitlement.titleId":
+		if e.ComplexityRoot.Entitlement.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Title(childComplexity), true
+	case "Entitlement.viewerId":
+		if e.ComplexityRoot.Entitlement.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Viewer(childComplexity), true
+
 	case "FileUpload.asset":
 		if e.ComplexityRoot.FileUpload.Asset == nil {
 			break
@@ -2537,6 +2794,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MediaSettings.UpdatedAt(childComplexity), true
 
+	case "Money.amount":
+		if e.ComplexityRoot.Money.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Amount(childComplexity), true
+	case "Money.currency":
+		if e.ComplexityRoot.Money.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Money.Currency(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -2614,6 +2884,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeStaffRole(childComplexity, args["id"].(uuid.UUID), args["role"].(authz.Role)), true
+	case "Mutation.checkout":
+		if e.ComplexityRoot.Mutation.Checkout == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkout_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
 	case "Mutation.confirmTwoFactor":
 		if e.ComplexityRoot.Mutation.ConfirmTwoFactor == nil {
 			break
@@ -2625,6 +2906,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmTwoFactor(childComplexity, args["code"].(string)), true
+	case "Mutation.connectStripe":
+		if e.ComplexityRoot.Mutation.ConnectStripe == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ConnectStripe(childComplexity), true
 	case "Mutation.createAPIKey":
 		if e.ComplexityRoot.Mutation.CreateAPIKey == nil {
 			break
@@ -2669,6 +2956,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCreator(childComplexity, args["input"].(catalog.CreatorInput)), true
+	case "Mutation.createPlan":
+		if e.ComplexityRoot.Mutation.CreatePlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePlan(childComplexity, args["input"].(billing.PlanInput)), true
 	case "Mutation.createProfile":
 		if e.ComplexityRoot.Mutation.CreateProfile == nil {
 			break
@@ -2911,6 +3209,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ExportCpix(childComplexity, args["assetId"].(uuid.UUID), args["recipientCertificatePEM"].(string)), true
+	case "Mutation.grantAccess":
+		if e.ComplexityRoot.Mutation.GrantAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantAccess(childComplexity, args["input"].(billing.GrantInput)), true
 	case "Mutation.grantTitle":
 		if e.ComplexityRoot.Mutation.GrantTitle == nil {
 			break
@@ -3055,6 +3364,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PlaybackSession(childComplexity, args["titleId"].(uuid.UUID)), true
+	case "Mutation.portal":
+		if e.ComplexityRoot.Mutation.Portal == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_portal_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Portal(childComplexity, args["returnURL"].(*string)), true
 	case "Mutation.previewPlayback":
 		if e.ComplexityRoot.Mutation.PreviewPlayback == nil {
 			break
@@ -3088,6 +3408,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.PublishTitle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.purchase":
+		if e.ComplexityRoot.Mutation.Purchase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_purchase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.Purchase(childComplexity, args["offerId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
+	case "Mutation.refundPurchase":
+		if e.ComplexityRoot.Mutation.RefundPurchase == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_refundPurchase_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RefundPurchase(childComplexity, args["entitlementId"].(uuid.UUID), args["reason"].(string)), true
 	case "Mutation.regenerateRecoveryCodes":
 		if e.ComplexityRoot.Mutation.RegenerateRecoveryCodes == nil {
 			break
@@ -3264,6 +3606,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeAPIKey(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.revokeEntitlement":
+		if e.ComplexityRoot.Mutation.RevokeEntitlement == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeEntitlement_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeEntitlement(childComplexity, args["id"].(uuid.UUID), args["reason"].(string)), true
 	case "Mutation.revokeInvitation":
 		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
 			break
@@ -3352,6 +3705,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetCollectionItems(childComplexity, args["id"].(uuid.UUID), args["titleIds"].([]uuid.UUID)), true
+	case "Mutation.setDefaultTitleAccess":
+		if e.ComplexityRoot.Mutation.SetDefaultTitleAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setDefaultTitleAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetDefaultTitleAccess(childComplexity, args["model"].(billing.Model)), true
 	case "Mutation.setEncryptNewAssets":
 		if e.ComplexityRoot.Mutation.SetEncryptNewAssets == nil {
 			break
@@ -3385,6 +3749,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetStreamLimit(childComplexity, args["input"].(playback.StreamSettings)), true
+	case "Mutation.setStripeAutomaticTax":
+		if e.ComplexityRoot.Mutation.SetStripeAutomaticTax == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setStripeAutomaticTax_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetStripeAutomaticTax(childComplexity, args["on"].(bool)), true
 	case "Mutation.setTenantQuotas":
 		if e.ComplexityRoot.Mutation.SetTenantQuotas == nil {
 			break
@@ -3396,6 +3771,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTenantQuotas(childComplexity, args["id"].(uuid.UUID), args["input"].(operators.Quotas)), true
+	case "Mutation.setTitleAccess":
+		if e.ComplexityRoot.Mutation.SetTitleAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleAccess(childComplexity, args["titleId"].(uuid.UUID), args["model"].(billing.Model)), true
 	case "Mutation.setTitleAsset":
 		if e.ComplexityRoot.Mutation.SetTitleAsset == nil {
 			break
@@ -3407,6 +3793,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetTitleAsset(childComplexity, args["id"].(uuid.UUID), args["assetId"].(*uuid.UUID)), true
+	case "Mutation.setTitleOffer":
+		if e.ComplexityRoot.Mutation.SetTitleOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setTitleOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetTitleOffer(childComplexity, args["input"].(billing.OfferInput)), true
 	case "Mutation.setTitleRequiresEntitlement":
 		if e.ComplexityRoot.Mutation.SetTitleRequiresEntitlement == nil {
 			break
@@ -3962,6 +4359,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
 
+	case "Plan.active":
+		if e.ComplexityRoot.Plan.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Active(childComplexity), true
+	case "Plan.ads":
+		if e.ComplexityRoot.Plan.Ads == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Ads(childComplexity), true
+	case "Plan.collectionIds":
+		if e.ComplexityRoot.Plan.Collections == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Collections(childComplexity), true
+	case "Plan.createdAt":
+		if e.ComplexityRoot.Plan.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.CreatedAt(childComplexity), true
+	case "Plan.id":
+		if e.ComplexityRoot.Plan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.ID(childComplexity), true
+	case "Plan.name":
+		if e.ComplexityRoot.Plan.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Name(childComplexity), true
+	case "Plan.prices":
+		if e.ComplexityRoot.Plan.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Prices(childComplexity), true
+	case "Plan.scope":
+		if e.ComplexityRoot.Plan.Scope == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.Scope(childComplexity), true
+	case "Plan.trialDays":
+		if e.ComplexityRoot.Plan.TrialDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Plan.TrialDays(childComplexity), true
+
+	case "PlanPrice.amount":
+		if e.ComplexityRoot.PlanPrice.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Amount(childComplexity), true
+	case "PlanPrice.currency":
+		if e.ComplexityRoot.PlanPrice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Currency(childComplexity), true
+	case "PlanPrice.id":
+		if e.ComplexityRoot.PlanPrice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.ID(childComplexity), true
+	case "PlanPrice.interval":
+		if e.ComplexityRoot.PlanPrice.Interval == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.Interval(childComplexity), true
+	case "PlanPrice.taxInclusive":
+		if e.ComplexityRoot.PlanPrice.TaxInclusive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlanPrice.TaxInclusive(childComplexity), true
+
 	case "PlaybackRefusal.code":
 		if e.ComplexityRoot.PlaybackRefusal.Code == nil {
 			break
@@ -4176,6 +4659,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.CurrentProfile(childComplexity), true
+	case "Query.defaultTitleAccess":
+		if e.ComplexityRoot.Query.DefaultTitleAccess == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.DefaultTitleAccess(childComplexity), true
 	case "Query.devMailbox":
 		if e.ComplexityRoot.Query.DevMailbox == nil {
 			break
@@ -4285,6 +4774,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OperatorTenants(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*tenants.Status)), true
+	case "Query.plans":
+		if e.ComplexityRoot.Query.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Plans(childComplexity), true
 	case "Query.playbackSettings":
 		if e.ComplexityRoot.Query.PlaybackSettings == nil {
 			break
@@ -4302,6 +4797,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.salesSummary":
+		if e.ComplexityRoot.Query.SalesSummary == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.SalesSummary(childComplexity), true
 	case "Query.season":
 		if e.ComplexityRoot.Query.Season == nil {
 			break
@@ -4357,6 +4858,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Storefront(childComplexity, args["country"].(*string), args["language"].(*string)), true
+	case "Query.stripeConnection":
+		if e.ComplexityRoot.Query.StripeConnection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.StripeConnection(childComplexity), true
 	case "Query.team":
 		if e.ComplexityRoot.Query.Team == nil {
 			break
@@ -4385,6 +4892,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Title(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.titleOffers":
+		if e.ComplexityRoot.Query.TitleOffers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_titleOffers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.TitleOffers(childComplexity, args["titleId"].(uuid.UUID)), true
 	case "Query.titleRequiresEntitlement":
 		if e.ComplexityRoot.Query.TitleRequiresEntitlement == nil {
 			break
@@ -4447,6 +4965,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ViewerDeviceLimit(childComplexity), true
+	case "Query.viewerEntitlements":
+		if e.ComplexityRoot.Query.ViewerEntitlements == nil {
+			break
+		}
+
+		args, err := ec.field_Query_viewerEntitlements_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ViewerEntitlements(childComplexity, args["viewerId"].(uuid.UUID)), true
 	case "Query.viewers":
 		if e.ComplexityRoot.Query.Viewers == nil {
 			break
@@ -4549,6 +5078,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RailEdge.Node(childComplexity), true
+
+	case "SalesSummary.churnedLast30Days":
+		if e.ComplexityRoot.SalesSummary.ChurnedLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.ChurnedLast30Days(childComplexity), true
+	case "SalesSummary.mrr":
+		if e.ComplexityRoot.SalesSummary.MRR == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.MRR(childComplexity), true
+	case "SalesSummary.payingSubscribers":
+		if e.ComplexityRoot.SalesSummary.PayingSubscribers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.PayingSubscribers(childComplexity), true
+	case "SalesSummary.tvodRevenueLast30Days":
+		if e.ComplexityRoot.SalesSummary.TVODRevenueLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TVODRevenueLast30Days(childComplexity), true
+	case "SalesSummary.tvodSalesLast30Days":
+		if e.ComplexityRoot.SalesSummary.TVODSalesLast30Days == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TVODSalesLast30Days(childComplexity), true
+	case "SalesSummary.trialingSubscribers":
+		if e.ComplexityRoot.SalesSummary.TrialingSubscribers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SalesSummary.TrialingSubscribers(childComplexity), true
 
 	case "Season.episodes":
 		if e.ComplexityRoot.Season.Episodes == nil {
@@ -4925,12 +5491,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Home(childComplexity), true
+	case "Storefront.myEntitlements":
+		if e.ComplexityRoot.Storefront.MyEntitlements == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.MyEntitlements(childComplexity), true
 	case "Storefront.name":
 		if e.ComplexityRoot.Storefront.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Storefront.Name(childComplexity), true
+	case "Storefront.plans":
+		if e.ComplexityRoot.Storefront.Plans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.Plans(childComplexity), true
 	case "Storefront.search":
 		if e.ComplexityRoot.Storefront.Search == nil {
 			break
@@ -5250,6 +5828,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StorefrontTitle.Language(childComplexity), true
+	case "StorefrontTitle.offers":
+		if e.ComplexityRoot.StorefrontTitle.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Offers(childComplexity), true
 	case "StorefrontTitle.publishedAt":
 		if e.ComplexityRoot.StorefrontTitle.PublishedAt == nil {
 			break
@@ -5330,6 +5914,74 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StorefrontTitleEdge.Node(childComplexity), true
+
+	case "StripeConnection.automaticTax":
+		if e.ComplexityRoot.StripeConnection.AutomaticTax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.AutomaticTax(childComplexity), true
+	case "StripeConnection.canSell":
+		if e.ComplexityRoot.StripeConnection.CanSell == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.CanSell(childComplexity), true
+	case "StripeConnection.chargesEnabled":
+		if e.ComplexityRoot.StripeConnection.ChargesEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.ChargesEnabled(childComplexity), true
+	case "StripeConnection.detailsSubmitted":
+		if e.ComplexityRoot.StripeConnection.DetailsSubmitted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.DetailsSubmitted(childComplexity), true
+	case "StripeConnection.accountId":
+		if e.ComplexityRoot.StripeConnection.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.ID(childComplexity), true
+	case "StripeConnection.payoutsEnabled":
+		if e.ComplexityRoot.StripeConnection.PayoutsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.PayoutsEnabled(childComplexity), true
+	case "StripeConnection.reason":
+		if e.ComplexityRoot.StripeConnection.Reason == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.Reason(childComplexity), true
+	case "StripeConnection.updatedAt":
+		if e.ComplexityRoot.StripeConnection.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeConnection.UpdatedAt(childComplexity), true
+
+	case "StripeOnboarding.connection":
+		if e.ComplexityRoot.StripeOnboarding.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.Account(childComplexity), true
+	case "StripeOnboarding.expiresAt":
+		if e.ComplexityRoot.StripeOnboarding.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.ExpiresAt(childComplexity), true
+	case "StripeOnboarding.url":
+		if e.ComplexityRoot.StripeOnboarding.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StripeOnboarding.URL(childComplexity), true
 
 	case "Subscription.assetProgress":
 		if e.ComplexityRoot.Subscription.AssetProgress == nil {
@@ -5715,6 +6367,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.TitleEdge.Node(childComplexity), true
+
+	case "TitleOffer.amount":
+		if e.ComplexityRoot.TitleOffer.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Amount(childComplexity), true
+	case "TitleOffer.currency":
+		if e.ComplexityRoot.TitleOffer.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Currency(childComplexity), true
+	case "TitleOffer.id":
+		if e.ComplexityRoot.TitleOffer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.ID(childComplexity), true
+	case "TitleOffer.kind":
+		if e.ComplexityRoot.TitleOffer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Kind(childComplexity), true
+	case "TitleOffer.purchaseWindowDays":
+		if e.ComplexityRoot.TitleOffer.PurchaseWindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.PurchaseWindowDays(childComplexity), true
+	case "TitleOffer.rentalHours":
+		if e.ComplexityRoot.TitleOffer.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.RentalHours(childComplexity), true
+	case "TitleOffer.titleId":
+		if e.ComplexityRoot.TitleOffer.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TitleOffer.Title(childComplexity), true
 
 	case "TrickPlay.columns":
 		if e.ComplexityRoot.TrickPlay.Columns == nil {
@@ -6150,6 +6845,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
+			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateProfileInput", ec.unmarshalInputCreateProfileInput),
 			graphql.NewInputUnmarshaler("CreateRailInput", ec.unmarshalInputCreateRailInput),
 			graphql.NewInputUnmarshaler("CreateSeasonInput", ec.unmarshalInputCreateSeasonInput),
@@ -6157,17 +6853,20 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateTitleInput", ec.unmarshalInputCreateTitleInput),
 			graphql.NewInputUnmarshaler("CreateUploadInput", ec.unmarshalInputCreateUploadInput),
 			graphql.NewInputUnmarshaler("CreateWebhookEndpointInput", ec.unmarshalInputCreateWebhookEndpointInput),
+			graphql.NewInputUnmarshaler("GrantAccessInput", ec.unmarshalInputGrantAccessInput),
 			graphql.NewInputUnmarshaler("ImageInput", ec.unmarshalInputImageInput),
 			graphql.NewInputUnmarshaler("IngestFromURLInput", ec.unmarshalInputIngestFromURLInput),
 			graphql.NewInputUnmarshaler("InviteInput", ec.unmarshalInputInviteInput),
 			graphql.NewInputUnmarshaler("LocalizationInput", ec.unmarshalInputLocalizationInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
+			graphql.NewInputUnmarshaler("PlanPriceInput", ec.unmarshalInputPlanPriceInput),
 			graphql.NewInputUnmarshaler("RatingCeilingInput", ec.unmarshalInputRatingCeilingInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("StreamLimitInput", ec.unmarshalInputStreamLimitInput),
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
+			graphql.NewInputUnmarshaler("TitleOfferInput", ec.unmarshalInputTitleOfferInput),
 			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
 			graphql.NewInputUnmarshaler("UpdateCreatorInput", ec.unmarshalInputUpdateCreatorInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
@@ -6433,6 +7132,231 @@ type PageInfo {
 type Query
 type Mutation
 type Subscription
+`, BuiltIn: false},
+	{Name: "../schema/billing.graphqls", Input: `# Money: the workspace's Stripe connection, SVOD plans, how titles are sold,
+# viewers' entitlements (staff), and plans, Checkout and the customer portal
+# (storefront). Viewers pay the workspace on its own Stripe connected
+# account; the platform takes its application fee there.
+
+"The workspace's Stripe connected account, as Stripe last reported it."
+type StripeConnection {
+  accountId: String!
+  chargesEnabled: Boolean!
+  detailsSubmitted: Boolean!
+  payoutsEnabled: Boolean!
+  "Stripe Tax computes tax in the workspace's Checkout sessions."
+  automaticTax: Boolean!
+  "Whether viewers can pay now; when not, reason says why."
+  canSell: Boolean!
+  reason: String
+  updatedAt: Time!
+}
+
+"Where the owner goes to finish connecting Stripe (a one-time link)."
+type StripeOnboarding {
+  url: String!
+  expiresAt: Time!
+  connection: StripeConnection!
+}
+
+enum BillingInterval { MONTH YEAR }
+enum PlanScope { LIBRARY COLLECTIONS }
+"How a title is sold. A title never set is SVOD."
+enum TitleAccessModel { FREE AVOD SVOD TVOD }
+enum EntitlementScope { LIBRARY COLLECTIONS TITLE EVENT }
+
+"An SVOD plan: the whole library or chosen collections, with ads or ad-free."
+type Plan {
+  id: ID!
+  name: String!
+  trialDays: Int!
+  scope: PlanScope!
+  collectionIds: [ID!]!
+  ads: Boolean!
+  active: Boolean!
+  prices: [PlanPrice!]!
+  createdAt: Time!
+}
+
+type PlanPrice {
+  id: ID!
+  interval: BillingInterval!
+  "ISO 4217, lower case."
+  currency: String!
+  "In the currency's minor units (cents)."
+  amount: Int!
+  taxInclusive: Boolean!
+}
+
+input PlanPriceInput {
+  interval: BillingInterval!
+  currency: String!
+  amount: Int!
+  taxInclusive: Boolean! = false
+}
+
+input CreatePlanInput {
+  name: String!
+  trialDays: Int! = 0
+  scope: PlanScope!
+  collectionIds: [ID!]
+  ads: Boolean!
+  prices: [PlanPriceInput!]!
+}
+
+"One grant in a viewer's ledger, from any source."
+type Entitlement {
+  id: ID!
+  viewerId: ID!
+  "stripe, apple, google, roku, amazon, grant or promo."
+  source: String!
+  externalId: String!
+  "svod, tvod_rent, tvod_buy, ppv or grant."
+  kind: String!
+  scope: EntitlementScope!
+  collectionIds: [ID!]!
+  titleId: ID
+  ads: Boolean!
+  status: String!
+  startsAt: Time!
+  endsAt: Time
+  rentalHours: Int
+  rentalStartedAt: Time
+  revokedAt: Time
+  revokeReason: String!
+  createdAt: Time!
+}
+
+input GrantAccessInput {
+  viewerId: ID!
+  "LIBRARY, COLLECTIONS or TITLE."
+  scope: EntitlementScope!
+  collectionIds: [ID!]
+  titleId: ID
+  ads: Boolean! = false
+  until: Time!
+  note: String! = ""
+}
+
+enum OfferKind { RENT BUY }
+
+"A title's rent or buy price in one currency (TVOD)."
+type TitleOffer {
+  id: ID!
+  titleId: ID!
+  kind: OfferKind!
+  currency: String!
+  "In the currency's minor units."
+  amount: Int!
+  "A rental's viewing window, from first play."
+  rentalHours: Int
+  "How long after paying the first play may start."
+  purchaseWindowDays: Int!
+}
+
+input TitleOfferInput {
+  titleId: ID!
+  kind: OfferKind!
+  currency: String!
+  amount: Int!
+  "Required for RENT."
+  rentalHours: Int
+  purchaseWindowDays: Int
+}
+
+"An amount in a currency's minor units."
+type Money {
+  currency: String!
+  amount: Int!
+}
+
+"The workspace's subscription and TVOD figures now, from the entitlement ledger."
+type SalesSummary {
+  payingSubscribers: Int!
+  trialingSubscribers: Int!
+  "Monthly recurring revenue per currency (an annual price counts a twelfth), before fees."
+  mrr: [Money!]!
+  churnedLast30Days: Int!
+  "Rentals and purchases paid in the last 30 days and not refunded."
+  tvodRevenueLast30Days: [Money!]!
+  tvodSalesLast30Days: Int!
+}
+
+type CheckoutSession {
+  id: String!
+  "Send the viewer here to pay."
+  url: String!
+}
+
+extend type Storefront {
+  "The workspace's plans on sale, with their prices."
+  plans: [Plan!]!
+  "The signed-in viewer's entitlements, newest first (UNAUTHENTICATED without a viewer)."
+  myEntitlements: [Entitlement!]!
+}
+
+extend type StorefrontTitle {
+  "The title's rent and buy prices."
+  offers: [TitleOffer!]!
+}
+
+extend type Query {
+  "How the workspace's titles without their own model are sold: FREE until set."
+  defaultTitleAccess: TitleAccessModel! @requires(permission: READ)
+  "The workspace's Stripe connection; null until the owner connects."
+  stripeConnection: StripeConnection @requires(permission: MANAGE)
+  "Subscribers, MRR, churn and TVOD revenue."
+  salesSummary: SalesSummary! @requires(permission: READ_ANALYTICS)
+  "A title's rent and buy prices."
+  titleOffers(titleId: ID!): [TitleOffer!]! @requires(permission: READ)
+  "Every plan, retired ones included."
+  plans: [Plan!]! @requires(permission: READ)
+  "A viewer's entitlements, newest first (support)."
+  viewerEntitlements(viewerId: ID!): [Entitlement!]! @requires(permission: MANAGE)
+}
+
+extend type Mutation {
+  """
+  Connects the workspace to Stripe (owner only): creates its Express
+  connected account the first time and returns a fresh onboarding link.
+  """
+  connectStripe: StripeOnboarding! @requires(permission: OWN)
+  "Turns Stripe Tax on or off for Checkout (audited)."
+  setStripeAutomaticTax(on: Boolean!): StripeConnection! @requires(permission: MANAGE)
+  "Makes an SVOD plan with its prices on the connected account (audited)."
+  createPlan(input: CreatePlanInput!): Plan! @requires(permission: MANAGE)
+  "Sets (or replaces) a title's rent or buy price in a currency (audited)."
+  setTitleOffer(input: TitleOfferInput!): TitleOffer! @requires(permission: MANAGE)
+  "Sets how the workspace's titles without their own model are sold (audited); FREE until set."
+  setDefaultTitleAccess(model: TitleAccessModel!): TitleAccessModel! @requires(permission: MANAGE)
+  "Sets how a title is sold (audited)."
+  setTitleAccess(titleId: ID!, model: TitleAccessModel!): Boolean! @requires(permission: MANAGE)
+  "Gives a viewer free access until a time (support; audited)."
+  grantAccess(input: GrantAccessInput!): Entitlement! @requires(permission: MANAGE)
+  """
+  Refunds a rental or purchase in full on the connected account (the
+  platform fee with it) and revokes it at once (support; audited). Grants and
+  subscriptions are BAD_USER_INPUT (subscriptions refund in Stripe).
+  """
+  refundPurchase(entitlementId: ID!, reason: String!): Entitlement! @requires(permission: MANAGE)
+  "Ends an entitlement now, with the reason (audited)."
+  revokeEntitlement(id: ID!, reason: String!): Entitlement! @requires(permission: MANAGE)
+
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session subscribing to a
+  plan price. CONFLICT when the workspace cannot sell yet (the message says
+  why); BAD_USER_INPUT for a price in another currency than the viewer
+  already pays in; UNAVAILABLE when Stripe cannot be reached.
+  """
+  checkout(planPriceId: ID!, successURL: String, cancelURL: String): CheckoutSession!
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session renting or buying
+  a title (payment mode). The rental's viewing window starts at first play.
+  """
+  purchase(offerId: ID!, successURL: String, cancelURL: String): CheckoutSession!
+  "Storefront, signed-in viewer: the Stripe customer portal to manage their subscription."
+  portal(returnURL: String): String!
+}
 `, BuiltIn: false},
 	{Name: "../schema/catalog.graphqls", Input: `# The catalog, as staff manage it: titles, series and seasons, collections,
 # the home page's rails, creators. Reads need READ, writes EDIT_CONTENT; every
@@ -8214,6 +9138,16 @@ func (ec *executionContext) childFields_CdnSettings(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type CdnSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_CheckoutSession(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CheckoutSession_id(ctx, field)
+	case "url":
+		return ec.fieldContext_CheckoutSession_url(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CheckoutSession", field.Name)
+}
+
 func (ec *executionContext) childFields_Collection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8438,6 +9372,46 @@ func (ec *executionContext) childFields_Domain(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type Domain", field.Name)
 }
 
+func (ec *executionContext) childFields_Entitlement(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Entitlement_id(ctx, field)
+	case "viewerId":
+		return ec.fieldContext_Entitlement_viewerId(ctx, field)
+	case "source":
+		return ec.fieldContext_Entitlement_source(ctx, field)
+	case "externalId":
+		return ec.fieldContext_Entitlement_externalId(ctx, field)
+	case "kind":
+		return ec.fieldContext_Entitlement_kind(ctx, field)
+	case "scope":
+		return ec.fieldContext_Entitlement_scope(ctx, field)
+	case "collectionIds":
+		return ec.fieldContext_Entitlement_collectionIds(ctx, field)
+	case "titleId":
+		return ec.fieldContext_Entitlement_titleId(ctx, field)
+	case "ads":
+		return ec.fieldContext_Entitlement_ads(ctx, field)
+	case "status":
+		return ec.fieldContext_Entitlement_status(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_Entitlement_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_Entitlement_endsAt(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_Entitlement_rentalHours(ctx, field)
+	case "rentalStartedAt":
+		return ec.fieldContext_Entitlement_rentalStartedAt(ctx, field)
+	case "revokedAt":
+		return ec.fieldContext_Entitlement_revokedAt(ctx, field)
+	case "revokeReason":
+		return ec.fieldContext_Entitlement_revokeReason(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Entitlement_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Entitlement", field.Name)
+}
+
 func (ec *executionContext) childFields_FileUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8590,6 +9564,16 @@ func (ec *executionContext) childFields_MediaSettings(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type MediaSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "currency":
+		return ec.fieldContext_Money_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_Money_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
+}
+
 func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -8736,6 +9720,46 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Plan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Plan_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Plan_name(ctx, field)
+	case "trialDays":
+		return ec.fieldContext_Plan_trialDays(ctx, field)
+	case "scope":
+		return ec.fieldContext_Plan_scope(ctx, field)
+	case "collectionIds":
+		return ec.fieldContext_Plan_collectionIds(ctx, field)
+	case "ads":
+		return ec.fieldContext_Plan_ads(ctx, field)
+	case "active":
+		return ec.fieldContext_Plan_active(ctx, field)
+	case "prices":
+		return ec.fieldContext_Plan_prices(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Plan_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Plan", field.Name)
+}
+
+func (ec *executionContext) childFields_PlanPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlanPrice_id(ctx, field)
+	case "interval":
+		return ec.fieldContext_PlanPrice_interval(ctx, field)
+	case "currency":
+		return ec.fieldContext_PlanPrice_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_PlanPrice_amount(ctx, field)
+	case "taxInclusive":
+		return ec.fieldContext_PlanPrice_taxInclusive(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlanPrice", field.Name)
+}
+
 func (ec *executionContext) childFields_PlaybackRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -8838,6 +9862,24 @@ func (ec *executionContext) childFields_RailEdge(ctx context.Context, field grap
 		return ec.fieldContext_RailEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_SalesSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "payingSubscribers":
+		return ec.fieldContext_SalesSummary_payingSubscribers(ctx, field)
+	case "trialingSubscribers":
+		return ec.fieldContext_SalesSummary_trialingSubscribers(ctx, field)
+	case "mrr":
+		return ec.fieldContext_SalesSummary_mrr(ctx, field)
+	case "churnedLast30Days":
+		return ec.fieldContext_SalesSummary_churnedLast30Days(ctx, field)
+	case "tvodRevenueLast30Days":
+		return ec.fieldContext_SalesSummary_tvodRevenueLast30Days(ctx, field)
+	case "tvodSalesLast30Days":
+		return ec.fieldContext_SalesSummary_tvodSalesLast30Days(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SalesSummary", field.Name)
 }
 
 func (ec *executionContext) childFields_Season(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9040,6 +10082,10 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_shortsFeed(ctx, field)
 	case "creator":
 		return ec.fieldContext_Storefront_creator(ctx, field)
+	case "plans":
+		return ec.fieldContext_Storefront_plans(ctx, field)
+	case "myEntitlements":
+		return ec.fieldContext_Storefront_myEntitlements(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Storefront", field.Name)
 }
@@ -9192,6 +10238,8 @@ func (ec *executionContext) childFields_StorefrontTitle(ctx context.Context, fie
 		return ec.fieldContext_StorefrontTitle_availableUntil(ctx, field)
 	case "publishedAt":
 		return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
+	case "offers":
+		return ec.fieldContext_StorefrontTitle_offers(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitle", field.Name)
 }
@@ -9214,6 +10262,40 @@ func (ec *executionContext) childFields_StorefrontTitleEdge(ctx context.Context,
 		return ec.fieldContext_StorefrontTitleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_StripeConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "accountId":
+		return ec.fieldContext_StripeConnection_accountId(ctx, field)
+	case "chargesEnabled":
+		return ec.fieldContext_StripeConnection_chargesEnabled(ctx, field)
+	case "detailsSubmitted":
+		return ec.fieldContext_StripeConnection_detailsSubmitted(ctx, field)
+	case "payoutsEnabled":
+		return ec.fieldContext_StripeConnection_payoutsEnabled(ctx, field)
+	case "automaticTax":
+		return ec.fieldContext_StripeConnection_automaticTax(ctx, field)
+	case "canSell":
+		return ec.fieldContext_StripeConnection_canSell(ctx, field)
+	case "reason":
+		return ec.fieldContext_StripeConnection_reason(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_StripeConnection_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StripeConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_StripeOnboarding(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_StripeOnboarding_url(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_StripeOnboarding_expiresAt(ctx, field)
+	case "connection":
+		return ec.fieldContext_StripeOnboarding_connection(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StripeOnboarding", field.Name)
 }
 
 func (ec *executionContext) childFields_SubtitleTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9384,6 +10466,26 @@ func (ec *executionContext) childFields_TitleEdge(ctx context.Context, field gra
 		return ec.fieldContext_TitleEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type TitleEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_TitleOffer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_TitleOffer_id(ctx, field)
+	case "titleId":
+		return ec.fieldContext_TitleOffer_titleId(ctx, field)
+	case "kind":
+		return ec.fieldContext_TitleOffer_kind(ctx, field)
+	case "currency":
+		return ec.fieldContext_TitleOffer_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_TitleOffer_amount(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_TitleOffer_rentalHours(ctx, field)
+	case "purchaseWindowDays":
+		return ec.fieldContext_TitleOffer_purchaseWindowDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type TitleOffer", field.Name)
 }
 
 func (ec *executionContext) childFields_TrickPlay(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -9902,6 +11004,36 @@ func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_checkout_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "planPriceId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["planPriceId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg2
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -9964,6 +11096,20 @@ func (ec *executionContext) field_Mutation_createCreator_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorInput, error) {
 			return ec.unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.PlanInput, error) {
+			return ec.unmarshalNCreatePlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -10312,6 +11458,20 @@ func (ec *executionContext) field_Mutation_exportCPIX_args(ctx context.Context, 
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_grantAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.GrantInput, error) {
+			return ec.unmarshalNGrantAccessInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐGrantInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_grantTitle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10544,6 +11704,20 @@ func (ec *executionContext) field_Mutation_playbackSession_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_portal_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "returnURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["returnURL"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_previewPlayback_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -10583,6 +11757,58 @@ func (ec *executionContext) field_Mutation_publishTitle_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_purchase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "offerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["offerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_refundPurchase_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "entitlementId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["entitlementId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
 	return args, nil
 }
 
@@ -10874,6 +12100,28 @@ func (ec *executionContext) field_Mutation_revokeAPIKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_revokeEntitlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "reason",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["reason"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_revokeInvitation_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11010,6 +12258,20 @@ func (ec *executionContext) field_Mutation_setCollectionItems_args(ctx context.C
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setDefaultTitleAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (billing.Model, error) {
+			return ec.unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setEncryptNewAssets_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11052,6 +12314,20 @@ func (ec *executionContext) field_Mutation_setStreamLimit_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setStripeAutomaticTax_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "on",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["on"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11074,6 +12350,28 @@ func (ec *executionContext) field_Mutation_setTenantQuotas_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_setTitleAccess_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "model",
+		func(ctx context.Context, v any) (billing.Model, error) {
+			return ec.unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["model"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11093,6 +12391,20 @@ func (ec *executionContext) field_Mutation_setTitleAsset_args(ctx context.Contex
 		return nil, err
 	}
 	args["assetId"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setTitleOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.OfferInput, error) {
+			return ec.unmarshalNTitleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
 	return args, nil
 }
 
@@ -12002,6 +13314,20 @@ func (ec *executionContext) field_Query_team_args(ctx context.Context, rawArgs m
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_titleOffers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "titleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["titleId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_titleRequiresEntitlement_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -12071,6 +13397,20 @@ func (ec *executionContext) field_Query_upload_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_viewerEntitlements_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg0
 	return args, nil
 }
 
@@ -14039,6 +15379,52 @@ func (ec *executionContext) fieldContext_CdnSettings_hasSecret(_ context.Context
 	return graphql.NewScalarFieldContext("CdnSettings", field, false, false, "Boolean")
 }
 
+func (ec *executionContext) _CheckoutSession_id(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutSession_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutSession_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutSession", field, false, false, "String")
+}
+
+func (ec *executionContext) _CheckoutSession_url(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CheckoutSession_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CheckoutSession_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CheckoutSession", field, false, false, "String")
+}
+
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15703,6 +17089,397 @@ func (ec *executionContext) fieldContext_Domain_createdAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Entitlement_id(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_viewerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_viewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_source(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Source(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Entitlement_externalId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_externalId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExternalID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_externalId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_kind(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Entitlement().Kind(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, true, true, "String")
+}
+
+func (ec *executionContext) _Entitlement_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+			return ec.marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "EntitlementScope")
+}
+
+func (ec *executionContext) _Entitlement_collectionIds(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_collectionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_collectionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Entitlement_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_ads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_ads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Entitlement_status(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_startsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_endsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Entitlement_rentalStartedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_rentalStartedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalStartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_rentalStartedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_revokedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_revokedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Entitlement_revokeReason(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_revokeReason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RevokeReason, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_revokeReason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "String")
+}
+
+func (ec *executionContext) _Entitlement_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
 func (ec *executionContext) _FileUpload_id(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17004,6 +18781,52 @@ func (ec *executionContext) fieldContext_MediaSettings_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "String")
+}
+
+func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Money_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -17266,6 +19089,729 @@ func (ec *executionContext) fieldContext_Mutation_removeAssetTrack(ctx context.C
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeAssetTrack_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_connectStripe(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_connectStripe(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ConnectStripe(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "OWN")
+				if err != nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Onboarding
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Onboarding) graphql.Marshaler {
+			return ec.marshalNStripeOnboarding2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOnboarding(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_connectStripe(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeOnboarding(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setStripeAutomaticTax(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setStripeAutomaticTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetStripeAutomaticTax(ctx, fc.Args["on"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Account
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+			return ec.marshalNStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setStripeAutomaticTax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setStripeAutomaticTax_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePlan(ctx, fc.Args["input"].(billing.PlanInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTitleOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleOffer(ctx, fc.Args["input"].(billing.OfferInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Offer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setDefaultTitleAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setDefaultTitleAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetDefaultTitleAccess(ctx, fc.Args["model"].(billing.Model))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal billing.Model
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal billing.Model
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal billing.Model
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Model) graphql.Marshaler {
+			return ec.marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setDefaultTitleAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type TitleAccessModel does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setDefaultTitleAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setTitleAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setTitleAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetTitleAccess(ctx, fc.Args["titleId"].(uuid.UUID), fc.Args["model"].(billing.Model))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setTitleAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setTitleAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_grantAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_grantAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().GrantAccess(ctx, fc.Args["input"].(billing.GrantInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_grantAccess(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_grantAccess_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_refundPurchase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_refundPurchase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RefundPurchase(ctx, fc.Args["entitlementId"].(uuid.UUID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_refundPurchase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_refundPurchase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_revokeEntitlement(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_revokeEntitlement(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RevokeEntitlement(ctx, fc.Args["id"].(uuid.UUID), fc.Args["reason"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_revokeEntitlement(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_revokeEntitlement_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkout(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkout(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Checkout(ctx, fc.Args["planPriceId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkout(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkout_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_purchase(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_purchase(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Purchase(ctx, fc.Args["offerId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_purchase(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_purchase_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_portal(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_portal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().Portal(ctx, fc.Args["returnURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_portal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type String does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_portal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -24842,6 +27388,337 @@ func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, f
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
+func (ec *executionContext) _Plan_id(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Plan_name(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "String")
+}
+
+func (ec *executionContext) _Plan_trialDays(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_trialDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_trialDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Plan_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_scope(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Scope, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+			return ec.marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_scope(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "PlanScope")
+}
+
+func (ec *executionContext) _Plan_collectionIds(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_collectionIds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collections, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_collectionIds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Plan_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_ads(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Ads, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_ads(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Plan_active(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Plan_prices(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Price) graphql.Marshaler {
+			return ec.marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Plan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanPrice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Plan_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Plan_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Plan_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Plan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlanPrice_id(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlanPrice_interval(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_interval(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Interval, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Interval) graphql.Marshaler {
+			return ec.marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_interval(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "BillingInterval")
+}
+
+func (ec *executionContext) _PlanPrice_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlanPrice_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PlanPrice_taxInclusive(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlanPrice_taxInclusive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TaxInclusive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlanPrice_taxInclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _PlaybackRefusal_code(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -25440,6 +28317,351 @@ func (ec *executionContext) fieldContext_Query_mediaAsset(ctx context.Context, f
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Query_mediaAsset_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_defaultTitleAccess(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_defaultTitleAccess(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().DefaultTitleAccess(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal billing.Model
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal billing.Model
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal billing.Model
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Model) graphql.Marshaler {
+			return ec.marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_defaultTitleAccess(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "TitleAccessModel")
+}
+
+func (ec *executionContext) _Query_stripeConnection(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_stripeConnection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().StripeConnection(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Account
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Account
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+			return ec.marshalOStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_stripeConnection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_salesSummary(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_salesSummary(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().SalesSummary(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ_ANALYTICS")
+				if err != nil {
+					var zeroVal *billing.Sales
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Sales
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Sales
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Sales) graphql.Marshaler {
+			return ec.marshalNSalesSummary2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSales(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_salesSummary(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SalesSummary(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_titleOffers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_titleOffers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().TitleOffers(ctx, fc.Args["titleId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Offer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_titleOffers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_titleOffers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_plans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Plans(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_viewerEntitlements(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerEntitlements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ViewerEntitlements(ctx, fc.Args["viewerId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Entitlement
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerEntitlements(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_viewerEntitlements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28191,6 +31413,162 @@ func (ec *executionContext) fieldContext_RailEdge_node(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _SalesSummary_payingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_payingSubscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayingSubscribers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_payingSubscribers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_trialingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_trialingSubscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TrialingSubscribers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_trialingSubscribers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_mrr(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_mrr(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MRR, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_mrr(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesSummary_churnedLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_churnedLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChurnedLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_churnedLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SalesSummary_tvodRevenueLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_tvodRevenueLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TVODRevenueLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_tvodRevenueLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SalesSummary",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SalesSummary_tvodSalesLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SalesSummary_tvodSalesLast30Days(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TVODSalesLast30Days, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SalesSummary_tvodSalesLast30Days(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SalesSummary", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Season_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29970,6 +33348,70 @@ func (ec *executionContext) fieldContext_Storefront_creator(ctx context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _Storefront_plans(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_plans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().Plans(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_plans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_myEntitlements(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_myEntitlements(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().MyEntitlements(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_myEntitlements(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31298,6 +34740,38 @@ func (ec *executionContext) fieldContext_StorefrontTitle_publishedAt(_ context.C
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Time")
 }
 
+func (ec *executionContext) _StorefrontTitle_offers(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_offers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Offers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_offers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StorefrontTitleConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -31412,6 +34886,268 @@ func (ec *executionContext) fieldContext_StorefrontTitleEdge_node(_ context.Cont
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StorefrontTitle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StripeConnection_accountId(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_accountId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_accountId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "String")
+}
+
+func (ec *executionContext) _StripeConnection_chargesEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_chargesEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ChargesEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_chargesEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_detailsSubmitted(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_detailsSubmitted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DetailsSubmitted, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_detailsSubmitted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_payoutsEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_payoutsEnabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PayoutsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_payoutsEnabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_automaticTax(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_automaticTax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutomaticTax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_automaticTax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_canSell(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_canSell(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StripeConnection().CanSell(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_canSell(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, true, true, "Boolean")
+}
+
+func (ec *executionContext) _StripeConnection_reason(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_reason(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StripeConnection().Reason(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_reason(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, true, true, "String")
+}
+
+func (ec *executionContext) _StripeConnection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeConnection_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeConnection_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeConnection", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StripeOnboarding_url(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeOnboarding", field, false, false, "String")
+}
+
+func (ec *executionContext) _StripeOnboarding_expiresAt(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StripeOnboarding", field, false, false, "Time")
+}
+
+func (ec *executionContext) _StripeOnboarding_connection(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StripeOnboarding_connection(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Account, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.Account) graphql.Marshaler {
+			return ec.marshalNStripeConnection2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StripeOnboarding_connection(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StripeOnboarding",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StripeConnection(ctx, field)
 		},
 	}
 	return fc, nil
@@ -33030,6 +36766,167 @@ func (ec *executionContext) fieldContext_TitleEdge_node(_ context.Context, field
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _TitleOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TitleOffer_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _TitleOffer_kind(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+			return ec.marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "OfferKind")
+}
+
+func (ec *executionContext) _TitleOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "String")
+}
+
+func (ec *executionContext) _TitleOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TitleOffer_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _TitleOffer_purchaseWindowDays(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TitleOffer_purchaseWindowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseWindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_TitleOffer_purchaseWindowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TrickPlay_intervalSeconds(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
@@ -36343,6 +40240,87 @@ func UnmarshalCreateCreatorInput(ctx context.Context, raw any) (catalog.CreatorI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePlanInput(ctx context.Context, obj any) (billing.PlanInput, error) {
+	var it billing.PlanInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["trialDays"]; !present {
+		asMap["trialDays"] = 0
+	}
+
+	fieldsInOrder := [...]string{"name", "trialDays", "scope", "collectionIds", "ads", "prices"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "trialDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("trialDays"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TrialDays = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "collectionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collections = data
+		case "ads":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ads"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ads = data
+		case "prices":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("prices"))
+			data, err := ec.unmarshalNPlanPriceInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Prices = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePlanInput unmarshals raw into the CreatePlanInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePlanInput(ctx context.Context, raw any) (billing.PlanInput, error) {
+	var out billing.PlanInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePlanInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateProfileInput(ctx context.Context, obj any) (viewers.ProfileInput, error) {
 	var it viewers.ProfileInput
 	if obj == nil {
@@ -36907,6 +40885,97 @@ func UnmarshalCreateWebhookEndpointInput(ctx context.Context, raw any) (outbox.E
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputGrantAccessInput(ctx context.Context, obj any) (billing.GrantInput, error) {
+	var it billing.GrantInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["ads"]; !present {
+		asMap["ads"] = false
+	}
+	if _, present := asMap["note"]; !present {
+		asMap["note"] = ""
+	}
+
+	fieldsInOrder := [...]string{"viewerId", "scope", "collectionIds", "titleId", "ads", "until", "note"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "viewerId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("viewerId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Viewer = data
+		case "scope":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("scope"))
+			data, err := ec.unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Scope = data
+		case "collectionIds":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionIds"))
+			data, err := ec.unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collections = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "ads":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("ads"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Ads = data
+		case "until":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("until"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Until = data
+		case "note":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("note"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Note = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGrantAccessInput unmarshals raw into the GrantAccessInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGrantAccessInput(ctx context.Context, raw any) (billing.GrantInput, error) {
+	var out billing.GrantInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GrantAccessInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputImageInput(ctx context.Context, obj any) (catalog.Image, error) {
 	var it catalog.Image
 	if obj == nil {
@@ -37216,6 +41285,73 @@ func (ec *executionContext) unmarshalInputLoginInput(ctx context.Context, obj an
 func UnmarshalLoginInput(ctx context.Context, raw any) (tenants.LoginInput, error) {
 	var out tenants.LoginInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "LoginInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlanPriceInput(ctx context.Context, obj any) (billing.PriceInput, error) {
+	var it billing.PriceInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["taxInclusive"]; !present {
+		asMap["taxInclusive"] = false
+	}
+
+	fieldsInOrder := [...]string{"interval", "currency", "amount", "taxInclusive"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "interval":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("interval"))
+			data, err := ec.unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Interval = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "taxInclusive":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("taxInclusive"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.TaxInclusive = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlanPriceInput unmarshals raw into the PlanPriceInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlanPriceInput(ctx context.Context, raw any) (billing.PriceInput, error) {
+	var out billing.PriceInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanPriceInput", raw, &out)
 	return out, err
 }
 
@@ -37601,6 +41737,83 @@ func (ec *executionContext) unmarshalInputTitleFilter(ctx context.Context, obj a
 func UnmarshalTitleFilter(ctx context.Context, raw any) (catalog.TitleFilter, error) {
 	var out catalog.TitleFilter
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "TitleFilter", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputTitleOfferInput(ctx context.Context, obj any) (billing.OfferInput, error) {
+	var it billing.OfferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"titleId", "kind", "currency", "amount", "rentalHours", "purchaseWindowDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "rentalHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rentalHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RentalHours = data
+		case "purchaseWindowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseWindowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseWindowDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalTitleOfferInput unmarshals raw into the TitleOfferInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalTitleOfferInput(ctx context.Context, raw any) (billing.OfferInput, error) {
+	var out billing.OfferInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "TitleOfferInput", raw, &out)
 	return out, err
 }
 
@@ -39083,6 +43296,44 @@ func (ec *executionContext) _CdnSettings(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var checkoutSessionImplementors = []string{"CheckoutSession"}
+
+func (ec *executionContext) _CheckoutSession(ctx context.Context, sel ast.SelectionSet, obj *billing.CheckoutSession) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutSessionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CheckoutSession")
+		case "id":
+			out.Values[i] = ec._CheckoutSession_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "url":
+			out.Values[i] = ec._CheckoutSession_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var collectionImplementors = []string{"Collection"}
 
 func (ec *executionContext) _Collection(ctx context.Context, sel ast.SelectionSet, obj *catalog.Collection) graphql.Marshaler {
@@ -39854,6 +44105,121 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var entitlementImplementors = []string{"Entitlement"}
+
+func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionSet, obj *billing.Entitlement) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, entitlementImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Entitlement")
+		case "id":
+			out.Values[i] = ec._Entitlement_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "viewerId":
+			out.Values[i] = ec._Entitlement_viewerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "source":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_source(ctx, field, obj)
+				})
+		case "externalId":
+			out.Values[i] = ec._Entitlement_externalId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "kind":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Entitlement_kind(ctx, field, obj)
+				})
+		case "scope":
+			out.Values[i] = ec._Entitlement_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "collectionIds":
+			out.Values[i] = ec._Entitlement_collectionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "titleId":
+			out.Values[i] = ec._Entitlement_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "ads":
+			out.Values[i] = ec._Entitlement_ads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._Entitlement_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._Entitlement_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._Entitlement_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rentalHours":
+			out.Values[i] = ec._Entitlement_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "rentalStartedAt":
+			out.Values[i] = ec._Entitlement_rentalStartedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokedAt":
+			out.Values[i] = ec._Entitlement_revokedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "revokeReason":
+			out.Values[i] = ec._Entitlement_revokeReason(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Entitlement_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var fileUploadImplementors = []string{"FileUpload"}
 
 func (ec *executionContext) _FileUpload(ctx context.Context, sel ast.SelectionSet, obj *uploads.Upload) graphql.Marshaler {
@@ -40336,6 +44702,44 @@ func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var moneyImplementors = []string{"Money"}
+
+func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *billing.Money) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Money")
+		case "currency":
+			out.Values[i] = ec._Money_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._Money_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -40379,6 +44783,90 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeAssetTrack":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeAssetTrack(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connectStripe":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_connectStripe(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setStripeAutomaticTax":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setStripeAutomaticTax(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTitleOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setDefaultTitleAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setDefaultTitleAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setTitleAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setTitleAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grantAccess":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_grantAccess(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refundPurchase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_refundPurchase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "revokeEntitlement":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_revokeEntitlement(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkout":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkout(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purchase":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_purchase(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "portal":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_portal(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -41639,6 +46127,132 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var planImplementors = []string{"Plan"}
+
+func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj *billing.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Plan")
+		case "id":
+			out.Values[i] = ec._Plan_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Plan_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trialDays":
+			out.Values[i] = ec._Plan_trialDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "scope":
+			out.Values[i] = ec._Plan_scope(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectionIds":
+			out.Values[i] = ec._Plan_collectionIds(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "ads":
+			out.Values[i] = ec._Plan_ads(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._Plan_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prices":
+			out.Values[i] = ec._Plan_prices(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Plan_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var planPriceImplementors = []string{"PlanPrice"}
+
+func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet, obj *billing.Price) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, planPriceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlanPrice")
+		case "id":
+			out.Values[i] = ec._PlanPrice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "interval":
+			out.Values[i] = ec._PlanPrice_interval(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PlanPrice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._PlanPrice_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "taxInclusive":
+			out.Values[i] = ec._PlanPrice_taxInclusive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var playbackRefusalImplementors = []string{"PlaybackRefusal"}
 
 func (ec *executionContext) _PlaybackRefusal(ctx context.Context, sel ast.SelectionSet, obj *playback.Refusal) graphql.Marshaler {
@@ -41886,6 +46500,42 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_mediaAsset(ctx, field)
+				})
+		case "defaultTitleAccess":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_defaultTitleAccess(ctx, field)
+				})
+		case "stripeConnection":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_stripeConnection(ctx, field)
+				})
+		case "salesSummary":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_salesSummary(ctx, field)
+				})
+		case "titleOffers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_titleOffers(ctx, field)
+				})
+		case "plans":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_plans(ctx, field)
+				})
+		case "viewerEntitlements":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerEntitlements(ctx, field)
 				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -42285,6 +46935,64 @@ func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._RailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var salesSummaryImplementors = []string{"SalesSummary"}
+
+func (ec *executionContext) _SalesSummary(ctx context.Context, sel ast.SelectionSet, obj *billing.Sales) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, salesSummaryImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SalesSummary")
+		case "payingSubscribers":
+			out.Values[i] = ec._SalesSummary_payingSubscribers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "trialingSubscribers":
+			out.Values[i] = ec._SalesSummary_trialingSubscribers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "mrr":
+			out.Values[i] = ec._SalesSummary_mrr(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "churnedLast30Days":
+			out.Values[i] = ec._SalesSummary_churnedLast30Days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tvodRevenueLast30Days":
+			out.Values[i] = ec._SalesSummary_tvodRevenueLast30Days(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tvodSalesLast30Days":
+			out.Values[i] = ec._SalesSummary_tvodSalesLast30Days(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -42966,6 +47674,18 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Storefront_creator(ctx, field, obj)
 				})
+		case "plans":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_plans(ctx, field, obj)
+				})
+		case "myEntitlements":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_myEntitlements(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43481,6 +48201,12 @@ func (ec *executionContext) _StorefrontTitle(ctx context.Context, sel ast.Select
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "offers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_offers(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -43554,6 +48280,119 @@ func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.Se
 			}
 		case "node":
 			out.Values[i] = ec._StorefrontTitleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stripeConnectionImplementors = []string{"StripeConnection"}
+
+func (ec *executionContext) _StripeConnection(ctx context.Context, sel ast.SelectionSet, obj *billing.Account) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stripeConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StripeConnection")
+		case "accountId":
+			out.Values[i] = ec._StripeConnection_accountId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "chargesEnabled":
+			out.Values[i] = ec._StripeConnection_chargesEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "detailsSubmitted":
+			out.Values[i] = ec._StripeConnection_detailsSubmitted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "payoutsEnabled":
+			out.Values[i] = ec._StripeConnection_payoutsEnabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "automaticTax":
+			out.Values[i] = ec._StripeConnection_automaticTax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "canSell":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StripeConnection_canSell(ctx, field, obj)
+				})
+		case "reason":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StripeConnection_reason(ctx, field, obj)
+				})
+		case "updatedAt":
+			out.Values[i] = ec._StripeConnection_updatedAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var stripeOnboardingImplementors = []string{"StripeOnboarding"}
+
+func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.SelectionSet, obj *billing.Onboarding) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, stripeOnboardingImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StripeOnboarding")
+		case "url":
+			out.Values[i] = ec._StripeOnboarding_url(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._StripeOnboarding_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "connection":
+			out.Values[i] = ec._StripeOnboarding_connection(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -44127,6 +48966,69 @@ func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet
 			}
 		case "node":
 			out.Values[i] = ec._TitleEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var titleOfferImplementors = []string{"TitleOffer"}
+
+func (ec *executionContext) _TitleOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.Offer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, titleOfferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TitleOffer")
+		case "id":
+			out.Values[i] = ec._TitleOffer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleId":
+			out.Values[i] = ec._TitleOffer_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._TitleOffer_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._TitleOffer_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._TitleOffer_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rentalHours":
+			out.Values[i] = ec._TitleOffer_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "purchaseWindowDays":
+			out.Values[i] = ec._TitleOffer_purchaseWindowDays(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -45429,6 +50331,32 @@ func (ec *executionContext) marshalNAvailability2githubᚗcomᚋmarqueeᚑottᚋ
 	return ec._Availability(ctx, sel, &v)
 }
 
+func (ec *executionContext) unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx context.Context, v any) (billing.Interval, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(ctx context.Context, sel ast.SelectionSet, v billing.Interval) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "BillingInterval!")
+	}
+	return res
+}
+
+var (
+	unmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval = map[string]billing.Interval{
+		"MONTH": billing.Monthly,
+		"YEAR":  billing.Annual,
+	}
+	marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval = map[billing.Interval]string{
+		billing.Monthly: "MONTH",
+		billing.Annual:  "YEAR",
+	}
+)
+
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -45508,6 +50436,14 @@ var (
 		playback.CDNHMAC:       "HMAC",
 	}
 )
+
+func (ec *executionContext) marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx context.Context, sel ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "CheckoutSession!")
+		return graphql.Null
+	}
+	return ec._CheckoutSession(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNCollection2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Collection) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -45672,6 +50608,11 @@ func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqu
 
 func (ec *executionContext) unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx context.Context, v any) (catalog.CreatorInput, error) {
 	res, err := ec.unmarshalInputCreateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreatePlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanInput(ctx context.Context, v any) (billing.PlanInput, error) {
+	res, err := ec.unmarshalInputCreatePlanInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -45868,6 +50809,60 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEntitlement2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlementᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Entitlement) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx context.Context, sel ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Entitlement!")
+		return graphql.Null
+	}
+	return ec._Entitlement(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, v any) (billing.Scope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, sel ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "EntitlementScope!")
+	}
+	return res
+}
+
+var (
+	unmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[string]billing.Scope{
+		"LIBRARY":     billing.ScopeLibrary,
+		"COLLECTIONS": billing.ScopeCollections,
+		"TITLE":       billing.ScopeTitle,
+		"EVENT":       billing.ScopeEvent,
+	}
+	marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[billing.Scope]string{
+		billing.ScopeLibrary:     "LIBRARY",
+		billing.ScopeCollections: "COLLECTIONS",
+		billing.ScopeTitle:       "TITLE",
+		billing.ScopeEvent:       "EVENT",
+	}
+)
+
 func (ec *executionContext) marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx context.Context, sel ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FileUpload!")
@@ -45888,6 +50883,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGrantAccessInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐGrantInput(ctx context.Context, v any) (billing.GrantInput, error) {
+	res, err := ec.unmarshalInputGrantAccessInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx context.Context, v any) (uuid.UUID, error) {
@@ -45960,6 +50960,20 @@ func (ec *executionContext) unmarshalNInt2int(ctx context.Context, v any) (int, 
 func (ec *executionContext) marshalNInt2int(ctx context.Context, sel ast.SelectionSet, v int) graphql.Marshaler {
 	_ = sel
 	res := graphql.MarshalInt(v)
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
+	}
+	return res
+}
+
+func (ec *executionContext) unmarshalNInt2int64(ctx context.Context, v any) (int64, error) {
+	res, err := graphql.UnmarshalInt64(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalInt64(v)
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "Int!")
 	}
@@ -46143,6 +51157,52 @@ func (ec *executionContext) marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑot
 	return ec._MediaSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx context.Context, sel ast.SelectionSet, v billing.Money) graphql.Marshaler {
+	return ec._Money(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Money) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, v any) (billing.OfferKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, sel ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "OfferKind!")
+	}
+	return res
+}
+
+var (
+	unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind = map[string]billing.OfferKind{
+		"RENT": billing.Rent,
+		"BUY":  billing.Buy,
+	}
+	marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind = map[billing.OfferKind]string{
+		billing.Rent: "RENT",
+		billing.Buy:  "BUY",
+	}
+)
+
 func (ec *executionContext) marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(ctx context.Context, sel ast.SelectionSet, v operators.Operator) graphql.Marshaler {
 	return ec._Operator(ctx, sel, &v)
 }
@@ -46290,6 +51350,95 @@ var (
 		authz.PermManage:        "MANAGE",
 		authz.PermAudit:         "AUDIT",
 		authz.PermOwn:           "OWN",
+	}
+)
+
+func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Plan!")
+		return graphql.Null
+	}
+	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx context.Context, sel ast.SelectionSet, v billing.Price) graphql.Marshaler {
+	return ec._PlanPrice(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Price) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPlanPriceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInput(ctx context.Context, v any) (billing.PriceInput, error) {
+	res, err := ec.unmarshalInputPlanPriceInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPlanPriceInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInputᚄ(ctx context.Context, v any) ([]billing.PriceInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]billing.PriceInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlanPriceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, v any) (billing.Scope, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(ctx context.Context, sel ast.SelectionSet, v billing.Scope) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "PlanScope!")
+	}
+	return res
+}
+
+var (
+	unmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[string]billing.Scope{
+		"LIBRARY":     billing.ScopeLibrary,
+		"COLLECTIONS": billing.ScopeCollections,
+	}
+	marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope = map[billing.Scope]string{
+		billing.ScopeLibrary:     "LIBRARY",
+		billing.ScopeCollections: "COLLECTIONS",
 	}
 )
 
@@ -46453,6 +51602,14 @@ var (
 		authz.RoleAnalyst: "ANALYST",
 	}
 )
+
+func (ec *executionContext) marshalNSalesSummary2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSales(ctx context.Context, sel ast.SelectionSet, v *billing.Sales) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SalesSummary!")
+		return graphql.Null
+	}
+	return ec._SalesSummary(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNSeason2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeasonᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Season) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
@@ -46885,6 +52042,26 @@ func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel
 	return ret
 }
 
+func (ec *executionContext) marshalNStripeConnection2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v billing.Account) graphql.Marshaler {
+	return ec._StripeConnection(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StripeConnection!")
+		return graphql.Null
+	}
+	return ec._StripeConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNStripeOnboarding2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOnboarding(ctx context.Context, sel ast.SelectionSet, v *billing.Onboarding) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "StripeOnboarding!")
+		return graphql.Null
+	}
+	return ec._StripeOnboarding(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx context.Context, sel ast.SelectionSet, v playback.Subtitle) graphql.Marshaler {
 	return ec._SubtitleTrack(ctx, sel, &v)
 }
@@ -47034,6 +52211,36 @@ func (ec *executionContext) marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarq
 	return ec._Title(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx context.Context, v any) (billing.Model, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel(ctx context.Context, sel ast.SelectionSet, v billing.Model) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "TitleAccessModel!")
+	}
+	return res
+}
+
+var (
+	unmarshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel = map[string]billing.Model{
+		"FREE": billing.ModelFree,
+		"AVOD": billing.ModelAVOD,
+		"SVOD": billing.ModelSVOD,
+		"TVOD": billing.ModelTVOD,
+	}
+	marshalNTitleAccessModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModel = map[billing.Model]string{
+		billing.ModelFree: "FREE",
+		billing.ModelAVOD: "AVOD",
+		billing.ModelSVOD: "SVOD",
+		billing.ModelTVOD: "TVOD",
+	}
+)
+
 func (ec *executionContext) marshalNTitleConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐTitleConnection(ctx context.Context, sel ast.SelectionSet, v *model.TitleConnection) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "TitleConnection!")
@@ -47126,6 +52333,35 @@ func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx context.Context, sel ast.SelectionSet, v *billing.Offer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "TitleOffer!")
+		return graphql.Null
+	}
+	return ec._TitleOffer(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNTitleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferInput(ctx context.Context, v any) (billing.OfferInput, error) {
+	res, err := ec.unmarshalInputTitleOfferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNTwoFactorEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, v *tenants.TwoFactorEnrollment) graphql.Marshaler {
@@ -48052,6 +53288,13 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOStripeConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(ctx context.Context, sel ast.SelectionSet, v *billing.Account) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StripeConnection(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, v any) (*tenants.Status, error) {

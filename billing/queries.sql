@@ -1,0 +1,167 @@
+-- name: GetAccount :one
+SELECT * FROM stripe_accounts WHERE tenant_id = $1;
+
+-- name: InsertAccount :one
+INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, created_at, updated_at)
+VALUES (@tenant_id, @account_id, @charges_enabled, @details_submitted, @payouts_enabled, @now::timestamptz, @now::timestamptz)
+RETURNING *;
+
+-- An event older than the one the status came from changes nothing.
+-- name: UpdateAccountStatus :one
+UPDATE stripe_accounts SET charges_enabled = @charges_enabled, details_submitted = @details_submitted,
+  payouts_enabled = @payouts_enabled, status_event_at = @event_at::timestamptz, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND account_id = @account_id
+  AND (status_event_at IS NULL OR status_event_at <= @event_at::timestamptz) RETURNING *;
+
+-- name: SetAutomaticTax :one
+UPDATE stripe_accounts SET automatic_tax = @automatic_tax, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id RETURNING *;
+
+-- The nil UUID when no tenant has the account.
+-- name: TenantIDByStripeAccount :one
+SELECT coalesce(tenant_id_by_stripe_account(@account_id), '00000000-0000-0000-0000-000000000000')::uuid;
+
+-- name: RecordEvent :one
+SELECT record_stripe_event(@id, @type, @account_id, sqlc.narg(tenant_id)::uuid, @outcome, @payload::jsonb, @now::timestamptz)::boolean;
+
+-- name: EventOutcome :one
+SELECT coalesce(stripe_event_outcome(@id), '')::text;
+
+-- name: InsertPlan :one
+INSERT INTO billing_plans (tenant_id, id, name, trial_days, scope, collection_ids, ads, stripe_product_id, created_at)
+VALUES (@tenant_id, @id, @name, @trial_days, @scope, @collection_ids::uuid[], @ads, @stripe_product_id, @now::timestamptz)
+RETURNING *;
+
+-- name: InsertPlanPrice :one
+INSERT INTO billing_plan_prices (tenant_id, id, plan_id, billing_interval, currency, amount, tax_inclusive, stripe_price_id, created_at)
+VALUES (@tenant_id, @id, @plan_id, @billing_interval, @currency, @amount, @tax_inclusive, @stripe_price_id, @now::timestamptz)
+RETURNING *;
+
+-- name: ListPlans :many
+SELECT * FROM billing_plans WHERE tenant_id = $1 AND (active OR NOT @active_only::boolean) ORDER BY created_at, id;
+
+-- name: ListPlanPrices :many
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND (active OR NOT @active_only::boolean)
+ORDER BY plan_id, billing_interval, currency;
+
+-- name: GetPlan :one
+SELECT * FROM billing_plans WHERE tenant_id = $1 AND id = $2;
+
+-- name: GetPlanPrice :one
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND id = $2;
+
+-- name: GetPlanPriceByStripeID :one
+SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND stripe_price_id = $2;
+
+-- name: CollectionsExist :one
+SELECT count(*) = cardinality(@ids::uuid[]) FROM collections WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);
+
+-- name: GetCustomer :one
+SELECT * FROM billing_customers WHERE tenant_id = $1 AND viewer_id = $2;
+
+-- name: InsertCustomer :exec
+INSERT INTO billing_customers (tenant_id, viewer_id, stripe_customer_id, created_at)
+VALUES (@tenant_id, @viewer_id, @stripe_customer_id, @now::timestamptz)
+ON CONFLICT (tenant_id, viewer_id) DO NOTHING;
+
+-- name: SetCustomerCurrency :exec
+UPDATE billing_customers SET currency = @currency WHERE tenant_id = @tenant_id AND stripe_customer_id = @stripe_customer_id AND currency = '';
+
+-- name: UpsertTitleAccess :exec
+INSERT INTO title_access (tenant_id, title_id, model, updated_at) VALUES (@tenant_id, @title_id, @model, @now::timestamptz)
+ON CONFLICT (tenant_id, title_id) DO UPDATE SET model = EXCLUDED.model, updated_at = EXCLUDED.updated_at;
+
+-- name: TitleExists :one
+SELECT EXISTS (SELECT 1 FROM titles WHERE tenant_id = $1 AND id = $2);
+
+-- What a check needs, in one statement: the title's access model, the
+-- hand-picked collections holding it, and the viewer's live entitlements.
+-- name: CheckRows :many
+SELECT e.id, e.kind, e.scope, e.collection_ids, e.title_id, e.ads, e.ends_at, e.rental_hours, e.rental_started_at,
+  coalesce((SELECT a.model FROM title_access a WHERE a.tenant_id = @tenant_id AND a.title_id = @title_id),
+    (SELECT b.default_model FROM billing_settings b WHERE b.tenant_id = @tenant_id), 'free')::text AS model,
+  (SELECT coalesce(array_agg(ci.collection_id), '{}')::uuid[] FROM collection_items ci
+     WHERE ci.tenant_id = @tenant_id AND ci.title_id = @title_id) AS title_collections
+FROM (SELECT 1) one
+LEFT JOIN entitlements e ON e.tenant_id = @tenant_id AND e.viewer_id = @viewer_id AND e.revoked_at IS NULL
+  AND e.starts_at <= @now::timestamptz AND (e.ends_at IS NULL OR e.ends_at > @now::timestamptz)
+  AND e.scope <> 'event';
+
+-- name: UpsertEntitlement :one
+INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids,
+  title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, created_at, updated_at)
+VALUES (@tenant_id, @id, @viewer_id, @source, @external_id, @verification::jsonb, @kind, @scope, @collection_ids::uuid[],
+  sqlc.narg(title_id)::uuid, sqlc.narg(event_id)::uuid, @ads, sqlc.narg(plan_id)::uuid, @status, @starts_at::timestamptz,
+  sqlc.narg(ends_at)::timestamptz, sqlc.narg(rental_hours)::int, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, source, external_id) DO UPDATE SET
+  verification = EXCLUDED.verification, status = EXCLUDED.status, ends_at = EXCLUDED.ends_at, ads = EXCLUDED.ads,
+  scope = EXCLUDED.scope, collection_ids = EXCLUDED.collection_ids, plan_id = EXCLUDED.plan_id,
+  updated_at = EXCLUDED.updated_at
+WHERE entitlements.viewer_id = EXCLUDED.viewer_id
+RETURNING *;
+
+-- name: GetEntitlementByExternal :one
+SELECT * FROM entitlements WHERE tenant_id = $1 AND source = $2 AND external_id = $3;
+
+-- name: ListViewerEntitlements :many
+SELECT * FROM entitlements WHERE tenant_id = $1 AND viewer_id = $2 ORDER BY created_at DESC, id;
+
+-- name: RevokeEntitlement :one
+UPDATE entitlements SET revoked_at = @now::timestamptz, revoke_reason = @reason::text, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND revoked_at IS NULL RETURNING *;
+
+-- name: StartRental :execrows
+UPDATE entitlements SET rental_started_at = @now::timestamptz, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND kind = 'tvod_rent' AND rental_started_at IS NULL;
+
+-- name: UpsertTitleOffer :one
+INSERT INTO title_offers (tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, created_at, updated_at)
+VALUES (@tenant_id, @id, @title_id, @kind, @currency, @amount, sqlc.narg(rental_hours)::int, @purchase_window_days, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, title_id, kind, currency) DO UPDATE SET amount = EXCLUDED.amount, rental_hours = EXCLUDED.rental_hours,
+  purchase_window_days = EXCLUDED.purchase_window_days, active = true, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: ListTitleOffers :many
+SELECT * FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency;
+
+-- name: GetTitleOffer :one
+SELECT * FROM title_offers WHERE tenant_id = $1 AND id = $2 AND active;
+
+
+-- name: EventEntitled :one
+SELECT EXISTS (SELECT 1 FROM entitlements WHERE tenant_id = @tenant_id AND viewer_id = @viewer_id AND scope = 'event'
+  AND event_id = @event_id AND revoked_at IS NULL AND starts_at <= @now::timestamptz AND (ends_at IS NULL OR ends_at > @now::timestamptz));
+
+-- name: GetEntitlement :one
+SELECT * FROM entitlements WHERE tenant_id = $1 AND id = $2;
+
+-- name: SubscriberCounts :one
+SELECT count(DISTINCT viewer_id) FILTER (WHERE status IN ('active', 'past_due'))::int AS paying,
+       count(DISTINCT viewer_id) FILTER (WHERE status = 'trialing')::int AS trialing
+FROM entitlements WHERE tenant_id = @tenant_id AND kind = 'svod' AND revoked_at IS NULL
+  AND starts_at <= @now::timestamptz AND (ends_at IS NULL OR ends_at > @now::timestamptz);
+
+-- Monthly recurring revenue per currency: an annual price counts a twelfth.
+-- name: MonthlyRecurringRevenue :many
+SELECT p.currency, sum(CASE WHEN p.billing_interval = 'year' THEN p.amount / 12 ELSE p.amount END)::bigint AS amount
+FROM entitlements e JOIN billing_plan_prices p ON p.tenant_id = e.tenant_id AND p.stripe_price_id = e.verification->>'price'
+WHERE e.tenant_id = @tenant_id AND e.kind = 'svod' AND e.status IN ('active', 'past_due') AND e.revoked_at IS NULL
+  AND e.starts_at <= @now::timestamptz AND (e.ends_at IS NULL OR e.ends_at > @now::timestamptz)
+GROUP BY p.currency ORDER BY p.currency;
+
+-- name: ChurnedSubscribers :one
+SELECT count(DISTINCT viewer_id)::int FROM entitlements WHERE tenant_id = @tenant_id AND kind = 'svod'
+  AND status IN ('canceled', 'unpaid', 'incomplete_expired') AND ends_at > @since::timestamptz AND ends_at <= @now::timestamptz;
+
+-- name: TVODRevenue :many
+SELECT (verification->>'currency')::text AS currency, sum((verification->>'amount')::bigint)::bigint AS amount, count(*)::int AS sales
+FROM entitlements WHERE tenant_id = @tenant_id AND source = 'stripe' AND kind IN ('tvod_rent', 'tvod_buy')
+  AND created_at > @since::timestamptz AND revoked_at IS NULL
+GROUP BY 1 ORDER BY 1;
+
+-- name: UpsertDefaultModel :exec
+INSERT INTO billing_settings (tenant_id, default_model, updated_at) VALUES (@tenant_id, @model, @now::timestamptz)
+ON CONFLICT (tenant_id) DO UPDATE SET default_model = EXCLUDED.default_model, updated_at = EXCLUDED.updated_at;
+
+-- name: GetDefaultModel :one
+SELECT coalesce((SELECT default_model FROM billing_settings WHERE tenant_id = $1), 'free')::text;
