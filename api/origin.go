@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/playback"
 )
 
@@ -36,8 +37,8 @@ func (s *Server) mountOrigin(mux *http.ServeMux) {
 		return
 	}
 	for _, prefix := range []string{"", "/t/{slug}"} {
-		mux.HandleFunc("GET "+prefix+"/play/{tenant}/{asset}/{file}", s.originGet)
-		mux.HandleFunc("OPTIONS "+prefix+"/play/{tenant}/{asset}/{file}", s.originPreflight)
+		mux.HandleFunc("GET "+prefix+"/play/{tenant}/{asset}/{file...}", s.originGet)
+		mux.HandleFunc("OPTIONS "+prefix+"/play/{tenant}/{asset}/{file...}", s.originPreflight)
 	}
 }
 
@@ -53,10 +54,21 @@ func parseOrigin(r *http.Request) (originTarget, error) {
 	t, err1 := uuid.Parse(r.PathValue("tenant"))
 	a, err2 := uuid.Parse(r.PathValue("asset"))
 	f := r.PathValue("file")
-	if err1 != nil || err2 != nil || !validFile(f) {
+	if err1 != nil || err2 != nil || !validPath(f) {
 		return originTarget{}, errs.NotFound("no such object")
 	}
 	return originTarget{tenant: t, asset: a, file: f, token: r.URL.Query().Get("token")}, nil
+}
+
+// validPath admits a package's file names, at the top or one folder down
+// (an extra audio track's track_{k}/, subtitles' subs/, images/): each part
+// a validFile, so no dot segments, empty parts or deeper paths.
+func validPath(p string) bool {
+	dir, file, nested := strings.Cut(p, "/")
+	if !nested {
+		return validFile(p)
+	}
+	return validFile(dir) && !strings.Contains(dir, ".") && validFile(file)
 }
 
 // validFile admits the names a package holds: letters, digits, _ - and one
@@ -84,9 +96,12 @@ func (s *Server) originGet(w http.ResponseWriter, r *http.Request) {
 	}
 	s.cors(w, r, t.tenant)
 	switch ext := path.Ext(t.file); {
-	case t.file == "key":
+	case path.Base(t.file) == "key":
+		// Media playlists name the key "key", relative: an extra audio
+		// track's (track_{k}/media_0.m3u8) resolves to track_{k}/key. One
+		// asset, one key.
 		s.originKey(w, r, t)
-	case ext == ".m3u8" || ext == ".mpd":
+	case ext == ".m3u8" || ext == ".mpd" || path.Base(t.file) == media.ThumbnailsFile:
 		s.originManifest(w, r, t)
 	default:
 		s.originSegment(w, r, t)

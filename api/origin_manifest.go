@@ -16,7 +16,8 @@ import (
 // playlist is ~60 KB).
 const maxManifest = 8 << 20
 
-// originManifest serves an HLS playlist or DASH MPD of a live session,
+// originManifest serves an HLS playlist, a DASH MPD or the thumbnails track
+// of a live session,
 // rewritten so every child URL carries the session's token (and CDN
 // parameters). Manifests are personal: private, cached for seconds.
 func (s *Server) originManifest(w http.ResponseWriter, r *http.Request, t originTarget) {
@@ -41,10 +42,14 @@ func (s *Server) originManifest(w http.ResponseWriter, r *http.Request, t origin
 	}
 	query := playback.Query(r.URL.Query())
 	var out []byte
-	if path.Ext(t.file) == ".mpd" {
+	switch path.Ext(t.file) {
+	case ".mpd":
 		w.Header().Set("Content-Type", "application/dash+xml")
 		out = playback.RewriteDASH(make([]byte, 0, len(src)+len(src)/4), src, query)
-	} else {
+	case ".vtt": // the trick-play thumbnails track: its cues name sprite sheets
+		w.Header().Set("Content-Type", "text/vtt")
+		out = playback.RewriteThumbnailsVTT(make([]byte, 0, len(src)+len(src)/2), src, query)
+	default:
 		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
 		out = playback.RewriteHLS(nil, src, query)
 	}

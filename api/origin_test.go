@@ -404,7 +404,11 @@ func TestEncryptedPlaybackAndRefusals(t *testing.T) {
 		t.Errorf("other tenant's asset %d %q vs missing %d %q", r1.StatusCode, b1, r2.StatusCode, b2)
 	}
 	// Malformed paths are 404 too.
-	for _, p := range []string{"/play/x/y/master.m3u8", playback.OriginPath(tenant, asset) + "..%2Fmaster.m3u8", playback.OriginPath(tenant, asset) + "a.b.c"} {
+	// One folder down is a package's (track_0/, subs/, images/); deeper, dot
+	// segments, dotted folders and empty parts are not.
+	for _, p := range []string{"/play/x/y/master.m3u8", playback.OriginPath(tenant, asset) + "..%2Fmaster.m3u8", playback.OriginPath(tenant, asset) + "a.b.c",
+		playback.OriginPath(tenant, asset) + "a/b/seg.m4s", playback.OriginPath(tenant, asset) + "a.b/seg.m4s", playback.OriginPath(tenant, asset) + "subs//x.vtt",
+		playback.OriginPath(tenant, asset) + "subs/..%2Fmaster.m3u8"} {
 		if res, _ := get(t, e.srv.URL+p+"?token="+s.Token); res.StatusCode != 404 {
 			t.Errorf("%s: %d", p, res.StatusCode)
 		}

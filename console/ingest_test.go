@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -37,15 +36,7 @@ func (b *browser) waitLong(what, cond string, within time.Duration) {
 // video after confirming.
 func TestLibraryAutoIngestProgressAndLifecycle(t *testing.T) {
 	m := platformtest.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	platformtest.RunWorker(t, m)
 	tn := platformtest.SignUp(t, m)
 	api := tn.Owner
 	sfx := suffix()

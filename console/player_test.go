@@ -1,9 +1,6 @@
 package console_test
 
 import (
-	"bytes"
-	"context"
-	"os"
 	"testing"
 	"time"
 
@@ -11,8 +8,6 @@ import (
 
 	"github.com/marquee-ott/marquee/media/mediatest"
 	"github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
-	"github.com/marquee-ott/marquee/uploads"
 )
 
 // A 7-second clip goes through the real ingest workflow; its title's
@@ -21,48 +16,16 @@ import (
 // 5 seconds and hls.js reports no error.
 func TestPlayerPreviewsAnIngestedAsset(t *testing.T) {
 	m := platformtest.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	platformtest.RunWorker(t, m)
 	tn := platformtest.SignUp(t, m)
 	api := tn.Owner
-	src := mediatest.MustClip(t, t.TempDir(), "clip.mp4", mediatest.Clip{Width: 320, Height: 180, Seconds: 7, Audio: 2})
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant := uuid.MustParse(tn.ID)
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant},
-		uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4", Size: int64(len(data))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
+	upload := platformtest.MustClipUpload(t, m, uuid.MustParse(tn.ID), mediatest.Clip{Width: 320, Height: 180, Seconds: 7, Audio: 2})
 	title := platformtest.Str(api.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"kind": "MOVIE", "localizations": []any{map[string]any{"language": "en", "title": "Test pattern"}}}}), "createTitle", "id")
-	d := api.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`, map[string]any{"u": u.ID.String(), "t": title})
+	d := api.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`, map[string]any{"u": upload.String(), "t": title})
 	asset := platformtest.Str(d, "ingestUpload", "id")
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		d = api.Must(t, `query($id: ID!) { mediaAsset(id: $id) { status failureReason } }`, map[string]any{"id": asset})
-		if s := platformtest.Str(d, "mediaAsset", "status"); s == "READY" || s == "FAILED" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if platformtest.Str(d, "mediaAsset", "status") != "READY" {
-		t.Fatalf("ingest: %v", d)
+	if a := platformtest.WaitAsset(t, api, asset, "failureReason", 3*time.Minute); platformtest.Str(a, "status") != "READY" {
+		t.Fatalf("ingest: %v", a)
 	}
 
 	b := newBrowser(t)
@@ -72,7 +35,7 @@ func TestPlayerPreviewsAnIngestedAsset(t *testing.T) {
 	b.click("preview-title-" + title)
 	b.wait("the player", `document.body.dataset.page === 'player' && document.getElementById('player-video')`)
 	b.wait("a session", `document.getElementById('player-video').dataset.session`)
-	deadline = time.Now().Add(60 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ct := eval[float64](b, `document.getElementById('player-video').currentTime`)
 		if ct > 5 {

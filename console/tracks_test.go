@@ -1,9 +1,7 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,28 +11,9 @@ import (
 
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/media/mediatest"
-	"github.com/marquee-ott/marquee/platform"
 	"github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 )
-
-func completeUpload(t *testing.T, m *platform.Main, tenant uuid.UUID, in uploads.CreateInput, data []byte) uuid.UUID {
-	t.Helper()
-	ctx := context.Background()
-	in.Size = int64(len(data))
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, in.Size); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
-}
 
 // An owner opens an ingested asset's tracks in the library, edits a
 // caption's text and sees it republished (the master playlist in storage
@@ -43,24 +22,13 @@ func completeUpload(t *testing.T, m *platform.Main, tenant uuid.UUID, in uploads
 // track.
 func TestLibraryEditsAndRepublishesCaptions(t *testing.T) {
 	m := platformtest.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	platformtest.RunWorker(t, m)
+	ctx := context.Background()
 	tn := platformtest.SignUp(t, m)
 	tenant := uuid.MustParse(tn.ID)
-	src, err := os.ReadFile(mediatest.MustClip(t, t.TempDir(), "clip.mp4", mediatest.Clip{Width: 320, Height: 180, Audio: 1}))
-	if err != nil {
-		t.Fatal(err)
-	}
 	lang, kind := "en", uploads.TrackSubtitles
-	source := completeUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, src)
-	capt := completeUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindCaption, Filename: "en.vtt", ContentType: "text/vtt",
+	source := platformtest.MustClipUpload(t, m, tenant, mediatest.Clip{Width: 320, Height: 180, Audio: 1})
+	capt := platformtest.MustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindCaption, Filename: "en.vtt", ContentType: "text/vtt",
 		Language: &lang, TrackKind: &kind}, []byte("WEBVTT\n\n00:00.100 --> 00:01.500\nGood evening.\n"))
 	svc := m.AssetService()
 	a, err := svc.IngestWithTracks(ctx, tenant, source, nil, []uploads.ID{capt})

@@ -1,7 +1,6 @@
 package console_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -134,15 +133,7 @@ func (b *browser) press(id string) {
 // An analyst's console is refused by the server and says so.
 func TestWebhooksDeliverSignedEventsAndReplay(t *testing.T) {
 	m := platformtest.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	platformtest.RunWorker(t, m)
 	rcv := newReceiver(t)
 
 	base := m.URL()

@@ -1,10 +1,8 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,6 @@ import (
 
 	"github.com/marquee-ott/marquee/media/mediatest"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
-	"github.com/marquee-ott/marquee/uploads"
 )
 
 // assetProgress streams an asset as the worker (another process, as far as
@@ -26,27 +22,10 @@ import (
 func TestAssetProgressSubscription(t *testing.T) {
 	m := pt.Start(t, nil)
 	ten := pt.SignUp(t, m)
-	ctx, cancel := context.WithCancel(context.Background())
 
-	src := mediatest.MustClip(t, t.TempDir(), "clip.mp4", mediatest.Clip{Width: 320, Height: 180, Audio: 2})
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tenant := uuid.MustParse(ten.ID)
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant},
-		uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4", Size: int64(len(data))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
+	upload := pt.MustClipUpload(t, m, uuid.MustParse(ten.ID), mediatest.Clip{Width: 320, Height: 180, Audio: 2})
 	// No worker yet: the ingest waits on its task queue, PENDING.
-	d := ten.Owner.Must(t, `mutation($u: ID!) { ingestUpload(uploadId: $u) { id } }`, map[string]any{"u": u.ID.String()})
+	d := ten.Owner.Must(t, `mutation($u: ID!) { ingestUpload(uploadId: $u) { id } }`, map[string]any{"u": upload.String()})
 	asset := pt.Str(d, "ingestUpload", "id")
 	query := `subscription { assetProgress(id: "` + asset + `") { id status percent failureReason } }`
 
@@ -68,14 +47,7 @@ func TestAssetProgressSubscription(t *testing.T) {
 		t.Fatalf("first message = %+v, want the asset PENDING", first)
 	}
 
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	pt.RunWorker(t, m)
 
 	order := map[string]int{"PENDING": 0, "PROCESSING": 1, "READY": 2, "FAILED": 2}
 	got := []assetState{first}

@@ -1,8 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -11,29 +9,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/media/mediatest"
-	"github.com/marquee-ott/marquee/platform"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 )
-
-// mustUpload stores data as a complete upload of the tenant.
-func mustUpload(t *testing.T, m *platform.Main, tenant uuid.UUID, in uploads.CreateInput, data []byte) uuid.UUID {
-	t.Helper()
-	ctx := context.Background()
-	in.Size = int64(len(data))
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant}, in)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	return u.ID
-}
 
 func caption(lang string, kind uploads.TrackKind, name string) uploads.CreateInput {
 	ct := "text/vtt"
@@ -49,15 +27,7 @@ func caption(lang string, kind uploads.TrackKind, name string) uploads.CreateInp
 // another workspace's asset, track and uploads are NOT_FOUND everywhere.
 func TestAssetTracksThroughGraphQL(t *testing.T) {
 	m := pt.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	pt.RunWorker(t, m)
 	ten := pt.SignUp(t, m)
 	ed, _ := pt.AddStaff(t, m, ten, "ed@"+ten.Slug+".example.com", "EDITOR")
 	an, _ := pt.AddStaff(t, m, ten, "an@"+ten.Slug+".example.com", "ANALYST")
@@ -66,34 +36,32 @@ func TestAssetTracksThroughGraphQL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	source := mustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, src)
-	sdh := mustUpload(t, m, tenant, caption("en", uploads.TrackCaptions, "en.srt"), []byte("1\n00:00:00,100 --> 00:00:01,500\n[music]\n"))
+	source := pt.MustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, src)
+	sdh := pt.MustUpload(t, m, tenant, caption("en", uploads.TrackCaptions, "en.srt"), []byte("1\n00:00:00,100 --> 00:00:01,500\n[music]\n"))
 
 	const ingest = `mutation($u: ID!, $tracks: [ID!]) { ingestUpload(uploadId: $u, tracks: $tracks) { id status } }`
 	other := pt.SignUp(t, m)
-	theirSource := mustUpload(t, m, uuid.MustParse(other.ID), uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, src)
+	theirSource := pt.MustUpload(t, m, uuid.MustParse(other.ID), uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, src)
 	if r := other.Owner.Do(t, ingest, map[string]any{"u": theirSource.String(), "tracks": []string{sdh.String()}}); r.Code() != "NOT_FOUND" {
 		t.Errorf("another workspace ingesting with our caption: %v", r.Codes())
 	}
 	d := ed.Must(t, ingest, map[string]any{"u": source.String(), "tracks": []string{sdh.String()}})
 	asset := pt.Str(d, "ingestUpload", "id")
 
-	const read = `query($id: ID!) { mediaAsset(id: $id) { status captionsPublished posterKey thumbnailsKey
+	const fields = `captionsPublished posterKey thumbnailsKey
 		trickPlay { intervalSeconds count tileWidth tileHeight columns rows spriteKeys }
-		tracks { id assetId kind language name trackKind revision webvtt } } }`
-	d = waitAsset(t, an, read, asset, func(d map[string]any) bool {
-		s := pt.Str(d, "mediaAsset", "status")
-		return s == "READY" || s == "FAILED"
-	})
-	if pt.Str(d, "mediaAsset", "status") != "READY" || pt.Str(d, "mediaAsset", "captionsPublished") != "true" ||
-		!strings.HasSuffix(pt.Str(d, "mediaAsset", "posterKey"), "/images/poster.jpg") ||
-		!strings.HasSuffix(pt.Str(d, "mediaAsset", "thumbnailsKey"), "/images/thumbnails.vtt") ||
-		pt.Str(d, "mediaAsset", "trickPlay", "tileWidth") != "160" || pt.Str(d, "mediaAsset", "trickPlay", "tileHeight") != "90" ||
-		pt.Str(d, "mediaAsset", "trickPlay", "intervalSeconds") != "1" ||
-		!strings.HasSuffix(pt.Str(d, "mediaAsset", "trickPlay", "spriteKeys", 0), "/images/sprite_0.jpg") {
-		t.Fatalf("mediaAsset = %v", d)
+		tracks { id assetId kind language name trackKind revision webvtt }`
+	const read = `query($id: ID!) { mediaAsset(id: $id) { status ` + fields + ` } }`
+	a := pt.WaitAsset(t, an, asset, fields, 2*time.Minute)
+	if pt.Str(a, "status") != "READY" || pt.Str(a, "captionsPublished") != "true" ||
+		!strings.HasSuffix(pt.Str(a, "posterKey"), "/images/poster.jpg") ||
+		!strings.HasSuffix(pt.Str(a, "thumbnailsKey"), "/images/thumbnails.vtt") ||
+		pt.Str(a, "trickPlay", "tileWidth") != "160" || pt.Str(a, "trickPlay", "tileHeight") != "90" ||
+		pt.Str(a, "trickPlay", "intervalSeconds") != "1" ||
+		!strings.HasSuffix(pt.Str(a, "trickPlay", "spriteKeys", 0), "/images/sprite_0.jpg") {
+		t.Fatalf("mediaAsset = %v", a)
 	}
-	tr := pt.Get(d, "mediaAsset", "tracks", 0)
+	tr := pt.Get(a, "tracks", 0)
 	track := pt.Str(tr, "id")
 	if pt.Str(tr, "kind") != "CAPTION" || pt.Str(tr, "language") != "en" || pt.Str(tr, "name") != "English (CC)" ||
 		pt.Str(tr, "trackKind") != "CAPTIONS" || pt.Str(tr, "revision") != "1" || pt.Str(tr, "assetId") != asset ||
@@ -115,7 +83,7 @@ func TestAssetTracksThroughGraphQL(t *testing.T) {
 	}
 	waitAsset(t, an, read, asset, func(d map[string]any) bool { return pt.Str(d, "mediaAsset", "captionsPublished") == "true" })
 
-	es := mustUpload(t, m, tenant, caption("es", uploads.TrackSubtitles, "es.vtt"), []byte("WEBVTT\n\n00:00.100 --> 00:01.500\nHola\n"))
+	es := pt.MustUpload(t, m, tenant, caption("es", uploads.TrackSubtitles, "es.vtt"), []byte("WEBVTT\n\n00:00.100 --> 00:01.500\nHola\n"))
 	const add = `mutation($a: ID!, $u: ID!) { addAssetTrack(assetId: $a, uploadId: $u) { id name kind } }`
 	d = ed.Must(t, add, map[string]any{"a": asset, "u": es.String()})
 	added := pt.Str(d, "addAssetTrack", "id")
@@ -130,7 +98,7 @@ func TestAssetTracksThroughGraphQL(t *testing.T) {
 	waitAsset(t, an, read, asset, func(d map[string]any) bool { return pt.Str(d, "mediaAsset", "captionsPublished") == "true" })
 
 	// Another workspace: everything of ours is NOT_FOUND, and ours can't take theirs.
-	theirs := mustUpload(t, m, uuid.MustParse(other.ID), caption("fr", uploads.TrackSubtitles, "fr.vtt"), []byte("WEBVTT\n\n00:00.100 --> 00:01.000\nSalut\n"))
+	theirs := pt.MustUpload(t, m, uuid.MustParse(other.ID), caption("fr", uploads.TrackSubtitles, "fr.vtt"), []byte("WEBVTT\n\n00:00.100 --> 00:01.000\nSalut\n"))
 	for name, r := range map[string]pt.Response{
 		"read the asset":       other.Owner.Do(t, read, map[string]any{"id": asset}),
 		"edit our caption":     other.Owner.Do(t, replace, map[string]any{"t": track, "v": edited}),

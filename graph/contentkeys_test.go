@@ -1,7 +1,6 @@
 package graph_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
@@ -18,7 +17,6 @@ import (
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/platform"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 )
 
@@ -28,18 +26,9 @@ func mustProcessingAsset(t *testing.T, m *platform.Main, tenant uuid.UUID) asset
 	t.Helper()
 	ctx := context.Background()
 	data := []byte("not really a video: the ingest does not run here")
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant},
-		uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4", Size: int64(len(data))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
-	a, err := m.AssetService().Create(ctx, tenant, u.ID)
+	upload := pt.MustUpload(t, m, tenant,
+		uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4"}, data)
+	a, err := m.AssetService().Create(ctx, tenant, upload)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,15 +120,8 @@ func TestContentLifecycleThroughGraphQL(t *testing.T) {
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
 	m := pt.Start(t, func(c *platform.Config) { c.CDNPurgeURL, c.CDNPurgeSecret = srv.URL, purgeSecret })
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	pt.RunWorker(t, m)
+	ctx := context.Background()
 	ten := pt.SignUp(t, m)
 	tenant := uuid.MustParse(ten.ID)
 	ed, _ := pt.AddStaff(t, m, ten, "ed@"+ten.Slug+".example.com", "EDITOR")
@@ -343,15 +336,7 @@ func TestAutoIngestFromURL(t *testing.T) {
 	}))
 	defer srv.Close()
 	m := pt.Start(t, func(c *platform.Config) { c.IngestAllowAddrs = []string{"127.0.0.1/32"} })
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	pt.RunWorker(t, m)
 	ten := pt.SignUp(t, m)
 	title := mustTitle(t, ten.Owner, movie("From a URL"))
 	other := pt.SignUp(t, m)

@@ -3,6 +3,8 @@ package graph_test
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -14,12 +16,27 @@ import (
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/media/mediatest"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
-	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
 )
 
+// mustFetch GETs u and wants 200 with the content type.
+func mustFetch(t *testing.T, u, contentType string) []byte {
+	t.Helper()
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != contentType {
+		t.Fatalf("GET %s: %d %s %v: %.200s", u, res.StatusCode, res.Header.Get("Content-Type"), err, body)
+	}
+	return body
+}
+
 // The whole chain with nothing standing in: a workspace that encrypts new
-// assets ingests a real clip through the workflow; a real viewer account
+// assets ingests a real clip with an extra audio track and subtitles through
+// the workflow; a real viewer account
 // (signed up, email verified, profile selected) reports progress and starts
 // a playback session through GraphQL; ffmpeg plays the tokenized master
 // playlist through the origin, fetching the AES-128 key from the key
@@ -27,51 +44,30 @@ import (
 // profile whose ceiling is under the title's rating is refused.
 func TestViewerPlaysAnEncryptedIngestThroughTheOrigin(t *testing.T) {
 	m := pt.Start(t, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	worker := make(chan error, 1)
-	go func() { worker <- m.RunWorker(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-worker; err != nil {
-			t.Errorf("RunWorker: %v", err)
-		}
-	})
+	pt.RunWorker(t, m)
 	tn := pt.SignUp(t, m)
 	owner := tn.Owner
 	owner.Must(t, `mutation { setEncryptNewAssets(on: true) { encryptNewAssets } }`, nil)
 
-	src := mediatest.MustClip(t, t.TempDir(), "clip.mp4", mediatest.Clip{Width: 320, Height: 180, Seconds: 3, Audio: 2})
-	data, err := os.ReadFile(src)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tenant := uuid.MustParse(tn.ID)
-	u, err := m.Uploads.Create(ctx, tenants.Principal{Tenant: tenant},
-		uploads.CreateInput{Kind: uploads.KindSource, Filename: "clip.mp4", ContentType: "video/mp4", Size: int64(len(data))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Begin(ctx, tenant, u.ID, int64(len(data))); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.Uploads.Complete(ctx, tenant, u.ID, bytes.NewReader(data)); err != nil {
-		t.Fatal(err)
-	}
+	upload := pt.MustClipUpload(t, m, tenant, mediatest.Clip{Width: 320, Height: 180, Seconds: 3, Audio: 2})
 	title := mustTitle(t, owner, movie("Locked film", map[string]any{
 		"rating": map[string]any{"system": "BBFC", "value": "12", "minAge": 12}}))
-	d := owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`, map[string]any{"u": u.ID.String(), "t": title})
-	asset := pt.Str(d, "ingestUpload", "id")
-	const status = `query($id: ID!) { mediaAsset(id: $id) { status failureReason encrypted } }`
-	deadline := time.Now().Add(3 * time.Minute)
-	for {
-		d = owner.Must(t, status, map[string]any{"id": asset})
-		if s := pt.Str(d, "mediaAsset", "status"); s == "READY" || s == "FAILED" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+	audioFile, err := os.ReadFile(mediatest.MustClip(t, t.TempDir(), "fr.m4a", mediatest.Clip{NoVideo: true, Audio: 2, Seconds: 3}))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if pt.Str(d, "mediaAsset", "status") != "READY" || pt.Str(d, "mediaAsset", "encrypted") != "true" {
-		t.Fatalf("ingest: %v", d)
+	fr, desc := "fr", uploads.TrackDescriptiveAudio
+	audio := pt.MustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindAudio, Filename: "fr.m4a", ContentType: "audio/mp4",
+		Language: &fr, TrackKind: &desc}, audioFile)
+	es, subs := "es", uploads.TrackSubtitles
+	caption := pt.MustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindCaption, Filename: "es.vtt", ContentType: "text/vtt",
+		Language: &es, TrackKind: &subs}, []byte("WEBVTT\n\n00:00.100 --> 00:01.500\nHola\n"))
+	d := owner.Must(t, `mutation($u: ID!, $t: ID, $tracks: [ID!]) { ingestUpload(uploadId: $u, titleId: $t, tracks: $tracks) { id } }`,
+		map[string]any{"u": upload.String(), "t": title, "tracks": []string{audio.String(), caption.String()}})
+	asset := pt.Str(d, "ingestUpload", "id")
+	if a := pt.WaitAsset(t, owner, asset, "failureReason encrypted", 3*time.Minute); pt.Str(a, "status") != "READY" || pt.Str(a, "encrypted") != "true" {
+		t.Fatalf("ingest: %v", a)
 	}
 	mustPublish(t, owner, title)
 
@@ -89,11 +85,32 @@ func TestViewerPlaysAnEncryptedIngestThroughTheOrigin(t *testing.T) {
 	if pt.Get(s, "dashURL") != nil || pt.Str(s, "resumePositionSeconds") != "1" {
 		t.Errorf("an encrypted asset is HLS-only and resumes where the profile left it: %v", s)
 	}
+	// What the player needs: the extra (descriptive) audio, the subtitles as a
+	// tokenized sidecar, and the scrubbing thumbnails, whose sprite URLs the
+	// origin tokenizes too.
+	if pt.Str(s, "audioTracks", 1, "language") != "fr" || pt.Str(s, "audioTracks", 1, "descriptive") != "true" ||
+		pt.Str(s, "subtitles", 0, "language") != "es" || pt.Str(s, "subtitles", 0, "sdh") != "false" {
+		t.Errorf("tracks in the session: %v", s)
+	}
+	if body := mustFetch(t, pt.Str(s, "subtitles", 0, "url"), "text/vtt"); !strings.Contains(string(body), "Hola") {
+		t.Errorf("subtitles = %q", body)
+	}
+	thumbs := string(mustFetch(t, pt.Str(s, "thumbnailsURL"), "text/vtt"))
+	sprite, _, _ := strings.Cut(thumbs[strings.Index(thumbs, "sprite_0.jpg"):], "#")
+	if !strings.Contains(sprite, "token=") {
+		t.Fatalf("the thumbnails track names its sprites without the token: %q", thumbs)
+	}
+	base := pt.Str(s, "thumbnailsURL")
+	mustFetch(t, base[:strings.LastIndex(base, "/")+1]+sprite, "image/jpeg")
+
 	hls := pt.Str(s, "hlsURL")
+	ctx := context.Background()
 	playCtx, stop := context.WithTimeout(ctx, 2*time.Minute)
 	defer stop()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(playCtx, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", hls, "-map", "0", "-f", "null", "-")
+	// Every stream: both videos, the source's audio and the encrypted French
+	// track, whose playlist (track_0/) names its key relative to itself.
+	cmd := exec.CommandContext(playCtx, "ffmpeg", "-hide_banner", "-nostdin", "-v", "error", "-i", hls, "-map", "0:v", "-map", "0:a", "-f", "null", "-")
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil || strings.TrimSpace(stderr.String()) != "" {
 		t.Fatalf("ffmpeg through the origin: %v\n%s", err, stderr.String())

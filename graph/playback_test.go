@@ -47,7 +47,7 @@ func viewerClient(t *testing.T, m *platform.Main, owner pt.Client) (pt.Client, s
 }
 
 const startPlayback = `mutation($t: ID!) { playbackSession(titleId: $t) {
-	session { id assetId titleId hlsURL dashURL expiresAt resumePositionSeconds ads audioTracks { language channels } subtitles { language } thumbnailsURL cdnCookies { name } }
+	session { id assetId titleId hlsURL dashURL expiresAt resumePositionSeconds ads audioTracks { language channels name descriptive } subtitles { language name sdh url } thumbnailsURL cdnCookies { name } }
 	refusal { code reason } } }`
 
 // A viewer starts a session through GraphQL and the origin serves its

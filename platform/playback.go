@@ -25,7 +25,7 @@ func (m *Main) buildPlayback(resolver *graph.Resolver) {
 	secret, _ := sealbox.ParseKey(c.SecretKey) // Validate checked the key
 	tokens, _ := playback.NewTokens(secret)    // 32 bytes: never short
 	grants := &playback.Grants{DB: m.DB, Titles: resolver.Catalog}
-	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Entitlements: bothEntitlements{grants: grants, billing: m.Billing},
+	m.Playback = &playback.Service{DB: m.DB, Titles: resolver.Catalog, Assets: resolver.Assets, Tracks: resolver.Assets, Entitlements: bothEntitlements{grants: grants, billing: m.Billing},
 		Keys: keyHook{m}, Resumes: resumeHook{m}, Tokens: tokens, Secrets: m.Tenants.Secrets, BaseURL: c.BaseURL,
 		SessionTTL: c.PlaybackSessionTTL, PreviewTTL: c.PlaybackPreviewTTL,
 		KeyLimit: ratelimit.New(c.PlaybackKeyRate, c.PlaybackKeyBurst)}

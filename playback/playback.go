@@ -123,7 +123,8 @@ type Session struct {
 	Ads         bool
 	AudioTracks []AudioTrack
 	Subtitles   []Subtitle
-	// Thumbnails is a WebVTT of scrubbing thumbnails; "" when the asset has none.
+	// Thumbnails is the tokenized URL of a WebVTT of scrubbing thumbnails
+	// (cues pointing into sprite sheets); "" when the asset has none.
 	Thumbnails string
 	// Cookies to set on the CDN's domain when the tenant signs with
 	// CloudFront signed cookies.
@@ -138,12 +139,19 @@ type Session struct {
 type AudioTrack struct {
 	Language string
 	Channels int
+	Name     string // what a player's menu shows; "" for the source's own audio
+	// Descriptive: audio description for the blind and partially sighted.
+	Descriptive bool
 }
 
 // Subtitle is one subtitle track.
 type Subtitle struct {
 	Language string
-	URL      string
+	Name     string
+	// SDH: captions for the deaf and hard of hearing (sounds too), not
+	// only a translation of the dialogue.
+	SDH bool
+	URL string // the WebVTT file, tokenized, for players that take sidecar text
 }
 
 // Limit is what the N+1th stream does.

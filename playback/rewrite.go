@@ -213,3 +213,33 @@ func Query(q url.Values) string {
 	}
 	return b.String()
 }
+
+// RewriteThumbnailsVTT appends dst with the trick-play thumbnails track src
+// (WebVTT whose cue payloads name sprite sheets: "sprite_0.jpg#xywh=0,0,160,90")
+// with query added to each relative image URL, before its fragment, so a
+// player's image requests carry the token. Only the first line after a
+// timing line is a URL; headers, notes and timings are copied as they are.
+func RewriteThumbnailsVTT(dst, src []byte, query string) []byte {
+	afterTiming := false
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i+1], src[i+1:]
+		} else {
+			src = nil
+		}
+		text := bytes.TrimRight(line, "\r\n")
+		if afterTiming && len(text) > 0 && query != "" && relative(text) {
+			uri, frag := text, []byte(nil)
+			if j := bytes.IndexByte(text, '#'); j >= 0 {
+				uri, frag = text[:j], text[j:]
+			}
+			dst = appendQuery(append(dst, uri...), uri, query, false)
+			dst = append(append(dst, frag...), line[len(text):]...)
+		} else {
+			dst = append(dst, line...)
+		}
+		afterTiming = bytes.Contains(text, []byte("-->"))
+	}
+	return dst
+}

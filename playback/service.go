@@ -18,16 +18,23 @@ import (
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/playback/internal/playbacksql"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/sealbox"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/ttl"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // Assets is what the Service needs of package assets.
 type Assets interface {
 	Get(ctx context.Context, tenant tenants.ID, id assets.ID) (assets.Asset, error)
+}
+
+// Tracks lists an asset's sidecar audio and caption tracks (package assets).
+type Tracks interface {
+	Tracks(ctx context.Context, tenant tenants.ID, asset assets.ID) ([]assets.Track, error)
 }
 
 // Defaults.
@@ -42,6 +49,7 @@ type Service struct {
 	DB           *db.DB
 	Titles       Titles
 	Assets       Assets
+	Tracks       Tracks // nil: the player hears of the ladder's own audio only
 	Entitlements Entitlements
 	Keys         KeySource // nil: every key request is NotFound (clear assets only)
 	Resumes      Resumes   // nil: sessions start at 0
@@ -176,7 +184,7 @@ func (s *Service) Start(ctx context.Context, req StartRequest) (Session, *Refusa
 	if refusal != nil {
 		return Session{}, refusal, nil
 	}
-	out, err := s.present(row, a, set)
+	out, err := s.present(ctx, row, a, set)
 	if err != nil {
 		return Session{}, nil, fmt.Errorf("playback.Start: %w", err)
 	}
@@ -253,12 +261,12 @@ func (s *Service) Preview(ctx context.Context, tenant tenants.ID, staff uuid.UUI
 	// Previews play from the platform's own origin, not the CDN: the console
 	// allows connections to itself only, and staff check the asset, not the edge.
 	set.cdnBase, set.signer, set.cdn = "", NoSigner{}, CDNSettings{Kind: CDNNone}
-	return s.present(row, a, set)
+	return s.present(ctx, row, a, set)
 }
 
 // present builds the player's view of a session: URLs with the token and
 // the CDN signer's parameters, tracks.
-func (s *Service) present(row playbacksql.PlaybackSession, a assets.Asset, set settings) (Session, error) {
+func (s *Service) present(ctx context.Context, row playbacksql.PlaybackSession, a assets.Asset, set settings) (Session, error) {
 	out := sessionFromRow(row)
 	out.Token = s.Tokens.Make(Claims{Tenant: row.TenantID, Asset: row.AssetID, Session: row.ID, Expires: row.ExpiresAt})
 	base := s.BaseURL
@@ -295,7 +303,25 @@ func (s *Service) present(row playbacksql.PlaybackSession, a assets.Asset, set s
 	for _, au := range l.Audio {
 		out.AudioTracks = append(out.AudioTracks, AudioTrack{Language: au.Language, Channels: au.Channels})
 	}
-	out.Subtitles = []Subtitle{} // assets carry no subtitle tracks yet
+	out.Subtitles = []Subtitle{}
+	if s.Tracks != nil {
+		tracks, err := s.Tracks.Tracks(ctx, row.TenantID, a.ID)
+		if err != nil {
+			return Session{}, fmt.Errorf("the asset's tracks: %w", err)
+		}
+		for _, t := range tracks {
+			switch t.Kind {
+			case uploads.KindAudio:
+				out.AudioTracks = append(out.AudioTracks, AudioTrack{Language: t.Language, Channels: 2, Name: t.Name, Descriptive: t.Descriptive()})
+			case uploads.KindCaption:
+				vtt, _ := media.SubtitleFiles(t.ID.String(), t.Revision)
+				out.Subtitles = append(out.Subtitles, Subtitle{Language: t.Language, Name: t.Name, SDH: t.SDH(), URL: prefix + vtt + "?" + query})
+			}
+		}
+	}
+	if strings.HasPrefix(a.ThumbnailsKey, assets.Prefix(row.TenantID, a.ID)) {
+		out.Thumbnails = prefix + strings.TrimPrefix(a.ThumbnailsKey, assets.Prefix(row.TenantID, a.ID)) + "?" + query
+	}
 	return out, nil
 }
 

@@ -131,8 +131,10 @@ type ComplexityRoot struct {
 	}
 
 	AudioTrack struct {
-		Channels func(childComplexity int) int
-		Language func(childComplexity int) int
+		Channels    func(childComplexity int) int
+		Descriptive func(childComplexity int) int
+		Language    func(childComplexity int) int
+		Name        func(childComplexity int) int
 	}
 
 	AuditActor struct {
@@ -960,6 +962,8 @@ type ComplexityRoot struct {
 
 	SubtitleTrack struct {
 		Language func(childComplexity int) int
+		Name     func(childComplexity int) int
+		SDH      func(childComplexity int) int
 		URL      func(childComplexity int) int
 	}
 
@@ -1698,12 +1702,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AudioTrack.Channels(childComplexity), true
+	case "AudioTrack.descriptive":
+		if e.ComplexityRoot.AudioTrack.Descriptive == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AudioTrack.Descriptive(childComplexity), true
 	case "AudioTrack.language":
 		if e.ComplexityRoot.AudioTrack.Language == nil {
 			break
 		}
 
 		return e.ComplexityRoot.AudioTrack.Language(childComplexity), true
+	case "AudioTrack.name":
+		if e.ComplexityRoot.AudioTrack.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AudioTrack.Name(childComplexity), true
 
 	case "AuditActor.ip":
 		if e.ComplexityRoot.AuditActor.IP == nil {
@@ -6007,6 +6023,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SubtitleTrack.Language(childComplexity), true
+	case "SubtitleTrack.name":
+		if e.ComplexityRoot.SubtitleTrack.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubtitleTrack.Name(childComplexity), true
+	case "SubtitleTrack.sdh":
+		if e.ComplexityRoot.SubtitleTrack.SDH == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubtitleTrack.SDH(childComplexity), true
 	case "SubtitleTrack.url":
 		if e.ComplexityRoot.SubtitleTrack.URL == nil {
 			break
@@ -8050,10 +8078,18 @@ type AudioTrack {
   "BCP 47, when the source says."
   language: String!
   channels: Int!
+  "What a player's menu shows; empty for the source's own audio."
+  name: String!
+  "Audio description for the blind and partially sighted."
+  descriptive: Boolean!
 }
 
 type SubtitleTrack {
   language: String!
+  name: String!
+  "Captions for the deaf and hard of hearing (sounds too), not only a translation."
+  sdh: Boolean!
+  "The WebVTT file, tokenized, for players that take sidecar text (the HLS master lists it too)."
   url: String!
 }
 
@@ -9006,6 +9042,10 @@ func (ec *executionContext) childFields_AudioTrack(ctx context.Context, field gr
 		return ec.fieldContext_AudioTrack_language(ctx, field)
 	case "channels":
 		return ec.fieldContext_AudioTrack_channels(ctx, field)
+	case "name":
+		return ec.fieldContext_AudioTrack_name(ctx, field)
+	case "descriptive":
+		return ec.fieldContext_AudioTrack_descriptive(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AudioTrack", field.Name)
 }
@@ -10302,6 +10342,10 @@ func (ec *executionContext) childFields_SubtitleTrack(ctx context.Context, field
 	switch field.Name {
 	case "language":
 		return ec.fieldContext_SubtitleTrack_language(ctx, field)
+	case "name":
+		return ec.fieldContext_SubtitleTrack_name(ctx, field)
+	case "sdh":
+		return ec.fieldContext_SubtitleTrack_sdh(ctx, field)
 	case "url":
 		return ec.fieldContext_SubtitleTrack_url(ctx, field)
 	}
@@ -14463,6 +14507,52 @@ func (ec *executionContext) _AudioTrack_channels(ctx context.Context, field grap
 }
 func (ec *executionContext) fieldContext_AudioTrack_channels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AudioTrack", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AudioTrack_name(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AudioTrack_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AudioTrack_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AudioTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _AudioTrack_descriptive(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AudioTrack_descriptive(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Descriptive, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AudioTrack_descriptive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AudioTrack", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AuditActor_type(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
@@ -35298,6 +35388,52 @@ func (ec *executionContext) fieldContext_SubtitleTrack_language(_ context.Contex
 	return graphql.NewScalarFieldContext("SubtitleTrack", field, false, false, "String")
 }
 
+func (ec *executionContext) _SubtitleTrack_name(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubtitleTrack_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubtitleTrack_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubtitleTrack", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubtitleTrack_sdh(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubtitleTrack_sdh(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SDH, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubtitleTrack_sdh(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubtitleTrack", field, false, false, "Boolean")
+}
+
 func (ec *executionContext) _SubtitleTrack_url(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -42837,6 +42973,16 @@ func (ec *executionContext) _AudioTrack(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "name":
+			out.Values[i] = ec._AudioTrack_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "descriptive":
+			out.Values[i] = ec._AudioTrack_descriptive(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -48448,6 +48594,16 @@ func (ec *executionContext) _SubtitleTrack(ctx context.Context, sel ast.Selectio
 			out.Values[i] = graphql.MarshalString("SubtitleTrack")
 		case "language":
 			out.Values[i] = ec._SubtitleTrack_language(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._SubtitleTrack_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sdh":
+			out.Values[i] = ec._SubtitleTrack_sdh(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
