@@ -157,6 +157,26 @@ func (s *Service) Tracks(ctx context.Context, tenant tenants.ID, asset ID) ([]Tr
 	return out, nil
 }
 
+// AssetTracks lists an asset's sidecar tracks in order without looking the
+// asset up first: one statement, for callers that have just read the asset
+// under the same tenant (a playback session). An unknown asset has none.
+func (s *Service) AssetTracks(ctx context.Context, tenant tenants.ID, asset ID) ([]Track, error) {
+	var rows []assetsql.MediaAssetTrack
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		rows, err = assetsql.New(q).ListTracks(ctx, assetsql.ListTracksParams{TenantID: tenant, AssetID: asset})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("assets.AssetTracks %s: %w", asset, err)
+	}
+	out := make([]Track, len(rows))
+	for i, r := range rows {
+		out[i] = trackFromRow(r)
+	}
+	return out, nil
+}
+
 // Track returns one track; another tenant's is NotFound.
 func (s *Service) Track(ctx context.Context, tenant tenants.ID, id TrackID) (Track, error) {
 	var row assetsql.MediaAssetTrack

@@ -94,6 +94,13 @@ func BenchmarkPlayback(b *testing.B) {
 			return
 		}
 		_ = pool.QueryRow(ctx, `SELECT requires_entitlement FROM title_entitlement_rules WHERE tenant_id = $1 AND title_id = $2`, tenant, titleID).Scan(&requires)
+		// The asset's sidecar tracks, which the session lists for the player.
+		rows, err := pool.Query(ctx, `SELECT id, kind, language, name FROM media_asset_tracks WHERE tenant_id = $1 AND asset_id = $2 ORDER BY position, id`, tenant, assetID)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		rows.Close()
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"ok": status == "published" && ready == "READY" && !requires}})
 	}))

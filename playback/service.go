@@ -32,9 +32,10 @@ type Assets interface {
 	Get(ctx context.Context, tenant tenants.ID, id assets.ID) (assets.Asset, error)
 }
 
-// Tracks lists an asset's sidecar audio and caption tracks (package assets).
+// Tracks lists an asset's sidecar audio and caption tracks (package assets),
+// the asset having just been read.
 type Tracks interface {
-	Tracks(ctx context.Context, tenant tenants.ID, asset assets.ID) ([]assets.Track, error)
+	AssetTracks(ctx context.Context, tenant tenants.ID, asset assets.ID) ([]assets.Track, error)
 }
 
 // Defaults.
@@ -305,7 +306,7 @@ func (s *Service) present(ctx context.Context, row playbacksql.PlaybackSession, 
 	}
 	out.Subtitles = []Subtitle{}
 	if s.Tracks != nil {
-		tracks, err := s.Tracks.Tracks(ctx, row.TenantID, a.ID)
+		tracks, err := s.Tracks.AssetTracks(ctx, row.TenantID, a.ID)
 		if err != nil {
 			return Session{}, fmt.Errorf("the asset's tracks: %w", err)
 		}

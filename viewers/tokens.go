@@ -104,7 +104,7 @@ func (s *Service) Authenticate(_ context.Context, tenant TenantID, tok string) (
 		return Principal{}, err
 	}
 	for _, id := range []uuid.UUID{p.Device, p.Viewer} {
-		if at, gone := s.revocations().Get(id); gone && !issued.After(at) {
+		if at, gone := s.revocations().Get(id); gone && issued.Before(at) {
 			return Principal{}, errBadAccess
 		}
 	}

@@ -227,9 +227,13 @@ func (s *Service) now() time.Time {
 
 // revoke makes the access tokens issued so far to the given devices or
 // accounts fail in this process until they would have expired anyway; tokens
-// issued afterwards (signing in again) work.
+// issued afterwards (signing in again) work. Tokens carry their issue time in
+// milliseconds, so the revocation is kept at millisecond precision too: a
+// token issued in the revocation's own millisecond counts as issued after it
+// (signing in again on the same device revokes and issues within
+// microseconds), one issued a millisecond or more before is refused.
 func (s *Service) revoke(ids ...uuid.UUID) {
-	now := s.now()
+	now := s.now().Truncate(time.Millisecond)
 	s.revocations()
 	for _, id := range ids {
 		if id != uuid.Nil {

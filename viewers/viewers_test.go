@@ -73,8 +73,9 @@ func TestAccessTokensAreBoundToKeyTenantAndTime(t *testing.T) {
 			t.Errorf("%s: %v, want the one refusal", name, err)
 		}
 	}
-	// Signing out revokes in this process at once.
-	svc := &Service{Signer: s, Now: func() time.Time { return now }}
+	// Signing out revokes in this process at once: the clock reads a
+	// millisecond after tok was issued.
+	svc := &Service{Signer: s, Now: func() time.Time { return now.Add(time.Millisecond) }}
 	if _, err := svc.Authenticate(context.Background(), p.Tenant, tok); err != nil {
 		t.Fatal(err)
 	}
@@ -82,8 +83,8 @@ func TestAccessTokensAreBoundToKeyTenantAndTime(t *testing.T) {
 	if _, err := svc.Authenticate(context.Background(), p.Tenant, tok); err != errBadAccess {
 		t.Fatalf("a revoked device's token: %v", err)
 	}
-	// A token issued after the revocation (signing in again) works, even
-	// within the same second.
+	// A token issued after the revocation (signing in again) works, even in
+	// the revocation's own millisecond.
 	later, _ := s.sign(p, now.Add(time.Millisecond))
 	if _, err := svc.Authenticate(context.Background(), p.Tenant, later); err != nil {
 		t.Fatalf("a token issued after the revocation: %v", err)
