@@ -41,7 +41,8 @@ func mustFetch(t *testing.T, u, contentType string) []byte {
 // a playback session through GraphQL; ffmpeg plays the tokenized master
 // playlist through the origin, fetching the AES-128 key from the key
 // endpoint (the sealed content key), and decodes every segment. A kids
-// profile whose ceiling is under the title's rating is refused.
+// profile whose ceiling is under the title's rating is refused, and billing's
+// model (SVOD, a support grant) decides as well.
 func TestViewerPlaysAnEncryptedIngestThroughTheOrigin(t *testing.T) {
 	m := pt.Start(t, nil)
 	pt.RunWorker(t, m)
@@ -123,6 +124,20 @@ func TestViewerPlaysAnEncryptedIngestThroughTheOrigin(t *testing.T) {
 	}
 	if handouts == 0 {
 		t.Error("ffmpeg decrypted without a logged key hand-out")
+	}
+
+	// Billing's model gates playback too: sold by subscription, the title is
+	// refused to a viewer with nothing covering it, and plays again (with ads,
+	// as the grant says) once support grants access.
+	owner.Must(t, `mutation($t: ID!) { setTitleAccess(titleId: $t, model: SVOD) }`, map[string]any{"t": title})
+	if d := v.Client.Must(t, startPlayback, map[string]any{"t": title}); pt.Str(d, "playbackSession", "refusal", "code") != "NOT_ENTITLED" {
+		t.Errorf("an SVOD title without a subscription: %v", d)
+	}
+	viewerID := pt.Str(v.Client.Must(t, `{ viewerAccount { id } }`, nil), "viewerAccount", "id")
+	owner.Must(t, `mutation($in: GrantAccessInput!) { grantAccess(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"viewerId": viewerID, "scope": "TITLE", "titleId": title, "ads": true, "until": time.Now().Add(time.Hour).UTC().Format(time.RFC3339)}})
+	if d := v.Client.Must(t, startPlayback, map[string]any{"t": title}); pt.Str(d, "playbackSession", "session", "ads") != "true" {
+		t.Errorf("with a granted, ad-supported access: %v", d)
 	}
 
 	kids := pt.Str(v.Client.Must(t, `mutation($in: CreateProfileInput!) { createProfile(input: $in) { id } }`,
