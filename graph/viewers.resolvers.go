@@ -199,6 +199,11 @@ func (r *mutationResolver) SetViewerDeviceLimit(ctx context.Context, limit int) 
 	return limit, nil
 }
 
+// SignOutViewer is the resolver for the signOutViewer field.
+func (r *mutationResolver) SignOutViewer(ctx context.Context, viewerID uuid.UUID) (bool, error) {
+	return ok(r.ViewerAccounts.SignOutEverywhere(ctx, principal(ctx).Tenant, viewerID))
+}
+
 // ViewerAccount is the resolver for the viewerAccount field.
 func (r *queryResolver) ViewerAccount(ctx context.Context) (*viewers.Viewer, error) {
 	p, err := viewerOf(ctx)

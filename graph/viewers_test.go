@@ -3,6 +3,7 @@ package graph_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -531,6 +532,42 @@ func TestStaffListsViewers(t *testing.T) {
 		if r := c.Do(t, q, nil); r.Code() != "UNAUTHENTICATED" {
 			t.Fatalf("%s listing viewers: %v", name, r.Codes())
 		}
+	}
+}
+
+// Support signs every device of a viewer out: managers only (an analyst is
+// FORBIDDEN), audited; the viewer's access and refresh tokens stop working;
+// another workspace's viewer is NOT_FOUND, and that viewer stays signed in.
+func TestStaffSignsAViewerOutEverywhere(t *testing.T) {
+	m := pt.Start(t, nil)
+	ten, other := pt.SignUp(t, m), pt.SignUp(t, m)
+	key := pt.AppKey(t, ten.Owner)
+	v, ov := pt.SignUpViewer(t, m, key), pt.SignUpViewer(t, m, pt.AppKey(t, other.Owner))
+	analyst, _ := pt.AddStaff(t, m, ten, "an@"+ten.Slug+".example.com", "ANALYST")
+	const me = `{ viewerAccount { id } }`
+	id := pt.Str(v.Client.Must(t, me, nil), "viewerAccount", "id")
+	oID := pt.Str(ov.Client.Must(t, me, nil), "viewerAccount", "id")
+	const signOut = `mutation($v: ID!) { signOutViewer(viewerId: $v) }`
+	if r := analyst.Do(t, signOut, map[string]any{"v": id}); r.Code() != "FORBIDDEN" {
+		t.Fatalf("an analyst: %v", r.Codes())
+	}
+	for _, x := range []string{oID, uuid.NewString()} {
+		if r := ten.Owner.Do(t, signOut, map[string]any{"v": x}); r.Code() != "NOT_FOUND" {
+			t.Fatalf("viewer %s: %v", x, r.Codes())
+		}
+	}
+	ov.Client.Must(t, me, nil)
+	ten.Owner.Must(t, signOut, map[string]any{"v": id})
+	if r := v.Client.Do(t, me, nil); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("access token after support's sign-out: %v", r.Codes())
+	}
+	refresh := `mutation($t: String!) { viewerRefresh(refreshToken: $t) ` + tokensSel + ` }`
+	if r := (pt.Client{URL: m.URL(), AppKey: key}).Do(t, refresh, map[string]any{"t": v.Refresh}); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("refresh token after support's sign-out: %v", r.Codes())
+	}
+	d := ten.Owner.Must(t, `{ auditLog(first: 10) { edges { node { action } } } }`, nil)
+	if !strings.Contains(fmt.Sprint(d), "viewer.signed_out_everywhere") {
+		t.Errorf("not audited: %v", d)
 	}
 }
 

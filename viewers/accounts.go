@@ -497,3 +497,28 @@ func recordDeletion(ctx context.Context, tx db.Tx, tenant TenantID, viewer Viewe
 	ctx = audit.WithActor(ctx, audit.Actor{Type: "viewer", ID: viewer, Label: "viewer"})
 	return audit.Record(ctx, tx, tenant, now, "viewer.deleted", "viewer", viewer.String(), nil)
 }
+
+// SignOutEverywhere is a support tool: every device of the account is signed
+// out (its refresh tokens revoked; its access tokens refused in this process
+// at once, elsewhere when they expire), audited as the staff member's act.
+// Another tenant's account is NotFound.
+func (s *Service) SignOutEverywhere(ctx context.Context, tenant TenantID, viewer ViewerID) error {
+	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := viewersql.New(tx)
+		if _, err := q.GetViewer(ctx, viewersql.GetViewerParams{TenantID: tenant, ID: viewer}); db.IsNoRows(err) {
+			return errs.NotFound("no viewer %s", viewer)
+		} else if err != nil {
+			return err
+		}
+		now := s.now()
+		if err := q.RevokeViewerRefreshTokens(ctx, viewersql.RevokeViewerRefreshTokensParams{TenantID: tenant, ViewerID: viewer, RevokedAt: &now}); err != nil {
+			return err
+		}
+		return audit.Record(ctx, tx, tenant, now, "viewer.signed_out_everywhere", "viewer", viewer.String(), nil)
+	})
+	if err != nil {
+		return fmt.Errorf("viewers.SignOutEverywhere %s: %w", viewer, err)
+	}
+	s.revoke(viewer)
+	return nil
+}

@@ -515,6 +515,7 @@ type ComplexityRoot struct {
 		SetTitleRequiresEntitlement func(childComplexity int, titleID uuid.UUID, required bool) int
 		SetViewerDeviceLimit        func(childComplexity int, limit int) int
 		SignOutEverywhere           func(childComplexity int, keepCurrent bool) int
+		SignOutViewer               func(childComplexity int, viewerID uuid.UUID) int
 		SignUp                      func(childComplexity int, input tenants.SignUpInput) int
 		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
 		UnpublishSeries             func(childComplexity int, id uuid.UUID) int
@@ -1334,6 +1335,7 @@ type MutationResolver interface {
 	RejectDeviceActivation(ctx context.Context, userCode string) (bool, error)
 	DeleteViewerAccount(ctx context.Context, password string) (bool, error)
 	SetViewerDeviceLimit(ctx context.Context, limit int) (int, error)
+	SignOutViewer(ctx context.Context, viewerID uuid.UUID) (bool, error)
 	CreateWebhookEndpoint(ctx context.Context, input outbox.EndpointInput) (*model.CreatedWebhookEndpoint, error)
 	UpdateWebhookEndpoint(ctx context.Context, id uuid.UUID, input outbox.EndpointUpdate) (*outbox.Endpoint, error)
 	DeleteWebhookEndpoint(ctx context.Context, id uuid.UUID) (bool, error)
@@ -3853,6 +3855,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOutEverywhere(childComplexity, args["keepCurrent"].(bool)), true
+	case "Mutation.signOutViewer":
+		if e.ComplexityRoot.Mutation.SignOutViewer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOutViewer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutViewer(childComplexity, args["viewerId"].(uuid.UUID)), true
 	case "Mutation.signUp":
 		if e.ComplexityRoot.Mutation.SignUp == nil {
 			break
@@ -8870,6 +8883,8 @@ extend type Mutation {
 
   "Staff: how many devices an account may register (1 to 100)."
   setViewerDeviceLimit(limit: Int!): Int! @requires(permission: MANAGE)
+  "Staff support: signs every device of a viewer account out (audited)."
+  signOutViewer(viewerId: ID!): Boolean! @requires(permission: MANAGE)
 }
 `, BuiltIn: false},
 	{Name: "../schema/webhooks.graphqls", Input: `"""
@@ -12499,6 +12514,20 @@ func (ec *executionContext) field_Mutation_signOutEverywhere_args(ctx context.Co
 		return nil, err
 	}
 	args["keepCurrent"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_signOutViewer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg0
 	return args, nil
 }
 
@@ -26051,6 +26080,73 @@ func (ec *executionContext) fieldContext_Mutation_setViewerDeviceLimit(ctx conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setViewerDeviceLimit_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_signOutViewer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_signOutViewer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SignOutViewer(ctx, fc.Args["viewerId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_signOutViewer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_signOutViewer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -45699,6 +45795,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "setViewerDeviceLimit":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setViewerDeviceLimit(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "signOutViewer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_signOutViewer(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
