@@ -246,15 +246,24 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 }
 
-// startBilling listens for entitlement changes made by other processes,
-// so cached decisions are dropped at once.
+// startBilling listens for entitlement changes and viewer revocations made
+// by other processes, so cached decisions are dropped and revoked access
+// tokens refused at once.
 func (m *Main) startBilling() {
 	if m.stopBilling != nil {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	m.stopBilling, m.billingDone = cancel, make(chan struct{})
-	go func() { defer close(m.billingDone); m.Billing.Listen(ctx) }()
+	go func() {
+		defer close(m.billingDone)
+		// Viewer revocations too: a device signed out through one API
+		// process is refused by the others at once.
+		done := make(chan struct{})
+		go func() { defer close(done); m.Viewers.Listen(ctx) }()
+		m.Billing.Listen(ctx)
+		<-done
+	}()
 }
 
 // Close releases every connection.
@@ -267,7 +276,7 @@ func (m *Main) Close() {
 		m.AssetChanges.Close() // before the database closes
 	}
 	if m.stopBilling != nil {
-		m.stopBilling() // the entitlement listener, before the database closes
+		m.stopBilling() // the entitlement and revocation listeners, before the database closes
 		<-m.billingDone
 	}
 	if m.Uploads != nil {
@@ -296,5 +305,5 @@ func (m *Main) viewerService() *viewers.Service {
 		panic(err) // Validate refused a short key already
 	}
 	return &viewers.Service{DB: m.DB, Mail: m.Mail, Tenants: m.Tenants, Signer: signer,
-		ActivationInterval: m.Config.ViewerActivationInterval}
+		ActivationInterval: m.Config.ViewerActivationInterval, Log: m.Log.With("component", "viewers")}
 }

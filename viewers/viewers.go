@@ -24,6 +24,9 @@ package viewers
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -208,6 +211,7 @@ type Service struct {
 	Signer  *Signer
 	Limits  DeviceLimits // nil: the tenant's setting
 	Now     func() time.Time
+	Log     *slog.Logger // nil: slog.Default()
 	// ActivationInterval is the polling interval a TV is told (RFC 8628
 	// interval); zero means 5 s.
 	ActivationInterval time.Duration
@@ -238,8 +242,53 @@ func (s *Service) revoke(ids ...uuid.UUID) {
 	for _, id := range ids {
 		if id != uuid.Nil {
 			s.revoked.Set(id, now)
+			s.announce(id, now)
 		}
 	}
+}
+
+// revocationsChannel carries revocations to the other API processes as
+// "{device or account id}:{unix milliseconds}"; ids are UUIDs, unique across
+// tenants, so the payload needs no tenant.
+const revocationsChannel = "viewer_revocations"
+
+// announce tells the other processes (Listen) of a revocation. Best effort:
+// a process that misses it still refuses the token when it expires
+// (AccessTTL), as before there was a message.
+func (s *Service) announce(id uuid.UUID, at time.Time) {
+	if s.DB == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	payload := id.String() + ":" + strconv.FormatInt(at.UnixMilli(), 10)
+	if _, err := s.DB.Pool.Exec(ctx, `SELECT pg_notify($1, $2)`, revocationsChannel, payload); err != nil {
+		s.logger().Warn("could not announce a viewer revocation", "id", id, "err", err)
+	}
+}
+
+// Listen applies the revocations other processes announce, until ctx ends
+// (run it in its own goroutine beside the API).
+func (s *Service) Listen(ctx context.Context) {
+	s.DB.Listen(ctx, revocationsChannel, s.logger(), func() {}, func(payload string) {
+		id, ms, ok := strings.Cut(payload, ":")
+		v, err := uuid.Parse(id)
+		at, err2 := strconv.ParseInt(ms, 10, 64)
+		if !ok || err != nil || err2 != nil {
+			return
+		}
+		s.revocations()
+		if prev, had := s.revoked.Get(v); !had || prev.Before(time.UnixMilli(at)) {
+			s.revoked.Set(v, time.UnixMilli(at).UTC())
+		}
+	})
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Log != nil {
+		return s.Log
+	}
+	return slog.Default()
 }
 
 func (s *Service) revocations() *ttl.Cache[uuid.UUID, time.Time] {

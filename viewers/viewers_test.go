@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/testenv"
 )
 
 func age(n int) *int { return &n }
@@ -156,5 +157,46 @@ func BenchmarkAuthenticate(b *testing.B) {
 		if _, err := svc.Authenticate(ctx, p.Tenant, tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A revocation in one API process reaches the others through PostgreSQL:
+// process b refuses a token process a revoked, without waiting for it to
+// expire, and still accepts a token issued afterwards.
+func TestRevocationReachesOtherProcesses(t *testing.T) {
+	d := testenv.DB(t)
+	signer, err := NewSigner([]byte(strings.Repeat("k", 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, b := &Service{DB: d, Signer: signer}, &Service{DB: d, Signer: signer}
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); b.Listen(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	p := Principal{Tenant: uuid.New(), Viewer: uuid.New(), Profile: uuid.New(), Device: uuid.New()}
+	old, err := signer.sign(p, time.Now().Add(-time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Authenticate(ctx, p.Tenant, old); err != nil {
+		t.Fatal(err)
+	}
+	// b may not be listening yet when a announces: announce until b hears.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a.revoke(p.Device)
+		if _, err := b.Authenticate(ctx, p.Tenant, old); err == errBadAccess {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("process b still accepts the token process a revoked")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	fresh, _ := signer.sign(p, time.Now().Add(time.Millisecond))
+	if _, err := b.Authenticate(ctx, p.Tenant, fresh); err != nil {
+		t.Fatalf("a token issued after the revocation: %v", err)
 	}
 }
