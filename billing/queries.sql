@@ -165,3 +165,23 @@ ON CONFLICT (tenant_id) DO UPDATE SET default_model = EXCLUDED.default_model, up
 
 -- name: GetDefaultModel :one
 SELECT coalesce((SELECT default_model FROM billing_settings WHERE tenant_id = $1), 'free')::text;
+
+-- name: CreatePromoCode :one
+INSERT INTO promo_codes (tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, expires_at, created_at)
+VALUES (@tenant_id, @id, @code, @title_id, @kind, sqlc.narg(rental_hours)::int, @max_redemptions, @expires_at::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, code) DO NOTHING
+RETURNING *;
+
+-- name: ListPromoCodes :many
+SELECT * FROM promo_codes WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC;
+
+-- name: LockPromoCode :one
+SELECT * FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE;
+
+-- name: AddPromoRedemption :execrows
+INSERT INTO promo_redemptions (tenant_id, code_id, viewer_id, entitlement_id, redeemed_at)
+VALUES (@tenant_id, @code_id, @viewer_id, @entitlement_id, @now::timestamptz)
+ON CONFLICT DO NOTHING;
+
+-- name: CountPromoRedemption :exec
+UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2;

@@ -102,6 +102,20 @@ func (r *mutationResolver) Portal(ctx context.Context, returnURL *string) (strin
 	return r.Billing.Portal(ctx, tenant, viewer, deref(returnURL))
 }
 
+// CreatePromoCode is the resolver for the createPromoCode field.
+func (r *mutationResolver) CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error) {
+	return ptrOf(r.Billing.CreatePromoCode(ctx, principal(ctx).Tenant, input))
+}
+
+// RedeemPromoCode is the resolver for the redeemPromoCode field.
+func (r *mutationResolver) RedeemPromoCode(ctx context.Context, code string) (*billing.Entitlement, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.RedeemPromoCode(ctx, tenant, viewer, code))
+}
+
 // DefaultTitleAccess is the resolver for the defaultTitleAccess field.
 func (r *queryResolver) DefaultTitleAccess(ctx context.Context) (billing.Model, error) {
 	return r.Billing.DefaultTitleAccess(ctx, principal(ctx).Tenant)
@@ -130,6 +144,11 @@ func (r *queryResolver) Plans(ctx context.Context) ([]*billing.Plan, error) {
 // ViewerEntitlements is the resolver for the viewerEntitlements field.
 func (r *queryResolver) ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error) {
 	return ptrsOf(r.Billing.ViewerEntitlements(ctx, principal(ctx).Tenant, viewerID))
+}
+
+// PromoCodes is the resolver for the promoCodes field.
+func (r *queryResolver) PromoCodes(ctx context.Context) ([]*billing.PromoCode, error) {
+	return ptrsOf(r.Billing.PromoCodes(ctx, principal(ctx).Tenant))
 }
 
 // Plans is the resolver for the plans field.

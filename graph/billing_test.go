@@ -379,3 +379,55 @@ func TestStripeWebhookFailureIs5xxThenRetried(t *testing.T) {
 		t.Error("the redelivered event was not recorded")
 	}
 }
+
+// Promo codes: managers make and list them (an editor or analyst is
+// FORBIDDEN); a signed-in viewer redeems one (UNAUTHENTICATED without a
+// viewer), once; another workspace's viewer finds no such code; the title
+// then plays for the viewer.
+func TestPromoCodesThroughGraphQL(t *testing.T) {
+	m := startWithStripe(t)
+	ten, other := pt.SignUp(t, m), pt.SignUp(t, m)
+	ed, _ := pt.AddStaff(t, m, ten, "ed@"+ten.Slug+".example.com", "EDITOR")
+	an, _ := pt.AddStaff(t, m, ten, "an@"+ten.Slug+".example.com", "ANALYST")
+	title := pt.Str(ten.Owner.Must(t, `mutation { createTitle(input: {kind: MOVIE, localizations: [{language: "en", title: "Film"}]}) { id } }`, nil), "createTitle", "id")
+	ten.Owner.Must(t, `mutation($t: ID!) { setTitleAccess(titleId: $t, model: TVOD) }`, map[string]any{"t": title})
+	const create = `mutation($in: CreatePromoCodeInput!) { createPromoCode(input: $in) { id code titleId kind rentalHours maxRedemptions redeemed } }`
+	in := map[string]any{"in": map[string]any{"code": "gift-1", "titleId": title, "kind": "RENT", "rentalHours": 48, "maxRedemptions": 5,
+		"expiresAt": time.Now().Add(24 * time.Hour).UTC().Format(time.RFC3339)}}
+	if r := ed.Do(t, create, in); r.Code() != "FORBIDDEN" {
+		t.Errorf("an editor making a code: %v", r.Codes())
+	}
+	if r := other.Owner.Do(t, create, in); r.Code() != "NOT_FOUND" {
+		t.Errorf("another workspace's title: %v", r.Codes())
+	}
+	if d := ten.Owner.Must(t, create, in); pt.Str(d, "createPromoCode", "code") != "GIFT-1" || pt.Str(d, "createPromoCode", "rentalHours") != "48" {
+		t.Fatalf("createPromoCode = %v", d)
+	}
+	if r := an.Do(t, `{ promoCodes { code } }`, nil); r.Code() != "FORBIDDEN" {
+		t.Errorf("an analyst listing codes: %v", r.Codes())
+	}
+	if d := other.Owner.Must(t, `{ promoCodes { code } }`, nil); len(pt.Get(d, "promoCodes").([]any)) != 0 {
+		t.Errorf("another workspace lists %v", d)
+	}
+
+	const redeem = `mutation($c: String!) { redeemPromoCode(code: $c) { id source kind titleId } }`
+	key := pt.AppKey(t, ten.Owner)
+	if r := (pt.Client{URL: m.URL(), AppKey: key}).Do(t, redeem, map[string]any{"c": "GIFT-1"}); r.Code() != "UNAUTHENTICATED" {
+		t.Errorf("redeeming without a viewer: %v", r.Codes())
+	}
+	stranger := pt.SignUpViewer(t, m, pt.AppKey(t, other.Owner))
+	if r := stranger.Client.Do(t, redeem, map[string]any{"c": "GIFT-1"}); r.Code() != "NOT_FOUND" {
+		t.Errorf("another workspace's viewer: %v", r.Codes())
+	}
+	v := pt.SignUpViewer(t, m, key)
+	d := v.Client.Must(t, redeem, map[string]any{"c": "gift-1"})
+	if pt.Str(d, "redeemPromoCode", "source") != "promo" || pt.Str(d, "redeemPromoCode", "titleId") != title {
+		t.Fatalf("redeemPromoCode = %v", d)
+	}
+	if r := v.Client.Do(t, redeem, map[string]any{"c": "GIFT-1"}); r.Code() != "CONFLICT" {
+		t.Errorf("redeeming twice: %v", r.Codes())
+	}
+	if d := ten.Owner.Must(t, `{ promoCodes { code redeemed } }`, nil); pt.Str(d, "promoCodes", 0, "redeemed") != "1" {
+		t.Errorf("promoCodes = %v", d)
+	}
+}

@@ -436,6 +436,7 @@ type ComplexityRoot struct {
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
 		CreatePlan                  func(childComplexity int, input billing.PlanInput) int
 		CreateProfile               func(childComplexity int, input viewers.ProfileInput) int
+		CreatePromoCode             func(childComplexity int, input billing.PromoInput) int
 		CreateRail                  func(childComplexity int, input catalog.RailInput) int
 		CreateSeason                func(childComplexity int, seriesID uuid.UUID, input catalog.SeasonInput) int
 		CreateSeries                func(childComplexity int, input catalog.SeriesInput) int
@@ -477,6 +478,7 @@ type ComplexityRoot struct {
 		PublishSeries               func(childComplexity int, id uuid.UUID) int
 		PublishTitle                func(childComplexity int, id uuid.UUID) int
 		Purchase                    func(childComplexity int, offerID uuid.UUID, successURL *string, cancelURL *string) int
+		RedeemPromoCode             func(childComplexity int, code string) int
 		RefundPurchase              func(childComplexity int, entitlementID uuid.UUID, reason string) int
 		RegenerateRecoveryCodes     func(childComplexity int, code string) int
 		RejectDeviceActivation      func(childComplexity int, userCode string) int
@@ -669,6 +671,18 @@ type ComplexityRoot struct {
 		OnLimit    func(childComplexity int) int
 	}
 
+	PromoCode struct {
+		Code           func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		ExpiresAt      func(childComplexity int) int
+		ID             func(childComplexity int) int
+		Kind           func(childComplexity int) int
+		MaxRedemptions func(childComplexity int) int
+		Redeemed       func(childComplexity int) int
+		RentalHours    func(childComplexity int) int
+		Title          func(childComplexity int) int
+	}
+
 	Query struct {
 		APIKeys                  func(childComplexity int) int
 		AppKeys                  func(childComplexity int) int
@@ -695,6 +709,7 @@ type ComplexityRoot struct {
 		OperatorTenants          func(childComplexity int, first *int, after *string, status *tenants.Status) int
 		Plans                    func(childComplexity int) int
 		PlaybackSettings         func(childComplexity int) int
+		PromoCodes               func(childComplexity int) int
 		Rails                    func(childComplexity int, first *int, after *string) int
 		SalesSummary             func(childComplexity int) int
 		Season                   func(childComplexity int, id uuid.UUID) int
@@ -1237,6 +1252,8 @@ type MutationResolver interface {
 	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Portal(ctx context.Context, returnURL *string) (string, error)
+	CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error)
+	RedeemPromoCode(ctx context.Context, code string) (*billing.Entitlement, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -1371,6 +1388,7 @@ type QueryResolver interface {
 	TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error)
 	Plans(ctx context.Context) ([]*billing.Plan, error)
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
+	PromoCodes(ctx context.Context) ([]*billing.PromoCode, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -2996,6 +3014,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateProfile(childComplexity, args["input"].(viewers.ProfileInput)), true
+	case "Mutation.createPromoCode":
+		if e.ComplexityRoot.Mutation.CreatePromoCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createPromoCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreatePromoCode(childComplexity, args["input"].(billing.PromoInput)), true
 	case "Mutation.createRail":
 		if e.ComplexityRoot.Mutation.CreateRail == nil {
 			break
@@ -3437,6 +3466,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Purchase(childComplexity, args["offerId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
+	case "Mutation.redeemPromoCode":
+		if e.ComplexityRoot.Mutation.RedeemPromoCode == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_redeemPromoCode_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RedeemPromoCode(childComplexity, args["code"].(string)), true
 	case "Mutation.refundPurchase":
 		if e.ComplexityRoot.Mutation.RefundPurchase == nil {
 			break
@@ -4604,6 +4644,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlaybackSettings.OnLimit(childComplexity), true
 
+	case "PromoCode.code":
+		if e.ComplexityRoot.PromoCode.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Code(childComplexity), true
+	case "PromoCode.createdAt":
+		if e.ComplexityRoot.PromoCode.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.CreatedAt(childComplexity), true
+	case "PromoCode.expiresAt":
+		if e.ComplexityRoot.PromoCode.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.ExpiresAt(childComplexity), true
+	case "PromoCode.id":
+		if e.ComplexityRoot.PromoCode.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.ID(childComplexity), true
+	case "PromoCode.kind":
+		if e.ComplexityRoot.PromoCode.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Kind(childComplexity), true
+	case "PromoCode.maxRedemptions":
+		if e.ComplexityRoot.PromoCode.MaxRedemptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.MaxRedemptions(childComplexity), true
+	case "PromoCode.redeemed":
+		if e.ComplexityRoot.PromoCode.Redeemed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Redeemed(childComplexity), true
+	case "PromoCode.rentalHours":
+		if e.ComplexityRoot.PromoCode.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.RentalHours(childComplexity), true
+	case "PromoCode.titleId":
+		if e.ComplexityRoot.PromoCode.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PromoCode.Title(childComplexity), true
+
 	case "Query.apiKeys":
 		if e.ComplexityRoot.Query.APIKeys == nil {
 			break
@@ -4815,6 +4910,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.PlaybackSettings(childComplexity), true
+	case "Query.promoCodes":
+		if e.ComplexityRoot.Query.PromoCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PromoCodes(childComplexity), true
 	case "Query.rails":
 		if e.ComplexityRoot.Query.Rails == nil {
 			break
@@ -6888,6 +6989,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
 			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateProfileInput", ec.unmarshalInputCreateProfileInput),
+			graphql.NewInputUnmarshaler("CreatePromoCodeInput", ec.unmarshalInputCreatePromoCodeInput),
 			graphql.NewInputUnmarshaler("CreateRailInput", ec.unmarshalInputCreateRailInput),
 			graphql.NewInputUnmarshaler("CreateSeasonInput", ec.unmarshalInputCreateSeasonInput),
 			graphql.NewInputUnmarshaler("CreateSeriesInput", ec.unmarshalInputCreateSeriesInput),
@@ -7281,6 +7383,30 @@ input GrantAccessInput {
 
 enum OfferKind { RENT BUY }
 
+"A promo or gift code: a title free, as a rental or to keep, for up to maxRedemptions viewers."
+type PromoCode {
+  id: ID!
+  code: String!
+  titleId: ID!
+  kind: OfferKind!
+  "RENT: the viewing window, from the first play."
+  rentalHours: Int
+  maxRedemptions: Int!
+  redeemed: Int!
+  expiresAt: Time!
+  createdAt: Time!
+}
+
+input CreatePromoCodeInput {
+  "4 to 32 letters, digits or dashes (upper-cased); omitted: generated (XXXXX-XXXXX)."
+  code: String
+  titleId: ID!
+  kind: OfferKind!
+  rentalHours: Int
+  maxRedemptions: Int!
+  expiresAt: Time!
+}
+
 "A title's rent or buy price in one currency (TVOD)."
 type TitleOffer {
   id: ID!
@@ -7354,6 +7480,8 @@ extend type Query {
   plans: [Plan!]! @requires(permission: READ)
   "A viewer's entitlements, newest first (support)."
   viewerEntitlements(viewerId: ID!): [Entitlement!]! @requires(permission: MANAGE)
+  "The workspace's promo and gift codes, newest first."
+  promoCodes: [PromoCode!]! @requires(permission: MANAGE)
 }
 
 extend type Mutation {
@@ -7397,6 +7525,10 @@ extend type Mutation {
   purchase(offerId: ID!, successURL: String, cancelURL: String): CheckoutSession!
   "Storefront, signed-in viewer: the Stripe customer portal to manage their subscription."
   portal(returnURL: String): String!
+  "Makes a promo or gift code for a title (audited)."
+  createPromoCode(input: CreatePromoCodeInput!): PromoCode! @requires(permission: MANAGE)
+  "Storefront, signed-in viewer: redeems a promo or gift code; once per viewer, while it lasts."
+  redeemPromoCode(code: String!): Entitlement! @attempts(bucket: "promo")
 }
 `, BuiltIn: false},
 	{Name: "../schema/catalog.graphqls", Input: `# The catalog, as staff manage it: titles, series and seasons, collections,
@@ -9881,6 +10013,30 @@ func (ec *executionContext) childFields_PlaybackSettings(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type PlaybackSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_PromoCode(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PromoCode_id(ctx, field)
+	case "code":
+		return ec.fieldContext_PromoCode_code(ctx, field)
+	case "titleId":
+		return ec.fieldContext_PromoCode_titleId(ctx, field)
+	case "kind":
+		return ec.fieldContext_PromoCode_kind(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_PromoCode_rentalHours(ctx, field)
+	case "maxRedemptions":
+		return ec.fieldContext_PromoCode_maxRedemptions(ctx, field)
+	case "redeemed":
+		return ec.fieldContext_PromoCode_redeemed(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_PromoCode_expiresAt(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_PromoCode_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PromoCode", field.Name)
+}
+
 func (ec *executionContext) childFields_Rail(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -11191,6 +11347,20 @@ func (ec *executionContext) field_Mutation_createProfile_args(ctx context.Contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createPromoCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.PromoInput, error) {
+			return ec.unmarshalNCreatePromoCodeInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createRail_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11846,6 +12016,20 @@ func (ec *executionContext) field_Mutation_purchase_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["cancelURL"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_redeemPromoCode_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "code",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["code"] = arg0
 	return args, nil
 }
 
@@ -19931,6 +20115,135 @@ func (ec *executionContext) fieldContext_Mutation_portal(ctx context.Context, fi
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_portal_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createPromoCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createPromoCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreatePromoCode(ctx, fc.Args["input"].(billing.PromoInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.PromoCode
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.PromoCode
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.PromoCode
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.PromoCode) graphql.Marshaler {
+			return ec.marshalNPromoCode2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCode(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createPromoCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromoCode(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createPromoCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_redeemPromoCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_redeemPromoCode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RedeemPromoCode(ctx, fc.Args["code"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				bucket, err := ec.unmarshalNString2string(ctx, "promo")
+				if err != nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, err
+				}
+				if ec.Directives.Attempts == nil {
+					var zeroVal *billing.Entitlement
+					return zeroVal, errors.New("directive attempts is not implemented")
+				}
+				return ec.Directives.Attempts(ctx, nil, directive0, bucket)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Entitlement) graphql.Marshaler {
+			return ec.marshalNEntitlement2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEntitlement(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_redeemPromoCode(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_redeemPromoCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -28442,6 +28755,213 @@ func (ec *executionContext) fieldContext_PlaybackSettings_cdn(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _PromoCode_id(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PromoCode_code(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "String")
+}
+
+func (ec *executionContext) _PromoCode_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PromoCode_kind(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+			return ec.marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "OfferKind")
+}
+
+func (ec *executionContext) _PromoCode_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_maxRedemptions(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_maxRedemptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxRedemptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_maxRedemptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_redeemed(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_redeemed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redeemed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_redeemed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
+}
+
+func (ec *executionContext) _PromoCode_expiresAt(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_expiresAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpiresAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PromoCode_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PromoCode_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PromoCode_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28850,6 +29370,61 @@ func (ec *executionContext) fieldContext_Query_viewerEntitlements(ctx context.Co
 	if fc.Args, err = ec.field_Query_viewerEntitlements_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_promoCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_promoCodes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PromoCodes(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*billing.PromoCode
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.PromoCode
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.PromoCode
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.PromoCode) graphql.Marshaler {
+			return ec.marshalNPromoCode2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCodeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_promoCodes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PromoCode(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -40630,6 +41205,83 @@ func UnmarshalCreateProfileInput(ctx context.Context, raw any) (viewers.ProfileI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreatePromoCodeInput(ctx context.Context, obj any) (billing.PromoInput, error) {
+	var it billing.PromoInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "titleId", "kind", "rentalHours", "maxRedemptions", "expiresAt"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalOString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "rentalHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rentalHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RentalHours = data
+		case "maxRedemptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxRedemptions"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxRedemptions = data
+		case "expiresAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("expiresAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ExpiresAt = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreatePromoCodeInput unmarshals raw into the CreatePromoCodeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreatePromoCodeInput(ctx context.Context, raw any) (billing.PromoInput, error) {
+	var out billing.PromoInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreatePromoCodeInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateRailInput(ctx context.Context, obj any) (catalog.RailInput, error) {
 	var it catalog.RailInput
 	if obj == nil {
@@ -45113,6 +45765,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createPromoCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createPromoCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemPromoCode":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_redeemPromoCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createTitle":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createTitle(ctx, field)
@@ -46725,6 +47391,79 @@ func (ec *executionContext) _PlaybackSettings(ctx context.Context, sel ast.Selec
 	return out
 }
 
+var promoCodeImplementors = []string{"PromoCode"}
+
+func (ec *executionContext) _PromoCode(ctx context.Context, sel ast.SelectionSet, obj *billing.PromoCode) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, promoCodeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PromoCode")
+		case "id":
+			out.Values[i] = ec._PromoCode_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._PromoCode_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "titleId":
+			out.Values[i] = ec._PromoCode_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._PromoCode_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rentalHours":
+			out.Values[i] = ec._PromoCode_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maxRedemptions":
+			out.Values[i] = ec._PromoCode_maxRedemptions(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "redeemed":
+			out.Values[i] = ec._PromoCode_redeemed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "expiresAt":
+			out.Values[i] = ec._PromoCode_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._PromoCode_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
@@ -46785,6 +47524,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewerEntitlements(ctx, field)
+				})
+		case "promoCodes":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_promoCodes(ctx, field)
 				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -50880,6 +51625,11 @@ func (ec *executionContext) unmarshalNCreateProfileInput2githubᚗcomᚋmarquee�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalNCreatePromoCodeInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoInput(ctx context.Context, v any) (billing.PromoInput, error) {
+	res, err := ec.unmarshalInputCreatePromoCodeInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateRailInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRailInput(ctx context.Context, v any) (catalog.RailInput, error) {
 	res, err := ec.unmarshalInputCreateRailInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -51757,6 +52507,30 @@ func (ec *executionContext) marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarquee�
 		return graphql.Null
 	}
 	return ec._PlaybackSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPromoCode2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.PromoCode) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPromoCode2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCode(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPromoCode2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCode(ctx context.Context, sel ast.SelectionSet, v *billing.PromoCode) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PromoCode!")
+		return graphql.Null
+	}
+	return ec._PromoCode(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(ctx context.Context, v any) (catalog.Status, error) {

@@ -69,6 +69,19 @@ type Entitlement struct {
 	UpdatedAt       time.Time
 }
 
+type PromoCode struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	Code           string
+	TitleID        uuid.UUID
+	Kind           string
+	RentalHours    *int32
+	MaxRedemptions int32
+	Redeemed       int32
+	ExpiresAt      time.Time
+	CreatedAt      time.Time
+}
+
 type StripeAccount struct {
 	TenantID         uuid.UUID
 	AccountID        string

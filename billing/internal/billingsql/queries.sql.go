@@ -12,6 +12,34 @@ import (
 	"github.com/google/uuid"
 )
 
+const addPromoRedemption = `-- name: AddPromoRedemption :execrows
+INSERT INTO promo_redemptions (tenant_id, code_id, viewer_id, entitlement_id, redeemed_at)
+VALUES ($1, $2, $3, $4, $5::timestamptz)
+ON CONFLICT DO NOTHING
+`
+
+type AddPromoRedemptionParams struct {
+	TenantID      uuid.UUID
+	CodeID        uuid.UUID
+	ViewerID      uuid.UUID
+	EntitlementID uuid.UUID
+	Now           time.Time
+}
+
+func (q *Queries) AddPromoRedemption(ctx context.Context, arg AddPromoRedemptionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addPromoRedemption,
+		arg.TenantID,
+		arg.CodeID,
+		arg.ViewerID,
+		arg.EntitlementID,
+		arg.Now,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const checkRows = `-- name: CheckRows :many
 SELECT e.id, e.kind, e.scope, e.collection_ids, e.title_id, e.ads, e.ends_at, e.rental_hours, e.rental_started_at,
   coalesce((SELECT a.model FROM title_access a WHERE a.tenant_id = $1 AND a.title_id = $2),
@@ -116,6 +144,67 @@ func (q *Queries) CollectionsExist(ctx context.Context, arg CollectionsExistPara
 	var column_1 bool
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const countPromoRedemption = `-- name: CountPromoRedemption :exec
+UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2
+`
+
+type CountPromoRedemptionParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) CountPromoRedemption(ctx context.Context, arg CountPromoRedemptionParams) error {
+	_, err := q.db.Exec(ctx, countPromoRedemption, arg.TenantID, arg.ID)
+	return err
+}
+
+const createPromoCode = `-- name: CreatePromoCode :one
+INSERT INTO promo_codes (tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, expires_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6::int, $7, $8::timestamptz, $9::timestamptz)
+ON CONFLICT (tenant_id, code) DO NOTHING
+RETURNING tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, redeemed, expires_at, created_at
+`
+
+type CreatePromoCodeParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	Code           string
+	TitleID        uuid.UUID
+	Kind           string
+	RentalHours    *int32
+	MaxRedemptions int32
+	ExpiresAt      time.Time
+	Now            time.Time
+}
+
+func (q *Queries) CreatePromoCode(ctx context.Context, arg CreatePromoCodeParams) (PromoCode, error) {
+	row := q.db.QueryRow(ctx, createPromoCode,
+		arg.TenantID,
+		arg.ID,
+		arg.Code,
+		arg.TitleID,
+		arg.Kind,
+		arg.RentalHours,
+		arg.MaxRedemptions,
+		arg.ExpiresAt,
+		arg.Now,
+	)
+	var i PromoCode
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.TitleID,
+		&i.Kind,
+		&i.RentalHours,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const eventEntitled = `-- name: EventEntitled :one
@@ -630,6 +719,41 @@ func (q *Queries) ListPlans(ctx context.Context, arg ListPlansParams) ([]Billing
 	return items, nil
 }
 
+const listPromoCodes = `-- name: ListPromoCodes :many
+SELECT tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, redeemed, expires_at, created_at FROM promo_codes WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
+`
+
+func (q *Queries) ListPromoCodes(ctx context.Context, tenantID uuid.UUID) ([]PromoCode, error) {
+	rows, err := q.db.Query(ctx, listPromoCodes, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []PromoCode{}
+	for rows.Next() {
+		var i PromoCode
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Code,
+			&i.TitleID,
+			&i.Kind,
+			&i.RentalHours,
+			&i.MaxRedemptions,
+			&i.Redeemed,
+			&i.ExpiresAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTitleOffers = `-- name: ListTitleOffers :many
 SELECT tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency
 `
@@ -721,6 +845,33 @@ func (q *Queries) ListViewerEntitlements(ctx context.Context, arg ListViewerEnti
 		return nil, err
 	}
 	return items, nil
+}
+
+const lockPromoCode = `-- name: LockPromoCode :one
+SELECT tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, redeemed, expires_at, created_at FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE
+`
+
+type LockPromoCodeParams struct {
+	TenantID uuid.UUID
+	Code     string
+}
+
+func (q *Queries) LockPromoCode(ctx context.Context, arg LockPromoCodeParams) (PromoCode, error) {
+	row := q.db.QueryRow(ctx, lockPromoCode, arg.TenantID, arg.Code)
+	var i PromoCode
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.TitleID,
+		&i.Kind,
+		&i.RentalHours,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.ExpiresAt,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const monthlyRecurringRevenue = `-- name: MonthlyRecurringRevenue :many
