@@ -8,8 +8,8 @@ import (
 )
 
 // The owner connects Stripe from the Money page (an onboarding link comes
-// back), sets how titles are sold by default and makes a promo code for a
-// title, which is listed; an analyst sees the sales figures and none of the
+// back), makes a monthly plan, sets how titles are sold by default and makes
+// a promo code for a title, each listed; an analyst sees the sales figures and none of the
 // controls.
 func TestMoneyPage(t *testing.T) {
 	m := platformtest.Start(t, nil)
@@ -19,7 +19,7 @@ func TestMoneyPage(t *testing.T) {
 	signIn(b, m.URL(), tn.Slug, tn.Email)
 
 	b.open("#/money")
-	b.wait("the page", `document.getElementById('stripe-status')?.dataset.loaded === 'true' && document.getElementById('promo-list')?.dataset.loaded === 'true' && document.getElementById('sales')?.dataset.loaded === 'true'`)
+	b.wait("the page", `document.getElementById('stripe-status')?.dataset.loaded === 'true' && document.getElementById('promo-list')?.dataset.loaded === 'true' && document.getElementById('plan-list')?.dataset.loaded === 'true' && document.getElementById('sales')?.dataset.loaded === 'true'`)
 	b.labelled()
 	b.noBanner()
 	if !eval[bool](b, `!!document.getElementById('stripe-none')`) {
@@ -29,6 +29,14 @@ func TestMoneyPage(t *testing.T) {
 	b.wait("the onboarding link", `document.getElementById('stripe-onboarding-link')?.href.startsWith('http')`)
 	if b.text("stripe-account") == "" {
 		t.Error("no account after connecting")
+	}
+
+	b.typeIn("plan-name", "Premium")
+	b.click("plan-submit")
+	b.wait("the plan listed", `document.getElementById('plan-list').textContent.includes('Premium')`)
+	b.noBanner()
+	if got := b.text("plan-list"); !strings.Contains(got, "9.99 USD a month") || !strings.Contains(got, "7 days") {
+		t.Errorf("plan row = %q", got)
 	}
 
 	b.setInput("default-access", "SVOD")
@@ -52,7 +60,7 @@ func TestMoneyPage(t *testing.T) {
 	signIn(an, m.URL(), tn.Slug, email)
 	an.open("#/money")
 	an.wait("sales", `document.getElementById('sales')?.dataset.loaded === 'true'`)
-	if eval[bool](an, `!!document.getElementById('stripe-card') || !!document.getElementById('promo-card') || !document.getElementById('default-access').disabled`) {
+	if eval[bool](an, `!!document.getElementById('stripe-card') || !!document.getElementById('promo-card') || !!document.getElementById('plan-card') || !document.getElementById('default-access').disabled`) {
 		t.Error("an analyst sees money controls")
 	}
 }

@@ -1,11 +1,13 @@
 // Money: the workspace's Stripe connection (the owner connects), how titles
-// are sold by default, promo and gift codes, and the sales figures. Plans,
-// prices and support tools are in the GraphQL API (README "Money").
+// are sold by default, subscription plans, promo and gift codes, and the
+// sales figures. TVOD prices and support tools are in the GraphQL API
+// (README "Money").
 
 import { gql } from '../api.js';
 import { h, field, run, toast, card, notice, timeEl, emptyRow } from '../ui.js';
 
 const CONNECTION = 'accountId chargesEnabled detailsSubmitted canSell reason';
+const PLAN = 'id name trialDays ads prices { id interval currency amount }';
 const PROMO = 'id code titleId kind rentalHours maxRedemptions redeemed expiresAt';
 const MODELS = [['FREE', 'Free to everyone'], ['AVOD', 'Free with ads'], ['SVOD', 'Subscribers'], ['TVOD', 'Rent or buy only']];
 
@@ -58,6 +60,53 @@ export async function render(root, app) {
     }
   });
   parts.push(card('Default access', { id: 'access-card', description: 'Set a title\'s own model, rent and buy prices and plans through the API (README "Money").' }, model));
+
+  // Subscription plans: made on the connected account (Stripe products and
+  // prices), so they need the connection first.
+  const planList = h('tbody', { id: 'plan-list' });
+  const planForm = h('form', { id: 'plan-form', class: 'form form-inline' },
+    h('fieldset', { class: 'fieldset fieldset-inline', disabled: !canManage },
+      h('legend', { class: 'visually-hidden' }, 'Create a plan'),
+      field({ id: 'plan-name', label: 'Name', attrs: { required: true, maxlength: 80, placeholder: 'Premium' } }),
+      field({ id: 'plan-monthly', label: 'Monthly price', type: 'number', value: '9.99', attrs: { min: 0.5, step: 0.01, required: true } }),
+      field({ id: 'plan-currency', label: 'Currency', value: 'usd', attrs: { required: true, pattern: '[a-zA-Z]{3}', maxlength: 3 } }),
+      field({ id: 'plan-trial', label: 'Free trial days', type: 'number', value: '7', attrs: { min: 0, max: 730 } }),
+      field({ id: 'plan-ads', label: 'With ads', type: 'select', value: 'false', options: [['false', 'Ad-free'], ['true', 'With ads']] }),
+      h('button', { type: 'submit', id: 'plan-submit', class: 'btn btn-primary' }, 'Create plan')));
+  planForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = (id) => planForm.querySelector(`#${id}`).value;
+    const input = {
+      name: v('plan-name'), trialDays: Number(v('plan-trial')), scope: 'LIBRARY', ads: v('plan-ads') === 'true',
+      prices: [{ interval: 'MONTH', currency: v('plan-currency').toLowerCase(), amount: Math.round(Number(v('plan-monthly')) * 100) }],
+    };
+    const d = await run(planForm.querySelector('#plan-submit'), () =>
+      gql(`mutation CreatePlan($input: CreatePlanInput!) { createPlan(input: $input) { ${PLAN} } }`, { input }), planForm);
+    if (d) {
+      planForm.querySelector('#plan-name').value = '';
+      toast(`Plan "${d.createPlan.name}" created.`);
+      await run(null, loadPlans);
+    }
+  });
+  function planRow(p) {
+    return h('tr', { id: `plan-${p.id}` },
+      h('td', {}, p.name),
+      h('td', {}, p.prices.map((x) => `${money([x])} a ${x.interval === 'MONTH' ? 'month' : 'year'}`).join(', ')),
+      h('td', {}, p.trialDays ? `${p.trialDays} days` : 'none'),
+      h('td', {}, p.ads ? 'with ads' : 'ad-free'));
+  }
+  async function loadPlans() {
+    const d = await gql(`query Plans { plans { ${PLAN} } }`);
+    planList.replaceChildren(...(d.plans.length ? d.plans.map(planRow) : [emptyRow(4, 'No plans yet.')]));
+    planList.dataset.loaded = 'true';
+  }
+  if (canManage) {
+    parts.push(card('Subscription plans', { id: 'plan-card', description: 'Monthly plans covering the whole library; annual prices and collection plans through the API.' },
+      planForm,
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ...['Plan', 'Price', 'Trial', 'Ads'].map((c) => h('th', { scope: 'col' }, c)))),
+        planList)));
+  }
 
   // Promo and gift codes.
   const promoList = h('tbody', { id: 'promo-list' });
@@ -137,6 +186,7 @@ export async function render(root, app) {
   if (canManage) {
     tasks.push(run(null, async () => showConnection((await gql(`query Stripe { stripeConnection { ${CONNECTION} } }`)).stripeConnection)));
     tasks.push(run(null, loadPromos));
+    tasks.push(run(null, loadPlans));
   }
   await Promise.all(tasks);
 }
