@@ -257,20 +257,9 @@ type CheckoutSession struct {
 // why; a price in another currency than the viewer already pays in is
 // Invalid; Stripe unreachable is Unavailable and leaves nothing recorded.
 func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutInput) (CheckoutSession, error) {
-	success, err := backURL(in.SuccessURL, s.BaseURL, "successURL")
+	success, cancel, acct, err := s.sellingAccount(ctx, tenant, in.SuccessURL, in.CancelURL)
 	if err != nil {
 		return CheckoutSession{}, err
-	}
-	cancel, err := backURL(in.CancelURL, s.BaseURL, "cancelURL")
-	if err != nil {
-		return CheckoutSession{}, err
-	}
-	acct, err := s.StripeAccount(ctx, tenant)
-	if err != nil {
-		return CheckoutSession{}, err
-	}
-	if ok, why := acct.CanSell(); !ok {
-		return CheckoutSession{}, errs.Conflict("%s", why)
 	}
 	var price billingsql.BillingPlanPrice
 	var plan billingsql.BillingPlan

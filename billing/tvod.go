@@ -161,20 +161,9 @@ type PurchaseInput struct {
 // as the application fee amount. The entitlement comes with
 // checkout.session.completed.
 func (s *Service) Purchase(ctx context.Context, tenant tenants.ID, in PurchaseInput) (CheckoutSession, error) {
-	success, err := backURL(in.SuccessURL, s.BaseURL, "successURL")
+	success, cancel, acct, err := s.sellingAccount(ctx, tenant, in.SuccessURL, in.CancelURL)
 	if err != nil {
 		return CheckoutSession{}, err
-	}
-	cancel, err := backURL(in.CancelURL, s.BaseURL, "cancelURL")
-	if err != nil {
-		return CheckoutSession{}, err
-	}
-	acct, err := s.StripeAccount(ctx, tenant)
-	if err != nil {
-		return CheckoutSession{}, err
-	}
-	if ok, why := acct.CanSell(); !ok {
-		return CheckoutSession{}, errs.Conflict("%s", why)
 	}
 	var offer billingsql.TitleOffer
 	var customer string
@@ -380,4 +369,23 @@ func (s *Service) Refund(ctx context.Context, tenant tenants.ID, id uuid.UUID, r
 	}
 	s.forget(tenant, out.Viewer)
 	return out, nil
+}
+
+// sellingAccount checks what every Checkout starts from: the viewer's
+// return URLs (defaulted to the platform's) and a connected account that
+// can sell, a Conflict saying why when it cannot.
+func (s *Service) sellingAccount(ctx context.Context, tenant tenants.ID, successURL, cancelURL string) (success, cancel string, acct *Account, err error) {
+	if success, err = backURL(successURL, s.BaseURL, "successURL"); err != nil {
+		return "", "", nil, err
+	}
+	if cancel, err = backURL(cancelURL, s.BaseURL, "cancelURL"); err != nil {
+		return "", "", nil, err
+	}
+	if acct, err = s.StripeAccount(ctx, tenant); err != nil {
+		return "", "", nil, err
+	}
+	if ok, why := acct.CanSell(); !ok {
+		return "", "", nil, errs.Conflict("%s", why)
+	}
+	return success, cancel, acct, nil
 }

@@ -64,51 +64,69 @@ func (r *Resolver) availableTitles(ctx context.Context, tenant viewers.TenantID,
 	return ts, nil
 }
 
-// myListPage makes a page of My List from up to n+1 items: the cursor moves
-// past titles left out, so a page may hold fewer than n.
-func (r *Resolver) myListPage(ctx context.Context, p viewers.Principal, items []viewers.ListItem, n int) (*model.StorefrontTitleConnection, error) {
-	conn := &model.StorefrontTitleConnection{PageInfo: &model.PageInfo{HasNextPage: len(items) > n}, Edges: []*model.StorefrontTitleEdge{}}
-	if len(items) > n {
-		items = items[:n]
-	}
-	ids := make([]uuid.UUID, len(items))
-	for i, it := range items {
-		ids[i] = it.Title
-	}
-	ts, err := r.availableTitles(ctx, p.Tenant, ids)
+// viewerListArgs reads a viewer list field's arguments: the signed-in
+// viewer, the page size and where to start.
+func viewerListArgs(ctx context.Context, first *int, after *string) (viewers.Principal, int, *viewers.Cursor, error) {
+	p, err := viewerOf(ctx)
 	if err != nil {
-		return nil, err
+		return viewers.Principal{}, 0, nil, err
 	}
-	for _, it := range items {
-		cur := encodeCursor(viewerCursor{At: it.AddedAt, ID: it.Title})
-		conn.PageInfo.EndCursor = &cur
-		if t, ok := ts[it.Title]; ok {
-			conn.Edges = append(conn.Edges, &model.StorefrontTitleEdge{Cursor: cur, Node: &t})
-		}
+	n, err := pageSize(first)
+	if err != nil {
+		return viewers.Principal{}, 0, nil, err
 	}
-	return conn, nil
+	cur, err := decodeViewerCursor(after)
+	return p, n, cur, err
 }
 
-func (r *Resolver) continueWatchingPage(ctx context.Context, p viewers.Principal, items []viewers.Progress, n int) (*model.ContinueWatchingConnection, error) {
-	conn := &model.ContinueWatchingConnection{PageInfo: &model.PageInfo{HasNextPage: len(items) > n}, Edges: []*model.ContinueWatchingEdge{}}
+// titlePage walks a page of a viewer's title list from up to n+1 items
+// (the extra one says there is a next page): each item whose title the
+// storefront still shows goes to add with its cursor; the end cursor moves
+// past titles left out, so a page may hold fewer than n.
+func titlePage[T any](ctx context.Context, r *Resolver, tenant viewers.TenantID, items []T, n int,
+	key func(T) viewerCursor, add func(item T, cursor string, title catalog.Title)) (*model.PageInfo, error) {
+	info := &model.PageInfo{HasNextPage: len(items) > n}
 	if len(items) > n {
 		items = items[:n]
 	}
 	ids := make([]uuid.UUID, len(items))
 	for i, it := range items {
-		ids[i] = it.Title
+		ids[i] = key(it).ID
 	}
-	ts, err := r.availableTitles(ctx, p.Tenant, ids)
+	ts, err := r.availableTitles(ctx, tenant, ids)
 	if err != nil {
 		return nil, err
 	}
 	for _, it := range items {
-		cur := encodeCursor(viewerCursor{At: it.UpdatedAt, ID: it.Title})
-		conn.PageInfo.EndCursor = &cur
-		if t, ok := ts[it.Title]; ok {
-			conn.Edges = append(conn.Edges, &model.ContinueWatchingEdge{Cursor: cur, Node: &model.ContinueWatchingItem{Title: &t,
-				PositionSeconds: it.PositionSeconds, DurationSeconds: it.DurationSeconds, UpdatedAt: it.UpdatedAt}})
+		k := key(it)
+		cur := encodeCursor(k)
+		info.EndCursor = &cur
+		if t, ok := ts[k.ID]; ok {
+			add(it, cur, t)
 		}
 	}
-	return conn, nil
+	return info, nil
+}
+
+// myListPage makes a page of My List.
+func (r *Resolver) myListPage(ctx context.Context, p viewers.Principal, items []viewers.ListItem, n int) (*model.StorefrontTitleConnection, error) {
+	conn := &model.StorefrontTitleConnection{Edges: []*model.StorefrontTitleEdge{}}
+	info, err := titlePage(ctx, r, p.Tenant, items, n, func(it viewers.ListItem) viewerCursor { return viewerCursor{At: it.AddedAt, ID: it.Title} },
+		func(_ viewers.ListItem, cur string, t catalog.Title) {
+			conn.Edges = append(conn.Edges, &model.StorefrontTitleEdge{Cursor: cur, Node: &t})
+		})
+	conn.PageInfo = info
+	return conn, err
+}
+
+// continueWatchingPage makes a page of Continue Watching.
+func (r *Resolver) continueWatchingPage(ctx context.Context, p viewers.Principal, items []viewers.Progress, n int) (*model.ContinueWatchingConnection, error) {
+	conn := &model.ContinueWatchingConnection{Edges: []*model.ContinueWatchingEdge{}}
+	info, err := titlePage(ctx, r, p.Tenant, items, n, func(it viewers.Progress) viewerCursor { return viewerCursor{At: it.UpdatedAt, ID: it.Title} },
+		func(it viewers.Progress, cur string, t catalog.Title) {
+			conn.Edges = append(conn.Edges, &model.ContinueWatchingEdge{Cursor: cur, Node: &model.ContinueWatchingItem{Title: &t,
+				PositionSeconds: it.PositionSeconds, DurationSeconds: it.DurationSeconds, UpdatedAt: it.UpdatedAt}})
+		})
+	conn.PageInfo = info
+	return conn, err
 }

@@ -224,15 +224,7 @@ func (r *queryResolver) CurrentProfile(ctx context.Context) (*viewers.Profile, e
 
 // MyList is the resolver for the myList field.
 func (r *queryResolver) MyList(ctx context.Context, first *int, after *string) (*model.StorefrontTitleConnection, error) {
-	p, err := viewerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := pageSize(first)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeViewerCursor(after)
+	p, n, cur, err := viewerListArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
@@ -245,15 +237,7 @@ func (r *queryResolver) MyList(ctx context.Context, first *int, after *string) (
 
 // ContinueWatching is the resolver for the continueWatching field.
 func (r *queryResolver) ContinueWatching(ctx context.Context, first *int, after *string) (*model.ContinueWatchingConnection, error) {
-	p, err := viewerOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	n, err := pageSize(first)
-	if err != nil {
-		return nil, err
-	}
-	cur, err := decodeViewerCursor(after)
+	p, n, cur, err := viewerListArgs(ctx, first, after)
 	if err != nil {
 		return nil, err
 	}
