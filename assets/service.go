@@ -206,30 +206,9 @@ func (s *Service) Follow(ctx context.Context, tenant tenants.ID, id ID) (<-chan 
 // asset.processing once; an asset already PROCESSING is returned as it is
 // (a retried activity), a finished one is a Conflict.
 func (s *Service) MarkProcessing(ctx context.Context, tenant tenants.ID, id ID) (Asset, error) {
-	var row assetsql.MediaAsset
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
-		q := assetsql.New(tx)
-		cur, err := q.GetAsset(ctx, assetsql.GetAssetParams{TenantID: tenant, ID: id})
-		if err != nil {
-			return notFound(err)
-		}
-		if Status(cur.Status) == StatusProcessing {
-			row = cur
-			return nil
-		}
-		now := s.now()
-		row, err = q.MarkProcessing(ctx, assetsql.MarkProcessingParams{TenantID: tenant, ID: id, Now: now})
-		if db.IsNoRows(err) {
-			return errs.Conflict("the asset is %s", cur.Status)
-		} else if err != nil {
-			return err
-		}
-		return emit(ctx, tx, now, row, EventProcessing)
+	return s.transition(ctx, tenant, id, StatusProcessing, EventProcessing, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
+		return q.MarkProcessing(ctx, assetsql.MarkProcessingParams{TenantID: tenant, ID: id, Now: now})
 	})
-	if err != nil {
-		return Asset{}, fmt.Errorf("assets.MarkProcessing %s: %w", id, err)
-	}
-	return fromRow(row), nil
 }
 
 // SetPlan stores the probe and the ladder (any JSON-encodable values) of a
@@ -300,7 +279,7 @@ func (s *Service) MarkEncrypted(ctx context.Context, tenant tenants.ID, id ID) (
 // MarkReady records the package's keys and makes the asset READY, emitting
 // asset.ready. Marking a READY asset again with the same keys changes nothing.
 func (s *Service) MarkReady(ctx context.Context, tenant tenants.ID, id ID, hlsKey, dashKey string) (Asset, error) {
-	return s.finish(ctx, tenant, id, StatusReady, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
+	return s.transition(ctx, tenant, id, StatusReady, EventReady, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
 		return q.MarkReady(ctx, assetsql.MarkReadyParams{TenantID: tenant, ID: id, HlsKey: hlsKey, DashKey: dashKey, Now: now})
 	})
 }
@@ -308,12 +287,15 @@ func (s *Service) MarkReady(ctx context.Context, tenant tenants.ID, id ID, hlsKe
 // MarkFailed makes the asset FAILED with a reason an editor can read,
 // emitting asset.failed. Marking a FAILED asset again changes nothing.
 func (s *Service) MarkFailed(ctx context.Context, tenant tenants.ID, id ID, reason string) (Asset, error) {
-	return s.finish(ctx, tenant, id, StatusFailed, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
+	return s.transition(ctx, tenant, id, StatusFailed, EventFailed, func(q *assetsql.Queries, now time.Time) (assetsql.MediaAsset, error) {
 		return q.MarkFailed(ctx, assetsql.MarkFailedParams{TenantID: tenant, ID: id, FailureReason: reason, Now: now})
 	})
 }
 
-func (s *Service) finish(ctx context.Context, tenant tenants.ID, id ID, to Status,
+// transition moves an asset to status to with update, emitting event once:
+// an asset already there is returned as it is (a retried activity), one the
+// update does not take (it is elsewhere) is a Conflict.
+func (s *Service) transition(ctx context.Context, tenant tenants.ID, id ID, to Status, event string,
 	update func(*assetsql.Queries, time.Time) (assetsql.MediaAsset, error)) (Asset, error) {
 	var row assetsql.MediaAsset
 	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
@@ -329,18 +311,14 @@ func (s *Service) finish(ctx context.Context, tenant tenants.ID, id ID, to Statu
 		now := s.now()
 		row, err = update(q, now)
 		if db.IsNoRows(err) {
-			return errs.Conflict("the asset is already %s", cur.Status)
+			return errs.Conflict("the asset is %s", cur.Status)
 		} else if err != nil {
 			return err
-		}
-		event := EventReady
-		if to == StatusFailed {
-			event = EventFailed
 		}
 		return emit(ctx, tx, now, row, event)
 	})
 	if err != nil {
-		return Asset{}, fmt.Errorf("assets.finish %s %s: %w", to, id, err)
+		return Asset{}, fmt.Errorf("assets: %s %s: %w", to, id, err)
 	}
 	return fromRow(row), nil
 }
