@@ -358,3 +358,27 @@ func TestAutoIngestFromURL(t *testing.T) {
 		t.Fatalf("title's asset %v, want the upload %s's", d, up)
 	}
 }
+
+// A workspace that encrypts new assets gets its replacement sources
+// encrypted too: the replacement's ingest is started as a direct one is.
+func TestReplacementFollowsTheEncryptionSetting(t *testing.T) {
+	m := pt.Start(t, nil)
+	pt.RunWorker(t, m)
+	ten := pt.SignUp(t, m)
+	tenant := uuid.MustParse(ten.ID)
+	ten.Owner.Must(t, `mutation { setEncryptNewAssets(on: true) { encryptNewAssets } }`, nil)
+	title := mustTitle(t, ten.Owner, movie("Locked"))
+	up := pt.MustClipUpload(t, m, tenant, mediatest.Clip{Width: 320, Height: 180, Audio: 1})
+	d := ten.Owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`, map[string]any{"u": up.String(), "t": title})
+	if a := pt.WaitAsset(t, ten.Owner, pt.Str(d, "ingestUpload", "id"), "encrypted", 2*time.Minute); pt.Str(a, "status") != "READY" || pt.Str(a, "encrypted") != "true" {
+		t.Fatalf("first ingest: %v", a)
+	}
+	eventually(t, "the asset on the title", 30*time.Second, func() bool {
+		return pt.Str(ten.Owner.Must(t, `query($id: ID!) { title(id: $id) { assetId } }`, map[string]any{"id": title}), "title", "assetId") != ""
+	})
+	up2 := pt.MustClipUpload(t, m, tenant, mediatest.Clip{Width: 320, Height: 240, Audio: 1})
+	d = ten.Owner.Must(t, `mutation($t: ID!, $u: ID!) { replaceTitleSource(titleId: $t, uploadId: $u) { newAssetId } }`, map[string]any{"t": title, "u": up2.String()})
+	if a := pt.WaitAsset(t, ten.Owner, pt.Str(d, "replaceTitleSource", "newAssetId"), "encrypted", 2*time.Minute); pt.Str(a, "status") != "READY" || pt.Str(a, "encrypted") != "true" {
+		t.Fatalf("the replacement: %v", a)
+	}
+}

@@ -71,10 +71,16 @@ func (m *Main) webhookService() *outbox.Service {
 	return &outbox.Service{DB: m.DB, Dispatcher: m.webhookStarter(), HTTPSOnly: m.Config.Production}
 }
 
+// ingestStarter starts ingests, and makes the input of the ones a source
+// replacement runs as its child, alike.
+func (m *Main) ingestStarter() *ingest.Starter {
+	return &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys,
+		FanOutAbove: m.Config.IngestFanOutAbove, ChunkDuration: m.Config.IngestChunk, HostTimeout: m.Config.IngestHostTimeout}
+}
+
 // assetService is the assets domain as the API and the worker both use it.
 func (m *Main) assetService() *assets.Service {
-	starter := &ingest.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Encryption: m.ContentKeys,
-		FanOutAbove: m.Config.IngestFanOutAbove, ChunkDuration: m.Config.IngestChunk, HostTimeout: m.Config.IngestHostTimeout}
+	starter := m.ingestStarter()
 	return &assets.Service{DB: m.DB, Uploads: m.Uploads, Titles: &catalog.Service{DB: m.DB},
 		Pipeline: starter, Publisher: starter, Blobs: m.Blobs}
 }
@@ -88,7 +94,7 @@ func (m *Main) lifecycleService() *lifecycle.Service {
 		purger = &cdn.HTTPPurger{URL: m.Config.CDNPurgeURL, Secret: m.Config.CDNPurgeSecret}
 	}
 	return &lifecycle.Service{DB: m.DB, Assets: m.assetService(), Titles: &catalog.Service{DB: m.DB}, Blobs: m.Blobs,
-		Purger: purger, Runner: &assetlife.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue},
+		Purger: purger, Runner: &assetlife.Starter{Client: m.Temporal, TaskQueue: m.Config.TaskQueue, Ingest: m.ingestStarter().Input},
 		Log: m.Log.With("component", "lifecycle")}
 }
 

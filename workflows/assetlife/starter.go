@@ -12,6 +12,7 @@ import (
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/tenants"
+	"github.com/marquee-ott/marquee/workflows/ingest"
 )
 
 // Starter implements lifecycle.Runner with Temporal.
@@ -20,6 +21,10 @@ type Starter struct {
 	TaskQueue string // default "default"
 	// SegmentDuration is passed to replacement ingests; zero is the default.
 	SegmentDuration time.Duration
+	// Ingest makes a replacement ingest's input as a direct ingest's
+	// (ingest.Starter.Input: encryption, fan-out); nil: NewAssetID and
+	// SegmentDuration alone.
+	Ingest func(context.Context, assets.IngestRequest) (ingest.Input, error)
 }
 
 var _ lifecycle.Runner = (*Starter)(nil)
@@ -47,9 +52,17 @@ func (s *Starter) StartPurge(ctx context.Context, tenant tenants.ID, asset asset
 // StartReplacement starts the replacement's workflow, once.
 func (s *Starter) StartReplacement(ctx context.Context, r lifecycle.Replacement) error {
 	id := ReplaceWorkflowID(r.Tenant, r.ID)
+	in := ReplaceInput{Tenant: r.Tenant, ReplacementID: r.ID, NewAssetID: r.NewAsset, SegmentDuration: s.SegmentDuration}
+	if s.Ingest != nil {
+		child, err := s.Ingest(ctx, assets.IngestRequest{Tenant: r.Tenant, Asset: r.NewAsset})
+		if err != nil {
+			return errs.Unavailable(fmt.Errorf("assetlife.StartReplacement %s: %w", id, err), "replacing is unavailable; try again shortly")
+		}
+		in.Ingest = child
+	}
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: s.queue(),
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
-		ReplaceWorkflowName, ReplaceInput{Tenant: r.Tenant, ReplacementID: r.ID, NewAssetID: r.NewAsset, SegmentDuration: s.SegmentDuration})
+		ReplaceWorkflowName, in)
 	if err != nil {
 		return errs.Unavailable(fmt.Errorf("assetlife.StartReplacement %s: %w", id, err), "replacing is unavailable; try again shortly")
 	}

@@ -45,6 +45,10 @@ type ReplaceInput struct {
 	NewAssetID    uuid.UUID
 	// SegmentDuration is passed to the child ingest; zero is the default.
 	SegmentDuration time.Duration
+	// Ingest is the child ingest's input as ingest.Starter makes it (the
+	// tenant's encryption setting, fan-out); a zero AssetID (runs started
+	// before it existed) falls back to NewAssetID and SegmentDuration alone.
+	Ingest ingest.Input
 }
 
 // Registry is where Register puts the workflows and activities.
@@ -110,8 +114,11 @@ func ReplaceWorkflow(ctx workflow.Context, in ReplaceInput) error {
 		ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON, // an ingest outlives a cancelled replacement
 	})
 	var res ingest.Result
-	err := workflow.ExecuteChildWorkflow(cctx, ingest.WorkflowName,
-		ingest.Input{Tenant: in.Tenant, AssetID: in.NewAssetID, SegmentDuration: in.SegmentDuration}).Get(ctx, &res)
+	child := in.Ingest
+	if child.AssetID == uuid.Nil {
+		child = ingest.Input{Tenant: in.Tenant, AssetID: in.NewAssetID, SegmentDuration: in.SegmentDuration}
+	}
+	err := workflow.ExecuteChildWorkflow(cctx, ingest.WorkflowName, child).Get(ctx, &res)
 	if err != nil {
 		// The ingest marked the asset FAILED with its reason; the
 		// replacement takes that reason.

@@ -40,22 +40,34 @@ func (s *Starter) StartIngest(ctx context.Context, r assets.IngestRequest) error
 	if queue == "" {
 		queue = "default"
 	}
-	in := Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration,
-		FanOutAbove: s.FanOutAbove, ChunkDuration: s.ChunkDuration, HostTimeout: s.HostTimeout}
-	if s.Encryption != nil {
-		on, err := s.Encryption.EncryptNewAssets(ctx, r.Tenant)
-		if err != nil {
-			return fmt.Errorf("ingest.StartIngest: %w", err)
-		}
-		in.Encrypt = on
+	in, err := s.Input(ctx, r)
+	if err != nil {
+		return fmt.Errorf("ingest.StartIngest: %w", err)
 	}
-	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
+	_, err = s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
 		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING},
 		WorkflowName, in)
 	if err != nil {
 		return errs.Unavailable(fmt.Errorf("ingest.StartIngest %s: %w", id, err), "processing is unavailable; try again shortly")
 	}
 	return nil
+}
+
+// Input is the workflow input of an ingest as this starter would start it:
+// the tenant's encryption setting read now, the fan-out and host settings.
+// A workflow that runs an ingest as its child (a source replacement) takes
+// its input from here too, so the child is the ingest a direct one would be.
+func (s *Starter) Input(ctx context.Context, r assets.IngestRequest) (Input, error) {
+	in := Input{Tenant: r.Tenant, AssetID: r.Asset, Title: r.Title, SegmentDuration: s.SegmentDuration,
+		FanOutAbove: s.FanOutAbove, ChunkDuration: s.ChunkDuration, HostTimeout: s.HostTimeout}
+	if s.Encryption != nil {
+		on, err := s.Encryption.EncryptNewAssets(ctx, r.Tenant)
+		if err != nil {
+			return Input{}, err
+		}
+		in.Encrypt = on
+	}
+	return in, nil
 }
 
 // PublishTracks starts the asset's caption republish, or signals the one
