@@ -21,6 +21,7 @@ deps:
 
 tools:
 	@deploy/tools.sh
+	@deploy/npm-tools.sh
 
 build:
 	go build -o bin/marquee ./cmd/marquee
