@@ -60,6 +60,8 @@ type Server struct {
 	Origin *Origin
 	// Stripe takes Stripe's webhooks at /webhooks/stripe; nil: not mounted.
 	Stripe StripeWebhooks
+	// Artwork serves title artwork at /images/{key...}; nil: not mounted.
+	Artwork ArtworkImages
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -72,6 +74,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
 	s.mountOrigin(mux)
+	if s.Artwork != nil {
+		mux.HandleFunc("GET /images/{key...}", s.image)
+	}
 	if s.Stripe != nil {
 		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
 	}

@@ -21,11 +21,13 @@ import (
 	"image/png"
 	"io"
 	"log/slog"
+	"regexp"
 	"strings"
 	"sync"
 
 	"github.com/google/uuid"
 	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
 	"golang.org/x/image/draw"
 
 	"github.com/marquee-ott/marquee/catalog"
@@ -296,4 +298,30 @@ func centreCrop(b image.Rectangle, w, h int) image.Rectangle {
 	x0 := b.Min.X + (b.Dx()-cw)/2
 	y0 := b.Min.Y + (b.Dy()-ch)/2
 	return image.Rect(x0, y0, x0+cw, y0+ch)
+}
+
+// artworkKey is what Open serves: renditions this package made, under a
+// tenant's artwork folder, and nothing else in the bucket.
+var artworkKey = regexp.MustCompile(`^tenants/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/artwork/[A-Za-z0-9._/-]+\.(jpg|png)$`)
+
+// Open reads one artwork rendition for the public image endpoint: artwork is
+// shown to anyone who browses a storefront, and its keys carry a random
+// batch id. Any other key (media, keys, uploads, another folder) is NotFound,
+// so the endpoint never becomes a way into the rest of the bucket.
+func (s *Service) Open(ctx context.Context, key string) (io.ReadCloser, string, error) {
+	if !artworkKey.MatchString(key) || strings.Contains(key, "..") {
+		return nil, "", errs.NotFound("no such image")
+	}
+	rc, err := s.Blobs.NewReader(ctx, key, nil)
+	if err != nil {
+		if gcerrors.Code(err) == gcerrors.NotFound {
+			return nil, "", errs.NotFound("no such image")
+		}
+		return nil, "", fmt.Errorf("artwork.Open: %w", err)
+	}
+	ctype := "image/jpeg"
+	if strings.HasSuffix(key, ".png") {
+		ctype = "image/png"
+	}
+	return rc, ctype, nil
 }

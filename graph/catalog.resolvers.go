@@ -16,6 +16,11 @@ import (
 	"github.com/vikstrous/dataloadgen"
 )
 
+// URL is the resolver for the url field.
+func (r *artworkResolver) URL(ctx context.Context, obj *catalog.Artwork) (string, error) {
+	return r.imageURL(obj.Key), nil
+}
+
 // Creator is the resolver for the creator field.
 func (r *collectionResolver) Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error) {
 	return optional(ctx, r.catalogLoaders(ctx).creators, obj.CreatorID)
@@ -38,6 +43,11 @@ func (r *collectionResolver) Items(ctx context.Context, obj *catalog.Collection,
 // Collections is the resolver for the collections field.
 func (r *creatorResolver) Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error) {
 	return list(ctx, r.catalogLoaders(ctx).collectionsOfCreator, obj.ID)
+}
+
+// URL is the resolver for the url field.
+func (r *imageResolver) URL(ctx context.Context, obj *catalog.Image) (string, error) {
+	return r.imageURL(obj.Key), nil
 }
 
 // CreateTitle is the resolver for the createTitle field.
@@ -311,11 +321,17 @@ func (r *titleResolver) Creator(ctx context.Context, obj *catalog.Title) (*catal
 	return optional(ctx, r.catalogLoaders(ctx).creators, obj.CreatorID)
 }
 
+// Artwork returns generated.ArtworkResolver implementation.
+func (r *Resolver) Artwork() generated.ArtworkResolver { return &artworkResolver{r} }
+
 // Collection returns generated.CollectionResolver implementation.
 func (r *Resolver) Collection() generated.CollectionResolver { return &collectionResolver{r} }
 
 // Creator returns generated.CreatorResolver implementation.
 func (r *Resolver) Creator() generated.CreatorResolver { return &creatorResolver{r} }
+
+// Image returns generated.ImageResolver implementation.
+func (r *Resolver) Image() generated.ImageResolver { return &imageResolver{r} }
 
 // Rail returns generated.RailResolver implementation.
 func (r *Resolver) Rail() generated.RailResolver { return &railResolver{r} }
@@ -330,8 +346,10 @@ func (r *Resolver) Series() generated.SeriesResolver { return &seriesResolver{r}
 func (r *Resolver) Title() generated.TitleResolver { return &titleResolver{r} }
 
 type (
+	artworkResolver    struct{ *Resolver }
 	collectionResolver struct{ *Resolver }
 	creatorResolver    struct{ *Resolver }
+	imageResolver      struct{ *Resolver }
 	railResolver       struct{ *Resolver }
 	seasonResolver     struct{ *Resolver }
 	seriesResolver     struct{ *Resolver }

@@ -28,7 +28,7 @@ func (r *mutationResolver) ReplaceTitleSource(ctx context.Context, titleID uuid.
 
 // UploadTitleArtwork is the resolver for the uploadTitleArtwork field.
 func (r *mutationResolver) UploadTitleArtwork(ctx context.Context, titleID uuid.UUID, role catalog.ArtworkRole, file graphql.Upload) (*catalog.Title, error) {
-	return ptrOf(r.Artwork.UploadTitleArtwork(ctx, principal(ctx).Tenant, titleID, role, file.File))
+	return ptrOf(r.Artworks.UploadTitleArtwork(ctx, principal(ctx).Tenant, titleID, role, file.File))
 }
 
 // NewAsset is the resolver for the newAsset field.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	_ "image/jpeg"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -286,7 +288,7 @@ func artworkUpload(t *testing.T, c pt.Client, title, role string, data []byte) p
 	t.Helper()
 	var body bytes.Buffer
 	w := multipart.NewWriter(&body)
-	_ = w.WriteField("operations", fmt.Sprintf(`{"query":"mutation($t: ID!, $f: Upload!) { uploadTitleArtwork(titleId: $t, role: %s, file: $f) { artwork(role: %s) { key width height } } }","variables":{"t":%q,"f":null}}`, role, role, title))
+	_ = w.WriteField("operations", fmt.Sprintf(`{"query":"mutation($t: ID!, $f: Upload!) { uploadTitleArtwork(titleId: $t, role: %s, file: $f) { artwork(role: %s) { key url width height } } }","variables":{"t":%q,"f":null}}`, role, role, title))
 	_ = w.WriteField("map", `{"0":["variables.f"]}`)
 	fw, _ := w.CreateFormFile("0", "art.png")
 	_, _ = fw.Write(data)
@@ -314,6 +316,32 @@ func TestUploadTitleArtworkThroughGraphQL(t *testing.T) {
 	}
 	if strings.Join(sizes, ",") != "1280x720,1920x1080,1920x720" {
 		t.Fatalf("backdrop sizes %v", sizes)
+	}
+	// Each rendition loads from its url, publicly and cached; the image
+	// endpoint serves artwork keys only, never the rest of the bucket.
+	u := pt.Str(arts[0], "url")
+	if want := m.URL() + "/images/" + pt.Str(arts[0], "key"); u != want {
+		t.Fatalf("url %s, want %s", u, want)
+	}
+	res, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if cfg, format, err := image.DecodeConfig(bytes.NewReader(img)); res.StatusCode != 200 || err != nil || format != "jpeg" ||
+		cfg.Width != 1280 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("GET %s: %d %v %s %v", u, res.StatusCode, err, format, res.Header)
+	}
+	for _, key := range []string{"tenants/" + ten.ID + "/uploads/x.jpg", "tenants/" + ten.ID + "/artwork/../keys/k.png", "tenants/" + ten.ID + "/artwork/titles/nope.jpg"} {
+		res, err := http.Get(m.URL() + "/images/" + key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET /images/%s = %d, want 404", key, res.StatusCode)
+		}
 	}
 	if r := artworkUpload(t, ed, title, "POSTER", []byte("GIF89a not really")); r.Code() != "BAD_USER_INPUT" {
 		t.Fatalf("not an image: %v", r.Codes())

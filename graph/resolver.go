@@ -58,7 +58,7 @@ type Resolver struct {
 	// Lifecycle is deleting assets and replacing titles' sources.
 	Lifecycle *lifecycle.Service
 	// Artwork makes titles' artwork in the app platforms' sizes.
-	Artwork *artwork.Service
+	Artworks *artwork.Service
 	// Playback starts and guards playback sessions; Grants is the interim
 	// entitlement model's staff side (requires-entitlement flag, grants).
 	Playback *playback.Service
@@ -76,4 +76,10 @@ type Resolver struct {
 	// false: no viewer (checkout and portal are then UNAUTHENTICATED). The
 	// integrator wires it to viewers.FromContext.
 	AccountOf func(ctx context.Context) (uuid.UUID, bool)
+}
+
+// imageURL is where apps load an artwork key: the API's public image
+// endpoint (api/images.go), which serves artwork renditions only.
+func (r *Resolver) imageURL(key string) string {
+	return r.BaseURL + "/images/" + key
 }

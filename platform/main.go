@@ -167,7 +167,7 @@ func (m *Main) build() {
 	resolver.Assets = m.assetService()
 	resolver.ContentKeys = m.ContentKeys
 	resolver.Lifecycle = m.lifecycleService()
-	resolver.Artwork = &artwork.Service{Blobs: m.Blobs, Titles: resolver.Catalog, MaxBytes: c.ArtworkMaxBytes,
+	resolver.Artworks = &artwork.Service{Blobs: m.Blobs, Titles: resolver.Catalog, MaxBytes: c.ArtworkMaxBytes,
 		MaxPixels: c.ArtworkMaxPixels, Log: m.Log}
 	m.Billing = &billing.Service{DB: m.DB, Stripe: billing.NewStripe(c.StripeURL, c.StripeSecretKey, nil),
 		FeePercent: c.PlatformFeePercent, WebhookSecret: c.StripeWebhookSecret, WebhookTolerance: c.StripeWebhookTolerance,
@@ -202,6 +202,7 @@ func (m *Main) build() {
 	m.API.Viewers, m.API.BaseURL = m.Viewers, c.BaseURL
 	m.API.Origin = &api.Origin{Playback: m.Playback, Blobs: m.Blobs, AppOrigins: m.playbackOrigins()}
 	m.API.Stripe = m.Billing
+	m.API.Artwork = resolver.Artworks
 	m.API.Console = console.Handler()
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,

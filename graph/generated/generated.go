@@ -45,6 +45,7 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	Artwork() ArtworkResolver
 	AssetTrack() AssetTrackResolver
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
@@ -54,6 +55,7 @@ type ResolverRoot interface {
 	Creator() CreatorResolver
 	Entitlement() EntitlementResolver
 	FileUpload() FileUploadResolver
+	Image() ImageResolver
 	Invitation() InvitationResolver
 	MediaAsset() MediaAssetResolver
 	Mutation() MutationResolver
@@ -113,6 +115,7 @@ type ComplexityRoot struct {
 		Height func(childComplexity int) int
 		Key    func(childComplexity int) int
 		Role   func(childComplexity int) int
+		URL    func(childComplexity int) int
 		Width  func(childComplexity int) int
 	}
 
@@ -362,6 +365,7 @@ type ComplexityRoot struct {
 	Image struct {
 		Height func(childComplexity int) int
 		Key    func(childComplexity int) int
+		URL    func(childComplexity int) int
 		Width  func(childComplexity int) int
 	}
 
@@ -1184,6 +1188,9 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type ArtworkResolver interface {
+	URL(ctx context.Context, obj *catalog.Artwork) (string, error)
+}
 type AssetTrackResolver interface {
 	TrackKind(ctx context.Context, obj *assets.Track) (*uploads.TrackKind, error)
 
@@ -1223,6 +1230,9 @@ type FileUploadResolver interface {
 	FailureReason(ctx context.Context, obj *uploads.Upload) (*string, error)
 
 	Asset(ctx context.Context, obj *uploads.Upload) (*assets.Asset, error)
+}
+type ImageResolver interface {
+	URL(ctx context.Context, obj *catalog.Image) (string, error)
 }
 type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
@@ -1642,6 +1652,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Artwork.Role(childComplexity), true
+	case "Artwork.url":
+		if e.ComplexityRoot.Artwork.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Artwork.URL(childComplexity), true
 	case "Artwork.width":
 		if e.ComplexityRoot.Artwork.Width == nil {
 			break
@@ -2614,6 +2630,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Image.Key(childComplexity), true
+	case "Image.url":
+		if e.ComplexityRoot.Image.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Image.URL(childComplexity), true
 	case "Image.width":
 		if e.ComplexityRoot.Image.Width == nil {
 			break
@@ -7572,12 +7594,16 @@ type Availability {
 type Artwork {
   role: ArtworkRole!
   key: String!
+  "Where apps load it (public and cached: artwork made by uploadTitleArtwork)."
+  url: String!
   width: Int!
   height: Int!
 }
 
 type Image {
   key: String!
+  "Where apps load it (public and cached: artwork made by uploadTitleArtwork)."
+  url: String!
   width: Int!
   height: Int!
 }
@@ -9147,6 +9173,8 @@ func (ec *executionContext) childFields_Artwork(ctx context.Context, field graph
 		return ec.fieldContext_Artwork_role(ctx, field)
 	case "key":
 		return ec.fieldContext_Artwork_key(ctx, field)
+	case "url":
+		return ec.fieldContext_Artwork_url(ctx, field)
 	case "width":
 		return ec.fieldContext_Artwork_width(ctx, field)
 	case "height":
@@ -9645,6 +9673,8 @@ func (ec *executionContext) childFields_Image(ctx context.Context, field graphql
 	switch field.Name {
 	case "key":
 		return ec.fieldContext_Image_key(ctx, field)
+	case "url":
+		return ec.fieldContext_Image_url(ctx, field)
 	case "width":
 		return ec.fieldContext_Image_width(ctx, field)
 	case "height":
@@ -14377,6 +14407,29 @@ func (ec *executionContext) fieldContext_Artwork_key(_ context.Context, field gr
 	return graphql.NewScalarFieldContext("Artwork", field, false, false, "String")
 }
 
+func (ec *executionContext) _Artwork_url(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Artwork_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Artwork().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Artwork_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Artwork", field, true, true, "String")
+}
+
 func (ec *executionContext) _Artwork_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -18227,6 +18280,29 @@ func (ec *executionContext) _Image_key(ctx context.Context, field graphql.Collec
 }
 func (ec *executionContext) fieldContext_Image_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Image", field, false, false, "String")
+}
+
+func (ec *executionContext) _Image_url(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Image_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Image().URL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Image_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Image", field, true, true, "String")
 }
 
 func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
@@ -43581,22 +43657,28 @@ func (ec *executionContext) _Artwork(ctx context.Context, sel ast.SelectionSet, 
 		case "role":
 			out.Values[i] = ec._Artwork_role(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "key":
 			out.Values[i] = ec._Artwork_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Artwork_url(ctx, field, obj)
+				})
 		case "width":
 			out.Values[i] = ec._Artwork_width(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "height":
 			out.Values[i] = ec._Artwork_height(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -45251,17 +45333,23 @@ func (ec *executionContext) _Image(ctx context.Context, sel ast.SelectionSet, ob
 		case "key":
 			out.Values[i] = ec._Image_key(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "url":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Image_url(ctx, field, obj)
+				})
 		case "width":
 			out.Values[i] = ec._Image_width(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "height":
 			out.Values[i] = ec._Image_height(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
