@@ -208,8 +208,11 @@ func (s *Service) DefinePlan(ctx context.Context, in PlanInput) (Plan, error) {
 func planOut(r platformbillingsql.PlatformPlan, ms []platformbillingsql.PlatformPlanMetric) Plan {
 	p := Plan{ID: r.ID, Name: r.Name, Currency: r.Currency, MonthlyAmount: r.MonthlyAmount, Active: r.Active,
 		StripeBasePriceID: r.StripeBasePriceID, CreatedAt: r.CreatedAt.UTC(), Metrics: []PlanMetric{}}
-	for _, m := range ms {
-		if m.PlanID == r.ID {
+	for _, k := range Metrics {
+		for _, m := range ms {
+			if m.PlanID != r.ID || Metric(m.Metric) != k {
+				continue
+			}
 			p.Metrics = append(p.Metrics, PlanMetric{Metric: Metric(m.Metric), Included: m.IncludedMicros / micro,
 				OveragePerUnit: fromMicros(m.OverageMicros), StripePriceID: m.StripePriceID})
 		}

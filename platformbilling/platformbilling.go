@@ -136,7 +136,7 @@ type Plan struct {
 	Metrics       []PlanMetric
 	// StripeBasePriceID is the monthly base price on the platform account.
 	StripeBasePriceID string
-	CreatedAt     time.Time
+	CreatedAt         time.Time
 }
 
 // PlanMetric is what a plan includes of a metric and charges beyond it.
