@@ -66,12 +66,12 @@ type Main struct {
 	AssetChanges *assets.Changes
 	// Billing is money: Stripe Connect, webhooks, plans, Checkout and the
 	// entitlement model (Check) playback asks.
-	Billing     *billing.Service
+	Billing *billing.Service
 	// PlatformBilling is Marquee billing its tenants: platform plans, usage
 	// metering and its reports to Stripe (the worker runs the reporter).
 	PlatformBilling *platformbilling.Service
 	stopBilling     context.CancelFunc
-	billingDone chan struct{}
+	billingDone     chan struct{}
 
 	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
 	// viewer of a storefront request), Keys (content keys) and Resumes
