@@ -325,7 +325,7 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 	if err != nil {
 		return Subscription{}, err
 	}
-	if cur != nil && cur.Plan.ID == pl.ID {
+	if cur != nil && cur.Plan.ID == pl.ID && cur.Status != string(stripe.SubscriptionStatusCanceled) {
 		return *cur, nil
 	}
 	now := s.now()
@@ -349,6 +349,16 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 		sp.AddMetadata("marquee_platform_plan", pl.ID.String())
 		if sub, err = s.Stripe.Subscriptions.New(sp); err != nil {
 			return Subscription{}, stripeErr("platformbilling.ChoosePlan: subscription", err)
+		}
+	} else if cur.Status == string(stripe.SubscriptionStatusCanceled) || cur.Status == string(stripe.SubscriptionStatusIncompleteExpired) {
+		// A subscription that ended cannot change: a new one for the same customer.
+		customer = cur.CustomerID
+		sp := &stripe.SubscriptionParams{Customer: stripe.String(customer), Items: planItems(pl)}
+		sp.SetIdempotencyKey("marquee-platform-resubscribe-" + cur.SubscriptionID + "-" + pl.ID.String())
+		sp.AddMetadata("marquee_tenant", p.Tenant.String())
+		sp.AddMetadata("marquee_platform_plan", pl.ID.String())
+		if sub, err = s.Stripe.Subscriptions.New(sp); err != nil {
+			return Subscription{}, stripeErr("platformbilling.ChoosePlan: resubscribe", err)
 		}
 	} else {
 		// The items as Stripe has them now: each is replaced by the new plan's.
@@ -384,7 +394,7 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 			}
 		} else {
 			r, err = q.ChangeSubscriptionPlan(ctx, platformbillingsql.ChangeSubscriptionPlanParams{TenantID: p.Tenant, PlanID: pl.ID,
-				Status: string(sub.Status), PeriodStart: start, PeriodEnd: end, Now: now})
+				Status: string(sub.Status), PeriodStart: start, PeriodEnd: end, StripeSubscriptionID: sub.ID, Now: now})
 		}
 		if err != nil {
 			return err

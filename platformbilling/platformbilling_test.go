@@ -718,6 +718,18 @@ func TestPlatformWebhooksUpdateTheWorkspacesSubscription(t *testing.T) {
 		t.Fatalf("after deletion: %s", s.Status)
 	}
 
+	// A workspace whose subscription ended subscribes again, same customer.
+	again, err := e.svc.ChoosePlan(ctx, owner(a), growth.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.SubscriptionID == sub.SubscriptionID || again.CustomerID != sub.CustomerID || again.Status != "active" || again.Plan.ID != growth.ID {
+		t.Fatalf("resubscribed %+v (was %s)", again, sub.SubscriptionID)
+	}
+	if subs := e.fake.calls("POST", "/v1/subscriptions"); subs[len(subs)-1].Form.Get("customer") != sub.CustomerID {
+		t.Fatalf("resubscription form %v", subs[len(subs)-1].Form)
+	}
+
 	stranger := event("invoice.paid", "", map[string]any{"id": "in_3", "object": "invoice", "customer": "cus_nobody", "subscription": "sub_nobody"})
 	e.deliver(t, stranger)
 	if o, _ := e.bill.EventOutcome(ctx, stranger["id"].(string)); o != billing.OutcomeIgnored {

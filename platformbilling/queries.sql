@@ -40,7 +40,9 @@ RETURNING *;
 
 -- name: ChangeSubscriptionPlan :one
 UPDATE platform_subscriptions SET plan_id = @plan_id, status = @status, period_start = @period_start,
-  period_end = @period_end, updated_at = @now
+  period_end = @period_end, updated_at = @now,
+  status_event_at = CASE WHEN stripe_subscription_id = @stripe_subscription_id THEN status_event_at END,
+  stripe_subscription_id = @stripe_subscription_id
 WHERE tenant_id = @tenant_id
 RETURNING *;
 

@@ -82,18 +82,21 @@ func (q *Queries) AssetDuration(ctx context.Context, arg AssetDurationParams) (A
 
 const changeSubscriptionPlan = `-- name: ChangeSubscriptionPlan :one
 UPDATE platform_subscriptions SET plan_id = $1, status = $2, period_start = $3,
-  period_end = $4, updated_at = $5
-WHERE tenant_id = $6
+  period_end = $4, updated_at = $5,
+  status_event_at = CASE WHEN stripe_subscription_id = $6 THEN status_event_at END,
+  stripe_subscription_id = $6
+WHERE tenant_id = $7
 RETURNING tenant_id, plan_id, stripe_customer_id, stripe_subscription_id, status, period_start, period_end, status_event_at, last_invoice_id, created_at, updated_at
 `
 
 type ChangeSubscriptionPlanParams struct {
-	PlanID      uuid.UUID
-	Status      string
-	PeriodStart time.Time
-	PeriodEnd   time.Time
-	Now         time.Time
-	TenantID    uuid.UUID
+	PlanID               uuid.UUID
+	Status               string
+	PeriodStart          time.Time
+	PeriodEnd            time.Time
+	Now                  time.Time
+	StripeSubscriptionID string
+	TenantID             uuid.UUID
 }
 
 func (q *Queries) ChangeSubscriptionPlan(ctx context.Context, arg ChangeSubscriptionPlanParams) (PlatformSubscription, error) {
@@ -103,6 +106,7 @@ func (q *Queries) ChangeSubscriptionPlan(ctx context.Context, arg ChangeSubscrip
 		arg.PeriodStart,
 		arg.PeriodEnd,
 		arg.Now,
+		arg.StripeSubscriptionID,
 		arg.TenantID,
 	)
 	var i PlatformSubscription
