@@ -9,6 +9,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
+	"time"
 	"testing"
 
 	"github.com/google/uuid"
@@ -24,7 +26,11 @@ import (
 // subscription, product, price and meter an id of its own: stripe-mock
 // answers every create with one fixture id, and two workspaces cannot share
 // a customer.
-func platformStripeProxy(t *testing.T) string {
+//
+// A subscription's status set in statuses is what GET
+// /v1/subscriptions/{id} answers for it (stripe-mock is stateless), as
+// Stripe would after the events a test delivers.
+func platformStripeProxy(t *testing.T, statuses *sync.Map) string {
 	t.Helper()
 	target, err := url.Parse(testenv.Stripe(t))
 	if err != nil {
@@ -43,6 +49,14 @@ func platformStripeProxy(t *testing.T) string {
 		}
 		defer resp.Body.Close()
 		body, _ := io.ReadAll(resp.Body)
+		id := strings.TrimPrefix(r.URL.Path, "/v1/subscriptions/")
+		if st, ok := statuses.Load(id); ok && r.Method == http.MethodGet && resp.StatusCode == 200 {
+			var v map[string]any
+			if json.Unmarshal(body, &v) == nil {
+				v["id"], v["status"] = id, st
+				body, _ = json.Marshal(v)
+			}
+		}
 		if prefix := prefixes[r.URL.Path]; r.Method == http.MethodPost && prefix != "" && resp.StatusCode == 200 {
 			var v map[string]any
 			if json.Unmarshal(body, &v) == nil {
@@ -83,7 +97,8 @@ func definePlatformPlan(t *testing.T, op pt.Client, name string) string {
 // its own: another workspace sees no plan, no usage of the first and no
 // invoices. The operator sees each tenant's platform usage.
 func TestPlatformPlanAndUsageThroughGraphQL(t *testing.T) {
-	proxy := platformStripeProxy(t)
+	var statuses sync.Map
+	proxy := platformStripeProxy(t, &statuses)
 	m := pt.Start(t, func(c *platform.Config) { c.StripeURL = proxy })
 	a, b := pt.SignUp(t, m), pt.SignUp(t, m)
 	admin, _ := pt.AddStaff(t, m, a, "ad@"+a.Slug+".example.com", "ADMIN")
@@ -120,7 +135,24 @@ func TestPlatformPlanAndUsageThroughGraphQL(t *testing.T) {
 		t.Fatalf("chosen = %v", d)
 	}
 
+	// The platform account's invoice.payment_failed through POST
+	// /webhooks/stripe (no "account"): the workspace's subscription is past due.
 	ta := uuid.MustParse(a.ID)
+	sub, err := m.PlatformBilling.Subscription(context.Background(), ta)
+	if err != nil || sub == nil {
+		t.Fatalf("subscription %v %v", sub, err)
+	}
+	statuses.Store(sub.SubscriptionID, "past_due")
+	ev := map[string]any{"id": "evt_" + uuid.NewString(), "object": "event", "type": "invoice.payment_failed", "created": time.Now().Unix(),
+		"api_version": "2023-10-16", "data": map[string]any{"object": map[string]any{"id": "in_x", "object": "invoice",
+			"customer": sub.CustomerID, "subscription": sub.SubscriptionID}}}
+	if st := postStripeEvent(t, m, "whsec_local", time.Now(), ev); st != http.StatusOK {
+		t.Fatalf("platform event answered %d", st)
+	}
+	if d := ed.Must(t, `{ workspacePlatformPlan { status } }`, nil); pt.Str(d, "workspacePlatformPlan", "status") != "past_due" {
+		t.Fatalf("after payment_failed: %v", d)
+	}
+
 	if _, err := m.PlatformBilling.Record(context.Background(), ta, platformbilling.EncodedMinutes, 130, "graph-enc-1"); err != nil {
 		t.Fatal(err)
 	}

@@ -164,3 +164,45 @@ func BenchmarkRecord(b *testing.B) {
 		}
 	})
 }
+
+// The worker's loop meters ended sessions and the day's storage and reports
+// them to Stripe without being asked twice, and stops with its context.
+func TestRunMetersAndReports(t *testing.T) {
+	e := newEnv(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	p := e.mustPlan(t, "Growth", 4900)
+	a := testenv.MustTenant(t, e.db)
+	if _, err := e.svc.ChoosePlan(ctx, owner(a), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	e.mustSession(t, a, e.clock.Now().Add(-time.Hour), 30*time.Minute, true, false)
+	done := make(chan struct{})
+	go func() { defer close(done); e.svc.Run(ctx, 20*time.Millisecond) }()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		st, err := e.svc.ReportStates(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st[platformbilling.StateReported] == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("states %v after 20 s", st)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop")
+	}
+	names := map[string]bool{}
+	for _, r := range e.fake.meterEvents(a) {
+		names[r.Form.Get("event_name")] = true
+	}
+	if len(e.fake.meterEvents(a)) != 2 || !names["marquee_streamed_hours"] || !names["marquee_stored_gb"] {
+		t.Fatalf("meter events %v", names)
+	}
+}
