@@ -76,8 +76,11 @@ GROUP BY metric ORDER BY metric;
 -- name: DueTenants :many
 SELECT t.tenant_id::uuid FROM platform_usage_due_tenants(@now, @lim::int) AS t;
 
--- name: MeteredTenants :many
-SELECT t.tenant_id::uuid FROM platform_metered_tenants() AS t;
+-- name: SubscribedTenants :many
+SELECT t.tenant_id::uuid FROM platform_subscribed_tenants() AS t;
+
+-- name: UnmeteredPlaybackTenants :many
+SELECT t.tenant_id::uuid FROM platform_unmetered_playback_tenants(@since, @now) AS t;
 
 -- name: ClaimDue :many
 UPDATE usage_records AS r SET claimed_until = @claim_until

@@ -122,11 +122,19 @@ const sessionLookback = 30 * 24 * time.Hour
 // MeterPlayback records the streamed hours of every ended (or expired)
 // viewer playback session not yet metered, one record per session (its
 // last heartbeat minus its start), for every tenant; staff previews are
-// not billed. Returns how many sessions it metered.
+// not billed. Returns how many sessions it metered. Only tenants with such
+// sessions are visited.
 func (s *Service) MeterPlayback(ctx context.Context) (int, error) {
-	ids, err := s.meteredTenants(ctx)
+	now := s.now()
+	var ids []uuid.UUID
+	err := s.DB.System(ctx, func(tx db.Tx) error {
+		var err error
+		ids, err = platformbillingsql.New(tx).UnmeteredPlaybackTenants(ctx, platformbillingsql.UnmeteredPlaybackTenantsParams{
+			Since: now.Add(-sessionLookback), Now: now})
+		return err
+	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("platformbilling.MeterPlayback: %w", err)
 	}
 	n := 0
 	for _, t := range ids {
@@ -164,16 +172,21 @@ func (s *Service) MeterTenantPlayback(ctx context.Context, tenant tenants.ID) (i
 	return len(rows), nil
 }
 
-// SnapshotStorage records each tenant's stored bytes for the day of now as
+// SnapshotStorage records each subscribed tenant's stored bytes for the day of now as
 // GB / days-in-month of stored_gb, once per tenant and day, so a month's
 // snapshots sum to its average GB stored. Returns how many it recorded.
 func (s *Service) SnapshotStorage(ctx context.Context) (int, error) {
 	if s.Storage == nil {
 		return 0, nil
 	}
-	ids, err := s.meteredTenants(ctx)
+	var ids []uuid.UUID
+	err := s.DB.System(ctx, func(tx db.Tx) error {
+		var err error
+		ids, err = platformbillingsql.New(tx).SubscribedTenants(ctx)
+		return err
+	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("platformbilling.SnapshotStorage: %w", err)
 	}
 	n := 0
 	for _, t := range ids {
@@ -200,19 +213,6 @@ func (s *Service) SnapshotTenantStorage(ctx context.Context, tenant tenants.ID) 
 	days := float64(time.Date(now.Year(), now.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day())
 	r, err := s.Record(ctx, tenant, StoredGB, float64(bytes)/1e9/days, key)
 	return r.Fresh, err
-}
-
-func (s *Service) meteredTenants(ctx context.Context) ([]uuid.UUID, error) {
-	var ids []uuid.UUID
-	err := s.DB.System(ctx, func(tx db.Tx) error {
-		var err error
-		ids, err = platformbillingsql.New(tx).MeteredTenants(ctx)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("platformbilling: tenants: %w", err)
-	}
-	return ids, nil
 }
 
 // MetricUsage is a metric's use in a period against the plan's terms.

@@ -119,16 +119,28 @@ $$ SELECT DISTINCT u.tenant_id FROM usage_records u
    WHERE u.report_state = 'pending' AND u.next_attempt_at <= p_now AND (u.claimed_until IS NULL OR u.claimed_until < p_now)
    LIMIT p_limit $$;
 
--- Tenants that are not deleted, for the daily storage snapshot and the
--- playback sweep: ids only.
-CREATE FUNCTION platform_metered_tenants() RETURNS TABLE (tenant_id uuid)
+-- Tenants with a platform subscription, for the daily storage snapshot (a
+-- tenant without one is not billed for storage): ids only. Like the other
+-- look-ups here it answers about pending billing work, never lists every
+-- tenant (that stays behind an operator session, 00003).
+CREATE FUNCTION platform_subscribed_tenants() RETURNS TABLE (tenant_id uuid)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
-$$ SELECT id FROM tenants ORDER BY id $$;
+$$ SELECT s.tenant_id FROM platform_subscriptions s ORDER BY s.tenant_id $$;
+
+-- Tenants with viewer playback sessions started since p_since that ended (or
+-- expired) by p_now and are not metered yet: ids only.
+CREATE FUNCTION platform_unmetered_playback_tenants(p_since timestamptz, p_now timestamptz) RETURNS TABLE (tenant_id uuid)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public AS
+$$ SELECT DISTINCT p.tenant_id FROM playback_sessions p
+   WHERE p.preview_by IS NULL AND p.started_at >= p_since AND (p.ended_at IS NOT NULL OR p.expires_at < p_now)
+     AND NOT EXISTS (SELECT 1 FROM usage_records u WHERE u.tenant_id = p.tenant_id
+                     AND u.idempotency_key = 'streamed_hours:session:' || p.id::text) $$;
+CREATE INDEX playback_sessions_metering ON playback_sessions (started_at) WHERE preview_by IS NULL;
 
 REVOKE ALL ON FUNCTION tenant_id_by_platform_customer(text), platform_usage_due_tenants(timestamptz, int),
-  platform_metered_tenants() FROM PUBLIC;
+  platform_subscribed_tenants(), platform_unmetered_playback_tenants(timestamptz, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION tenant_id_by_platform_customer(text), platform_usage_due_tenants(timestamptz, int),
-  platform_metered_tenants() TO marquee_app;
+  platform_subscribed_tenants(), platform_unmetered_playback_tenants(timestamptz, timestamptz) TO marquee_app;
 
 -- +goose Down
 SELECT 'forward-only';

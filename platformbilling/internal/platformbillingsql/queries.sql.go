@@ -635,30 +635,6 @@ func (q *Queries) MarkUnbilled(ctx context.Context, arg MarkUnbilledParams) erro
 	return err
 }
 
-const meteredTenants = `-- name: MeteredTenants :many
-SELECT t.tenant_id::uuid FROM platform_metered_tenants() AS t
-`
-
-func (q *Queries) MeteredTenants(ctx context.Context) ([]uuid.UUID, error) {
-	rows, err := q.db.Query(ctx, meteredTenants)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []uuid.UUID{}
-	for rows.Next() {
-		var t_tenant_id uuid.UUID
-		if err := rows.Scan(&t_tenant_id); err != nil {
-			return nil, err
-		}
-		items = append(items, t_tenant_id)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const planByBasePrice = `-- name: PlanByBasePrice :one
 SELECT id FROM platform_plans WHERE stripe_base_price_id = $1
 `
@@ -728,6 +704,30 @@ func (q *Queries) SetMeterID(ctx context.Context, arg SetMeterIDParams) error {
 	return err
 }
 
+const subscribedTenants = `-- name: SubscribedTenants :many
+SELECT t.tenant_id::uuid FROM platform_subscribed_tenants() AS t
+`
+
+func (q *Queries) SubscribedTenants(ctx context.Context) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, subscribedTenants)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var t_tenant_id uuid.UUID
+		if err := rows.Scan(&t_tenant_id); err != nil {
+			return nil, err
+		}
+		items = append(items, t_tenant_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const tenantByCustomer = `-- name: TenantByCustomer :one
 SELECT coalesce(tenant_id_by_platform_customer($1), '00000000-0000-0000-0000-000000000000')::uuid
 `
@@ -737,6 +737,35 @@ func (q *Queries) TenantByCustomer(ctx context.Context, customerID string) (uuid
 	var column_1 uuid.UUID
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const unmeteredPlaybackTenants = `-- name: UnmeteredPlaybackTenants :many
+SELECT t.tenant_id::uuid FROM platform_unmetered_playback_tenants($1, $2) AS t
+`
+
+type UnmeteredPlaybackTenantsParams struct {
+	Since time.Time
+	Now   time.Time
+}
+
+func (q *Queries) UnmeteredPlaybackTenants(ctx context.Context, arg UnmeteredPlaybackTenantsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, unmeteredPlaybackTenants, arg.Since, arg.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var t_tenant_id uuid.UUID
+		if err := rows.Scan(&t_tenant_id); err != nil {
+			return nil, err
+		}
+		items = append(items, t_tenant_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const unmeteredSessions = `-- name: UnmeteredSessions :many
