@@ -343,7 +343,7 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 			return Subscription{}, stripeErr("platformbilling.ChoosePlan: customer", err)
 		}
 		customer = c.ID
-		sp := &stripe.SubscriptionParams{Customer: stripe.String(customer), Items: planItems(pl)}
+		sp := newSubscription(customer, pl)
 		sp.SetIdempotencyKey("marquee-platform-subscription-" + p.Tenant.String() + "-" + pl.ID.String())
 		sp.AddMetadata("marquee_tenant", p.Tenant.String())
 		sp.AddMetadata("marquee_platform_plan", pl.ID.String())
@@ -353,7 +353,7 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 	} else if cur.Status == string(stripe.SubscriptionStatusCanceled) || cur.Status == string(stripe.SubscriptionStatusIncompleteExpired) {
 		// A subscription that ended cannot change: a new one for the same customer.
 		customer = cur.CustomerID
-		sp := &stripe.SubscriptionParams{Customer: stripe.String(customer), Items: planItems(pl)}
+		sp := newSubscription(customer, pl)
 		sp.SetIdempotencyKey("marquee-platform-resubscribe-" + cur.SubscriptionID + "-" + pl.ID.String())
 		sp.AddMetadata("marquee_tenant", p.Tenant.String())
 		sp.AddMetadata("marquee_platform_plan", pl.ID.String())
@@ -411,6 +411,16 @@ func (s *Service) ChoosePlan(ctx context.Context, p tenants.Principal, planID uu
 		return Subscription{}, fmt.Errorf("platformbilling.ChoosePlan: %w", err)
 	}
 	return out, nil
+}
+
+// newSubscription is a workspace's subscription to a plan. Invoices are
+// sent (due in 14 days, paid on Stripe's hosted page or by a card the owner
+// saves there) rather than charged to a card on file: a workspace has none
+// when it first chooses, and an automatic charge would leave the
+// subscription incomplete.
+func newSubscription(customer string, pl Plan) *stripe.SubscriptionParams {
+	return &stripe.SubscriptionParams{Customer: stripe.String(customer), Items: planItems(pl),
+		CollectionMethod: stripe.String(string(stripe.SubscriptionCollectionMethodSendInvoice)), DaysUntilDue: stripe.Int64(14)}
 }
 
 // planItems is a plan's subscription items: the base price once, and each

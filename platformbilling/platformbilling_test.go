@@ -383,7 +383,7 @@ func TestChoosePlanSubscribesOnThePlatformAccount(t *testing.T) {
 	f := subs[0].Form
 	if f.Get("customer") != sub.CustomerID || f.Get("items[0][price]") != growth.StripeBasePriceID || f.Get("items[0][quantity]") != "1" ||
 		f.Get("items[1][price]") != growth.Metrics[0].StripePriceID || f.Get("items[4][price]") != growth.Metrics[3].StripePriceID ||
-		f.Get("items[1][quantity]") != "" {
+		f.Get("items[1][quantity]") != "" || f.Get("collection_method") != "send_invoice" || f.Get("days_until_due") != "14" {
 		t.Errorf("subscription form %v", f)
 	}
 
