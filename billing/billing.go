@@ -138,6 +138,9 @@ type Service struct {
 	Log      *slog.Logger
 	// Titles names a title in Checkout (catalog.Service); nil: a generic name.
 	Titles Titles
+	// Platform applies the platform account's own events (platformbilling);
+	// nil: they are recorded and ignored.
+	Platform PlatformEvents
 
 	cache decisionCache
 }

@@ -53,9 +53,10 @@ func (s *Service) HandleWebhook(ctx context.Context, payload []byte, signature s
 func (s *Service) process(ctx context.Context, ev stripe.Event, raw []byte) error {
 	op := fmt.Sprintf("billing.HandleWebhook %s %s", ev.ID, ev.Type)
 	if ev.Account == "" {
-		// The platform's own events (its billing of tenants) are not
-		// handled yet: recorded for audit, acknowledged.
-		return s.recordOnly(ctx, ev, raw, OutcomeIgnored)
+		// The platform's own events: its billing of tenants (Platform), or,
+		// without it or for an object it does not know, recorded and
+		// acknowledged.
+		return s.processPlatform(ctx, ev, raw)
 	}
 	var tenant uuid.UUID
 	err := s.DB.System(ctx, func(tx db.Tx) error {
@@ -108,6 +109,60 @@ func (s *Service) process(ctx context.Context, ev stripe.Event, raw []byte) erro
 	}
 	for _, v := range touched {
 		s.forget(tenant, v)
+	}
+	return nil
+}
+
+// PlatformEvents applies the events of the platform's own Stripe account
+// (no connected account: the platform billing its tenants);
+// platformbilling.Service implements it. PreparePlatformEvent returns the
+// tenant the event is about (uuid.Nil: none, the event is recorded and
+// ignored) and the change it makes (nil: none), fetching what it needs from
+// Stripe before any transaction opens; apply runs in the tenant's
+// transaction that records the event, so a redelivery changes nothing.
+type PlatformEvents interface {
+	PreparePlatformEvent(ctx context.Context, ev stripe.Event) (tenant uuid.UUID, apply func(ctx context.Context, tx db.Tx, now time.Time) error, err error)
+}
+
+func (s *Service) processPlatform(ctx context.Context, ev stripe.Event, raw []byte) error {
+	if s.Platform == nil {
+		return s.recordOnly(ctx, ev, raw, OutcomeIgnored)
+	}
+	op := fmt.Sprintf("billing.HandleWebhook %s %s (platform)", ev.ID, ev.Type)
+	var seen string
+	err := s.DB.System(ctx, func(tx db.Tx) error {
+		var err error
+		seen, err = billingsql.New(tx).EventOutcome(ctx, ev.ID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if seen != "" {
+		return nil
+	}
+	tenant, apply, err := s.Platform.PreparePlatformEvent(ctx, ev)
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	if tenant == uuid.Nil {
+		return s.recordOnly(ctx, ev, raw, OutcomeIgnored)
+	}
+	outcome := OutcomeApplied
+	if apply == nil {
+		outcome = OutcomeIgnored
+	}
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		now := s.now()
+		fresh, err := billingsql.New(tx).RecordEvent(ctx, billingsql.RecordEventParams{ID: ev.ID, Type: string(ev.Type),
+			TenantID: &tenant, Outcome: outcome, Payload: raw, Now: now})
+		if err != nil || !fresh || apply == nil {
+			return err
+		}
+		return apply(ctx, tx, now)
+	})
+	if err != nil {
+		return fmt.Errorf("%s: %w", op, err)
 	}
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/platformbilling"
 	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/tenants"
@@ -76,6 +77,9 @@ type Resolver struct {
 	// false: no viewer (checkout and portal are then UNAUTHENTICATED). The
 	// integrator wires it to viewers.FromContext.
 	AccountOf func(ctx context.Context) (uuid.UUID, bool)
+	// PlatformBilling is Marquee billing the workspace: platform plans,
+	// usage and invoices.
+	PlatformBilling *platformbilling.Service
 }
 
 // imageURL is where apps load an artwork key: the API's public image

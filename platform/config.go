@@ -51,7 +51,10 @@ type Config struct {
 	StripeWebhookTolerance time.Duration `env:"MARQUEE_STRIPE_WEBHOOK_TOLERANCE" envDefault:"5m"`
 	PlatformFeePercent     float64       `env:"MARQUEE_PLATFORM_FEE_PERCENT" envDefault:"10"`
 	BillingGracePeriod     time.Duration `env:"MARQUEE_BILLING_GRACE_PERIOD" envDefault:"168h"`
-	EntitlementCacheTTL    time.Duration `env:"MARQUEE_ENTITLEMENT_CACHE_TTL" envDefault:"30s"`
+	// UsageReportInterval is how often the worker meters ended playback
+	// and reports usage to Stripe (platform billing).
+	UsageReportInterval time.Duration `env:"MARQUEE_USAGE_REPORT_INTERVAL" envDefault:"1m"`
+	EntitlementCacheTTL time.Duration `env:"MARQUEE_ENTITLEMENT_CACHE_TTL" envDefault:"30s"`
 
 	BlobURL  string `env:"MARQUEE_BLOB_URL" envDefault:"file://.data/blobs"` // file://, s3://, gs://
 	MailDir  string `env:"MARQUEE_MAIL_DIR" envDefault:".data/mail"`         // dev mailer; ignored when SMTP is set

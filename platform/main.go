@@ -28,6 +28,7 @@ import (
 	"github.com/marquee-ott/marquee/graph"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
+	"github.com/marquee-ott/marquee/platformbilling"
 	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/ratelimit"
 	"github.com/marquee-ott/marquee/sealbox"
@@ -65,9 +66,12 @@ type Main struct {
 	AssetChanges *assets.Changes
 	// Billing is money: Stripe Connect, webhooks, plans, Checkout and the
 	// entitlement model (Check) playback asks.
-	Billing     *billing.Service
-	stopBilling context.CancelFunc
-	billingDone chan struct{}
+	Billing *billing.Service
+	// PlatformBilling is Marquee billing its tenants: platform plans, usage
+	// metering and its reports to Stripe (the worker runs the reporter).
+	PlatformBilling *platformbilling.Service
+	stopBilling     context.CancelFunc
+	billingDone     chan struct{}
 
 	// Playback starts sessions and guards the origin. ViewerOf (the signed-in
 	// viewer of a storefront request), Keys (content keys) and Resumes
@@ -174,6 +178,10 @@ func (m *Main) build() {
 		BaseURL: c.BaseURL, GracePeriod: c.BillingGracePeriod, CacheTTL: c.EntitlementCacheTTL, Log: m.Log.With("component", "billing")}
 	m.Billing.Titles = resolver.Catalog
 	resolver.Billing = m.Billing
+	m.PlatformBilling = &platformbilling.Service{DB: m.DB, Stripe: m.Billing.Stripe, Storage: m.Operators,
+		Log: m.Log.With("component", "platformbilling")}
+	m.Billing.Platform = m.PlatformBilling
+	resolver.PlatformBilling = m.PlatformBilling
 	resolver.AccountOf = accountOf
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges

@@ -56,8 +56,18 @@ func (m *Main) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("platform.RunWorker: start the host queue's worker: %w", err)
 	}
 	defer hw.Stop()
+	consumers := life.Consumers()
+	for typ, c := range m.PlatformBilling.Consumers() { // asset.ready: encoded minutes
+		consumers[typ] = c
+	}
 	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox"),
-		Consumers: life.Consumers()}
+		Consumers: consumers}
+	// Usage metering and its reports to Stripe, beside the relay (see
+	// platformbilling.Service.Run for why a ticker and not a schedule).
+	meterDone := make(chan struct{})
+	meterCtx, stopMeter := context.WithCancel(ctx)
+	go func() { defer close(meterDone); m.PlatformBilling.Run(meterCtx, m.Config.UsageReportInterval) }()
+	defer func() { stopMeter(); <-meterDone }()
 	m.Log.Info("worker running", "task_queue", m.Config.TaskQueue, "host_queue", hostQueue)
 	return relay.Run(ctx)
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/platformbilling"
 	"github.com/marquee-ott/marquee/playback"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/uploads"
@@ -58,9 +59,11 @@ type ResolverRoot interface {
 	Image() ImageResolver
 	Invitation() InvitationResolver
 	MediaAsset() MediaAssetResolver
+	MetricUsage() MetricUsageResolver
 	Mutation() MutationResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
+	PlatformPlanMetric() PlatformPlanMetricResolver
 	PlaybackSession() PlaybackSessionResolver
 	PlaybackSettings() PlaybackSettingsResolver
 	Query() QueryResolver
@@ -418,6 +421,15 @@ type ComplexityRoot struct {
 		UpdatedAt        func(childComplexity int) int
 	}
 
+	MetricUsage struct {
+		EstimatedCost func(childComplexity int) int
+		Included      func(childComplexity int) int
+		Metric        func(childComplexity int) int
+		Overage       func(childComplexity int) int
+		Quantity      func(childComplexity int) int
+		Unit          func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -432,6 +444,7 @@ type ComplexityRoot struct {
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
 		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string) int
+		ChoosePlatformPlan          func(childComplexity int, planID uuid.UUID) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
 		ConnectStripe               func(childComplexity int) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
@@ -447,6 +460,7 @@ type ComplexityRoot struct {
 		CreateTitle                 func(childComplexity int, input catalog.TitleInput) int
 		CreateUpload                func(childComplexity int, input uploads.CreateInput) int
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
+		DefinePlatformPlan          func(childComplexity int, input platformbilling.PlanInput) int
 		DeleteCollection            func(childComplexity int, id uuid.UUID) int
 		DeleteCreator               func(childComplexity int, id uuid.UUID) int
 		DeleteMediaAsset            func(childComplexity int, id uuid.UUID) int
@@ -598,6 +612,7 @@ type ComplexityRoot struct {
 		Exports         func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Name            func(childComplexity int) int
+		PlatformUsage   func(childComplexity int, period *string) int
 		Quotas          func(childComplexity int) int
 		Slug            func(childComplexity int) int
 		Status          func(childComplexity int) int
@@ -640,6 +655,37 @@ type ComplexityRoot struct {
 		ID           func(childComplexity int) int
 		Interval     func(childComplexity int) int
 		TaxInclusive func(childComplexity int) int
+	}
+
+	PlatformInvoice struct {
+		AmountDue   func(childComplexity int) int
+		AmountPaid  func(childComplexity int) int
+		Created     func(childComplexity int) int
+		Currency    func(childComplexity int) int
+		HostedURL   func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Number      func(childComplexity int) int
+		PDFURL      func(childComplexity int) int
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Total       func(childComplexity int) int
+	}
+
+	PlatformPlan struct {
+		Active        func(childComplexity int) int
+		Currency      func(childComplexity int) int
+		ID            func(childComplexity int) int
+		Metrics       func(childComplexity int) int
+		MonthlyAmount func(childComplexity int) int
+		Name          func(childComplexity int) int
+	}
+
+	PlatformPlanMetric struct {
+		Included       func(childComplexity int) int
+		Metric         func(childComplexity int) int
+		OveragePerUnit func(childComplexity int) int
+		Unit           func(childComplexity int) int
 	}
 
 	PlaybackRefusal struct {
@@ -709,9 +755,11 @@ type ComplexityRoot struct {
 		MySessions               func(childComplexity int) int
 		OperatorActions          func(childComplexity int, first *int, after *string) int
 		OperatorMe               func(childComplexity int) int
+		OperatorPlatformPlans    func(childComplexity int) int
 		OperatorTenant           func(childComplexity int, id uuid.UUID) int
 		OperatorTenants          func(childComplexity int, first *int, after *string, status *tenants.Status) int
 		Plans                    func(childComplexity int) int
+		PlatformPlans            func(childComplexity int) int
 		PlaybackSettings         func(childComplexity int) int
 		PromoCodes               func(childComplexity int) int
 		Rails                    func(childComplexity int, first *int, after *string) int
@@ -738,6 +786,9 @@ type ComplexityRoot struct {
 		WebhookDeliveries        func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint          func(childComplexity int, id uuid.UUID) int
 		WebhookEndpoints         func(childComplexity int) int
+		WorkspaceInvoices        func(childComplexity int) int
+		WorkspacePlatformPlan    func(childComplexity int) int
+		WorkspaceUsage           func(childComplexity int, period *string) int
 	}
 
 	Rail struct {
@@ -1182,6 +1233,22 @@ type ComplexityRoot struct {
 		SecretHint func(childComplexity int) int
 		URL        func(childComplexity int) int
 	}
+
+	WorkspacePlatformPlan struct {
+		PeriodEnd   func(childComplexity int) int
+		PeriodStart func(childComplexity int) int
+		Plan        func(childComplexity int) int
+		Status      func(childComplexity int) int
+	}
+
+	WorkspaceUsage struct {
+		EstimatedTotal func(childComplexity int) int
+		From           func(childComplexity int) int
+		Metrics        func(childComplexity int) int
+		Period         func(childComplexity int) int
+		Plan           func(childComplexity int) int
+		Until          func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -1245,6 +1312,9 @@ type MediaAssetResolver interface {
 	PosterKey(ctx context.Context, obj *assets.Asset) (*string, error)
 	ThumbnailsKey(ctx context.Context, obj *assets.Asset) (*string, error)
 }
+type MetricUsageResolver interface {
+	Unit(ctx context.Context, obj *platformbilling.MetricUsage) (string, error)
+}
 type MutationResolver interface {
 	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) (*assets.Asset, error)
 	AddAssetTrack(ctx context.Context, assetID uuid.UUID, uploadID uuid.UUID, name *string) (*assets.Track, error)
@@ -1305,6 +1375,8 @@ type MutationResolver interface {
 	SetTenantQuotas(ctx context.Context, id uuid.UUID, input operators.Quotas) (*operators.Tenant, error)
 	OperatorExport(ctx context.Context, id uuid.UUID) (*operators.Export, error)
 	DeleteTenant(ctx context.Context, id uuid.UUID, confirmSlug string) (*operators.Deletion, error)
+	ChoosePlatformPlan(ctx context.Context, planID uuid.UUID) (*platformbilling.Subscription, error)
+	DefinePlatformPlan(ctx context.Context, input platformbilling.PlanInput) (*platformbilling.Plan, error)
 	PlaybackSession(ctx context.Context, titleID uuid.UUID) (*model.PlaybackSessionResult, error)
 	PlaybackHeartbeat(ctx context.Context, sessionID uuid.UUID, positionSeconds int) (*playback.Session, error)
 	EndPlayback(ctx context.Context, sessionID uuid.UUID) (bool, error)
@@ -1376,6 +1448,10 @@ type OperatorActionResolver interface {
 type OperatorTenantResolver interface {
 	Usage(ctx context.Context, obj *operators.Tenant) (*operators.Usage, error)
 	Exports(ctx context.Context, obj *operators.Tenant) ([]*operators.Export, error)
+	PlatformUsage(ctx context.Context, obj *operators.Tenant, period *string) (*platformbilling.Usage, error)
+}
+type PlatformPlanMetricResolver interface {
+	Unit(ctx context.Context, obj *platformbilling.PlanMetric) (string, error)
 }
 type PlaybackSessionResolver interface {
 	DashURL(ctx context.Context, obj *playback.Session) (*string, error)
@@ -1415,6 +1491,11 @@ type QueryResolver interface {
 	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
 	OperatorTenant(ctx context.Context, id uuid.UUID) (*operators.Tenant, error)
 	OperatorActions(ctx context.Context, first *int, after *string) (*model.OperatorActionConnection, error)
+	PlatformPlans(ctx context.Context) ([]*platformbilling.Plan, error)
+	WorkspacePlatformPlan(ctx context.Context) (*platformbilling.Subscription, error)
+	WorkspaceUsage(ctx context.Context, period *string) (*platformbilling.Usage, error)
+	WorkspaceInvoices(ctx context.Context) ([]*platformbilling.Invoice, error)
+	OperatorPlatformPlans(ctx context.Context) ([]*platformbilling.Plan, error)
 	PlaybackSettings(ctx context.Context) (*playback.Settings, error)
 	TitleRequiresEntitlement(ctx context.Context, titleID uuid.UUID) (bool, error)
 	TwoFactor(ctx context.Context) (*tenants.TwoFactorStatus, error)
@@ -2852,6 +2933,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MediaSettings.UpdatedAt(childComplexity), true
 
+	case "MetricUsage.estimatedCost":
+		if e.ComplexityRoot.MetricUsage.EstimatedCost == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.EstimatedCost(childComplexity), true
+	case "MetricUsage.included":
+		if e.ComplexityRoot.MetricUsage.Included == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.Included(childComplexity), true
+	case "MetricUsage.metric":
+		if e.ComplexityRoot.MetricUsage.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.Metric(childComplexity), true
+	case "MetricUsage.overage":
+		if e.ComplexityRoot.MetricUsage.Overage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.Overage(childComplexity), true
+	case "MetricUsage.quantity":
+		if e.ComplexityRoot.MetricUsage.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.Quantity(childComplexity), true
+	case "MetricUsage.unit":
+		if e.ComplexityRoot.MetricUsage.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MetricUsage.Unit(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -2953,6 +3071,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
+	case "Mutation.choosePlatformPlan":
+		if e.ComplexityRoot.Mutation.ChoosePlatformPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_choosePlatformPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChoosePlatformPlan(childComplexity, args["planId"].(uuid.UUID)), true
 	case "Mutation.confirmTwoFactor":
 		if e.ComplexityRoot.Mutation.ConfirmTwoFactor == nil {
 			break
@@ -3113,6 +3242,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(outbox.EndpointInput)), true
+	case "Mutation.definePlatformPlan":
+		if e.ComplexityRoot.Mutation.DefinePlatformPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_definePlatformPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DefinePlatformPlan(childComplexity, args["input"].(platformbilling.PlanInput)), true
 	case "Mutation.deleteCollection":
 		if e.ComplexityRoot.Mutation.DeleteCollection == nil {
 			break
@@ -4368,6 +4508,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.OperatorTenant.Name(childComplexity), true
+	case "OperatorTenant.platformUsage":
+		if e.ComplexityRoot.OperatorTenant.PlatformUsage == nil {
+			break
+		}
+
+		args, err := ec.field_OperatorTenant_platformUsage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.OperatorTenant.PlatformUsage(childComplexity, args["period"].(*string)), true
 	case "OperatorTenant.quotas":
 		if e.ComplexityRoot.OperatorTenant.Quotas == nil {
 			break
@@ -4535,6 +4686,141 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PlanPrice.TaxInclusive(childComplexity), true
+
+	case "PlatformInvoice.amountDue":
+		if e.ComplexityRoot.PlatformInvoice.AmountDue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.AmountDue(childComplexity), true
+	case "PlatformInvoice.amountPaid":
+		if e.ComplexityRoot.PlatformInvoice.AmountPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.AmountPaid(childComplexity), true
+	case "PlatformInvoice.created":
+		if e.ComplexityRoot.PlatformInvoice.Created == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.Created(childComplexity), true
+	case "PlatformInvoice.currency":
+		if e.ComplexityRoot.PlatformInvoice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.Currency(childComplexity), true
+	case "PlatformInvoice.hostedInvoiceUrl":
+		if e.ComplexityRoot.PlatformInvoice.HostedURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.HostedURL(childComplexity), true
+	case "PlatformInvoice.id":
+		if e.ComplexityRoot.PlatformInvoice.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.ID(childComplexity), true
+	case "PlatformInvoice.number":
+		if e.ComplexityRoot.PlatformInvoice.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.Number(childComplexity), true
+	case "PlatformInvoice.invoicePdf":
+		if e.ComplexityRoot.PlatformInvoice.PDFURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.PDFURL(childComplexity), true
+	case "PlatformInvoice.periodEnd":
+		if e.ComplexityRoot.PlatformInvoice.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.PeriodEnd(childComplexity), true
+	case "PlatformInvoice.periodStart":
+		if e.ComplexityRoot.PlatformInvoice.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.PeriodStart(childComplexity), true
+	case "PlatformInvoice.status":
+		if e.ComplexityRoot.PlatformInvoice.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.Status(childComplexity), true
+	case "PlatformInvoice.total":
+		if e.ComplexityRoot.PlatformInvoice.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformInvoice.Total(childComplexity), true
+
+	case "PlatformPlan.active":
+		if e.ComplexityRoot.PlatformPlan.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.Active(childComplexity), true
+	case "PlatformPlan.currency":
+		if e.ComplexityRoot.PlatformPlan.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.Currency(childComplexity), true
+	case "PlatformPlan.id":
+		if e.ComplexityRoot.PlatformPlan.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.ID(childComplexity), true
+	case "PlatformPlan.metrics":
+		if e.ComplexityRoot.PlatformPlan.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.Metrics(childComplexity), true
+	case "PlatformPlan.monthlyAmount":
+		if e.ComplexityRoot.PlatformPlan.MonthlyAmount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.MonthlyAmount(childComplexity), true
+	case "PlatformPlan.name":
+		if e.ComplexityRoot.PlatformPlan.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlan.Name(childComplexity), true
+
+	case "PlatformPlanMetric.included":
+		if e.ComplexityRoot.PlatformPlanMetric.Included == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlanMetric.Included(childComplexity), true
+	case "PlatformPlanMetric.metric":
+		if e.ComplexityRoot.PlatformPlanMetric.Metric == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlanMetric.Metric(childComplexity), true
+	case "PlatformPlanMetric.overagePerUnit":
+		if e.ComplexityRoot.PlatformPlanMetric.OveragePerUnit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlanMetric.OveragePerUnit(childComplexity), true
+	case "PlatformPlanMetric.unit":
+		if e.ComplexityRoot.PlatformPlanMetric.Unit == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PlatformPlanMetric.Unit(childComplexity), true
 
 	case "PlaybackRefusal.code":
 		if e.ComplexityRoot.PlaybackRefusal.Code == nil {
@@ -4898,6 +5184,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.OperatorMe(childComplexity), true
+	case "Query.operatorPlatformPlans":
+		if e.ComplexityRoot.Query.OperatorPlatformPlans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.OperatorPlatformPlans(childComplexity), true
 	case "Query.operatorTenant":
 		if e.ComplexityRoot.Query.OperatorTenant == nil {
 			break
@@ -4926,6 +5218,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Plans(childComplexity), true
+	case "Query.platformPlans":
+		if e.ComplexityRoot.Query.PlatformPlans == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.PlatformPlans(childComplexity), true
 	case "Query.playbackSettings":
 		if e.ComplexityRoot.Query.PlaybackSettings == nil {
 			break
@@ -5167,6 +5465,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.WebhookEndpoints(childComplexity), true
+	case "Query.workspaceInvoices":
+		if e.ComplexityRoot.Query.WorkspaceInvoices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.WorkspaceInvoices(childComplexity), true
+	case "Query.workspacePlatformPlan":
+		if e.ComplexityRoot.Query.WorkspacePlatformPlan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.WorkspacePlatformPlan(childComplexity), true
+	case "Query.workspaceUsage":
+		if e.ComplexityRoot.Query.WorkspaceUsage == nil {
+			break
+		}
+
+		args, err := ec.field_Query_workspaceUsage_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.WorkspaceUsage(childComplexity, args["period"].(*string)), true
 
 	case "Rail.collection":
 		if e.ComplexityRoot.Rail.Collection == nil {
@@ -6990,6 +7311,68 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.WebhookEndpoint.URL(childComplexity), true
 
+	case "WorkspacePlatformPlan.periodEnd":
+		if e.ComplexityRoot.WorkspacePlatformPlan.PeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspacePlatformPlan.PeriodEnd(childComplexity), true
+	case "WorkspacePlatformPlan.periodStart":
+		if e.ComplexityRoot.WorkspacePlatformPlan.PeriodStart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspacePlatformPlan.PeriodStart(childComplexity), true
+	case "WorkspacePlatformPlan.plan":
+		if e.ComplexityRoot.WorkspacePlatformPlan.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspacePlatformPlan.Plan(childComplexity), true
+	case "WorkspacePlatformPlan.status":
+		if e.ComplexityRoot.WorkspacePlatformPlan.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspacePlatformPlan.Status(childComplexity), true
+
+	case "WorkspaceUsage.estimatedTotal":
+		if e.ComplexityRoot.WorkspaceUsage.EstimatedTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.EstimatedTotal(childComplexity), true
+	case "WorkspaceUsage.from":
+		if e.ComplexityRoot.WorkspaceUsage.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.From(childComplexity), true
+	case "WorkspaceUsage.metrics":
+		if e.ComplexityRoot.WorkspaceUsage.Metrics == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.Metrics(childComplexity), true
+	case "WorkspaceUsage.period":
+		if e.ComplexityRoot.WorkspaceUsage.Period == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.Period(childComplexity), true
+	case "WorkspaceUsage.plan":
+		if e.ComplexityRoot.WorkspaceUsage.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.Plan(childComplexity), true
+	case "WorkspaceUsage.until":
+		if e.ComplexityRoot.WorkspaceUsage.Until == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WorkspaceUsage.Until(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -7025,6 +7408,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("LocalizationInput", ec.unmarshalInputLocalizationInput),
 			graphql.NewInputUnmarshaler("LoginInput", ec.unmarshalInputLoginInput),
 			graphql.NewInputUnmarshaler("PlanPriceInput", ec.unmarshalInputPlanPriceInput),
+			graphql.NewInputUnmarshaler("PlatformPlanInput", ec.unmarshalInputPlatformPlanInput),
+			graphql.NewInputUnmarshaler("PlatformPlanMetricInput", ec.unmarshalInputPlatformPlanMetricInput),
 			graphql.NewInputUnmarshaler("RatingCeilingInput", ec.unmarshalInputRatingCeilingInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
@@ -8216,6 +8601,123 @@ extend type Mutation {
   operatorExport(id: ID!): TenantExport! @operator
   "Exports the tenant, then deletes its rows, permission tuples and blobs. confirmSlug must be its slug."
   deleteTenant(id: ID!, confirmSlug: String!): TenantDeletion! @operator
+}
+`, BuiltIn: false},
+	{Name: "../schema/platformbilling.graphqls", Input: `# Platform billing: Marquee's own plans for workspaces (a monthly base price
+# with included usage and a metered overage per metric), the workspace's
+# subscription to one on Marquee's Stripe account, its metered usage and its
+# invoices. Only the owner chooses the plan.
+
+"What the platform meters and bills."
+enum UsageMetric { ENCODED_MINUTES STREAMED_HOURS STORED_GB APP_BUILDS }
+
+type PlatformPlanMetric {
+  metric: UsageMetric!
+  "minutes, hours, GB-months or builds"
+  unit: String!
+  "Units included each month."
+  included: Int64!
+  "Price of each unit beyond the included, in minor units of the plan's currency (may be fractional)."
+  overagePerUnit: Float!
+}
+
+type PlatformPlan {
+  id: ID!
+  name: String!
+  "ISO 4217, lower case."
+  currency: String!
+  "Base price per month, minor units."
+  monthlyAmount: Int64!
+  active: Boolean!
+  metrics: [PlatformPlanMetric!]!
+}
+
+"The workspace's platform plan as Stripe last reported it."
+type WorkspacePlatformPlan {
+  plan: PlatformPlan!
+  "Stripe's word: active, past_due, canceled, incomplete…"
+  status: String!
+  periodStart: Time!
+  periodEnd: Time!
+}
+
+type MetricUsage {
+  metric: UsageMetric!
+  unit: String!
+  quantity: Float!
+  included: Float!
+  overage: Float!
+  "The overage's price, minor units."
+  estimatedCost: Float!
+}
+
+"A workspace's usage in a calendar month (UTC) against its current plan."
+type WorkspaceUsage {
+  "YYYY-MM"
+  period: String!
+  from: Time!
+  until: Time!
+  "Null: no plan chosen; nothing is billed."
+  plan: PlatformPlan
+  metrics: [MetricUsage!]!
+  "Base price plus overages, minor units."
+  estimatedTotal: Float!
+}
+
+"One of Marquee's invoices to the workspace, from Stripe."
+type PlatformInvoice {
+  id: ID!
+  number: String!
+  status: String!
+  currency: String!
+  total: Int64!
+  amountDue: Int64!
+  amountPaid: Int64!
+  created: Time!
+  periodStart: Time!
+  periodEnd: Time!
+  "Stripe's page for the invoice (view, pay, download)."
+  hostedInvoiceUrl: String!
+  invoicePdf: String!
+}
+
+input PlatformPlanMetricInput {
+  metric: UsageMetric!
+  included: Int64!
+  overagePerUnit: Float!
+}
+
+input PlatformPlanInput {
+  name: String!
+  currency: String!
+  monthlyAmount: Int64!
+  position: Int! = 0
+  metrics: [PlatformPlanMetricInput!]!
+}
+
+extend type Query {
+  "The plans a workspace may choose."
+  platformPlans: [PlatformPlan!]! @requires(permission: READ)
+  "The workspace's platform plan; null before the owner chooses one."
+  workspacePlatformPlan: WorkspacePlatformPlan @requires(permission: READ)
+  "Usage per metric in a month (YYYY-MM; default this month)."
+  workspaceUsage(period: String): WorkspaceUsage! @requires(permission: READ)
+  "Marquee's latest invoices to the workspace."
+  workspaceInvoices: [PlatformInvoice!]! @requires(permission: MANAGE)
+  "Every platform plan, inactive ones included (operator)."
+  operatorPlatformPlans: [PlatformPlan!]! @operator
+}
+
+extend type Mutation {
+  "Puts the workspace on a platform plan (owner only): the first time, a Stripe customer and subscription on Marquee's account; later a prorated change."
+  choosePlatformPlan(planId: ID!): WorkspacePlatformPlan! @requires(permission: OWN)
+  "Defines a platform plan: a Stripe product with a base price and a metered price per metric (operator)."
+  definePlatformPlan(input: PlatformPlanInput!): PlatformPlan! @operator
+}
+
+extend type OperatorTenant {
+  "The tenant's platform plan and usage per metric this month."
+  platformUsage(period: String): WorkspaceUsage!
 }
 `, BuiltIn: false},
 	{Name: "../schema/playback.graphqls", Input: `# Playback: sessions for viewers (storefront), staff previews, the
@@ -9781,6 +10283,24 @@ func (ec *executionContext) childFields_MediaSettings(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type MediaSettings", field.Name)
 }
 
+func (ec *executionContext) childFields_MetricUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_MetricUsage_metric(ctx, field)
+	case "unit":
+		return ec.fieldContext_MetricUsage_unit(ctx, field)
+	case "quantity":
+		return ec.fieldContext_MetricUsage_quantity(ctx, field)
+	case "included":
+		return ec.fieldContext_MetricUsage_included(ctx, field)
+	case "overage":
+		return ec.fieldContext_MetricUsage_overage(ctx, field)
+	case "estimatedCost":
+		return ec.fieldContext_MetricUsage_estimatedCost(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MetricUsage", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "currency":
@@ -9901,6 +10421,8 @@ func (ec *executionContext) childFields_OperatorTenant(ctx context.Context, fiel
 		return ec.fieldContext_OperatorTenant_usage(ctx, field)
 	case "exports":
 		return ec.fieldContext_OperatorTenant_exports(ctx, field)
+	case "platformUsage":
+		return ec.fieldContext_OperatorTenant_platformUsage(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type OperatorTenant", field.Name)
 }
@@ -9975,6 +10497,68 @@ func (ec *executionContext) childFields_PlanPrice(ctx context.Context, field gra
 		return ec.fieldContext_PlanPrice_taxInclusive(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PlanPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformInvoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlatformInvoice_id(ctx, field)
+	case "number":
+		return ec.fieldContext_PlatformInvoice_number(ctx, field)
+	case "status":
+		return ec.fieldContext_PlatformInvoice_status(ctx, field)
+	case "currency":
+		return ec.fieldContext_PlatformInvoice_currency(ctx, field)
+	case "total":
+		return ec.fieldContext_PlatformInvoice_total(ctx, field)
+	case "amountDue":
+		return ec.fieldContext_PlatformInvoice_amountDue(ctx, field)
+	case "amountPaid":
+		return ec.fieldContext_PlatformInvoice_amountPaid(ctx, field)
+	case "created":
+		return ec.fieldContext_PlatformInvoice_created(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_PlatformInvoice_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_PlatformInvoice_periodEnd(ctx, field)
+	case "hostedInvoiceUrl":
+		return ec.fieldContext_PlatformInvoice_hostedInvoiceUrl(ctx, field)
+	case "invoicePdf":
+		return ec.fieldContext_PlatformInvoice_invoicePdf(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformInvoice", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_PlatformPlan_id(ctx, field)
+	case "name":
+		return ec.fieldContext_PlatformPlan_name(ctx, field)
+	case "currency":
+		return ec.fieldContext_PlatformPlan_currency(ctx, field)
+	case "monthlyAmount":
+		return ec.fieldContext_PlatformPlan_monthlyAmount(ctx, field)
+	case "active":
+		return ec.fieldContext_PlatformPlan_active(ctx, field)
+	case "metrics":
+		return ec.fieldContext_PlatformPlan_metrics(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_PlatformPlanMetric(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "metric":
+		return ec.fieldContext_PlatformPlanMetric_metric(ctx, field)
+	case "unit":
+		return ec.fieldContext_PlatformPlanMetric_unit(ctx, field)
+	case "included":
+		return ec.fieldContext_PlatformPlanMetric_included(ctx, field)
+	case "overagePerUnit":
+		return ec.fieldContext_PlatformPlanMetric_overagePerUnit(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PlatformPlanMetric", field.Name)
 }
 
 func (ec *executionContext) childFields_PlaybackRefusal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -10945,6 +11529,38 @@ func (ec *executionContext) childFields_WebhookEndpoint(ctx context.Context, fie
 	return nil, fmt.Errorf("no field named %q was found under type WebhookEndpoint", field.Name)
 }
 
+func (ec *executionContext) childFields_WorkspacePlatformPlan(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "plan":
+		return ec.fieldContext_WorkspacePlatformPlan_plan(ctx, field)
+	case "status":
+		return ec.fieldContext_WorkspacePlatformPlan_status(ctx, field)
+	case "periodStart":
+		return ec.fieldContext_WorkspacePlatformPlan_periodStart(ctx, field)
+	case "periodEnd":
+		return ec.fieldContext_WorkspacePlatformPlan_periodEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkspacePlatformPlan", field.Name)
+}
+
+func (ec *executionContext) childFields_WorkspaceUsage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "period":
+		return ec.fieldContext_WorkspaceUsage_period(ctx, field)
+	case "from":
+		return ec.fieldContext_WorkspaceUsage_from(ctx, field)
+	case "until":
+		return ec.fieldContext_WorkspaceUsage_until(ctx, field)
+	case "plan":
+		return ec.fieldContext_WorkspaceUsage_plan(ctx, field)
+	case "metrics":
+		return ec.fieldContext_WorkspaceUsage_metrics(ctx, field)
+	case "estimatedTotal":
+		return ec.fieldContext_WorkspaceUsage_estimatedTotal(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WorkspaceUsage", field.Name)
+}
+
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -11279,6 +11895,20 @@ func (ec *executionContext) field_Mutation_checkout_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_choosePlatformPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "planId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["planId"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_confirmTwoFactor_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11475,6 +12105,20 @@ func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (outbox.EndpointInput, error) {
 			return ec.unmarshalNCreateWebhookEndpointInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_definePlatformPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (platformbilling.PlanInput, error) {
+			return ec.unmarshalNPlatformPlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -13209,6 +13853,20 @@ func (ec *executionContext) field_Mutation_viewerVerifyEmail_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_OperatorTenant_platformUsage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13786,6 +14444,20 @@ func (ec *executionContext) field_Query_webhookEndpoint_args(ctx context.Context
 		return nil, err
 	}
 	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_workspaceUsage_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "period",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["period"] = arg0
 	return args, nil
 }
 
@@ -19160,6 +19832,144 @@ func (ec *executionContext) fieldContext_MediaSettings_updatedAt(_ context.Conte
 	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Time")
 }
 
+func (ec *executionContext) _MetricUsage_metric(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v platformbilling.Metric) graphql.Marshaler {
+			return ec.marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "UsageMetric")
+}
+
+func (ec *executionContext) _MetricUsage_unit(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MetricUsage().Unit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, true, true, "String")
+}
+
+func (ec *executionContext) _MetricUsage_quantity(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricUsage_included(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_included(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Included, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_included(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricUsage_overage(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_overage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Overage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_overage(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "Float")
+}
+
+func (ec *executionContext) _MetricUsage_estimatedCost(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MetricUsage_estimatedCost(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedCost, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MetricUsage_estimatedCost(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "Float")
+}
+
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22976,6 +23786,130 @@ func (ec *executionContext) fieldContext_Mutation_deleteTenant(ctx context.Conte
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_deleteTenant_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_choosePlatformPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_choosePlatformPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChoosePlatformPlan(ctx, fc.Args["planId"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "OWN")
+				if err != nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Subscription) graphql.Marshaler {
+			return ec.marshalNWorkspacePlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_choosePlatformPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspacePlatformPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_choosePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_definePlatformPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_definePlatformPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DefinePlatformPlan(ctx, fc.Args["input"].(platformbilling.PlanInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *platformbilling.Plan
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_definePlatformPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_definePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -27775,6 +28709,50 @@ func (ec *executionContext) fieldContext_OperatorTenant_exports(_ context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _OperatorTenant_platformUsage(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OperatorTenant_platformUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.OperatorTenant().PlatformUsage(ctx, obj, fc.Args["period"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Usage) graphql.Marshaler {
+			return ec.marshalNWorkspaceUsage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐUsage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OperatorTenant_platformUsage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "OperatorTenant",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspaceUsage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_OperatorTenant_platformUsage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _OperatorTenantConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -28292,6 +29270,521 @@ func (ec *executionContext) _PlanPrice_taxInclusive(ctx context.Context, field g
 }
 func (ec *executionContext) fieldContext_PlanPrice_taxInclusive(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlanPrice", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlatformInvoice_id(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlatformInvoice_number(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformInvoice_status(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformInvoice_currency(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformInvoice_total(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _PlatformInvoice_amountDue(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_amountDue(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountDue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_amountDue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _PlatformInvoice_amountPaid(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_amountPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_amountPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _PlatformInvoice_created(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_created(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Created, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_created(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlatformInvoice_periodStart(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlatformInvoice_periodEnd(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "Time")
+}
+
+func (ec *executionContext) _PlatformInvoice_hostedInvoiceUrl(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_hostedInvoiceUrl(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.HostedURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_hostedInvoiceUrl(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformInvoice_invoicePdf(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformInvoice_invoicePdf(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PDFURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformInvoice_invoicePdf(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformPlan_id(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlan", field, false, false, "ID")
+}
+
+func (ec *executionContext) _PlatformPlan_name(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformPlan_currency(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _PlatformPlan_monthlyAmount(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_monthlyAmount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MonthlyAmount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_monthlyAmount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlan", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _PlatformPlan_active(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlan", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _PlatformPlan_metrics(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlan_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []platformbilling.PlanMetric) graphql.Marshaler {
+			return ec.marshalNPlatformPlanMetric2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlan_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "PlatformPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlanMetric(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _PlatformPlanMetric_metric(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlanMetric_metric(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metric, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v platformbilling.Metric) graphql.Marshaler {
+			return ec.marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlanMetric_metric(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlanMetric", field, false, false, "UsageMetric")
+}
+
+func (ec *executionContext) _PlatformPlanMetric_unit(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlanMetric_unit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.PlatformPlanMetric().Unit(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlanMetric_unit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlanMetric", field, true, true, "String")
+}
+
+func (ec *executionContext) _PlatformPlanMetric_included(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlanMetric_included(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Included, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt642int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlanMetric_included(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlanMetric", field, false, false, "Int64")
+}
+
+func (ec *executionContext) _PlatformPlanMetric_overagePerUnit(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PlatformPlanMetric_overagePerUnit(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OveragePerUnit, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_PlatformPlanMetric_overagePerUnit(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("PlatformPlanMetric", field, false, false, "Float")
 }
 
 func (ec *executionContext) _PlaybackRefusal_code(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
@@ -30497,6 +31990,283 @@ func (ec *executionContext) fieldContext_Query_operatorActions(ctx context.Conte
 	if fc.Args, err = ec.field_Query_operatorActions_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_platformPlans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_platformPlans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().PlatformPlans(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*platformbilling.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*platformbilling.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*platformbilling.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_platformPlans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workspacePlatformPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workspacePlatformPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().WorkspacePlatformPlan(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *platformbilling.Subscription
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Subscription) graphql.Marshaler {
+			return ec.marshalOWorkspacePlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workspacePlatformPlan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspacePlatformPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workspaceUsage(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workspaceUsage(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().WorkspaceUsage(ctx, fc.Args["period"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *platformbilling.Usage
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *platformbilling.Usage
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *platformbilling.Usage
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Usage) graphql.Marshaler {
+			return ec.marshalNWorkspaceUsage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐUsage(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workspaceUsage(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WorkspaceUsage(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_workspaceUsage_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_workspaceInvoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_workspaceInvoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().WorkspaceInvoices(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*platformbilling.Invoice
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*platformbilling.Invoice
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*platformbilling.Invoice
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*platformbilling.Invoice) graphql.Marshaler {
+			return ec.marshalNPlatformInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_workspaceInvoices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformInvoice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_operatorPlatformPlans(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_operatorPlatformPlans(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().OperatorPlatformPlans(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal []*platformbilling.Plan
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_operatorPlatformPlans(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -39434,6 +41204,263 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_createdAt(_ context.Con
 	return graphql.NewScalarFieldContext("WebhookEndpoint", field, false, false, "Time")
 }
 
+func (ec *executionContext) _WorkspacePlatformPlan_plan(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspacePlatformPlan_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspacePlatformPlan_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkspacePlatformPlan",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkspacePlatformPlan_status(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspacePlatformPlan_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspacePlatformPlan_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspacePlatformPlan", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkspacePlatformPlan_periodStart(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspacePlatformPlan_periodStart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodStart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspacePlatformPlan_periodStart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspacePlatformPlan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkspacePlatformPlan_periodEnd(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspacePlatformPlan_periodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspacePlatformPlan_periodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspacePlatformPlan", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkspaceUsage_period(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_period(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Period, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_period(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceUsage", field, false, false, "String")
+}
+
+func (ec *executionContext) _WorkspaceUsage_from(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceUsage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkspaceUsage_until(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_until(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Until, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_until(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceUsage", field, false, false, "Time")
+}
+
+func (ec *executionContext) _WorkspaceUsage_plan(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalOPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkspaceUsage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkspaceUsage_metrics(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_metrics(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Metrics, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []platformbilling.MetricUsage) graphql.Marshaler {
+			return ec.marshalNMetricUsage2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetricUsageᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_metrics(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "WorkspaceUsage",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MetricUsage(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _WorkspaceUsage_estimatedTotal(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WorkspaceUsage_estimatedTotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EstimatedTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WorkspaceUsage_estimatedTotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WorkspaceUsage", field, false, false, "Float")
+}
+
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -42312,6 +44339,136 @@ func (ec *executionContext) unmarshalInputPlanPriceInput(ctx context.Context, ob
 func UnmarshalPlanPriceInput(ctx context.Context, raw any) (billing.PriceInput, error) {
 	var out billing.PriceInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlanPriceInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlatformPlanInput(ctx context.Context, obj any) (platformbilling.PlanInput, error) {
+	var it platformbilling.PlanInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["position"]; !present {
+		asMap["position"] = 0
+	}
+
+	fieldsInOrder := [...]string{"name", "currency", "monthlyAmount", "position", "metrics"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "monthlyAmount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("monthlyAmount"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MonthlyAmount = data
+		case "position":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("position"))
+			data, err := ec.unmarshalNInt2int(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Position = data
+		case "metrics":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metrics"))
+			data, err := ec.unmarshalNPlatformPlanMetricInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metrics = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlatformPlanInput unmarshals raw into the PlatformPlanInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlatformPlanInput(ctx context.Context, raw any) (platformbilling.PlanInput, error) {
+	var out platformbilling.PlanInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlatformPlanInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputPlatformPlanMetricInput(ctx context.Context, obj any) (platformbilling.PlanMetricInput, error) {
+	var it platformbilling.PlanMetricInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"metric", "included", "overagePerUnit"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "metric":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("metric"))
+			data, err := ec.unmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Metric = data
+		case "included":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("included"))
+			data, err := ec.unmarshalNInt642int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Included = data
+		case "overagePerUnit":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("overagePerUnit"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.OveragePerUnit = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalPlatformPlanMetricInput unmarshals raw into the PlatformPlanMetricInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalPlatformPlanMetricInput(ctx context.Context, raw any) (platformbilling.PlanMetricInput, error) {
+	var out platformbilling.PlanMetricInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "PlatformPlanMetricInput", raw, &out)
 	return out, err
 }
 
@@ -45684,6 +47841,65 @@ func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var metricUsageImplementors = []string{"MetricUsage"}
+
+func (ec *executionContext) _MetricUsage(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.MetricUsage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, metricUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MetricUsage")
+		case "metric":
+			out.Values[i] = ec._MetricUsage_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MetricUsage_unit(ctx, field, obj)
+				})
+		case "quantity":
+			out.Values[i] = ec._MetricUsage_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "included":
+			out.Values[i] = ec._MetricUsage_included(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overage":
+			out.Values[i] = ec._MetricUsage_overage(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "estimatedCost":
+			out.Values[i] = ec._MetricUsage_estimatedCost(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *billing.Money) graphql.Marshaler {
@@ -46150,6 +48366,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "deleteTenant":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_deleteTenant(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "choosePlatformPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_choosePlatformPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "definePlatformPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_definePlatformPlan(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -46994,6 +49224,12 @@ func (ec *executionContext) _OperatorTenant(ctx context.Context, sel ast.Selecti
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._OperatorTenant_exports(ctx, field, obj)
 				})
+		case "platformUsage":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._OperatorTenant_platformUsage(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47238,6 +49474,201 @@ func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet
 			out.Values[i] = ec._PlanPrice_taxInclusive(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformInvoiceImplementors = []string{"PlatformInvoice"}
+
+func (ec *executionContext) _PlatformInvoice(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Invoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformInvoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformInvoice")
+		case "id":
+			out.Values[i] = ec._PlatformInvoice_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._PlatformInvoice_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._PlatformInvoice_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PlatformInvoice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._PlatformInvoice_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountDue":
+			out.Values[i] = ec._PlatformInvoice_amountDue(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountPaid":
+			out.Values[i] = ec._PlatformInvoice_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "created":
+			out.Values[i] = ec._PlatformInvoice_created(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._PlatformInvoice_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodEnd":
+			out.Values[i] = ec._PlatformInvoice_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "hostedInvoiceUrl":
+			out.Values[i] = ec._PlatformInvoice_hostedInvoiceUrl(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "invoicePdf":
+			out.Values[i] = ec._PlatformInvoice_invoicePdf(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformPlanImplementors = []string{"PlatformPlan"}
+
+func (ec *executionContext) _PlatformPlan(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Plan) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformPlan")
+		case "id":
+			out.Values[i] = ec._PlatformPlan_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._PlatformPlan_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._PlatformPlan_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "monthlyAmount":
+			out.Values[i] = ec._PlatformPlan_monthlyAmount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "active":
+			out.Values[i] = ec._PlatformPlan_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "metrics":
+			out.Values[i] = ec._PlatformPlan_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var platformPlanMetricImplementors = []string{"PlatformPlanMetric"}
+
+func (ec *executionContext) _PlatformPlanMetric(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.PlanMetric) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, platformPlanMetricImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("PlatformPlanMetric")
+		case "metric":
+			out.Values[i] = ec._PlatformPlanMetric_metric(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "unit":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._PlatformPlanMetric_unit(ctx, field, obj)
+				})
+		case "included":
+			out.Values[i] = ec._PlatformPlanMetric_included(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "overagePerUnit":
+			out.Values[i] = ec._PlatformPlanMetric_overagePerUnit(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -47714,6 +50145,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_operatorActions(ctx, field)
+				})
+		case "platformPlans":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_platformPlans(ctx, field)
+				})
+		case "workspacePlatformPlan":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workspacePlatformPlan(ctx, field)
+				})
+		case "workspaceUsage":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workspaceUsage(ctx, field)
+				})
+		case "workspaceInvoices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_workspaceInvoices(ctx, field)
+				})
+		case "operatorPlatformPlans":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_operatorPlatformPlans(ctx, field)
 				})
 		case "playbackSettings":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -50844,6 +53305,112 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 	return out
 }
 
+var workspacePlatformPlanImplementors = []string{"WorkspacePlatformPlan"}
+
+func (ec *executionContext) _WorkspacePlatformPlan(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Subscription) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workspacePlatformPlanImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkspacePlatformPlan")
+		case "plan":
+			out.Values[i] = ec._WorkspacePlatformPlan_plan(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._WorkspacePlatformPlan_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodStart":
+			out.Values[i] = ec._WorkspacePlatformPlan_periodStart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "periodEnd":
+			out.Values[i] = ec._WorkspacePlatformPlan_periodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var workspaceUsageImplementors = []string{"WorkspaceUsage"}
+
+func (ec *executionContext) _WorkspaceUsage(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Usage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceUsageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WorkspaceUsage")
+		case "period":
+			out.Values[i] = ec._WorkspaceUsage_period(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._WorkspaceUsage_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "until":
+			out.Values[i] = ec._WorkspaceUsage_until(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "plan":
+			out.Values[i] = ec._WorkspaceUsage_plan(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "metrics":
+			out.Values[i] = ec._WorkspaceUsage_metrics(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "estimatedTotal":
+			out.Values[i] = ec._WorkspaceUsage_estimatedTotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
@@ -52254,6 +54821,26 @@ func (ec *executionContext) marshalNMediaSettings2ᚖgithubᚗcomᚋmarqueeᚑot
 	return ec._MediaSettings(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNMetricUsage2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetricUsage(ctx context.Context, sel ast.SelectionSet, v platformbilling.MetricUsage) graphql.Marshaler {
+	return ec._MetricUsage(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNMetricUsage2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetricUsageᚄ(ctx context.Context, sel ast.SelectionSet, v []platformbilling.MetricUsage) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNMetricUsage2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetricUsage(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx context.Context, sel ast.SelectionSet, v billing.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
 }
@@ -52538,6 +55125,102 @@ var (
 		billing.ScopeCollections: "COLLECTIONS",
 	}
 )
+
+func (ec *executionContext) marshalNPlatformInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*platformbilling.Invoice) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoice(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Invoice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformInvoice!")
+		return graphql.Null
+	}
+	return ec._PlatformInvoice(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNPlatformPlan2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v platformbilling.Plan) graphql.Marshaler {
+	return ec._PlatformPlan(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlatformPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*platformbilling.Plan) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "PlatformPlan!")
+		return graphql.Null
+	}
+	return ec._PlatformPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNPlatformPlanInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanInput(ctx context.Context, v any) (platformbilling.PlanInput, error) {
+	res, err := ec.unmarshalInputPlatformPlanInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNPlatformPlanMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetric(ctx context.Context, sel ast.SelectionSet, v platformbilling.PlanMetric) graphql.Marshaler {
+	return ec._PlatformPlanMetric(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNPlatformPlanMetric2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricᚄ(ctx context.Context, sel ast.SelectionSet, v []platformbilling.PlanMetric) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPlatformPlanMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetric(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNPlatformPlanMetricInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricInput(ctx context.Context, v any) (platformbilling.PlanMetricInput, error) {
+	res, err := ec.unmarshalInputPlatformPlanMetricInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNPlatformPlanMetricInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricInputᚄ(ctx context.Context, v any) ([]platformbilling.PlanMetricInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]platformbilling.PlanMetricInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPlatformPlanMetricInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlanMetricInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
 
 func (ec *executionContext) unmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(ctx context.Context, v any) (playback.Code, error) {
 	tmp, err := graphql.UnmarshalString(v)
@@ -53613,6 +56296,36 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(ctx context.Context, v any) (platformbilling.Metric, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(ctx context.Context, sel ast.SelectionSet, v platformbilling.Metric) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "UsageMetric!")
+	}
+	return res
+}
+
+var (
+	unmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric = map[string]platformbilling.Metric{
+		"ENCODED_MINUTES": platformbilling.EncodedMinutes,
+		"STREAMED_HOURS":  platformbilling.StreamedHours,
+		"STORED_GB":       platformbilling.StoredGB,
+		"APP_BUILDS":      platformbilling.AppBuilds,
+	}
+	marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric = map[platformbilling.Metric]string{
+		platformbilling.EncodedMinutes: "ENCODED_MINUTES",
+		platformbilling.StreamedHours:  "STREAMED_HOURS",
+		platformbilling.StoredGB:       "STORED_GB",
+		platformbilling.AppBuilds:      "APP_BUILDS",
+	}
+)
+
 func (ec *executionContext) marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(ctx context.Context, sel ast.SelectionSet, v *viewers.Viewer) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "Viewer!")
@@ -53814,6 +56527,22 @@ func (ec *executionContext) marshalNWebhookEndpoint2ᚖgithubᚗcomᚋmarqueeᚑ
 		return graphql.Null
 	}
 	return ec._WebhookEndpoint(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkspacePlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Subscription) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkspacePlatformPlan!")
+		return graphql.Null
+	}
+	return ec._WorkspacePlatformPlan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNWorkspaceUsage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐUsage(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Usage) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "WorkspaceUsage!")
+		return graphql.Null
+	}
+	return ec._WorkspaceUsage(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -54243,6 +56972,13 @@ func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmar
 	return ec._OperatorTOTPEnrollment(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlatformPlan(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOPlaybackRefusal2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐRefusal(ctx context.Context, sel ast.SelectionSet, v *playback.Refusal) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -54614,6 +57350,13 @@ func (ec *executionContext) marshalOTrickPlay2ᚖgithubᚗcomᚋmarqueeᚑottᚋ
 func (ec *executionContext) unmarshalOViewerDeviceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐDeviceInput(ctx context.Context, v any) (viewers.DeviceInput, error) {
 	res, err := ec.unmarshalInputViewerDeviceInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOWorkspacePlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Subscription) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._WorkspacePlatformPlan(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {
