@@ -117,7 +117,7 @@ func (b *browser) load(url string) {
 
 func (b *browser) typeIn(id, text string) {
 	b.t.Helper()
-	b.do("type into #"+id, chromedp.SetValue(chromedp.ID(id), ""), chromedp.SendKeys(chromedp.ID(id), text))
+	b.do("type into #"+id, chromedp.SendKeys(chromedp.ID(id), text))
 }
 
 func (b *browser) click(id string) {
