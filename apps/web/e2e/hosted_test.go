@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/apps"
@@ -125,6 +126,25 @@ func TestHostedAppBrandsListsSignsInAndPlays(t *testing.T) {
 		t.Errorf("the header does not show the signed-in account")
 	}
 
+	// Leaving the player records the position: the title is in Continue
+	// watching on the home page. My List and search work for the viewer.
+	b.do("pause", chromedp.Evaluate[chromedp.Void](`document.getElementById('video').pause()`))
+	b.click("brand")
+	b.wait("continue watching", `document.querySelector('[data-rail="continue-watching"] .card[data-id="`+s.title+`"]')`)
+	b.clickSel(`[data-rail="continue-watching"] .card`)
+	b.wait("the add-to-list button", `document.getElementById('add-to-list')`)
+	b.click("add-to-list")
+	b.wait("added", `document.getElementById('add-to-list').disabled`)
+	b.click("nav-my-list")
+	b.wait("my list", `document.querySelector('#my-list .card[data-id="`+s.title+`"]')`)
+	b.click("nav-search")
+	b.wait("the search box", `document.getElementById('search-input')`)
+	b.typeIn("search-input", "pattern")
+	b.wait("a search result", `document.querySelector('#search-results .card[data-id="`+s.title+`"]')`)
+	if !strings.HasSuffix(eval[string](b, `location.href`), "/search?q=pattern") {
+		t.Errorf("search address %s", eval[string](b, `location.href`))
+	}
+
 	// TV activation: a device-flow code from the API, the page prefilled from
 	// the verification link.
 	res, err := http.PostForm(s.base+"/oauth/device_authorization", url.Values{"device_name": {"Living room"}, "device_platform": {"SAMSUNG"}})
@@ -238,4 +258,40 @@ func TestHostedAppFiles(t *testing.T) {
 	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/console/" {
 		t.Errorf("platform root: %d %s", res.StatusCode, res.Header.Get("Location"))
 	}
+}
+
+// A new viewer signs up in the app with the emailed code and is signed in.
+func TestSignUpThroughTheApp(t *testing.T) {
+	m := pt.Start(t, nil)
+	tn := pt.SignUp(t, m)
+	b := newBrowser(t)
+	b.load(m.URL() + "/t/" + tn.Slug + "/signup")
+	b.wait("the sign-up form", `document.getElementById('signup-email')`)
+	email := "new-viewer@" + tn.Slug + ".example.com"
+	b.typeIn("signup-email", email)
+	b.typeIn("signup-password", pt.Password)
+	b.typeIn("signup-name", "Sam")
+	b.click("signup-submit")
+	b.wait("the code field", `!document.getElementById('signup-code').closest('label').hidden`)
+	var code string
+	deadline := time.Now().Add(20 * time.Second)
+	for code == "" {
+		if msgs, _ := m.DevMail.List(email); len(msgs) > 0 {
+			code = pt.MailCode(t, m, email)
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no mail to %s", email)
+		} else {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	b.typeIn("signup-code", code)
+	b.click("signup-submit")
+	b.wait("signed in", `document.getElementById('nav-account') && document.body.dataset.route === 'home'`)
+	b.click("nav-account")
+	b.wait("the account page", `document.getElementById('account-email')`)
+	if got := eval[string](b, `document.getElementById('account-email').textContent`); got != email+" · Sam" {
+		t.Errorf("account %q", got)
+	}
+	b.click("sign-out")
+	b.wait("signed out", `document.getElementById('nav-signin')`)
 }
