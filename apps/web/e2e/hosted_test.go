@@ -37,9 +37,11 @@ const (
 	titleName = "Test pattern"
 )
 
-func seed(t testing.TB) seeded {
+func seed(t testing.TB) seeded { return seedWith(t, nil) }
+
+func seedWith(t testing.TB, change func(*platform.Config)) seeded {
 	t.Helper()
-	m := pt.Start(t, nil)
+	m := pt.Start(t, change)
 	pt.RunWorker(t, m)
 	tn := pt.SignUp(t, m)
 	owner := tn.Owner
@@ -295,3 +297,13 @@ func TestSignUpThroughTheApp(t *testing.T) {
 	b.click("sign-out")
 	b.wait("signed out", `document.getElementById('nav-signin')`)
 }
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
