@@ -209,6 +209,13 @@ func TestHostedAppFiles(t *testing.T) {
 	if res, body := get("/" + c.JSName); res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || len(body) != len(c.JS) {
 		t.Errorf("bundle: %d %v", res.StatusCode, res.Header)
 	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/"+c.CSSName, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("gzipped CSS: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
 	if res, _ := get("/" + c.HlsName); res.StatusCode != 200 {
 		t.Errorf("hls.js: %d", res.StatusCode)
 	}
@@ -307,3 +314,68 @@ func mustJSON(v any) string {
 }
 
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// A creator's page lists their collection; a series page its season's
+// episodes; the shorts feed plays a vertical short for a signed-in viewer.
+func TestCreatorSeriesAndShorts(t *testing.T) {
+	m := pt.Start(t, nil)
+	pt.RunWorker(t, m)
+	tn := pt.SignUp(t, m)
+	owner := tn.Owner
+	loc := func(title string) []any { return []any{map[string]any{"language": "en", "title": title}} }
+	creator := pt.Str(owner.Must(t, `mutation { createCreator(input: {handle: "ada", name: "Ada Lovelace", bio: "Engines and notes."}) { id } }`, nil), "createCreator", "id")
+	upload := pt.MustClipUpload(t, m, uuid.MustParse(tn.ID), mediatest.Clip{Width: 180, Height: 320, Seconds: 3, Audio: 2})
+	short := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"kind": "SHORT", "localizations": loc("Tiny bars"), "creatorId": creator}}), "createTitle", "id")
+	asset := pt.Str(owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`,
+		map[string]any{"u": upload.String(), "t": short}), "ingestUpload", "id")
+	series := pt.Str(owner.Must(t, `mutation($in: CreateSeriesInput!) { createSeries(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"localizations": loc("The Engine")}}), "createSeries", "id")
+	season := pt.Str(owner.Must(t, `mutation($s: ID!) { createSeason(seriesId: $s, input: {number: 1, name: "Season one"}) { id } }`,
+		map[string]any{"s": series}), "createSeason", "id")
+	episode := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"kind": "EPISODE", "localizations": loc("Pilot"), "seasonId": season, "episodeNumber": 1}}), "createTitle", "id")
+	owner.Must(t, `mutation($id: ID!) { publishSeries(id: $id) { status } }`, map[string]any{"id": series})
+	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": episode})
+	col := pt.Str(owner.Must(t, `mutation($c: ID) { createCollection(input: {name: "Ada's picks", creatorId: $c}) { id } }`, map[string]any{"c": creator}), "createCollection", "id")
+	if a := pt.WaitAsset(t, owner, asset, "failureReason", 3*time.Minute); pt.Str(a, "status") != "READY" {
+		t.Fatalf("ingest: %v", a)
+	}
+	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": short})
+	owner.Must(t, `mutation($id: ID!, $t: [ID!]!) { setCollectionItems(id: $id, titleIds: $t) { id } }`, map[string]any{"id": col, "t": []string{short}})
+	v := pt.SignUpViewer(t, m, pt.AppKey(t, owner))
+	base := m.URL() + "/t/" + tn.Slug
+
+	b := newBrowser(t)
+	b.load(base + "/creator/ada")
+	b.wait("the creator's collection", `document.querySelector('.rail .card[data-id="`+short+`"]')`)
+	if got := eval[string](b, `document.querySelector('.title-name').textContent + '|' + document.querySelector('.rail-title').textContent`); got != "Ada Lovelace|Ada's picks" {
+		t.Errorf("creator page %q", got)
+	}
+	b.load(base + "/series/" + series)
+	b.wait("the season's episodes", `document.querySelector('[data-rail="season-1"] .card[data-id="`+episode+`"]')`)
+	if got := eval[string](b, `document.querySelector('.title-name').textContent + '|' + document.querySelector('.rail-title').textContent`); got != "The Engine|Season one" {
+		t.Errorf("series page %q", got)
+	}
+	// The episode's page links back to its series.
+	b.clickSel(`.card[data-id="` + episode + `"]`)
+	b.wait("the series link", `document.querySelector('.series-link') && document.querySelector('.series-link').textContent.indexOf('The Engine') === 0`)
+
+	b.load(base + "/signin?next=%2Fshorts")
+	b.wait("the sign-in form", `document.getElementById('signin-email')`)
+	b.typeIn("signin-email", v.Email)
+	b.typeIn("signin-password", v.Password)
+	b.click("signin-submit")
+	b.wait("the shorts feed", `document.querySelector('.short[data-id="`+short+`"] video')`)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ct := eval[float64](b, `document.querySelector('.short[data-id="`+short+`"] video').currentTime`)
+		if ct > 0.5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the short's currentTime %.2f after a minute; errors %v\n%s", ct, eval[[]string](b, `window.playerErrors || []`), b.diagnose())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
