@@ -1,6 +1,3 @@
-// Package e2e drives the hosted web app (apps/web served by api) in Debian's
-// headless Chromium against the real platform (platformtest): PostgreSQL,
-// Temporal, Keto and the ingest worker.
 package e2e
 
 import (
