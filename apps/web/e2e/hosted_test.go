@@ -303,6 +303,21 @@ func TestSignUpThroughTheApp(t *testing.T) {
 	}
 	b.click("sign-out")
 	b.wait("signed out", `document.getElementById('nav-signin')`)
+	if eval[bool](b, `!!document.getElementById('nav-plans')`) {
+		t.Errorf("Plans in the menu of a workspace that sells nothing")
+	}
+
+	// Once the workspace sells a plan, Plans shows in the menu and lists it.
+	tn.Owner.Must(t, `mutation { connectStripe { url } }`, nil)
+	tn.Owner.Must(t, `mutation { createPlan(input: {name: "Premium", trialDays: 7, scope: LIBRARY, ads: false, prices: [{interval: MONTH, currency: "usd", amount: 999}]}) { id } }`, nil)
+	b.load(m.URL() + "/t/" + tn.Slug + "/")
+	b.wait("Plans in the menu", `document.getElementById('nav-plans')`)
+	b.click("nav-plans")
+	b.wait("the plan", `document.querySelector('.plan [data-price]')`)
+	if got := eval[string](b, `document.querySelector('.plan').textContent`); !strings.Contains(got, "Premium") || !strings.Contains(got, "9.99") ||
+		!strings.Contains(got, "7-day free trial") || !strings.Contains(got, "/ month") {
+		t.Errorf("plan %q", got)
+	}
 }
 
 func mustJSON(v any) string {
