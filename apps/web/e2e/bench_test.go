@@ -67,9 +67,6 @@ var h = new Hls(); h.loadSource("SRC"); h.attachMedia(v); v.play();
 		map[string]any{"p": profile})["selectProfile"])
 
 	br := newBrowser(b)
-	if _, err := chromedp.Call(br.ctx, network.Enable, network.EnableParams{}); err != nil {
-		b.Fatal(err)
-	}
 	if _, err := chromedp.Call(br.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: true}); err != nil {
 		b.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/web"
@@ -308,7 +310,7 @@ func TestSignUpThroughTheApp(t *testing.T) {
 	}
 
 	// Once the workspace sells a plan, Plans shows in the menu and lists it.
-	tn.Owner.Must(t, `mutation { connectStripe { url } }`, nil)
+	acct := pt.Str(tn.Owner.Must(t, `mutation { connectStripe { connection { accountId } } }`, nil), "connectStripe", "connection", "accountId")
 	tn.Owner.Must(t, `mutation { createPlan(input: {name: "Premium", trialDays: 7, scope: LIBRARY, ads: false, prices: [{interval: MONTH, currency: "usd", amount: 999}]}) { id } }`, nil)
 	b.load(m.URL() + "/t/" + tn.Slug + "/")
 	b.wait("Plans in the menu", `document.getElementById('nav-plans')`)
@@ -317,6 +319,44 @@ func TestSignUpThroughTheApp(t *testing.T) {
 	if got := eval[string](b, `document.querySelector('.plan').textContent`); !strings.Contains(got, "Premium") || !strings.Contains(got, "9.99") ||
 		!strings.Contains(got, "7-day free trial") || !strings.Contains(got, "/ month") {
 		t.Errorf("plan %q", got)
+	}
+	// Subscribing needs a viewer: sign in, come back to the plans, pay.
+	b.clickSel(".plan [data-price]")
+	b.wait("the sign-in form", `document.getElementById('signin-email')`)
+	b.typeIn("signin-email", email)
+	b.typeIn("signin-password", pt.Password)
+	b.click("signin-submit")
+	b.wait("the plans again", `document.querySelector('.plan [data-price]')`)
+	b.clickSel(".plan [data-price]")
+	b.wait("the refusal", `document.querySelector('.message.error')`)
+	if got := eval[string](b, `document.querySelector('.message.error').textContent`); !strings.Contains(got, "onboarding is unfinished") {
+		t.Errorf("checkout before Stripe onboarding: %q", got)
+	}
+	// Stripe reports the account can take payments: Checkout opens (the
+	// browser is kept off the internet, so the visit is only recorded).
+	ev, _ := json.Marshal(map[string]any{"id": "evt_" + uuid.NewString(), "object": "event", "type": "account.updated", "account": acct,
+		"created": time.Now().Unix(), "api_version": "2023-10-16",
+		"data": map[string]any{"object": map[string]any{"id": acct, "object": "account", "charges_enabled": true, "details_submitted": true}}})
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: "whsec_local", Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/webhooks/stripe", bytes.NewReader(ev))
+	req.Header.Set("Stripe-Signature", sp.Header)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("account.updated: %v %v", err, res)
+	}
+	res.Body.Close()
+	b.clickSel(".plan [data-price]")
+	deadline = time.Now().Add(step)
+	for {
+		v, err := b.visited()
+		if len(v) > 0 && strings.HasPrefix(v[len(v)-1], "https://") && strings.Contains(v[len(v)-1], "stripe.com") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no visit to Stripe Checkout: %v %v\n%s", v, err, b.diagnose())
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
