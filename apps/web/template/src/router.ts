@@ -1,7 +1,9 @@
 // History-API routing under the app's base path.
 import { config, hashRouting } from "./config";
 
-export type Screen = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => void | (() => void) | Promise<void | (() => void)>;
+/** A screen's cleanup may return a promise: the next screen waits for it (up to a second), so a player's last progress report lands before Continue watching is read. */
+export type Cleanup = () => void | Promise<unknown>;
+export type Screen = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => void | Cleanup | Promise<void | Cleanup>;
 
 interface Route {
   re: RegExp;
@@ -10,7 +12,7 @@ interface Route {
 }
 
 const routes: Route[] = [];
-let cleanup: (() => void) | null = null;
+let cleanup: Cleanup | null = null;
 let root: HTMLElement;
 let onChange: (path: string) => void = () => {};
 
@@ -36,8 +38,9 @@ export function navigate(path: string, replace = false): void {
 
 export async function render(): Promise<void> {
   if (cleanup) {
-    cleanup();
+    const done = cleanup();
     cleanup = null;
+    if (done) await Promise.race([done.then(() => {}, () => {}), new Promise((r) => setTimeout(r, 1000))]);
   }
   const path = currentPath();
   onChange(path);
