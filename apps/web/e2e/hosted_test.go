@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/webhook"
@@ -101,6 +102,20 @@ func TestHostedAppBrandsListsSignsInAndPlays(t *testing.T) {
 	}
 	if got := eval[string](b, `document.querySelector('.rail .rail-title').textContent + '|' + document.querySelector('.rail .card .card-title').textContent`); got != railName+"|"+titleName {
 		t.Errorf("rail %q", got)
+	}
+	// Installable: Chromium finds nothing missing (manifest, icons, service
+	// worker), and the service worker controls the app's path.
+	b.do("service worker", chromedp.Evaluate[chromedp.Void](`navigator.serviceWorker.ready.then(function (r) { window.swScope = r.scope })`))
+	b.wait("the service worker", `window.swScope`)
+	if got := eval[string](b, `window.swScope`); got != s.base+"/" {
+		t.Errorf("service worker scope %s", got)
+	}
+	inst, err := chromedp.Call(b.ctx, page.GetInstallabilityErrors, struct{}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range inst.InstallabilityErrors {
+		t.Errorf("not installable: %s %v", e.ErrorID, e.ErrorArguments)
 	}
 
 	// Playing needs a viewer: the title page's Play leads to sign-in, which

@@ -13,6 +13,7 @@ interface Route {
 
 const routes: Route[] = [];
 let cleanup: Cleanup | null = null;
+let generation = 0;
 let root: HTMLElement;
 let onChange: (path: string) => void = () => {};
 
@@ -37,10 +38,12 @@ export function navigate(path: string, replace = false): void {
 }
 
 export async function render(): Promise<void> {
+  const mine = ++generation;
   if (cleanup) {
     const done = cleanup();
     cleanup = null;
     if (done) await Promise.race([done.then(() => {}, () => {}), new Promise((r) => setTimeout(r, 1000))]);
+    if (mine !== generation) return;
   }
   const path = currentPath();
   onChange(path);
@@ -54,7 +57,11 @@ export async function render(): Promise<void> {
     root.scrollTop = 0;
     window.scrollTo(0, 0);
     const out = await r.screen(root, params, q);
-    if (typeof out === "function") cleanup = out;
+    if (typeof out !== "function") return;
+    // A screen left before it finished starting is cleaned up at once (a
+    // player must not keep loading in a detached <video>).
+    if (mine === generation) cleanup = out;
+    else out();
     return;
   }
   root.innerHTML = "";
