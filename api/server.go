@@ -62,6 +62,9 @@ type Server struct {
 	Stripe StripeWebhooks
 	// Artwork serves title artwork at /images/{key...}; nil: not mounted.
 	Artwork ArtworkImages
+	// WebApp hosts the tenants' web apps at /t/{slug}/ and on their hosts
+	// (webapp.go); nil: not served.
+	WebApp *WebApp
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -80,7 +83,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Stripe != nil {
 		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
 	}
-	gql := s.withTenant(s.GraphQL)
+	gql := s.graphQLCORS(s.withTenant(s.GraphQL))
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)
 	if s.Viewers != nil {
@@ -96,7 +99,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/console/", http.StripPrefix("/console", s.Console))
 		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
-	h := s.withClient(s.limitBody(mux))
+	if s.WebApp != nil {
+		mux.HandleFunc("/t/{slug}/", s.webAppByPath)
+	}
+	h := s.withClient(s.limitBody(s.webAppTenantHost(mux)))
 	if s.Uploads == nil {
 		return h
 	}
