@@ -122,7 +122,9 @@ func Validate(s apps.Spec) error {
 	case n > MaxNameLength:
 		bad = append(bad, fmt.Sprintf("the name has %d characters, Roku takes at most %d", n, MaxNameLength))
 	}
-	if s.Slug == "" || strings.ContainsFunc(s.Slug, func(r rune) bool { return !(r == '-' || r < unicode.MaxASCII && (unicode.IsLower(r) || unicode.IsDigit(r))) }) {
+	if s.Slug == "" || strings.ContainsFunc(s.Slug, func(r rune) bool {
+		return !(r == '-' || r < unicode.MaxASCII && (unicode.IsLower(r) || unicode.IsDigit(r)))
+	}) {
 		bad = append(bad, fmt.Sprintf("slug %q is not lower-case letters, digits and dashes", s.Slug))
 	}
 	for field, v := range map[string]string{"name": s.Name, "base URL": s.BaseURL, "app key": s.AppKey, "web URL": s.WebURL} {

@@ -3,16 +3,24 @@ package roku
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"image"
 	"image/color"
+	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/marquee-ott/marquee/apps"
+	"github.com/marquee-ott/marquee/apps/appimage"
+	"github.com/marquee-ott/marquee/apps/apptmpl"
+	"github.com/marquee-ott/marquee/errs"
 )
 
 // testSpec is a tenant with a logo drawn here: a ring on transparency.
@@ -103,14 +111,15 @@ func TestTheChannelCompilesAndLintsWithoutErrors(t *testing.T) {
 	t.Logf("bsc:\n%s", out)
 }
 
-// The check is real: a call to a function no scope defines, a misspelt
-// component and a syntax error each fail it.
+// The check is real: a call to a function no scope defines, a syntax error
+// and a lint error (bslint's comma style) each fail it.
 func TestCheckRefusesBrokenBrightScript(t *testing.T) {
 	bsc := bscPath(t)
 	good, err := Render(testSpec(t))
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := map[string]string{"undefined function": "BS1140", "syntax": "BS1043", "lint": "BSLINT3014"}
 	for name, edit := range map[string]func(apps.Tree){
 		"undefined function": func(tr apps.Tree) {
 			tr["components/HomeScreen.brs"] = append(tr["components/HomeScreen.brs"], []byte("\nsub broken()\n    notDefinedAnywhere()\nend sub\n")...)
@@ -118,14 +127,294 @@ func TestCheckRefusesBrokenBrightScript(t *testing.T) {
 		"syntax": func(tr apps.Tree) {
 			tr["source/main.brs"] = append(tr["source/main.brs"], []byte("\nsub oops(\n")...)
 		},
+		"lint": func(tr apps.Tree) {
+			tr["source/main.brs"] = append(tr["source/main.brs"], []byte("\nfunction lint() as object\n    return {\n        a: 1\n        b: 2\n    }\nend function\n")...)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			tr := apps.Tree{}
 			tr.Merge("", good)
 			edit(tr)
-			if out, err := Check(context.Background(), bsc, tr); err == nil {
+			out, err := Check(context.Background(), bsc, tr)
+			if err == nil {
 				t.Fatalf("bsc passed a broken channel:\n%s", out)
 			}
+			if !strings.Contains(err.Error(), want[name]) {
+				t.Errorf("want %s in the report, got %v", want[name], err)
+			}
 		})
+	}
+}
+
+// manifestOf parses a Roku manifest: name=value lines, # comments, blank
+// lines ignored; every line must end with a newline (Roku's rule).
+func manifestOf(t *testing.T, b []byte) map[string]string {
+	t.Helper()
+	if !bytes.HasSuffix(b, []byte("\n")) {
+		t.Error("the manifest's last line has no newline")
+	}
+	m := map[string]string{}
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || k == "" || strings.TrimSpace(k) != k {
+			t.Fatalf("manifest line %d %q is not name=value", i+1, line)
+		}
+		if _, dup := m[k]; dup {
+			t.Errorf("manifest names %s twice", k)
+		}
+		m[k] = v
+	}
+	return m
+}
+
+func TestTheZipIsASideloadableChannel(t *testing.T) {
+	s := testSpec(t)
+	art, log := mustPackage(t, &Packager{}, s)
+	if !strings.Contains(log, "bsc: not configured") {
+		t.Errorf("the log does not say the check was skipped:\n%s", log)
+	}
+	if art.FileName != "acme-roku-1.4.2-17.zip" || art.ContentType != "application/zip" {
+		t.Errorf("artifact %q %q", art.FileName, art.ContentType)
+	}
+	tree, err := apps.Unzip(art.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tree) != len(art.Files) {
+		t.Errorf("the zip holds %d files, the artifact lists %d", len(tree), len(art.Files))
+	}
+	for _, need := range []string{"manifest", "source/main.brs", "components/MainScene.xml"} {
+		if _, ok := tree[need]; !ok {
+			t.Errorf("%s is not at the zip's root", need)
+		}
+	}
+	again, _ := mustPackage(t, &Packager{}, s)
+	if !bytes.Equal(art.Data, again.Data) {
+		t.Error("the same Spec packed to different bytes")
+	}
+
+	m := manifestOf(t, tree["manifest"])
+	want := map[string]string{
+		"title": s.Name, "major_version": "1", "minor_version": "4", "build_version": "17",
+		"splash_color": "#101218", "ui_resolutions": "fhd", "supports_input_launch": "1",
+	}
+	for k, v := range want {
+		if m[k] != v {
+			t.Errorf("manifest %s = %q, want %q", k, m[k], v)
+		}
+	}
+	for _, k := range []string{"major_version", "minor_version", "build_version", "splash_min_time"} {
+		if _, err := strconv.Atoi(m[k]); err != nil {
+			t.Errorf("manifest %s = %q is not an integer", k, m[k])
+		}
+	}
+	// Every image the manifest names is in the package at Roku's size.
+	sizes := map[string][2]int{
+		"mm_icon_focus_fhd": {540, 405}, "mm_icon_focus_hd": {290, 218},
+		"splash_screen_fhd": {1920, 1080}, "splash_screen_hd": {1280, 720},
+	}
+	for k, wh := range sizes {
+		path, ok := strings.CutPrefix(m[k], "pkg:/")
+		if !ok {
+			t.Errorf("manifest %s = %q is not a pkg:/ path", k, m[k])
+			continue
+		}
+		checkImage(t, tree, path, wh[0], wh[1])
+	}
+	for _, im := range Images {
+		checkImage(t, tree, im.Path, im.Width, im.Height)
+	}
+	// Every pkg:/ reference in the code names a file of the package.
+	ref := regexp.MustCompile(`pkg:/[A-Za-z0-9_./-]+`)
+	for _, p := range tree.Paths() {
+		if strings.HasSuffix(p, ".png") {
+			continue
+		}
+		for _, r := range ref.FindAll(tree[p], -1) {
+			if _, ok := tree[strings.TrimPrefix(string(r), "pkg:/")]; !ok {
+				t.Errorf("%s refers to %s, which is not in the package", p, r)
+			}
+		}
+	}
+	if left := apptmpl.Leftovers(tree); len(left) != 0 {
+		t.Errorf("placeholders left: %v", left)
+	}
+}
+
+// checkImage: a PNG of w×h, opaque (Roku's posters and splash screens
+// show no transparency), its corner the palette's background.
+func checkImage(t *testing.T, tree apps.Tree, path string, w, h int) {
+	t.Helper()
+	data, ok := tree[path]
+	if !ok {
+		t.Errorf("%s is missing", path)
+		return
+	}
+	gw, gh, format, err := appimage.Size(data)
+	if err != nil || gw != w || gh != h || format != "png" {
+		t.Errorf("%s is %d×%d %s (%v), want a %d×%d png", path, gw, gh, format, err, w, h)
+		return
+	}
+	img, err := png.Decode(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, g, b, a := img.At(0, 0).RGBA()
+	if a != 0xffff || r>>8 != 0x10 || g>>8 != 0x12 || b>>8 != 0x18 {
+		t.Errorf("%s corner is %x %x %x %x, want the opaque background", path, r>>8, g>>8, b>>8, a>>8)
+	}
+	_, _, _, ca := img.At(w/2+int(float64(min(w, h))*0.3), h/2).RGBA()
+	if ca != 0xffff {
+		t.Errorf("%s is not opaque inside", path)
+	}
+}
+
+// component is the part of a SceneGraph component file the test reads.
+type component struct {
+	XMLName xml.Name `xml:"component"`
+	Name    string   `xml:"name,attr"`
+	Extends string   `xml:"extends,attr"`
+	Fields  []struct {
+		ID       string `xml:"id,attr"`
+		Type     string `xml:"type,attr"`
+		OnChange string `xml:"onChange,attr"`
+	} `xml:"interface>field"`
+	Scripts []struct {
+		URI string `xml:"uri,attr"`
+	} `xml:"script"`
+}
+
+func TestEveryComponentParsesAndNamesItsFile(t *testing.T) {
+	tree, err := Render(testSpec(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	var comps []component
+	for _, p := range tree.Paths() {
+		if !strings.HasSuffix(p, ".xml") {
+			continue
+		}
+		var c component
+		dec := xml.NewDecoder(bytes.NewReader(tree[p]))
+		if err := dec.Decode(&c); err != nil {
+			t.Errorf("%s: %v", p, err)
+			continue
+		}
+		// The whole document parses, not only its first element.
+		for {
+			if _, err := dec.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Errorf("%s: %v", p, err)
+				break
+			}
+		}
+		if want := strings.TrimSuffix(filepath.Base(p), ".xml"); c.Name != want {
+			t.Errorf("%s declares component %q", p, c.Name)
+		}
+		if len(c.Scripts) == 0 {
+			t.Errorf("%s has no script", p)
+		}
+		names[c.Name] = true
+		comps = append(comps, c)
+	}
+	for _, want := range []string{"MainScene", "HomeScreen", "DetailsScreen", "SearchScreen", "PlayerScreen", "PlayerTask", "ActivationScreen", "ActivationTask", "ApiTask", "RailItem"} {
+		if !names[want] {
+			t.Errorf("component %s is missing", want)
+		}
+	}
+	for _, c := range comps {
+		if c.Name == "MainScene" && c.Extends != "Scene" {
+			t.Errorf("MainScene extends %s", c.Extends)
+		}
+		if strings.HasSuffix(c.Name, "Task") && c.Extends != "Task" {
+			t.Errorf("%s extends %s, not Task (roUrlTransfer needs a task thread)", c.Name, c.Extends)
+		}
+	}
+}
+
+func TestTheConfigCarriesTheSpecSafely(t *testing.T) {
+	s := testSpec(t)
+	tree, err := Render(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conf := string(tree["components/Config.brs"])
+	for _, want := range []string{
+		`name: "Acme ""Films"" & Co",`,
+		`baseURL = "https://acme.example.com"`,
+		`appKey: "mqa_test_key",`,
+		`primary: "0xE84A27FF",`,
+		`background: "0x101218FF",`,
+		`billing: true`,
+	} {
+		if !strings.Contains(conf, want) {
+			t.Errorf("Config.brs lacks %s:\n%s", want, conf)
+		}
+	}
+	if got := BrightScriptString("a\"b\nc"); got != `"a""bc"` {
+		t.Errorf("BrightScriptString = %s", got)
+	}
+}
+
+func TestABadSpecIsInvalid(t *testing.T) {
+	cases := map[string]struct {
+		edit func(*apps.Spec)
+		want string
+	}{
+		"name too long":  {func(s *apps.Spec) { s.Name = strings.Repeat("é", MaxNameLength+1) }, "31 characters, Roku takes at most 30"},
+		"empty name":     {func(s *apps.Spec) { s.Name = " " }, "the name is empty"},
+		"newline":        {func(s *apps.Spec) { s.Name = "Acme\nbuild_version=9" }, "the name has a control character"},
+		"other platform": {func(s *apps.Spec) { s.Platform = apps.Android }, "not \"ROKU\""},
+		"base URL":       {func(s *apps.Spec) { s.BaseURL = "acme.example.com" }, "not an http(s) origin"},
+		"no key":         {func(s *apps.Spec) { s.AppKey = "" }, "app key is empty"},
+		"no logo":        {func(s *apps.Spec) { s.Logo = nil }, "no logo"},
+		"slug":           {func(s *apps.Spec) { s.Slug = "../x" }, "slug"},
+		"version":        {func(s *apps.Spec) { s.Version.Build = -1 }, "negative"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			s := testSpec(t)
+			c.edit(&s)
+			_, err := (&Packager{}).Package(context.Background(), s, io.Discard)
+			if !errs.Is(err, errs.KindInvalid) || !strings.Contains(errs.MessageOf(err), c.want) {
+				t.Fatalf("want an Invalid error saying %q, got %v", c.want, err)
+			}
+		})
+	}
+	// Every problem at once.
+	s := testSpec(t)
+	s.Name, s.AppKey = "", ""
+	if err := Validate(s); err == nil || !strings.Contains(errs.MessageOf(err), "name is empty") || !strings.Contains(errs.MessageOf(err), "app key is empty") {
+		t.Errorf("want both problems, got %v", err)
+	}
+}
+
+// BenchmarkPackage is a whole build without bsc (render, images, zip);
+// BenchmarkZipOnly zips the same tree: the ratio is what rendering and
+// the images cost over packing.
+func BenchmarkPackage(b *testing.B) {
+	s := testSpec(b)
+	p := &Packager{}
+	for b.Loop() {
+		if _, err := p.Package(context.Background(), s, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkZipOnly(b *testing.B) {
+	tree, err := Render(testSpec(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := tree.Zip(); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -39,6 +39,7 @@ sub onStatus()
         m.url.text = m.task.verificationUri
         m.code.text = m.task.userCode
         m.status.text = "then enter this code. This screen moves on by itself."
+        m.top.ready = true
     else if status = "done"
         m.top.done = true
     else
@@ -52,6 +53,7 @@ sub onStatus()
         m.code.text = ""
         m.buttons.buttons = ["Get a new code"]
         m.buttons.setFocus(true)
+        m.top.ready = true
     end if
 end sub
 

@@ -82,6 +82,7 @@ sub showHeader(name as string, synopsis as string, artwork as object, meta as st
     m.synopsis.text = synopsis
     m.meta.text = meta
     m.poster.uri = artworkURL(artwork, 540)
+    m.top.loaded = true
 end sub
 
 function metaLine(t as object) as string

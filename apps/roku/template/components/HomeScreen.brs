@@ -67,7 +67,12 @@ end sub
 
 ' The screen got focus back (from another screen): give it to the rails.
 sub onFocusChanged()
-    if m.top.hasFocus() and m.rails.content <> invalid then m.rails.setFocus(true)
+    if not m.top.hasFocus() then return
+    if m.rails.content <> invalid
+        m.rails.setFocus(true)
+    else
+        m.search.setFocus(true)
+    end if
 end sub
 
 function onKeyEvent(key as string, press as boolean) as boolean

@@ -11,6 +11,7 @@ sub init()
     m.screens = m.top.findNode("screens")
     m.stack = []
     m.launched = false
+    m.deepLinking = false
     m.pendingTitle = ""
 end sub
 
@@ -18,10 +19,9 @@ end sub
 ' AppLaunchComplete beacon once the first screen can be used.
 sub onLaunchArgs()
     link = m.top.launchArgs
+    m.deepLinking = link <> invalid and link.contentId <> invalid
     showHome()
-    if link <> invalid and link.contentId <> invalid
-        openDeepLink(link.contentId, link.mediaType)
-    end if
+    if m.deepLinking then openDeepLink(link.contentId, link.mediaType)
 end sub
 
 ' A deep link while running (roInput): the stack goes back to home first.
@@ -54,8 +54,10 @@ sub showHome()
     pushScreen(home)
 end sub
 
+' A plain launch is complete when the rails show; a deep-linked one when
+' its playback starts, its details load, or it asks to sign in first.
 sub onHomeLoaded()
-    beaconLaunchComplete()
+    if not m.deepLinking then beaconLaunchComplete()
 end sub
 
 sub beaconLaunchComplete()
@@ -84,6 +86,7 @@ sub showDetails(id as string, mode as string)
     details.contentId = id
     details.observeField("play", "onPlay")
     details.observeField("failed", "onScreenFailed")
+    details.observeField("loaded", "onDeepLinkReady")
     pushScreen(details)
 end sub
 
@@ -98,6 +101,7 @@ sub play(titleId as string)
         m.pendingTitle = titleId
         activation = CreateObject("roSGNode", "ActivationScreen")
         activation.observeField("done", "onActivated")
+        activation.observeField("ready", "onDeepLinkReady")
         pushScreen(activation)
         return
     end if
@@ -105,12 +109,12 @@ sub play(titleId as string)
     player.observeField("finished", "onPlayerFinished")
     player.observeField("failed", "onScreenFailed")
     player.observeField("signedOut", "onSignedOut")
-    player.observeField("started", "onPlaybackStarted")
+    player.observeField("started", "onDeepLinkReady")
     pushScreen(player)
     player.titleId = titleId
 end sub
 
-sub onPlaybackStarted()
+sub onDeepLinkReady()
     beaconLaunchComplete()
 end sub
 
@@ -153,6 +157,7 @@ end sub
 
 sub onDialogButton()
     m.top.dialog.close = true
+    if m.stack.count() > 0 then m.stack.peek().setFocus(true)
 end sub
 
 sub pushScreen(screen as object)
