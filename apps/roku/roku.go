@@ -19,6 +19,7 @@ import (
 	"io"
 	"net/url"
 	"strings"
+	"sync"
 	"text/template"
 	"time"
 	"unicode"
@@ -159,12 +160,22 @@ func Render(s apps.Spec) (apps.Tree, error) {
 	}
 	bg := s.Palette.Background
 	bg.A = 255
-	for _, im := range Images {
-		data, err := appimage.PNG(appimage.Opaque(appimage.Fit(s.Logo, im.Width, im.Height, bg, im.Pad), bg))
-		if err != nil {
-			return nil, fmt.Errorf("roku.Render %s: %w", im.Path, err)
+	// The images are most of a build's time (scaling and PNG compression);
+	// they are independent, so they are made in parallel.
+	data := make([][]byte, len(Images))
+	errors := make([]error, len(Images))
+	var wg sync.WaitGroup
+	for i, im := range Images {
+		wg.Go(func() {
+			data[i], errors[i] = appimage.PNG(appimage.Opaque(appimage.Fit(s.Logo, im.Width, im.Height, bg, im.Pad), bg))
+		})
+	}
+	wg.Wait()
+	for i, im := range Images {
+		if errors[i] != nil {
+			return nil, fmt.Errorf("roku.Render %s: %w", im.Path, errors[i])
 		}
-		tree[im.Path] = data
+		tree[im.Path] = data[i]
 	}
 	return tree, nil
 }

@@ -12,8 +12,11 @@ sub main(args as dynamic)
     input = CreateObject("roInput")
     input.setMessagePort(port)
 
-    scene.observeField("exitApp", port)
-    scene.launchArgs = deepLinkOf(args)
+    ' Always an AA (an empty one for a plain launch): setting invalid would
+    ' not start the scene.
+    link = deepLinkOf(args)
+    if link = invalid then link = {}
+    scene.launchArgs = link
 
     while true
         msg = wait(0, port)
@@ -22,12 +25,8 @@ sub main(args as dynamic)
             if msg.isScreenClosed() then return
         else if msgType = "roInputEvent"
             if msg.isInput()
-                link = deepLinkOf(msg.getInfo())
-                if link <> invalid then scene.inputArgs = link
-            end if
-        else if msgType = "roSGNodeEvent"
-            if msg.getField() = "exitApp" and msg.getData() = true
-                screen.close()
+                inputLink = deepLinkOf(msg.getInfo())
+                if inputLink <> invalid then scene.inputArgs = inputLink
             end if
         end if
     end while
