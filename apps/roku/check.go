@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 
 	"github.com/marquee-ott/marquee/apps"
 )
@@ -51,14 +52,18 @@ func Check(ctx context.Context, bsc string, tree apps.Tree) (out string, err err
 	}
 	cmd := exec.CommandContext(ctx, bsc, "--project", project)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "NO_COLOR=1", "FORCE_COLOR=0")
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
-	if err := cmd.Run(); err != nil {
-		return buf.String(), fmt.Errorf("roku.Check: bsc failed (%w):\n%s", err, buf.String())
+	err = cmd.Run()
+	out = ansi.ReplaceAllString(buf.String(), "")
+	if err != nil {
+		return out, fmt.Errorf("roku.Check: bsc failed (%w):\n%s", err, out)
 	}
-	return buf.String(), nil
+	return out, nil
 }
+
+// ansi matches the terminal colour codes bsc prints even into a pipe.
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*m")
 
 // BSConfig is the bsconfig.json Check compiles with: the channel under
 // rootDir, bslint as a plugin, no package made (the Packager zips), warnings

@@ -108,6 +108,10 @@ func TestTheChannelCompilesAndLintsWithoutErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Warnings too (bslint's unused variables, case sensitivity): none.
+	if strings.Contains(out, " - warning ") || strings.Contains(out, " - error ") {
+		t.Errorf("bsc reported problems:\n%s", out)
+	}
 	t.Logf("bsc:\n%s", out)
 }
 
