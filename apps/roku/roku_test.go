@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,9 +24,9 @@ import (
 	"github.com/marquee-ott/marquee/errs"
 )
 
-// testSpec is a tenant with a logo drawn here: a ring on transparency.
-func testSpec(tb testing.TB) apps.Spec {
-	tb.Helper()
+// testLogo is drawn here: a ring on transparency, 1024×1024 like a
+// tenant's upload.
+var testLogo = sync.OnceValue(func() image.Image {
 	logo := image.NewNRGBA(image.Rect(0, 0, 1024, 1024))
 	for y := range 1024 {
 		for x := range 1024 {
@@ -35,6 +36,26 @@ func testSpec(tb testing.TB) apps.Spec {
 			}
 		}
 	}
+	return logo
+})
+
+// rendered is testSpec's tree, rendered once for the tests that only read
+// it (the images dominate a render, more so under -race).
+var rendered = sync.OnceValues(func() (apps.Tree, error) {
+	return Render(testSpec())
+})
+
+func mustRendered(tb testing.TB) apps.Tree {
+	tb.Helper()
+	tree, err := rendered()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tree
+}
+
+// testSpec is a tenant's Spec with awkward characters in its name.
+func testSpec() apps.Spec {
 	return apps.Spec{
 		Platform: apps.Roku, TenantID: "0190a3f0-0000-7000-8000-000000000001", Slug: "acme",
 		Name: `Acme "Films" & Co`, ShortName: "Acme", Description: "Films.",
@@ -43,7 +64,7 @@ func testSpec(tb testing.TB) apps.Spec {
 			Accent: color.RGBA{0xff, 0xc1, 0x07, 255}, Background: color.RGBA{0x10, 0x12, 0x18, 255},
 			Surface: color.RGBA{0x1c, 0x1f, 0x28, 255}, Text: color.RGBA{0xf2, 0xf2, 0xf2, 255}, Muted: color.RGBA{0xa0, 0xa4, 0xad, 255},
 		},
-		Logo: logo, BundleID: "tv.marquee.acme", BaseURL: "https://acme.example.com/", AppKey: "mqa_test_key",
+		Logo: testLogo(), BundleID: "tv.marquee.acme", BaseURL: "https://acme.example.com/", AppKey: "mqa_test_key",
 		WebURL: "https://acme.example.com/", Version: apps.Version{Major: 1, Minor: 4, Patch: 2, Build: 17},
 		Features: apps.Features{Billing: true}, Now: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
 	}
@@ -95,7 +116,7 @@ func mustPackage(tb testing.TB, p *Packager, s apps.Spec) (apps.Artifact, string
 
 func TestTheChannelCompilesAndLintsWithoutErrors(t *testing.T) {
 	bsc := bscPath(t)
-	art, log := mustPackage(t, &Packager{BSC: bsc}, testSpec(t))
+	art, log := mustPackage(t, &Packager{BSC: bsc}, testSpec())
 	if !strings.Contains(log, "bsc with bslint: no errors") {
 		t.Fatalf("the log does not say bsc ran:\n%s", log)
 	}
@@ -119,10 +140,7 @@ func TestTheChannelCompilesAndLintsWithoutErrors(t *testing.T) {
 // and a lint error (bslint's comma style) each fail it.
 func TestCheckRefusesBrokenBrightScript(t *testing.T) {
 	bsc := bscPath(t)
-	good, err := Render(testSpec(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	good := mustRendered(t)
 	want := map[string]string{"undefined function": "BS1140", "syntax": "BS1043", "lint": "BSLINT3014"}
 	for name, edit := range map[string]func(apps.Tree){
 		"undefined function": func(tr apps.Tree) {
@@ -175,7 +193,7 @@ func manifestOf(t *testing.T, b []byte) map[string]string {
 }
 
 func TestTheZipIsASideloadableChannel(t *testing.T) {
-	s := testSpec(t)
+	s := testSpec()
 	art, log := mustPackage(t, &Packager{}, s)
 	if !strings.Contains(log, "bsc: not configured") {
 		t.Errorf("the log does not say the check was skipped:\n%s", log)
@@ -292,10 +310,7 @@ type component struct {
 }
 
 func TestEveryComponentParsesAndNamesItsFile(t *testing.T) {
-	tree, err := Render(testSpec(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := mustRendered(t)
 	names := map[string]bool{}
 	var comps []component
 	for _, p := range tree.Paths() {
@@ -342,11 +357,7 @@ func TestEveryComponentParsesAndNamesItsFile(t *testing.T) {
 }
 
 func TestTheConfigCarriesTheSpecSafely(t *testing.T) {
-	s := testSpec(t)
-	tree, err := Render(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tree := mustRendered(t)
 	conf := string(tree["components/Config.brs"])
 	for _, want := range []string{
 		`name: "Acme ""Films"" & Co",`,
@@ -382,7 +393,7 @@ func TestABadSpecIsInvalid(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			s := testSpec(t)
+			s := testSpec()
 			c.edit(&s)
 			_, err := (&Packager{}).Package(context.Background(), s, io.Discard)
 			if !errs.Is(err, errs.KindInvalid) || !strings.Contains(errs.MessageOf(err), c.want) {
@@ -391,7 +402,7 @@ func TestABadSpecIsInvalid(t *testing.T) {
 		})
 	}
 	// Every problem at once.
-	s := testSpec(t)
+	s := testSpec()
 	s.Name, s.AppKey = "", ""
 	if err := Validate(s); err == nil || !strings.Contains(errs.MessageOf(err), "name is empty") || !strings.Contains(errs.MessageOf(err), "app key is empty") {
 		t.Errorf("want both problems, got %v", err)
@@ -402,7 +413,7 @@ func TestABadSpecIsInvalid(t *testing.T) {
 // BenchmarkZipOnly zips the same tree: the ratio is what rendering and
 // the images cost over packing.
 func BenchmarkPackage(b *testing.B) {
-	s := testSpec(b)
+	s := testSpec()
 	p := &Packager{}
 	for b.Loop() {
 		if _, err := p.Package(context.Background(), s, io.Discard); err != nil {
@@ -412,10 +423,7 @@ func BenchmarkPackage(b *testing.B) {
 }
 
 func BenchmarkZipOnly(b *testing.B) {
-	tree, err := Render(testSpec(b))
-	if err != nil {
-		b.Fatal(err)
-	}
+	tree := mustRendered(b)
 	for b.Loop() {
 		if _, err := tree.Zip(); err != nil {
 			b.Fatal(err)
