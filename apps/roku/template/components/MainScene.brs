@@ -126,10 +126,13 @@ sub onActivated(event as object)
     if titleId <> "" then play(titleId)
 end sub
 
-sub onSignedOut()
+' The API no longer takes this TV's tokens (signed out elsewhere, device
+' removed): forget them and activate again, then play the same title.
+sub onSignedOut(event as object)
+    titleId = event.getRoSGNode().titleId
     popScreen()
     clearTokens()
-    showError("You were signed out. Sign in again to watch.")
+    play(titleId)
 end sub
 
 sub onPlayerFinished()
