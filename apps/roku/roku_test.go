@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"flag"
 	"image"
 	"image/color"
 	"image/png"
@@ -23,6 +24,8 @@ import (
 	"github.com/marquee-ott/marquee/apps/apptmpl"
 	"github.com/marquee-ott/marquee/errs"
 )
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from this run")
 
 // testLogo is drawn here: a ring on transparency, 1024×1024 like a
 // tenant's upload.
@@ -427,6 +430,31 @@ func BenchmarkZipOnly(b *testing.B) {
 	for b.Loop() {
 		if _, err := tree.Zip(); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// The generated manifest and configuration are pinned by golden files
+// (go test -update rewrites them; review the diff like code).
+func TestGeneratedFilesMatchTheGoldenOnes(t *testing.T) {
+	tree := mustRendered(t)
+	for path, golden := range map[string]string{"manifest": "manifest.golden", "components/Config.brs": "Config.brs.golden"} {
+		file := filepath.Join("testdata", golden)
+		if *update {
+			if err := os.MkdirAll("testdata", 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(file, tree[path], 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(tree[path], want) {
+			t.Errorf("%s differs from %s (go test -update rewrites it):\n%s", path, file, tree[path])
 		}
 	}
 }
