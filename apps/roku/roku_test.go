@@ -458,3 +458,49 @@ func TestGeneratedFilesMatchTheGoldenOnes(t *testing.T) {
 		}
 	}
 }
+
+// Callbacks are named by strings bsc does not follow: every onChange,
+// observeField callback and task functionName must be a function of the
+// component's own scripts, or SceneGraph drops the event at run time.
+func TestEveryCallbackNamesAFunctionOfItsComponent(t *testing.T) {
+	tree := mustRendered(t)
+	funcDecl := regexp.MustCompile(`(?im)^\s*(?:sub|function)\s+(\w+)\s*\(`)
+	callback := regexp.MustCompile(`(?i)(?:observeField\(\s*"\w+"\s*,\s*"(\w+)"\s*\)|functionName\s*=\s*"(\w+)")`)
+	checked := 0
+	for _, p := range tree.Paths() {
+		if !strings.HasPrefix(p, "components/") || !strings.HasSuffix(p, ".xml") {
+			continue
+		}
+		var c component
+		if err := xml.Unmarshal(tree[p], &c); err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		defined := map[string]bool{}
+		var code []byte
+		for _, sc := range c.Scripts {
+			src := tree[strings.TrimPrefix(sc.URI, "pkg:/")]
+			for _, m := range funcDecl.FindAllSubmatch(src, -1) {
+				defined[strings.ToLower(string(m[1]))] = true
+			}
+			code = append(code, src...)
+		}
+		var names []string
+		for _, f := range c.Fields {
+			if f.OnChange != "" {
+				names = append(names, f.OnChange)
+			}
+		}
+		for _, m := range callback.FindAllSubmatch(code, -1) {
+			names = append(names, string(m[1])+string(m[2]))
+		}
+		for _, n := range names {
+			checked++
+			if !defined[strings.ToLower(n)] {
+				t.Errorf("%s: callback %s is not a function of the component", c.Name, n)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Errorf("only %d callbacks found: the patterns no longer match the code", checked)
+	}
+}
