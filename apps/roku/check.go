@@ -13,6 +13,17 @@ import (
 	"github.com/marquee-ott/marquee/apps"
 )
 
+// LocalBSC is bsc as deploy/npm-tools.sh installs it under a checkout
+// (root/bin/npm/node_modules/.bin/bsc) when it is there, else "": what
+// cmd/marquee can put in Packager.BSC.
+func LocalBSC(root string) string {
+	bsc := filepath.Join(root, "bin", "npm", "node_modules", ".bin", "bsc")
+	if _, err := os.Stat(bsc); err != nil {
+		return ""
+	}
+	return bsc
+}
+
 // Check compiles and lints tree with bsc (the BrighterScript compiler) and
 // the @rokucommunity/bslint plugin found next to it
 // (node_modules/.bin/bsc → node_modules/@rokucommunity/bslint), in a

@@ -91,12 +91,12 @@ func bscPath(tb testing.TB) string {
 		}
 		dir = parent
 	}
-	bsc := filepath.Join(dir, "bin", "npm", "node_modules", ".bin", "bsc")
-	if _, err := os.Stat(bsc); err != nil {
+	bsc := LocalBSC(dir)
+	if bsc == "" {
 		if os.Getenv("CI") == "true" {
-			tb.Fatalf("bsc is missing (%v): run deploy/npm-tools.sh", err)
+			tb.Fatalf("bsc is missing under %s/bin/npm: run deploy/npm-tools.sh", dir)
 		}
-		tb.Skipf("bsc is missing (%v): run deploy/npm-tools.sh to compile the channel", err)
+		tb.Skipf("bsc is missing under %s/bin/npm: run deploy/npm-tools.sh to compile the channel", dir)
 	}
 	if _, err := exec.LookPath("node"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -502,5 +502,56 @@ func TestEveryCallbackNamesAFunctionOfItsComponent(t *testing.T) {
 	}
 	if checked < 20 {
 		t.Errorf("only %d callbacks found: the patterns no longer match the code", checked)
+	}
+}
+
+// sceneGraphNodes are the built-in SceneGraph nodes a component's children
+// may use (Roku's node reference); bsc does not check child tags.
+var sceneGraphNodes = map[string]bool{
+	"Group": true, "LayoutGroup": true, "Rectangle": true, "Poster": true, "Label": true, "ScrollingLabel": true,
+	"Button": true, "ButtonGroup": true, "RowList": true, "MarkupGrid": true, "PosterGrid": true, "LabelList": true,
+	"MarkupList": true, "MiniKeyboard": true, "Keyboard": true, "DynamicMiniKeyboard": true, "Timer": true,
+	"Video": true, "BusySpinner": true, "Dialog": true, "ContentNode": true, "Animation": true,
+}
+
+func TestEveryChildNodeIsBuiltInOrAComponent(t *testing.T) {
+	tree := mustRendered(t)
+	own := map[string]bool{}
+	for _, p := range tree.Paths() {
+		if strings.HasPrefix(p, "components/") && strings.HasSuffix(p, ".xml") {
+			own[strings.TrimSuffix(filepath.Base(p), ".xml")] = true
+		}
+	}
+	for _, p := range tree.Paths() {
+		if !own[strings.TrimSuffix(filepath.Base(p), ".xml")] || !strings.HasSuffix(p, ".xml") {
+			continue
+		}
+		dec := xml.NewDecoder(bytes.NewReader(tree[p]))
+		depth, inChildren := 0, false
+		for {
+			tok, err := dec.Token()
+			if err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			switch el := tok.(type) {
+			case xml.StartElement:
+				depth++
+				if el.Name.Local == "children" {
+					inChildren = true
+				} else if inChildren && !sceneGraphNodes[el.Name.Local] && !own[el.Name.Local] {
+					t.Errorf("%s: <%s> is neither a SceneGraph node nor a component of the channel", p, el.Name.Local)
+				}
+			case xml.EndElement:
+				depth--
+				if el.Name.Local == "children" {
+					inChildren = false
+				}
+			}
+		}
+		if depth != 0 {
+			t.Errorf("%s: unbalanced", p)
+		}
 	}
 }
