@@ -555,3 +555,13 @@ func TestEveryChildNodeIsBuiltInOrAComponent(t *testing.T) {
 		}
 	}
 }
+
+// A configured compiler that is not there fails the build rather than
+// shipping an unchecked channel.
+func TestAMissingCompilerFailsTheBuild(t *testing.T) {
+	var log bytes.Buffer
+	_, err := (&Packager{BSC: filepath.Join(t.TempDir(), ".bin", "bsc")}).Package(context.Background(), testSpec(), &log)
+	if err == nil || !strings.Contains(err.Error(), "bslint plugin is not next to bsc") {
+		t.Fatalf("want the missing tools named, got %v", err)
+	}
+}
