@@ -17,9 +17,12 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"runtime"
 	"strings"
 	"text/template"
 	"unicode/utf8"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appimage"
@@ -76,6 +79,9 @@ func (Packager) Platform() apps.Platform { return apps.Android }
 
 // Package renders, draws, checks and zips the project.
 func (Packager) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.Artifact, error) {
+	if log == nil {
+		log = io.Discard
+	}
 	tree, err := Build(ctx, s, log)
 	if err != nil {
 		return apps.Artifact{}, err
@@ -107,25 +113,37 @@ func Build(ctx context.Context, s apps.Spec, log io.Writer) (apps.Tree, error) {
 		return nil, errs.Internal(err)
 	}
 	fmt.Fprintf(log, "android: rendered %d template files for %s (%s)\n", len(tree), s.BundleID, s.Version)
-	for _, im := range Images {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	// Icons are independent: draw them on every core.
+	out := make([][]byte, len(Images))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, im := range Images {
+		g.Go(func() error {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+			bg := color.RGBA{}
+			if im.Opaque {
+				bg = s.Palette.Background
+			}
+			img := appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad)
+			var err error
+			if im.Opaque {
+				out[i], err = appimage.PNG(appimage.Opaque(img, s.Palette.Background))
+			} else {
+				out[i], err = appimage.PNG(img)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		bg := color.RGBA{}
-		if im.Opaque {
-			bg = s.Palette.Background
-		}
-		img := appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad)
-		var b []byte
-		if im.Opaque {
-			b, err = appimage.PNG(appimage.Opaque(img, s.Palette.Background))
-		} else {
-			b, err = appimage.PNG(img)
-		}
-		if err != nil {
-			return nil, errs.Internal(err)
-		}
-		tree[im.Path] = b
+		return nil, errs.Internal(err)
+	}
+	for i, im := range Images {
+		tree[im.Path] = out[i]
 	}
 	fmt.Fprintf(log, "android: drew %d icons and the TV banner\n", len(Images))
 	if left := apptmpl.Leftovers(tree); len(left) > 0 {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/marquee-ott/marquee/apps"
@@ -17,6 +18,21 @@ import (
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden from this run")
+
+var (
+	builtOnce sync.Once
+	built     apps.Tree
+)
+
+// built is the test Spec's tree, packaged once for the tests that only read it.
+func testTree(t testing.TB) apps.Tree {
+	t.Helper()
+	builtOnce.Do(func() { built = build(t, apptest.Spec(apps.Android)) })
+	if built == nil {
+		t.Fatal("the package failed to build")
+	}
+	return built
+}
 
 func build(t testing.TB, s apps.Spec) apps.Tree {
 	t.Helper()
@@ -39,8 +55,7 @@ func build(t testing.TB, s apps.Spec) apps.Tree {
 }
 
 func TestPackageMakesAWellFormedProjectWithBothFlavours(t *testing.T) {
-	s := apptest.Spec(apps.Android)
-	tree := build(t, s)
+	tree := testTree(t)
 	parsed := apptest.Parse(t, tree)
 
 	for _, p := range []string{"settings.gradle.kts", "build.gradle.kts", "app/build.gradle.kts", "gradle/libs.versions.toml",
@@ -158,7 +173,7 @@ func TestPackageMakesAWellFormedProjectWithBothFlavours(t *testing.T) {
 }
 
 func TestGraphQLCallsUseTheSchemasFieldNames(t *testing.T) {
-	tree := build(t, apptest.Spec(apps.Android))
+	tree := testTree(t)
 	repo := string(tree["app/src/main/java/tv/marquee/app/api/Repository.kt"])
 	for _, f := range []string{"storefront", "home", "rails(first:", "shortsFeed(", "search(query:", "myList(", "continueWatching(",
 		"addToMyList", "removeFromMyList", "viewerSignIn(input:", "selectProfile(profileId:", "playbackSession(titleId:",
@@ -205,7 +220,7 @@ func TestPackageRefusesABadSpec(t *testing.T) {
 }
 
 func TestTVManifestMatchesGolden(t *testing.T) {
-	tree := build(t, apptest.Spec(apps.Android))
+	tree := testTree(t)
 	got := tree["app/src/tv/AndroidManifest.xml"]
 	golden := filepath.Join("testdata", "golden", "tv-AndroidManifest.xml")
 	if *update {

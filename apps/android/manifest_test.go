@@ -24,9 +24,15 @@ type androidManifest struct {
 		Activities []struct {
 			Name    string `xml:"name,attr"`
 			Filters []struct {
-				Actions    []struct{ Name string `xml:"name,attr"` } `xml:"action"`
-				Categories []struct{ Name string `xml:"name,attr"` } `xml:"category"`
-				Data       []struct{ Scheme string `xml:"scheme,attr"` } `xml:"data"`
+				Actions []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"action"`
+				Categories []struct {
+					Name string `xml:"name,attr"`
+				} `xml:"category"`
+				Data []struct {
+					Scheme string `xml:"scheme,attr"`
+				} `xml:"data"`
 			} `xml:"intent-filter"`
 		} `xml:"activity"`
 	} `xml:"application"`

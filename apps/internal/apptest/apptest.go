@@ -57,8 +57,8 @@ func Spec(p apps.Platform) apps.Spec {
 		Logo:     Logo(),
 		BundleID: "tv.marquee.acme",
 		BaseURL:  "https://acme.example.com", AppKey: "mqa_test_$key\"1",
-		WebURL:  "https://acme.example.com/",
-		Version: apps.Version{Major: 1, Minor: 4, Patch: 0, Build: 12},
+		WebURL:   "https://acme.example.com/",
+		Version:  apps.Version{Major: 1, Minor: 4, Patch: 0, Build: 12},
 		Features: apps.Features{Shorts: true, Billing: true},
 		Now:      time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC),
 	}
