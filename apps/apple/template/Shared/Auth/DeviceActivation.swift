@@ -53,9 +53,9 @@ struct DeviceActivation {
                 return
             }
             switch body["error"] as? String {
-            case "authorization_pending":
+            case "authorization_pending"?:
                 continue
-            case "slow_down":
+            case "slow_down"?:
                 interval = body["interval"] as? Int ?? interval + 5
             case let code:
                 throw ActivationError(code: code ?? "error", message: body["error_description"] as? String ?? "activation failed")

@@ -69,9 +69,9 @@ final class Session: ObservableObject {
         request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
         request.setValue(AppConfig.appKey, forHTTPHeaderField: "X-Marquee-App-Key")
         request.httpBody = formBody(["grant_type": "refresh_token", "refresh_token": refreshToken])
-        guard let (data, response) = try? await URLSession.shared.data(for: request),
-              let body = try? JSONSerialization.jsonObject(with: data) as? JSONObject else { return false }
-        guard (response as? HTTPURLResponse)?.statusCode == 200, let tokens = Tokens(oauth: body) else {
+        guard let answer = try? await URLSession.shared.data(for: request),
+              let body = try? JSONSerialization.jsonObject(with: answer.0) as? JSONObject else { return false }
+        guard (answer.1 as? HTTPURLResponse)?.statusCode == 200, let tokens = Tokens(oauth: body) else {
             if body["error"] as? String == "invalid_grant" { clear() }
             return false
         }

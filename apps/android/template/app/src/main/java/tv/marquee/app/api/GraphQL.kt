@@ -7,6 +7,7 @@ import kotlinx.serialization.json.JsonElement
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.buildJsonObject
 import kotlinx.serialization.json.contentOrNull
+import kotlinx.serialization.json.decodeFromJsonElement
 import kotlinx.serialization.json.jsonArray
 import kotlinx.serialization.json.jsonObject
 import kotlinx.serialization.json.jsonPrimitive
@@ -51,7 +52,7 @@ class GraphQL(private val http: OkHttpClient, private val session: Session) {
             .apply { session.accessToken?.let { header("Authorization", "Bearer $it") } }
             .post(body)
             .build()
-        http.newCall(request).execute().use { response ->
+        return http.newCall(request).execute().use { response ->
             val text = response.body?.string().orEmpty()
             val root = runCatching { json.parseToJsonElement(text).jsonObject }
                 .getOrElse { throw GraphQLException("HTTP_${response.code}", "unexpected answer (${response.code})") }
@@ -61,7 +62,7 @@ class GraphQL(private val http: OkHttpClient, private val session: Session) {
                 val code = first["extensions"]?.jsonObject?.get("code")?.jsonPrimitive?.contentOrNull ?: "ERROR"
                 throw GraphQLException(code, first["message"]?.jsonPrimitive?.contentOrNull ?: code)
             }
-            return root["data"]?.jsonObject ?: throw GraphQLException("ERROR", "no data")
+            root["data"]?.jsonObject ?: throw GraphQLException("ERROR", "no data")
         }
     }
 }

@@ -5,6 +5,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.withContext
 import kotlinx.serialization.SerialName
 import kotlinx.serialization.Serializable
+import kotlinx.serialization.decodeFromString
 import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.contentOrNull
 import kotlinx.serialization.json.intOrNull
@@ -82,6 +83,6 @@ class DeviceActivation(private val http: OkHttpClient, private val session: Sess
             .header("X-Marquee-App-Key", AppConfig.APP_KEY)
             .post(form)
             .build()
-        http.newCall(request).execute().use { r -> return r.isSuccessful to r.body?.string().orEmpty() }
+        return http.newCall(request).execute().use { r -> r.isSuccessful to r.body?.string().orEmpty() }
     }
 }

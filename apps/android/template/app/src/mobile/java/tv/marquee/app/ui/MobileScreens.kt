@@ -146,11 +146,11 @@ fun HomeScreen(repo: Repository, signedIn: Boolean, open: (Title) -> Unit) {
     val context = LocalContext.current
     Loaded(rails) { list ->
         LazyColumn(contentPadding = PaddingValues(vertical = 16.dp)) {
-            val items = (continuing as? Load.Done<List<ContinueItem>>)?.value.orEmpty()
-            if (items.isNotEmpty()) item { Column {
+            val resume = (continuing as? Load.Done<List<ContinueItem>>)?.value.orEmpty()
+            if (resume.isNotEmpty()) item { Column {
                 RailHeader(stringResource(R.string.continue_watching))
                 LazyRow(contentPadding = PaddingValues(horizontal = 16.dp), horizontalArrangement = Arrangement.spacedBy(12.dp)) {
-                    items(items) { c ->
+                    items(resume) { c ->
                         Column(Modifier.width(220.dp).clickable { context.startActivity(PlayerActivity.intent(context, c.title.id)) }) {
                             AsyncImage(c.title.backdrop.best(480)?.url, c.title.title, Modifier.fillMaxWidth().aspectRatio(16f / 9f), contentScale = ContentScale.Crop)
                             LinearProgressIndicator(progress = { c.positionSeconds.toFloat() / c.durationSeconds.coerceAtLeast(1) }, modifier = Modifier.fillMaxWidth(), color = Palette.Primary)

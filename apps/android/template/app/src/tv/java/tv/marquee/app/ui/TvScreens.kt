@@ -54,6 +54,7 @@ import kotlinx.coroutines.delay
 import kotlinx.coroutines.launch
 import tv.marquee.app.AppConfig
 import tv.marquee.app.R
+import tv.marquee.app.api.ContinueItem
 import tv.marquee.app.api.Repository
 import tv.marquee.app.api.Title
 import tv.marquee.app.api.best
@@ -153,7 +154,7 @@ fun TvHome(repo: Repository, signedIn: Boolean, open: (Title) -> Unit) {
     val context = LocalContext.current
     Loaded(rails) { list ->
         LazyColumn {
-            val cw = (continuing as? TvLoad.Done)?.value.orEmpty()
+            val cw = (continuing as? TvLoad.Done<List<ContinueItem>>)?.value.orEmpty()
             if (cw.isNotEmpty()) item {
                 TvRow(stringResource(R.string.continue_watching), cw.map { it.title }) { t ->
                     context.startActivity(PlayerActivity.intent(context, t.id))
@@ -301,6 +302,8 @@ fun TvActivate(repo: Repository, activation: DeviceActivation, onEmail: () -> Un
         } catch (e: ActivationException) {
             message = if (e.code == "access_denied") denied else expired
             if (e.code == "expired_token") attempt++
+        } catch (e: kotlinx.coroutines.CancellationException) {
+            throw e
         } catch (e: Exception) {
             message = e.message
         }
