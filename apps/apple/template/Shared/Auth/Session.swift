@@ -61,8 +61,29 @@ final class Session: ObservableObject {
         DispatchQueue.main.async { self.signedIn = false }
     }
 
-    /// Exchanges the refresh token; false (and signed out on invalid_grant) when refused.
+    private let lock = NSLock()
+    private var refreshing: Task<Bool, Never>?
+
+    /// Exchanges the refresh token; false (and signed out on invalid_grant) when
+    /// refused. Concurrent callers share one exchange: presenting a used refresh
+    /// token twice would sign every device of the account out.
     func refresh() async -> Bool {
+        lock.lock()
+        if let running = refreshing {
+            lock.unlock()
+            return await running.value
+        }
+        let task = Task { await self.exchange() }
+        refreshing = task
+        lock.unlock()
+        let ok = await task.value
+        lock.lock()
+        refreshing = nil
+        lock.unlock()
+        return ok
+    }
+
+    private func exchange() async -> Bool {
         guard let refreshToken else { return false }
         var request = URLRequest(url: AppConfig.baseURL.appendingPathComponent("oauth/token"))
         request.httpMethod = "POST"
