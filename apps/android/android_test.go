@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -260,4 +261,37 @@ func BenchmarkPackage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The Kotlin client's queries are valid against the API's schema.
+func TestKotlinQueriesValidateAgainstTheSchema(t *testing.T) {
+	src := string(testTree(t)["app/src/main/java/tv/marquee/app/api/Repository.kt"])
+	card := regexp.MustCompile(`(?s)const val CARD = """(.*?)"""`).FindStringSubmatch(src)
+	if card == nil {
+		t.Fatal("no CARD selection")
+	}
+	body := strings.Replace(src, card[0], "", 1)
+	var raw []string
+	for _, m := range regexp.MustCompile(`(?s)"""(.*?)"""`).FindAllStringSubmatch(body, -1) {
+		raw = append(raw, m[1])
+	}
+	body = regexp.MustCompile(`(?s)""".*?"""`).ReplaceAllString(body, "")
+	for _, m := range regexp.MustCompile(`"((?:query|mutation) [^"]*)"`).FindAllStringSubmatch(body, -1) {
+		raw = append(raw, m[1])
+	}
+	docs := map[string]string{}
+	for i, q := range raw {
+		q = strings.ReplaceAll(q, "${'$'}", "$")
+		q = strings.ReplaceAll(q, "$CARD", card[1])
+		if strings.Contains(q, "$field") {
+			docs[fmt.Sprintf("kotlin %d add", i)] = strings.ReplaceAll(q, "$field", "addToMyList")
+			docs[fmt.Sprintf("kotlin %d remove", i)] = strings.ReplaceAll(q, "$field", "removeFromMyList")
+			continue
+		}
+		docs[fmt.Sprintf("kotlin %d", i)] = q
+	}
+	if len(docs) < 15 {
+		t.Fatalf("found only %d GraphQL documents in Repository.kt", len(docs))
+	}
+	apptest.ValidateGraphQL(t, docs)
 }

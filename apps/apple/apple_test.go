@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +273,36 @@ func BenchmarkPackage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// The Swift client's queries are valid against the API's schema.
+func TestSwiftQueriesValidateAgainstTheSchema(t *testing.T) {
+	src := string(testTree(t)["Shared/API/Repository.swift"])
+	card := regexp.MustCompile(`(?s)private let card = """\n(.*?)\n"""`).FindStringSubmatch(src)
+	if card == nil {
+		t.Fatal("no card selection")
+	}
+	body := strings.Replace(src, card[0], "", 1)
+	var raw []string
+	for _, m := range regexp.MustCompile(`(?s)"""\n(.*?)\n\s*"""`).FindAllStringSubmatch(body, -1) {
+		raw = append(raw, m[1])
+	}
+	body = regexp.MustCompile(`(?s)""".*?"""`).ReplaceAllString(body, "")
+	for _, m := range regexp.MustCompile(`"((?:query|mutation) [^"]*)"`).FindAllStringSubmatch(body, -1) {
+		raw = append(raw, m[1])
+	}
+	docs := map[string]string{}
+	for i, q := range raw {
+		q = strings.ReplaceAll(q, `\(card)`, card[1])
+		if strings.Contains(q, `\(field)`) {
+			docs[fmt.Sprintf("swift %d add", i)] = strings.ReplaceAll(q, `\(field)`, "addToMyList")
+			docs[fmt.Sprintf("swift %d remove", i)] = strings.ReplaceAll(q, `\(field)`, "removeFromMyList")
+			continue
+		}
+		docs[fmt.Sprintf("swift %d", i)] = q
+	}
+	if len(docs) < 15 {
+		t.Fatalf("found only %d GraphQL documents in Repository.swift", len(docs))
+	}
+	apptest.ValidateGraphQL(t, docs)
 }
