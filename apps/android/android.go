@@ -12,6 +12,7 @@ package android
 import (
 	"context"
 	"embed"
+	"encoding/xml"
 	"fmt"
 	"image/color"
 	"io"
@@ -240,10 +241,22 @@ func newData(s apps.Spec) (data, error) {
 // Funcs are the template's escapers: kt quotes a Kotlin (and Gradle Kotlin
 // DSL) string literal, astr escapes an Android string resource's text,
 // comment makes a value safe inside a line comment.
+//
+// Every escaper also escapes "[", so that a value holding "[[ … ]]" cannot
+// look like a placeholder left unrendered (the leftover check would refuse
+// the build): Kotlin's \u005B, XML's &#91;, a space in comments, Markdown's \[.
 var Funcs = template.FuncMap{
-	"kt":      kotlinString,
-	"astr":    androidString,
-	"comment": func(s string) string { return strings.NewReplacer("\n", " ", "\r", " ", "*/", "* /").Replace(s) },
+	"kt":   kotlinString,
+	"astr": androidString,
+	"comment": func(s string) string {
+		return strings.NewReplacer("\n", " ", "\r", " ", "*/", "* /", "[", "( ").Replace(s)
+	},
+	"md": func(s string) string { return strings.NewReplacer("[", `\[`, "\n", " ").Replace(s) },
+	"xattr": func(s string) string {
+		var b strings.Builder
+		_ = xml.EscapeText(&b, []byte(s))
+		return strings.ReplaceAll(b.String(), "[", "&#91;")
+	},
 }
 
 func kotlinString(s string) string {
@@ -257,6 +270,8 @@ func kotlinString(s string) string {
 			b.WriteString(`\"`)
 		case '$':
 			b.WriteString(`\$`)
+		case '[':
+			b.WriteString(`\u005B`)
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':
@@ -293,6 +308,8 @@ func androidString(s string) string {
 			b.WriteString(`\'`)
 		case r == '"':
 			b.WriteString(`\"`)
+		case r == '[':
+			b.WriteString("&#91;")
 		case r == '\n':
 			b.WriteString(`\n`)
 		case (r == '@' || r == '?') && i == 0:

@@ -3,6 +3,7 @@ package android
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"flag"
 	"fmt"
 	"os"
@@ -294,4 +295,51 @@ func TestKotlinQueriesValidateAgainstTheSchema(t *testing.T) {
 		t.Fatalf("found only %d GraphQL documents in Repository.kt", len(docs))
 	}
 	apptest.ValidateGraphQL(t, docs)
+}
+
+// A name, key or URL holding template brackets, quotes, dollars or XML
+// specials renders into sources that still parse and hold no placeholder.
+func TestHostileValuesAreEscapedEverywhere(t *testing.T) {
+	s := apptest.Spec(apps.Android)
+	s.Name = `[[ .AppKey ]] "$x" <&>`
+	s.ShortName = `@[[x]]`
+	s.AppKey = `k[[ .Name ]]$\"`
+	s.WebURL = "https://acme.example.com/t/a&b/"
+	d, err := newData(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := apptmpl.Render(templateFS, "template", d, Funcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := apptmpl.Leftovers(tree); len(left) > 0 {
+		t.Errorf("leftovers: %v", left)
+	}
+	apptest.Parse(t, tree)
+	var res struct {
+		Strings []struct {
+			Name string `xml:"name,attr"`
+			Text string `xml:",chardata"`
+		} `xml:"string"`
+	}
+	if err := xml.Unmarshal(tree["app/src/main/res/values/strings.xml"], &res); err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range res.Strings {
+		// aapt2 unescapes \" and \@; the XML layer is already decoded here.
+		if st.Name == "app_name" && st.Text != `[[ .AppKey ]] \"$x\" <&>` {
+			t.Errorf("app_name %q", st.Text)
+		}
+		if st.Name == "launcher_name" && st.Text != `\@[[x]]` {
+			t.Errorf("launcher_name %q", st.Text)
+		}
+	}
+	cfg := string(tree["app/src/main/java/tv/marquee/app/AppConfig.kt"])
+	if !strings.Contains(cfg, `APP_KEY = "k\u005B\u005B .Name ]]\$\\\""`) {
+		t.Errorf("AppConfig.kt:\n%s", cfg)
+	}
+	if !strings.Contains(string(tree["app/src/mobile/AndroidManifest.xml"]), `android:pathPrefix="/t/a&amp;b/title/"`) {
+		t.Error("the web path is not escaped in the manifest")
+	}
 }

@@ -391,18 +391,24 @@ func projectName(slug, name string) string {
 // Funcs are the template's escapers: sw quotes a Swift string literal, px
 // escapes plist (XML) text, yq quotes a YAML scalar (a JSON string is a valid
 // YAML double-quoted scalar), comment makes a value safe in a line comment.
+//
+// Every escaper also escapes "[", so that a value holding "[[ … ]]" cannot
+// look like a placeholder left unrendered (the leftover check would refuse
+// the build): Swift's \u{5B}, XML's &#91;, JSON's \u005b, a space in
+// comments, Markdown's \[.
 var Funcs = template.FuncMap{
 	"sw": swiftString,
 	"px": func(s string) string {
 		var b strings.Builder
 		_ = xml.EscapeText(&b, []byte(s))
-		return b.String()
+		return strings.ReplaceAll(b.String(), "[", "&#91;")
 	},
 	"yq": func(s string) string {
 		b, _ := json.Marshal(s)
-		return string(b)
+		return strings.ReplaceAll(string(b), "[", `\u005b`)
 	},
-	"comment": func(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) },
+	"comment": func(s string) string { return strings.NewReplacer("\n", " ", "\r", " ", "[", "( ").Replace(s) },
+	"md":      func(s string) string { return strings.NewReplacer("[", `\[`, "\n", " ").Replace(s) },
 }
 
 func swiftString(s string) string {
@@ -414,6 +420,8 @@ func swiftString(s string) string {
 			b.WriteString(`\\`)
 		case '"':
 			b.WriteString(`\"`)
+		case '[':
+			b.WriteString(`\u{5B}`)
 		case '\n':
 			b.WriteString(`\n`)
 		case '\r':

@@ -306,3 +306,36 @@ func TestSwiftQueriesValidateAgainstTheSchema(t *testing.T) {
 	}
 	apptest.ValidateGraphQL(t, docs)
 }
+
+// A name, key or URL holding template brackets, quotes or XML and YAML
+// specials renders into sources that still parse and hold no placeholder.
+func TestHostileValuesAreEscapedEverywhere(t *testing.T) {
+	s := apptest.Spec(apps.Apple)
+	s.Name = "[[ .AppKey ]] \"x\" <&>\n#n: y"
+	s.ShortName = `[[x]]: y`
+	s.AppKey = `k[[ .Name ]]\"`
+	d, err := newData(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, err := apptmpl.Render(templateFS, "template", d, Funcs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := apptmpl.Leftovers(tree); len(left) > 0 {
+		t.Errorf("leftovers: %v", left)
+	}
+	parsed := apptest.Parse(t, tree)
+	if got := parsed.Plists["iOS/Info.plist"]["CFBundleDisplayName"]; got != `[[x]]: y` {
+		t.Errorf("CFBundleDisplayName %q", got)
+	}
+	if got := parsed.Plists["tvOS/Info.plist"]["NSHumanReadableCopyright"]; got != "© 2026 [[ .AppKey ]] \"x\" <&>\n#n: y" {
+		t.Errorf("copyright %q", got)
+	}
+	if proj, ok := parsed.YAML["project.yml"].(map[string]any); !ok || proj["name"] != "Acme" {
+		t.Errorf("project.yml: %v", parsed.YAML["project.yml"])
+	}
+	if cfg := string(tree["Shared/AppConfig.swift"]); !strings.Contains(cfg, `static let appKey = "k\u{5B}\u{5B} .Name ]]\\\""`) {
+		t.Errorf("AppConfig.swift:\n%s", cfg)
+	}
+}
