@@ -227,7 +227,7 @@ func newData(s apps.Spec) (data, error) {
 	return data{
 		Name: s.Name, ShortName: short, Slug: slug, BundleID: s.BundleID,
 		BaseURL: strings.TrimSuffix(s.BaseURL, "/"), AppKey: s.AppKey, WebURL: s.WebURL,
-		ArtworkBase: strings.TrimSuffix(s.BaseURL, "/") + "/artwork/",
+		ArtworkBase: strings.TrimSuffix(s.BaseURL, "/") + "/images/",
 		WebHost:     web.Host, WebPath: strings.TrimSuffix(web.EscapedPath(), "/"),
 		VersionName: s.Version.String(), VersionCode: s.Version.Build, Year: s.Now.Year(),
 		Features: s.Features,

@@ -346,7 +346,7 @@ func newData(s apps.Spec) (data, error) {
 		BundleIDPrefix: s.BundleID[:strings.LastIndex(s.BundleID, ".")],
 		ProjectName:    projectName(s.Slug, s.Name),
 		BaseURL:        strings.TrimSuffix(s.BaseURL, "/"), AppKey: s.AppKey, WebURL: s.WebURL,
-		ArtworkBase: strings.TrimSuffix(s.BaseURL, "/") + "/artwork/",
+		ArtworkBase: strings.TrimSuffix(s.BaseURL, "/") + "/images/",
 		VersionName: s.Version.String(), VersionBuild: s.Version.Build, VersionBuildString: strconv.Itoa(s.Version.Build),
 		Year: s.Now.Year(), Features: s.Features,
 	}

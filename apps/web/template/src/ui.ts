@@ -40,9 +40,20 @@ export interface TitleCard {
   durationSeconds?: number | null;
   releaseYear?: number | null;
   series?: { id: string } | null;
+  thumbs?: { url: string; width: number }[];
+  posters?: { url: string; width: number }[];
 }
 
-export const CARD_FIELDS = "id kind title durationSeconds releaseYear vertical";
+// Cards ask for thumbnails and posters by role and show the smallest one at
+// least as wide as the card's rendered width (twice it, for sharp screens).
+export const CARD_FIELDS = "id kind title durationSeconds releaseYear vertical thumbs: artwork(role: THUMBNAIL) { url width } posters: artwork(role: POSTER) { url width }";
+
+function artURL(t: TitleCard): string {
+  const imgs = (t.thumbs && t.thumbs.length ? t.thumbs : t.posters || []).slice().sort((a, b) => a.width - b.width);
+  const want = 400;
+  for (const im of imgs) if (im.width >= want) return im.url;
+  return imgs.length ? imgs[imgs.length - 1].url : "";
+}
 
 /** titleRoute is where a card leads: a series page or a title page. */
 export function titleRoute(t: TitleCard): string {
@@ -58,7 +69,9 @@ export function card(t: TitleCard, progress?: number): HTMLAnchorElement {
     .filter(Boolean)
     .join(" · ");
   return link(titleRoute(t), { class: "card", "data-id": t.id },
-    h("span", { class: "art", "aria-hidden": "true" }, initials(t.title)),
+    artURL(t)
+      ? h("img", { class: "art", src: artURL(t), alt: "", loading: "lazy", decoding: "async" })
+      : h("span", { class: "art", "aria-hidden": "true" }, initials(t.title)),
     progress !== undefined ? h("span", { class: "progress", style: "width:" + Math.min(100, Math.round(progress * 100)) + "%" }) : null,
     h("span", { class: "card-title" }, t.title),
     meta ? h("span", { class: "card-meta" }, meta) : null);
