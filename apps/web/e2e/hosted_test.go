@@ -4,7 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -65,12 +70,34 @@ func seedWith(t testing.TB, change func(*platform.Config)) seeded {
 	if a := pt.WaitAsset(t, owner, asset, "failureReason", 3*time.Minute); pt.Str(a, "status") != "READY" {
 		t.Fatalf("ingest: %v", a)
 	}
+	uploadThumbnail(t, owner, title)
 	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": title})
 	col := pt.Str(owner.Must(t, `mutation { createCollection(input: {name: "Featured"}) { id } }`, nil), "createCollection", "id")
 	owner.Must(t, `mutation($id: ID!, $t: [ID!]!) { setCollectionItems(id: $id, titleIds: $t) { id } }`, map[string]any{"id": col, "t": []string{title}})
 	owner.Must(t, `mutation($c: ID!, $h: String) { createRail(input: {collectionId: $c, heading: $h}) { id } }`, map[string]any{"c": col, "h": railName})
 	v := pt.SignUpViewer(t, m, pt.AppKey(t, owner))
 	return seeded{m: m, tn: tn, title: title, viewer: v, base: m.URL() + "/t/" + tn.Slug}
+}
+
+// uploadThumbnail gives the title THUMBNAIL artwork (a 640×360 PNG, one
+// colour) through GraphQL's multipart upload, as the console does.
+func uploadThumbnail(t testing.TB, c pt.Client, title string) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, 640, 360))
+	draw.Draw(img, img.Bounds(), image.NewUniform(color.RGBA{200, 40, 40, 255}), image.Point{}, draw.Src)
+	var pngData, body bytes.Buffer
+	if err := png.Encode(&pngData, img); err != nil {
+		t.Fatal(err)
+	}
+	w := multipart.NewWriter(&body)
+	_ = w.WriteField("operations", fmt.Sprintf(`{"query":"mutation($t: ID!, $f: Upload!) { uploadTitleArtwork(titleId: $t, role: THUMBNAIL, file: $f) { id } }","variables":{"t":%q,"f":null}}`, title))
+	_ = w.WriteField("map", `{"0":["variables.f"]}`)
+	fw, _ := w.CreateFormFile("0", "thumb.png")
+	_, _ = fw.Write(pngData.Bytes())
+	_ = w.Close()
+	if r := c.Raw(t, w.FormDataContentType(), body.Bytes()); len(r.Errors) > 0 {
+		t.Fatalf("uploadTitleArtwork: %v", r.Errors)
+	}
 }
 
 // The issue's proof: headless Chromium opens the hosted app of a seeded
@@ -103,6 +130,8 @@ func TestHostedAppBrandsListsSignsInAndPlays(t *testing.T) {
 	if got := eval[string](b, `document.querySelector('.rail .rail-title').textContent + '|' + document.querySelector('.rail .card .card-title').textContent`); got != railName+"|"+titleName {
 		t.Errorf("rail %q", got)
 	}
+	// The card's thumbnail loads from the API's image endpoint (Artwork.url).
+	b.wait("the card's thumbnail", `(function () { var i = document.querySelector('.rail .card img.art'); return i && i.complete && i.naturalWidth === 640 })()`)
 	// Installable: Chromium finds nothing missing (manifest, icons, service
 	// worker), and the service worker controls the app's path.
 	b.do("service worker", chromedp.Evaluate[chromedp.Void](`navigator.serviceWorker.ready.then(function (r) { window.swScope = r.scope })`))
