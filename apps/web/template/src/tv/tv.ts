@@ -20,10 +20,12 @@ const TIZEN_KEYS = ["MediaPlayPause", "MediaPlay", "MediaPause", "MediaStop", "M
 const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), video[controls], [tabindex]:not([tabindex="-1"])';
 /**
  * Where focus starts on a screen, best first: an element the screen marks,
- * the first card of the first rail, the screen's main content (after the
- * header), else the first thing focusable.
+ * the player, then the first focusable outside the header and navigation
+ * (the first rail card on home, Play on a title), then anything focusable.
+ * Coming back to a screen (Back) focuses what was focused there before.
  */
-const FIRST = ["[data-tv-first]", "[autofocus]", ".rail .card", "[data-rail] a[href]", "main " + FOCUSABLE.split(", ").join(", main ")];
+const FIRST = ["[data-tv-first]", "[autofocus]", "video"];
+const CHROME = "header, nav, [role=banner], [role=navigation]";
 /** An element a screen marks as its close/back control (the player's close button). */
 const BACK = "[data-tv-back]";
 /** Seconds moved by fast-forward and rewind. */
@@ -40,6 +42,8 @@ let pending = false;
 /** screen is the address focus was last placed for; settling until the viewer's first key on it. */
 let screen = "";
 let settling = true;
+/** remembered is the key focused last on each address, for coming back. */
+const remembered: { [address: string]: string } = {};
 
 function box(el: Element): Box {
   const r = el.getBoundingClientRect();
@@ -74,7 +78,12 @@ function keyOf(el: HTMLElement): string {
 function focus(el: HTMLElement): void {
   el.focus({ preventScroll: true });
   el.scrollIntoView({ block: "nearest", inline: "nearest", behavior: "auto" });
+  note(el);
+}
+
+function note(el: HTMLElement): void {
   last = { key: keyOf(el), box: box(el) };
+  if (!settling) remembered[location.pathname + location.search] = last.key;
 }
 
 /** current is the focused element when it is one we can move from. */
@@ -86,21 +95,28 @@ function current(): HTMLElement | null {
 
 function focusFirst(): boolean {
   const s = scope();
+  const all = focusables();
+  const mark = remembered[location.pathname + location.search];
+  if (mark) {
+    for (const el of all) {
+      if (keyOf(el) === mark) return place(el);
+    }
+  }
   for (const sel of FIRST) {
     const els = s.querySelectorAll<HTMLElement>(sel);
     for (let i = 0; i < els.length; i++) {
-      if (shown(els[i])) {
-        if (document.activeElement !== els[i]) focus(els[i]);
-        return true;
-      }
+      if (shown(els[i])) return place(els[i]);
     }
   }
-  const all = focusables();
-  if (all.length) {
-    if (document.activeElement !== all[0]) focus(all[0]);
-    return true;
+  for (const el of all) {
+    if (!el.closest(CHROME)) return place(el);
   }
-  return false;
+  return all.length ? place(all[0]) : false;
+}
+
+function place(el: HTMLElement): boolean {
+  if (document.activeElement !== el) focus(el);
+  return true;
 }
 
 /**
@@ -239,7 +255,11 @@ function action(e: KeyboardEvent): string {
 function onKey(e: KeyboardEvent): void {
   const a = action(e);
   if (!a) return;
-  settling = false;
+  if (settling) {
+    settling = false;
+    const c = current();
+    if (c) note(c);
+  }
   const target = e.target as HTMLElement;
   // Inside a text field the left and right arrows move the caret.
   if ((a === "left" || a === "right") && typing(target) && target.tagName !== "SELECT") return;
@@ -301,7 +321,7 @@ function refocus(): void {
   }
   const cur = current();
   if (cur) {
-    last = { key: keyOf(cur), box: box(cur) };
+    note(cur);
     return;
   }
   const all = focusables();
@@ -346,7 +366,7 @@ export function installTV(): void {
   document.addEventListener("keydown", onKey);
   document.addEventListener("focusin", () => {
     const cur = current();
-    if (cur) last = { key: keyOf(cur), box: box(cur) };
+    if (cur) note(cur);
   });
   new MutationObserver(schedule).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["hidden", "open", "aria-modal"] });
   schedule();
