@@ -129,14 +129,19 @@ func (p *WebOS) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.A
 	}
 	fmt.Fprintf(log, "drawing %d webOS images\n", len(WebOSImages))
 	imgs := apps.Tree{}
+	drawn := map[[2]int][]byte{} // the background and the splash are the same picture
 	for _, im := range WebOSImages {
-		pad := 0.12
-		if im.W > 200 {
-			pad = 0.3
-		}
-		b, err := appimage.PNG(appimage.Opaque(appimage.Fit(s.Logo, im.W, im.H, s.Palette.Background, pad), s.Palette.Background))
-		if err != nil {
-			return apps.Artifact{}, errs.Internal(err)
+		b, ok := drawn[[2]int{im.W, im.H}]
+		if !ok {
+			pad := 0.12
+			if im.W > 200 {
+				pad = 0.3
+			}
+			var err error
+			if b, err = appimage.PNG(appimage.Opaque(appimage.Fit(s.Logo, im.W, im.H, s.Palette.Background, pad), s.Palette.Background)); err != nil {
+				return apps.Artifact{}, errs.Internal(err)
+			}
+			drawn[[2]int{im.W, im.H}] = b
 		}
 		imgs[im.Path] = b
 	}
