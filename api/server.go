@@ -60,6 +60,9 @@ type Server struct {
 	Origin *Origin
 	// Stripe takes Stripe's webhooks at /webhooks/stripe; nil: not mounted.
 	Stripe StripeWebhooks
+	// WebApp hosts the tenants' web apps at /t/{slug}/ and on their hosts
+	// (webapp.go); nil: not served.
+	WebApp *WebApp
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -91,7 +94,10 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle("/console/", http.StripPrefix("/console", s.Console))
 		mux.Handle("GET /{$}", http.RedirectHandler("/console/", http.StatusFound))
 	}
-	h := s.withClient(s.limitBody(mux))
+	if s.WebApp != nil {
+		mux.HandleFunc("/t/{slug}/", s.webAppByPath)
+	}
+	h := s.withClient(s.limitBody(s.webAppTenantHost(mux)))
 	if s.Uploads == nil {
 		return h
 	}

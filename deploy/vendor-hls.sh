@@ -16,3 +16,8 @@ cp "$tmp/package/dist/hls.min.js" "$dest/hls.min.js"
 cp "$tmp/package/LICENSE" "$dest/hls.js.LICENSE"
 echo "$HLS_VERSION" > "$dest/hls.js.VERSION"
 echo "hls.js $HLS_VERSION → $dest"
+# The white-label web app (apps/web) loads the same file, embedded from its own copy.
+webdest="$root/apps/web/template/vendor"
+mkdir -p "$webdest"
+cp "$dest/hls.min.js" "$dest/hls.js.LICENSE" "$dest/hls.js.VERSION" "$webdest/"
+echo "hls.js $HLS_VERSION → $webdest"

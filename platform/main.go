@@ -203,6 +203,7 @@ func (m *Main) build() {
 	m.API.Origin = &api.Origin{Playback: m.Playback, Blobs: m.Blobs, AppOrigins: m.playbackOrigins()}
 	m.API.Stripe = m.Billing
 	m.API.Console = console.Handler()
+	m.API.WebApp = &api.WebApp{Cast: true}
 	m.API.Operators = m.Operators
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
 		MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxUploadSize: c.MaxUpload, WebSocketInit: m.API.WebSocketInit, Log: m.Log})

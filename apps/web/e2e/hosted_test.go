@@ -1,0 +1,297 @@
+package e2e
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/google/uuid"
+
+	"github.com/marquee-ott/marquee/apps"
+	"github.com/marquee-ott/marquee/apps/web"
+	"github.com/marquee-ott/marquee/media/mediatest"
+	"github.com/marquee-ott/marquee/platform"
+	pt "github.com/marquee-ott/marquee/platform/platformtest"
+)
+
+// seeded is a tenant with branding, a READY published title (a real clip
+// through the ingest workflow) in a collection shown as a home rail, and a
+// verified viewer account.
+type seeded struct {
+	m      *platform.Main
+	tn     pt.Tenant
+	title  string
+	viewer pt.Viewer
+	base   string
+}
+
+const (
+	appName   = "Acme Flix"
+	primary   = "#2080ff"
+	railName  = "Featured now"
+	titleName = "Test pattern"
+)
+
+func seed(t testing.TB) seeded {
+	t.Helper()
+	m := pt.Start(t, nil)
+	pt.RunWorker(t, m)
+	tn := pt.SignUp(t, m)
+	owner := tn.Owner
+	owner.Must(t, `mutation($in: BrandingInput!) { updateBranding(input: $in) { id } }`, map[string]any{"in": map[string]any{
+		"appName": appName, "primaryColor": primary, "accentColor": "#ffcc00", "backgroundColor": "#101010"}})
+	upload := pt.MustClipUpload(t, m, uuid.MustParse(tn.ID), mediatest.Clip{Width: 320, Height: 180, Seconds: 4, Audio: 2})
+	title := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"kind": "MOVIE", "localizations": []any{map[string]any{"language": "en", "title": titleName, "synopsis": "Bars and tone."}}}}),
+		"createTitle", "id")
+	asset := pt.Str(owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`,
+		map[string]any{"u": upload.String(), "t": title}), "ingestUpload", "id")
+	if a := pt.WaitAsset(t, owner, asset, "failureReason", 3*time.Minute); pt.Str(a, "status") != "READY" {
+		t.Fatalf("ingest: %v", a)
+	}
+	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": title})
+	col := pt.Str(owner.Must(t, `mutation { createCollection(input: {name: "Featured"}) { id } }`, nil), "createCollection", "id")
+	owner.Must(t, `mutation($id: ID!, $t: [ID!]!) { setCollectionItems(id: $id, titleIds: $t) { id } }`, map[string]any{"id": col, "t": []string{title}})
+	owner.Must(t, `mutation($c: ID!, $h: String) { createRail(input: {collectionId: $c, heading: $h}) { id } }`, map[string]any{"c": col, "h": railName})
+	v := pt.SignUpViewer(t, m, pt.AppKey(t, owner))
+	return seeded{m: m, tn: tn, title: title, viewer: v, base: m.URL() + "/t/" + tn.Slug}
+}
+
+// The issue's proof: headless Chromium opens the hosted app of a seeded
+// tenant at /t/{slug}/; it shows the tenant's name and colours, lists the
+// rail from GraphQL, a viewer signs in, and a title plays (currentTime
+// advances through hls.js and the origin). The TV activation page signs a
+// real device-flow code in.
+func TestHostedAppBrandsListsSignsInAndPlays(t *testing.T) {
+	s := seed(t)
+	b := newBrowser(t)
+	b.load(s.base + "/")
+	b.wait("the rail", `document.querySelector('.rail .card')`)
+	if got := eval[string](b, `document.title`); got != appName {
+		t.Errorf("document.title = %q", got)
+	}
+	if got := eval[string](b, `document.getElementById('app-name').textContent`); got != appName {
+		t.Errorf("header name %q", got)
+	}
+	// The palette keeps this primary (it contrasts with the background).
+	want := web.PaletteFrom(primary, "#ffcc00", "#101010")
+	if apps.Hex(want.Primary) != primary {
+		t.Fatalf("palette changed the primary: %s", apps.Hex(want.Primary))
+	}
+	if got := eval[string](b, `getComputedStyle(document.getElementById('brand')).color`); got != "rgb(32, 128, 255)" {
+		t.Errorf("brand colour %s, want the primary rgb(32, 128, 255)", got)
+	}
+	if got := eval[string](b, `getComputedStyle(document.body).backgroundColor`); got != "rgb(16, 16, 16)" {
+		t.Errorf("background %s", got)
+	}
+	if got := eval[string](b, `document.querySelector('.rail .rail-title').textContent + '|' + document.querySelector('.rail .card .card-title').textContent`); got != railName+"|"+titleName {
+		t.Errorf("rail %q", got)
+	}
+
+	// Playing needs a viewer: the title page's Play leads to sign-in, which
+	// comes back to the player.
+	b.clickSel(".rail .card")
+	b.wait("the title page", `document.querySelector('.title-name') && document.querySelector('.title-name').textContent === '`+titleName+`'`)
+	b.click("play")
+	b.wait("the sign-in prompt", `document.getElementById('signin-to-watch')`)
+	b.click("signin-to-watch")
+	b.wait("the sign-in form", `document.getElementById('signin-email')`)
+	b.typeIn("signin-email", s.viewer.Email)
+	b.typeIn("signin-password", s.viewer.Password)
+	b.click("signin-submit")
+	b.wait("the player", `document.getElementById('video') && document.getElementById('video').dataset.session`)
+	if !strings.HasSuffix(eval[string](b, `location.pathname`), "/t/"+s.tn.Slug+"/watch/"+s.title) {
+		t.Errorf("after sign-in at %s", eval[string](b, `location.pathname`))
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ct := eval[float64](b, `document.getElementById('video').currentTime`)
+		if ct > 1.5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("currentTime %.2f after a minute; errors %v\n%s", ct, eval[[]string](b, `window.playerErrors || []`), b.diagnose())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if errs := eval[[]string](b, `window.playerErrors || []`); len(errs) > 0 {
+		t.Errorf("hls.js errors: %v", errs)
+	}
+	if !eval[bool](b, `!!document.getElementById('nav-account')`) {
+		t.Errorf("the header does not show the signed-in account")
+	}
+
+	// Leaving the player records the position: the title is in Continue
+	// watching on the home page. My List and search work for the viewer.
+	b.do("pause", chromedp.Evaluate[chromedp.Void](`document.getElementById('video').pause()`))
+	b.click("brand")
+	b.wait("continue watching", `document.querySelector('[data-rail="continue-watching"] .card[data-id="`+s.title+`"]')`)
+	b.clickSel(`[data-rail="continue-watching"] .card`)
+	b.wait("the add-to-list button", `document.getElementById('add-to-list')`)
+	b.click("add-to-list")
+	b.wait("added", `document.getElementById('add-to-list').disabled`)
+	b.click("nav-my-list")
+	b.wait("my list", `document.querySelector('#my-list .card[data-id="`+s.title+`"]')`)
+	b.click("nav-search")
+	b.wait("the search box", `document.getElementById('search-input')`)
+	b.typeIn("search-input", "pattern")
+	b.wait("a search result", `document.querySelector('#search-results .card[data-id="`+s.title+`"]')`)
+	if !strings.HasSuffix(eval[string](b, `location.href`), "/search?q=pattern") {
+		t.Errorf("search address %s", eval[string](b, `location.href`))
+	}
+
+	// TV activation: a device-flow code from the API, the page prefilled from
+	// the verification link.
+	res, err := http.PostForm(s.base+"/oauth/device_authorization", url.Values{"device_name": {"Living room"}, "device_platform": {"SAMSUNG"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var da struct {
+		UserCode                string `json:"user_code"`
+		VerificationURIComplete string `json:"verification_uri_complete"`
+	}
+	err = json.NewDecoder(res.Body).Decode(&da)
+	res.Body.Close()
+	if err != nil || da.UserCode == "" {
+		t.Fatalf("device authorization: %v %+v", err, da)
+	}
+	b.load(da.VerificationURIComplete)
+	b.wait("the activation form", `document.getElementById('activate-code')`)
+	if got := eval[string](b, `document.getElementById('activate-code').value`); got != da.UserCode {
+		t.Errorf("code prefilled %q, want %q (from %s)", got, da.UserCode, da.VerificationURIComplete)
+	}
+	b.click("activate-submit")
+	b.wait("activation done", `document.getElementById('activate-status').textContent.indexOf('Living room is signed in') >= 0`)
+}
+
+// The page, manifest, icons, service worker and code are served with the
+// right types and caching, per tenant, and an unknown slug is NOT_FOUND.
+func TestHostedAppFiles(t *testing.T) {
+	m := pt.Start(t, func(c *platform.Config) { c.BaseDomain = "marquee.test" })
+	tn := pt.SignUp(t, m)
+	base := m.URL() + "/t/" + tn.Slug
+	get := func(path string) (*http.Response, string) {
+		t.Helper()
+		res, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		var sb strings.Builder
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := res.Body.Read(buf)
+			sb.Write(buf[:n])
+			if err != nil {
+				break
+			}
+		}
+		return res, sb.String()
+	}
+	c, err := web.Compile(apps.LayoutBrowser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, route := range []string{"/", "/title/x", "/series/x", "/search", "/shorts", "/creator/x", "/signin", "/signup", "/activate", "/plans", "/my-list", "/watch/x"} {
+		res, body := get(route)
+		if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/html; charset=utf-8" || !strings.Contains(body, `"graphql":"/t/`+tn.Slug+`/graphql"`) ||
+			!strings.Contains(body, "/t/"+tn.Slug+"/"+c.JSName) || res.Header.Get("Cache-Control") != "no-cache" {
+			t.Errorf("GET %s: %d %v\n%.300s", route, res.StatusCode, res.Header, body)
+		}
+	}
+	if res, body := get("/" + c.JSName); res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || len(body) != len(c.JS) {
+		t.Errorf("bundle: %d %v", res.StatusCode, res.Header)
+	}
+	if res, _ := get("/" + c.HlsName); res.StatusCode != 200 {
+		t.Errorf("hls.js: %d", res.StatusCode)
+	}
+	if res, _ := get("/_app/app.0000000000.js"); res.StatusCode != 404 {
+		t.Errorf("an old bundle name: %d", res.StatusCode)
+	}
+	res, body := get("/manifest.webmanifest")
+	var mf map[string]any
+	if err := json.Unmarshal([]byte(body), &mf); err != nil || res.Header.Get("Content-Type") != "application/manifest+json" || mf["start_url"] != "/t/"+tn.Slug+"/" {
+		t.Errorf("manifest: %v %v %s", err, res.Header, body)
+	}
+	res, body = get("/icons/icon-512.png")
+	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "image/png" || !strings.HasPrefix(body, "\x89PNG") {
+		t.Errorf("icon: %d %v", res.StatusCode, res.Header)
+	}
+	if res, body := get("/sw.js"); res.StatusCode != 200 || !strings.Contains(body, "/t/"+tn.Slug+"/"+c.CSSName) {
+		t.Errorf("sw.js: %d %.200s", res.StatusCode, body)
+	}
+	res, err = http.Get(m.URL() + "/t/no-such-tenant-here/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != 404 {
+		t.Errorf("unknown slug: %d", res.StatusCode)
+	}
+	// On the tenant's own host the app is at the root, the API beside it.
+	for _, route := range []string{"/", "/title/x", "/sw.js"} {
+		req, _ := http.NewRequest(http.MethodGet, m.URL()+route, nil)
+		req.Host = tn.Slug + ".marquee.test"
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sb strings.Builder
+		_, _ = io.Copy(&sb, res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || (route != "/sw.js" && !strings.Contains(sb.String(), `"graphql":"/graphql"`)) || (route == "/sw.js" && !strings.Contains(sb.String(), `"/`+c.JSName+`"`)) {
+			t.Errorf("tenant host %s: %d %.300s", route, res.StatusCode, sb.String())
+		}
+	}
+	// The platform's own host still sends / to the console.
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err = client.Get(m.URL() + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusFound || res.Header.Get("Location") != "/console/" {
+		t.Errorf("platform root: %d %s", res.StatusCode, res.Header.Get("Location"))
+	}
+}
+
+// A new viewer signs up in the app with the emailed code and is signed in.
+func TestSignUpThroughTheApp(t *testing.T) {
+	m := pt.Start(t, nil)
+	tn := pt.SignUp(t, m)
+	b := newBrowser(t)
+	b.load(m.URL() + "/t/" + tn.Slug + "/signup")
+	b.wait("the sign-up form", `document.getElementById('signup-email')`)
+	email := "new-viewer@" + tn.Slug + ".example.com"
+	b.typeIn("signup-email", email)
+	b.typeIn("signup-password", pt.Password)
+	b.typeIn("signup-name", "Sam")
+	b.click("signup-submit")
+	b.wait("the code field", `!document.getElementById('signup-code').closest('label').hidden`)
+	var code string
+	deadline := time.Now().Add(20 * time.Second)
+	for code == "" {
+		if msgs, _ := m.DevMail.List(email); len(msgs) > 0 {
+			code = pt.MailCode(t, m, email)
+		} else if time.Now().After(deadline) {
+			t.Fatalf("no mail to %s", email)
+		} else {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	b.typeIn("signup-code", code)
+	b.click("signup-submit")
+	b.wait("signed in", `document.getElementById('nav-account') && document.body.dataset.route === 'home'`)
+	b.click("nav-account")
+	b.wait("the account page", `document.getElementById('account-email')`)
+	if got := eval[string](b, `document.getElementById('account-email').textContent`); got != email+" · Sam" {
+		t.Errorf("account %q", got)
+	}
+	b.click("sign-out")
+	b.wait("signed out", `document.getElementById('nav-signin')`)
+}
