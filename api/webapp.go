@@ -75,7 +75,13 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 		writeError(w, err, statusOf(err))
 		return true
 	}
-	c, err := web.Compile(apps.LayoutBrowser)
+	// ?layout=tv serves the 10-foot TV layout (what the Tizen and webOS
+	// packages hold) to try it in a browser with the keyboard.
+	layout := apps.LayoutBrowser
+	if r.URL.Query().Get("layout") == string(apps.LayoutTV) {
+		layout = apps.LayoutTV
+	}
+	c, err := web.Compile(layout)
 	if err != nil {
 		s.Log.Error("web app bundle", "err", err)
 		writeError(w, errs.Internal(err), http.StatusInternalServerError)
@@ -83,16 +89,22 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 	}
 	rest := strings.TrimPrefix(r.URL.Path, base)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	switch rest {
-	case "/" + c.JSName:
-		immutable(w, "text/javascript; charset=utf-8", c.JS)
-		return true
-	case "/" + c.CSSName:
-		immutable(w, "text/css; charset=utf-8", c.CSS)
-		return true
-	case "/" + c.HlsName:
-		immutable(w, "text/javascript; charset=utf-8", c.Hls)
-		return true
+	for _, l := range []apps.WebLayout{apps.LayoutBrowser, apps.LayoutTV} {
+		lc, err := web.Compile(l)
+		if err != nil {
+			continue
+		}
+		switch rest {
+		case "/" + lc.JSName:
+			immutable(w, "text/javascript; charset=utf-8", lc.JS)
+			return true
+		case "/" + lc.CSSName:
+			immutable(w, "text/css; charset=utf-8", lc.CSS)
+			return true
+		case "/" + lc.HlsName:
+			immutable(w, "text/javascript; charset=utf-8", lc.Hls)
+			return true
+		}
 	}
 	if strings.HasPrefix(rest, "/_app/") {
 		writeError(w, errs.NotFound("no such file (the app was updated: reload)"), http.StatusNotFound)

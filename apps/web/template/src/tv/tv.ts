@@ -83,7 +83,7 @@ function focus(el: HTMLElement): void {
 
 function note(el: HTMLElement): void {
   last = { key: keyOf(el), box: box(el) };
-  if (!settling) remembered[location.pathname + location.search] = last.key;
+  if (!settling) remembered[address()] = last.key;
 }
 
 /** current is the focused element when it is one we can move from. */
@@ -96,7 +96,7 @@ function current(): HTMLElement | null {
 function focusFirst(): boolean {
   const s = scope();
   const all = focusables();
-  const mark = remembered[location.pathname + location.search];
+  const mark = remembered[address()];
   if (mark) {
     for (const el of all) {
       if (keyOf(el) === mark) return place(el);
@@ -181,7 +181,7 @@ function back(): void {
     close.click();
     return;
   }
-  if (history.length > 1 && location.pathname.replace(/\/+$/, "") !== homePath()) {
+  if (history.length > 1 && !atHome()) {
     history.back();
     return;
   }
@@ -195,13 +195,15 @@ function back(): void {
   }
 }
 
-function homePath(): string {
-  const c = document.getElementById("marquee-config");
-  try {
-    return ((JSON.parse((c && c.textContent) || "{}") as { base?: string }).base || "").replace(/\/+$/, "");
-  } catch (e) {
-    return "";
-  }
+/** address names the screen: the path, query and hash route (the TV layout routes by hash). */
+function address(): string {
+  return location.pathname + location.search + location.hash;
+}
+
+/** atHome reports whether the screen is home: the TV layout routes by hash (#/title/…). */
+function atHome(): boolean {
+  const route = location.hash.slice(1).split("?")[0];
+  return route === "" || route === "/";
 }
 
 function media(action: "toggle" | "play" | "pause" | "stop" | "ff" | "rew"): boolean {
@@ -309,7 +311,7 @@ function onKey(e: KeyboardEvent): void {
  */
 function refocus(): void {
   pending = false;
-  const here = location.pathname + location.search;
+  const here = address();
   if (here !== screen) {
     screen = here;
     settling = true;
