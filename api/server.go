@@ -78,7 +78,7 @@ func (s *Server) Handler() http.Handler {
 	if s.Stripe != nil {
 		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
 	}
-	gql := s.withTenant(s.GraphQL)
+	gql := s.graphQLCORS(s.withTenant(s.GraphQL))
 	mux.Handle("/graphql", gql)
 	mux.Handle("/t/{slug}/graphql", gql)
 	if s.Viewers != nil {

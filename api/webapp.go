@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"fmt"
 	"image"
 	_ "image/jpeg" // logos are PNG or JPEG
@@ -29,6 +30,7 @@ type WebApp struct {
 
 	mu    sync.Mutex
 	icons map[string]apps.Tree
+	gz    map[string][]byte // the code's gzipped copies, by name
 }
 
 // webAppTenantHost wraps the router: on a tenant's host, a GET that no
@@ -96,13 +98,13 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 		}
 		switch rest {
 		case "/" + lc.JSName:
-			immutable(w, "text/javascript; charset=utf-8", lc.JS)
+			s.immutable(w, r, lc.JSName, "text/javascript; charset=utf-8", lc.JS)
 			return true
 		case "/" + lc.CSSName:
-			immutable(w, "text/css; charset=utf-8", lc.CSS)
+			s.immutable(w, r, lc.CSSName, "text/css; charset=utf-8", lc.CSS)
 			return true
 		case "/" + lc.HlsName:
-			immutable(w, "text/javascript; charset=utf-8", lc.Hls)
+			s.immutable(w, r, lc.HlsName, "text/javascript; charset=utf-8", lc.Hls)
 			return true
 		}
 	}
@@ -151,9 +153,30 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 	return true
 }
 
-func immutable(w http.ResponseWriter, ctype string, body []byte) {
+// immutable answers a content-hashed file, gzipped (compressed once) when
+// the client takes it.
+func (s *Server) immutable(w http.ResponseWriter, r *http.Request, name, ctype string, body []byte) {
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	w.Header().Set("Vary", "Accept-Encoding")
+	if strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		s.WebApp.mu.Lock()
+		z, ok := s.WebApp.gz[name]
+		if !ok {
+			var buf bytes.Buffer
+			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+			_, _ = zw.Write(body)
+			_ = zw.Close()
+			if s.WebApp.gz == nil {
+				s.WebApp.gz = map[string][]byte{}
+			}
+			z = buf.Bytes()
+			s.WebApp.gz[name] = z
+		}
+		s.WebApp.mu.Unlock()
+		w.Header().Set("Content-Encoding", "gzip")
+		body = z
+	}
 	_, _ = w.Write(body)
 }
 

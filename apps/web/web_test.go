@@ -154,3 +154,18 @@ func TestPaletteReachesContrast(t *testing.T) {
 		t.Errorf("a primary with contrast already is kept: %s", apps.Hex(p.Primary))
 	}
 }
+
+// The size goal: the web shell (the browser layout's JavaScript and
+// CSS, gzipped, hls.js excluded) stays under 60 KB.
+func TestShellSizeGoal(t *testing.T) {
+	c, err := Compile(apps.LayoutBrowser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, css := gz(c.JS), gz(c.CSS)
+	t.Logf("web shell: JS %d B gzipped (%d raw), CSS %d B gzipped (%d raw), total %.1f KB gzipped of the 60 KB goal; hls.js %d KB gzipped, loaded by the player only",
+		js, len(c.JS), css, len(c.CSS), float64(js+css)/1024, gz(c.Hls)/1024)
+	if js+css >= 60*1024 {
+		t.Errorf("the shell is %d bytes gzipped, over the 60 KB goal", js+css)
+	}
+}

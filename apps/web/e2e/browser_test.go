@@ -1,6 +1,3 @@
-// Package e2e drives the hosted web app (apps/web served by api) in Debian's
-// headless Chromium against the real platform (platformtest): PostgreSQL,
-// Temporal, Keto and the ingest worker.
 package e2e
 
 import (
@@ -10,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 )
 
@@ -47,6 +46,15 @@ func newBrowser(t testing.TB) *browser {
 		cancelCtx()
 		cancelAlloc()
 		t.Fatalf("start %s: %v", chromiumPath, err)
+	}
+	// Nothing leaves the machine: every https:// request is blocked (the
+	// platform under test answers on http://127.0.0.1).
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "https://*:*/*", Block: true}}}); err != nil {
+		t.Fatal(err)
 	}
 	messages := chromedp.Console(ctx)
 	done := make(chan struct{})
@@ -128,4 +136,18 @@ func (b *browser) click(id string) {
 func (b *browser) clickSel(sel string) {
 	b.t.Helper()
 	b.do("click "+sel, chromedp.Click(chromedp.CSS(sel)))
+}
+
+// visited lists the tab's navigation history (blocked navigations
+// included); an error while the tab changes documents is for the caller to retry.
+func (b *browser) visited() ([]string, error) {
+	h, err := chromedp.Call(b.ctx, page.GetNavigationHistory, struct{}{})
+	if err != nil {
+		return nil, err
+	}
+	var urls []string
+	for _, e := range h.Entries {
+		urls = append(urls, e.URL)
+	}
+	return urls, nil
 }

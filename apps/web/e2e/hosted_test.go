@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76/webhook"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/web"
@@ -37,9 +39,11 @@ const (
 	titleName = "Test pattern"
 )
 
-func seed(t testing.TB) seeded {
+func seed(t testing.TB) seeded { return seedWith(t, nil) }
+
+func seedWith(t testing.TB, change func(*platform.Config)) seeded {
 	t.Helper()
-	m := pt.Start(t, nil)
+	m := pt.Start(t, change)
 	pt.RunWorker(t, m)
 	tn := pt.SignUp(t, m)
 	owner := tn.Owner
@@ -207,6 +211,13 @@ func TestHostedAppFiles(t *testing.T) {
 	if res, body := get("/" + c.JSName); res.StatusCode != 200 || !strings.Contains(res.Header.Get("Cache-Control"), "immutable") || len(body) != len(c.JS) {
 		t.Errorf("bundle: %d %v", res.StatusCode, res.Header)
 	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/"+c.CSSName, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("gzipped CSS: %v %v", err, res)
+	} else {
+		res.Body.Close()
+	}
 	if res, _ := get("/" + c.HlsName); res.StatusCode != 200 {
 		t.Errorf("hls.js: %d", res.StatusCode)
 	}
@@ -294,4 +305,132 @@ func TestSignUpThroughTheApp(t *testing.T) {
 	}
 	b.click("sign-out")
 	b.wait("signed out", `document.getElementById('nav-signin')`)
+	if eval[bool](b, `!!document.getElementById('nav-plans')`) {
+		t.Errorf("Plans in the menu of a workspace that sells nothing")
+	}
+
+	// Once the workspace sells a plan, Plans shows in the menu and lists it.
+	acct := pt.Str(tn.Owner.Must(t, `mutation { connectStripe { connection { accountId } } }`, nil), "connectStripe", "connection", "accountId")
+	tn.Owner.Must(t, `mutation { createPlan(input: {name: "Premium", trialDays: 7, scope: LIBRARY, ads: false, prices: [{interval: MONTH, currency: "usd", amount: 999}]}) { id } }`, nil)
+	b.load(m.URL() + "/t/" + tn.Slug + "/")
+	b.wait("Plans in the menu", `document.getElementById('nav-plans')`)
+	b.click("nav-plans")
+	b.wait("the plan", `document.querySelector('.plan [data-price]')`)
+	if got := eval[string](b, `document.querySelector('.plan').textContent`); !strings.Contains(got, "Premium") || !strings.Contains(got, "9.99") ||
+		!strings.Contains(got, "7-day free trial") || !strings.Contains(got, "/ month") {
+		t.Errorf("plan %q", got)
+	}
+	// Subscribing needs a viewer: sign in, come back to the plans, pay.
+	b.clickSel(".plan [data-price]")
+	b.wait("the sign-in form", `document.getElementById('signin-email')`)
+	b.typeIn("signin-email", email)
+	b.typeIn("signin-password", pt.Password)
+	b.click("signin-submit")
+	b.wait("the plans again", `document.querySelector('.plan [data-price]')`)
+	b.clickSel(".plan [data-price]")
+	b.wait("the refusal", `document.querySelector('.message.error')`)
+	if got := eval[string](b, `document.querySelector('.message.error').textContent`); !strings.Contains(got, "onboarding is unfinished") {
+		t.Errorf("checkout before Stripe onboarding: %q", got)
+	}
+	// Stripe reports the account can take payments: Checkout opens (the
+	// browser is kept off the internet, so the visit is only recorded).
+	ev, _ := json.Marshal(map[string]any{"id": "evt_" + uuid.NewString(), "object": "event", "type": "account.updated", "account": acct,
+		"created": time.Now().Unix(), "api_version": "2023-10-16",
+		"data": map[string]any{"object": map[string]any{"id": acct, "object": "account", "charges_enabled": true, "details_submitted": true}}})
+	sp := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev, Secret: "whsec_local", Timestamp: time.Now()})
+	req, _ := http.NewRequest(http.MethodPost, m.URL()+"/webhooks/stripe", bytes.NewReader(ev))
+	req.Header.Set("Stripe-Signature", sp.Header)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("account.updated: %v %v", err, res)
+	}
+	res.Body.Close()
+	b.clickSel(".plan [data-price]")
+	deadline = time.Now().Add(step)
+	for {
+		v, err := b.visited()
+		if len(v) > 0 && strings.HasPrefix(v[len(v)-1], "https://") && strings.Contains(v[len(v)-1], "stripe.com") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no visit to Stripe Checkout: %v %v\n%s", v, err, b.diagnose())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func mustJSON(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// A creator's page lists their collection; a series page its season's
+// episodes; the shorts feed plays a vertical short for a signed-in viewer.
+func TestCreatorSeriesAndShorts(t *testing.T) {
+	m := pt.Start(t, nil)
+	pt.RunWorker(t, m)
+	tn := pt.SignUp(t, m)
+	owner := tn.Owner
+	loc := func(title string) []any { return []any{map[string]any{"language": "en", "title": title}} }
+	creator := pt.Str(owner.Must(t, `mutation { createCreator(input: {handle: "ada", name: "Ada Lovelace", bio: "Engines and notes."}) { id } }`, nil), "createCreator", "id")
+	upload := pt.MustClipUpload(t, m, uuid.MustParse(tn.ID), mediatest.Clip{Width: 180, Height: 320, Seconds: 3, Audio: 2})
+	short := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"kind": "SHORT", "localizations": loc("Tiny bars"), "creatorId": creator}}), "createTitle", "id")
+	asset := pt.Str(owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`,
+		map[string]any{"u": upload.String(), "t": short}), "ingestUpload", "id")
+	series := pt.Str(owner.Must(t, `mutation($in: CreateSeriesInput!) { createSeries(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"localizations": loc("The Engine")}}), "createSeries", "id")
+	season := pt.Str(owner.Must(t, `mutation($s: ID!) { createSeason(seriesId: $s, input: {number: 1, name: "Season one"}) { id } }`,
+		map[string]any{"s": series}), "createSeason", "id")
+	episode := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
+		map[string]any{"in": map[string]any{"kind": "EPISODE", "localizations": loc("Pilot"), "seasonId": season, "episodeNumber": 1}}), "createTitle", "id")
+	owner.Must(t, `mutation($id: ID!) { publishSeries(id: $id) { status } }`, map[string]any{"id": series})
+	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": episode})
+	col := pt.Str(owner.Must(t, `mutation($c: ID) { createCollection(input: {name: "Ada's picks", creatorId: $c}) { id } }`, map[string]any{"c": creator}), "createCollection", "id")
+	if a := pt.WaitAsset(t, owner, asset, "failureReason", 3*time.Minute); pt.Str(a, "status") != "READY" {
+		t.Fatalf("ingest: %v", a)
+	}
+	owner.Must(t, `mutation($id: ID!) { publishTitle(id: $id) { status } }`, map[string]any{"id": short})
+	owner.Must(t, `mutation($id: ID!, $t: [ID!]!) { setCollectionItems(id: $id, titleIds: $t) { id } }`, map[string]any{"id": col, "t": []string{short}})
+	v := pt.SignUpViewer(t, m, pt.AppKey(t, owner))
+	base := m.URL() + "/t/" + tn.Slug
+
+	b := newBrowser(t)
+	b.load(base + "/creator/ada")
+	b.wait("the creator's collection", `document.querySelector('.rail .card[data-id="`+short+`"]')`)
+	if got := eval[string](b, `document.querySelector('.title-name').textContent + '|' + document.querySelector('.rail-title').textContent`); got != "Ada Lovelace|Ada's picks" {
+		t.Errorf("creator page %q", got)
+	}
+	b.load(base + "/series/" + series)
+	b.wait("the season's episodes", `document.querySelector('[data-rail="season-1"] .card[data-id="`+episode+`"]')`)
+	if got := eval[string](b, `document.querySelector('.title-name').textContent + '|' + document.querySelector('.rail-title').textContent`); got != "The Engine|Season one" {
+		t.Errorf("series page %q", got)
+	}
+	// The episode's page links back to its series.
+	b.clickSel(`.card[data-id="` + episode + `"]`)
+	b.wait("the series link", `document.querySelector('.series-link') && document.querySelector('.series-link').textContent.indexOf('The Engine') === 0`)
+
+	b.load(base + "/signin?next=%2Fshorts")
+	b.wait("the sign-in form", `document.getElementById('signin-email')`)
+	b.typeIn("signin-email", v.Email)
+	b.typeIn("signin-password", v.Password)
+	b.click("signin-submit")
+	b.wait("the shorts feed", `document.querySelector('.short[data-id="`+short+`"] video')`)
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ct := eval[float64](b, `document.querySelector('.short[data-id="`+short+`"] video').currentTime`)
+		if ct > 0.5 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the short's currentTime %.2f after a minute; errors %v\n%s", ct, eval[[]string](b, `window.playerErrors || []`), b.diagnose())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

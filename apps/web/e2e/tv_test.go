@@ -17,9 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -146,10 +146,9 @@ func tvSpec(s seeded, p apps.Platform) apps.Spec {
 // has the input focus; without it :focus (the ring) matches nothing.
 func focusPage(b *browser) {
 	b.t.Helper()
-	b.do("focus the page", chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := cdp.Call(ctx, tg, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true})
-		return err
-	}))
+	if _, err := chromedp.Call(b.ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
+		b.t.Fatalf("focus the page: %v", err)
+	}
 }
 
 // signInTV stores the seeded viewer's tokens in the open page's storage, as
@@ -303,5 +302,13 @@ func newTVBrowser(t testing.TB) *browser {
 		cancelCtx()
 		cancelAlloc()
 	})
+	// Nothing leaves the machine, as in newBrowser.
+	if _, err := chromedp.Call(ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Call(ctx, network.SetBlockedURLs, network.SetBlockedURLsParams{
+		URLPatterns: []*network.BlockPattern{{URLPattern: "https://*:*/*", Block: true}}}); err != nil {
+		t.Fatal(err)
+	}
 	return &browser{t: t, ctx: ctx}
 }

@@ -27,13 +27,18 @@ export const TOKEN_FIELDS = "{ accessToken refreshToken expiresIn tokenType devi
 const KEY = "marquee." + config.slug + ".tokens";
 const DEVICE = "marquee." + config.slug + ".device";
 
-let tokens: Tokens | null = load();
-let expiresAt = 0;
+interface Stored extends Tokens {
+  /** When the access token expires (ms since the epoch), less a margin. */
+  expiresAt?: number;
+}
 
-function load(): Tokens | null {
+let tokens: Stored | null = load();
+let expiresAt = tokens && tokens.expiresAt ? tokens.expiresAt : 0;
+
+function load(): Stored | null {
   try {
     const s = localStorage.getItem(KEY);
-    return s ? (JSON.parse(s) as Tokens) : null;
+    return s ? (JSON.parse(s) as Stored) : null;
   } catch (_) {
     return null;
   }
@@ -52,10 +57,10 @@ export function deviceId(): string | null {
 }
 
 export function setTokens(t: Tokens | null): void {
-  tokens = t;
   expiresAt = t ? Date.now() + (t.expiresIn - 30) * 1000 : 0;
+  tokens = t ? Object.assign({}, t, { expiresAt }) : null;
   if (t) {
-    localStorage.setItem(KEY, JSON.stringify(t));
+    localStorage.setItem(KEY, JSON.stringify(tokens));
     localStorage.setItem(DEVICE, t.deviceId);
   } else {
     localStorage.removeItem(KEY);
@@ -94,7 +99,6 @@ async function refresh(): Promise<void> {
 /** gql sends a query; a signed-in viewer's expired access token is refreshed once. */
 export async function gql<T = any>(query: string, variables: Record<string, unknown> = {}): Promise<T> {
   if (tokens && (expiresAt === 0 || Date.now() > expiresAt)) {
-    // expiresAt is unknown after a reload: refresh before the first call.
     if (!refreshing) refreshing = refresh().then(() => { refreshing = null; }, (e) => { refreshing = null; throw e; });
     try {
       await refreshing;

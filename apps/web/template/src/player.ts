@@ -2,7 +2,7 @@
 // bundled) or native HLS, resume, subtitles, heartbeats, Chromecast and AirPlay.
 import { config } from "./config";
 import { gql, signedIn } from "./api";
-import { h, link, message, errorText } from "./ui";
+import { h, link, message, errorText, mark } from "./ui";
 
 declare global {
   interface Window {
@@ -133,6 +133,14 @@ export async function watch(root: HTMLElement, p: Record<string, string>): Promi
     resumed = true;
   });
   video.addEventListener("playerfatal", (e) => { page.appendChild(message("Playback failed: " + (e as CustomEvent).detail, "error")); });
+  const onFrame = () => {
+    if (video.currentTime > 0) {
+      mark("first-frame");
+      video.removeEventListener("timeupdate", onFrame);
+    }
+  };
+  if ((video as any).requestVideoFrameCallback) (video as any).requestVideoFrameCallback(() => mark("first-frame"));
+  else video.addEventListener("timeupdate", onFrame);
   const detach = await attach(video, session.hlsURL);
   video.play().catch(() => {
     // Autoplay with sound refused: start muted, the viewer unmutes.

@@ -1,7 +1,7 @@
 // The app's screens; each renders into the root element.
 import { config, here } from "./config";
 import { gql, signedIn, hasProfile, setTokens, deviceId, TOKEN_FIELDS, Tokens, ApiError } from "./api";
-import { h, link, card, rail, message, errorText, field, spinner, CARD_FIELDS, TitleCard, href } from "./ui";
+import { h, link, card, rail, message, errorText, field, spinner, mark, CARD_FIELDS, TitleCard, href } from "./ui";
 import { navigate } from "./router";
 
 interface Edge<T> { node: T }
@@ -41,7 +41,8 @@ export async function home(root: HTMLElement): Promise<void> {
       page.appendChild(rail(r.title, items.map((t) => card(t)), r.id));
       shown++;
     }
-    if (!shown) page.appendChild(message("Nothing to watch yet: come back soon."));
+    if (shown) mark("first-rail");
+    else page.appendChild(message("Nothing to watch yet: come back soon."));
     document.body.setAttribute("data-rails", String(shown));
   } catch (e) {
     page.innerHTML = "";

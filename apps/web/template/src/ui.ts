@@ -85,3 +85,12 @@ export function field(label: string, input: HTMLInputElement): HTMLLabelElement 
 export function spinner(): HTMLElement {
   return h("div", { class: "loading", role: "status" }, "Loading…");
 }
+
+const marked: Record<string, boolean> = {};
+
+/** mark records a User Timing mark once per page load (first-rail, first-frame): the benchmark reads them. */
+export function mark(name: string): void {
+  if (marked[name] || !window.performance || !performance.mark) return;
+  marked[name] = true;
+  performance.mark(name);
+}
