@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,6 +61,22 @@ func TestTVLayoutDrivenByTheRemote(t *testing.T) {
 	owner.Must(t, `mutation($c: ID!) { createRail(input: {collectionId: $c, heading: "Watch again"}) { id } }`, map[string]any{"c": col})
 
 	t.Run("hosted", func(t *testing.T) {
+		// ?layout=tv is the TV build's page, its code served beside the browser's.
+		tv, err := web.Compile(apps.LayoutTV)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/?layout=tv", "/" + tv.JSName, "/" + tv.CSSName} {
+			res, err := http.Get(s.base + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 || (path == "/?layout=tv" && !strings.Contains(string(body), tv.JSName)) {
+				t.Errorf("GET %s: %d %.200s", path, res.StatusCode, body)
+			}
+		}
 		b := newBrowser(t)
 		focusPage(b)
 		b.load(s.m.URL() + "/healthz") // the app's origin, to write its storage
