@@ -2,12 +2,12 @@
 // focusable element in that direction (by geometry, so any screen works
 // without a focus map), Enter activates, Back goes back or closes the player,
 // the media keys drive the page's <video>. Focus always stays on something
-// visible: the first rail card at start, and the nearest survivor when a
-// re-render removes the focused element. Plain DOM for Tizen 5 and webOS 5
-// (Chromium 63 to 68): no :focus-visible, no ResizeObserver, no optional
-// chaining in the output (esbuild lowers it for target chrome68).
+// visible: the first rail card at start, what was focused when coming back
+// to a screen, and the nearest survivor when a re-render removes the focused
+// element. Plain DOM for the TVs' older Chromium (the bundle targets
+// chrome68): no :focus-visible, no ResizeObserver.
 
-/** Tizen's and webOS's extra key codes (both follow the same numbers for media). */
+/** Key codes: the arrows and Enter, Back (Tizen 10009, webOS 461) and the media keys (the same on both). */
 const KEY = {
   left: 37, up: 38, right: 39, down: 40, enter: 13,
   escape: 27, backspace: 8, tizenBack: 10009, webosBack: 461,
