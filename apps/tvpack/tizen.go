@@ -107,16 +107,7 @@ func (p *Tizen) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.A
 	if err != nil {
 		return apps.Artifact{}, err
 	}
-	pkg := TizenPackageID(s.BundleID)
-	meta, err := render("tizen", tizenData{
-		WidgetID:    widgetID,
-		Version:     s.Version.String(),
-		AppID:       pkg + "." + TizenAppName(s.BundleID),
-		PackageID:   pkg,
-		Name:        strings.TrimSpace(s.Name),
-		Description: strings.TrimSpace(s.Description),
-		Author:      strings.TrimSpace(s.Name),
-	})
+	meta, err := tizenMeta(s, widgetID)
 	if err != nil {
 		return apps.Artifact{}, err
 	}
@@ -139,11 +130,25 @@ func (p *Tizen) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.A
 	if err != nil {
 		return apps.Artifact{}, errs.Internal(err)
 	}
-	fmt.Fprintf(log, "Tizen package (unsigned): %d bytes, application id %s\n", len(wgt), pkg+"."+TizenAppName(s.BundleID))
+	fmt.Fprintf(log, "Tizen package (unsigned): %d bytes, application id %s\n", len(wgt), TizenPackageID(s.BundleID)+"."+TizenAppName(s.BundleID))
 	return apps.Artifact{
 		FileName:    fileName(s, "tizen", "wgt"),
 		ContentType: "application/widget",
 		Data:        wgt,
 		Files:       tree,
 	}, nil
+}
+
+// tizenMeta renders config.xml for s, the widget named by widgetID.
+func tizenMeta(s apps.Spec, widgetID string) (apps.Tree, error) {
+	pkg := TizenPackageID(s.BundleID)
+	return render("tizen", tizenData{
+		WidgetID:    widgetID,
+		Version:     s.Version.String(),
+		AppID:       pkg + "." + TizenAppName(s.BundleID),
+		PackageID:   pkg,
+		Name:        strings.TrimSpace(s.Name),
+		Description: strings.TrimSpace(s.Description),
+		Author:      strings.TrimSpace(s.Name),
+	})
 }

@@ -45,8 +45,11 @@ type Image struct {
 // attribute value (with its quotes), xmltext for element text.
 var funcs = template.FuncMap{
 	"json": func(v any) (string, error) {
-		b, err := json.Marshal(v)
-		return string(b), err
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false) // a JSON file, not HTML: keep "&" and "<" readable
+		err := enc.Encode(v)
+		return strings.TrimSuffix(b.String(), "\n"), err
 	},
 	"xml": func(s string) string {
 		var b bytes.Buffer

@@ -112,15 +112,7 @@ func (p *WebOS) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.A
 	if err != nil {
 		return apps.Artifact{}, err
 	}
-	meta, err := render("webos", webOSData{
-		ID:        id,
-		Version:   s.Version.String(),
-		Vendor:    s.Name,
-		Title:     strings.TrimSpace(s.Name),
-		Tagline:   tagline(s.Description),
-		IconColor: apps.Hex(s.Palette.Background),
-		BgColor:   apps.Hex(s.Palette.Background),
-	})
+	meta, err := webOSMeta(s)
 	if err != nil {
 		return apps.Artifact{}, err
 	}
@@ -162,6 +154,19 @@ func (p *WebOS) Package(ctx context.Context, s apps.Spec, log io.Writer) (apps.A
 		Data:        ipk,
 		Files:       tree,
 	}, nil
+}
+
+// webOSMeta renders appinfo.json for s.
+func webOSMeta(s apps.Spec) (apps.Tree, error) {
+	return render("webos", webOSData{
+		ID:        WebOSAppID(s.BundleID),
+		Version:   s.Version.String(),
+		Vendor:    strings.TrimSpace(s.Name),
+		Title:     strings.TrimSpace(s.Name),
+		Tagline:   tagline(s.Description),
+		IconColor: apps.Hex(s.Palette.Background),
+		BgColor:   apps.Hex(s.Palette.Background),
+	})
 }
 
 // tagline is appDescription: one line, at most 60 characters (LG's schema
