@@ -37,7 +37,10 @@ var TizenPrivileges = []string{
 // zipped and unsigned. Samsung TVs install only packages signed with a
 // Samsung author and distributor certificate, which belong to the tenant's
 // Samsung account, so signing happens on the tenant's side (README, "Samsung
-// and LG TV apps").
+// and LG TV apps"). config.xml lets the app reach any origin (<access
+// origin="*">): the API, the CDN that serves the video and the artwork may
+// be on different hosts per tenant, and the app is the same code browsers
+// run from the tenant's own host.
 type Tizen struct {
 	Web apps.WebBundler
 }
