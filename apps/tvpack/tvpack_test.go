@@ -21,6 +21,7 @@ import (
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appimage"
 	"github.com/marquee-ott/marquee/apps/apptmpl"
+	"github.com/marquee-ott/marquee/apps/web"
 	"github.com/marquee-ott/marquee/errs"
 )
 
@@ -471,47 +472,32 @@ func TestArMembersRefusesGarbage(t *testing.T) {
 	}
 }
 
-// BenchmarkPackaging compares each packager with zipping the same tree
-// (the web bundle plus the platform's files) with apps.Tree.Zip.
+// BenchmarkPackaging compares each packager, wrapping the real web app's TV
+// bundle (apps/web), with zipping the same tree (the bundle plus the
+// platform's files) with apps.Tree.Zip.
 func BenchmarkPackaging(b *testing.B) {
 	ctx := context.Background()
 	ares := aresPackage(b)
-	webos := &WebOS{Web: &webBundle{}, AresPackage: ares}
-	tizen := &Tizen{Web: &webBundle{}}
-	wa, err := webos.Package(ctx, spec(apps.WebOS), io.Discard)
-	if err != nil {
-		b.Fatal(err)
+	for _, p := range []apps.Packager{&WebOS{Web: &web.Packager{}, AresPackage: ares}, &Tizen{Web: &web.Packager{}}} {
+		s := spec(p.Platform())
+		a, err := p.Package(ctx, s, io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(strings.ToLower(string(p.Platform())), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := p.Package(ctx, s, io.Discard); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(a.Files)), "files")
+		})
+		b.Run(strings.ToLower(string(p.Platform()))+"-zip-same-tree", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := a.Files.Zip(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
-	b.Run("webos", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := webos.Package(ctx, spec(apps.WebOS), io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("webos-zip-same-tree", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := wa.Files.Zip(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	ta, err := tizen.Package(ctx, spec(apps.Tizen), io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("tizen", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := tizen.Package(ctx, spec(apps.Tizen), io.Discard); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("tizen-zip-same-tree", func(b *testing.B) {
-		for b.Loop() {
-			if _, err := ta.Files.Zip(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 }
