@@ -139,7 +139,7 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 	default: // every route of the single-page app
 		body, err = web.Index(c, site)
 		w.Header().Set("Content-Security-Policy", "default-src 'self'; script-src 'self' https://www.gstatic.com; style-src 'self' 'unsafe-inline'; "+
-			"img-src 'self' data: blob: https:; media-src 'self' blob: https:; connect-src 'self' https:; worker-src 'self' blob:; frame-ancestors 'none'")
+			"img-src 'self' data: blob: https:; media-src 'self' blob: data: https:; connect-src 'self' https:; worker-src 'self' blob:; frame-ancestors 'none'")
 	}
 	if err != nil {
 		writeError(w, err, statusOf(err))

@@ -334,6 +334,9 @@ func (p *Packager) Bundle(ctx context.Context, s apps.Spec, layout apps.WebLayou
 	site := Site{Assets: ".", Palette: s.Palette, Config: Config{Name: s.Name, ShortName: s.ShortName, Slug: s.Slug,
 		GraphQL: strings.TrimSuffix(s.BaseURL, "/") + "/graphql", AppKey: s.AppKey, Logo: "./icons/icon-192.png", Hls: "./" + c.HlsName,
 		Features: FeaturesOf(s.Features), Production: true}}
+	if layout == apps.LayoutTV {
+		site.Config.Features.Cast = false // a TV is the receiver, not a sender
+	}
 	if site.Config.ShortName == "" {
 		site.Config.ShortName = ShortName(s.Name)
 	}

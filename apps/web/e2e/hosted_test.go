@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/google/uuid"
 	"github.com/stripe/stripe-go/v76/webhook"
@@ -19,6 +21,7 @@ import (
 	"github.com/marquee-ott/marquee/media/mediatest"
 	"github.com/marquee-ott/marquee/platform"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
+	"github.com/marquee-ott/marquee/uploads"
 )
 
 // seeded is a tenant with branding, a READY published title (a real clip
@@ -49,12 +52,16 @@ func seedWith(t testing.TB, change func(*platform.Config)) seeded {
 	owner := tn.Owner
 	owner.Must(t, `mutation($in: BrandingInput!) { updateBranding(input: $in) { id } }`, map[string]any{"in": map[string]any{
 		"appName": appName, "primaryColor": primary, "accentColor": "#ffcc00", "backgroundColor": "#101010"}})
-	upload := pt.MustClipUpload(t, m, uuid.MustParse(tn.ID), mediatest.Clip{Width: 320, Height: 180, Seconds: 4, Audio: 2})
+	tenant := uuid.MustParse(tn.ID)
+	upload := pt.MustClipUpload(t, m, tenant, mediatest.Clip{Width: 320, Height: 180, Seconds: 8, Audio: 2})
+	es, subs := "es", uploads.TrackSubtitles
+	caption := pt.MustUpload(t, m, tenant, uploads.CreateInput{Kind: uploads.KindCaption, Filename: "es.vtt", ContentType: "text/vtt",
+		Language: &es, TrackKind: &subs}, []byte("WEBVTT\n\n00:00.000 --> 00:07.500\nHola\n"))
 	title := pt.Str(owner.Must(t, `mutation($in: CreateTitleInput!) { createTitle(input: $in) { id } }`,
 		map[string]any{"in": map[string]any{"kind": "MOVIE", "localizations": []any{map[string]any{"language": "en", "title": titleName, "synopsis": "Bars and tone."}}}}),
 		"createTitle", "id")
-	asset := pt.Str(owner.Must(t, `mutation($u: ID!, $t: ID) { ingestUpload(uploadId: $u, titleId: $t) { id } }`,
-		map[string]any{"u": upload.String(), "t": title}), "ingestUpload", "id")
+	asset := pt.Str(owner.Must(t, `mutation($u: ID!, $t: ID, $tracks: [ID!]) { ingestUpload(uploadId: $u, titleId: $t, tracks: $tracks) { id } }`,
+		map[string]any{"u": upload.String(), "t": title, "tracks": []string{caption.String()}}), "ingestUpload", "id")
 	if a := pt.WaitAsset(t, owner, asset, "failureReason", 3*time.Minute); pt.Str(a, "status") != "READY" {
 		t.Fatalf("ingest: %v", a)
 	}
@@ -95,6 +102,20 @@ func TestHostedAppBrandsListsSignsInAndPlays(t *testing.T) {
 	}
 	if got := eval[string](b, `document.querySelector('.rail .rail-title').textContent + '|' + document.querySelector('.rail .card .card-title').textContent`); got != railName+"|"+titleName {
 		t.Errorf("rail %q", got)
+	}
+	// Installable: Chromium finds nothing missing (manifest, icons, service
+	// worker), and the service worker controls the app's path.
+	b.do("service worker", chromedp.Evaluate[chromedp.Void](`navigator.serviceWorker.ready.then(function (r) { window.swScope = r.scope })`))
+	b.wait("the service worker", `window.swScope`)
+	if got := eval[string](b, `window.swScope`); got != s.base+"/" {
+		t.Errorf("service worker scope %s", got)
+	}
+	inst, err := chromedp.Call(b.ctx, page.GetInstallabilityErrors, struct{}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range inst.InstallabilityErrors {
+		t.Errorf("not installable: %s %v", e.ErrorID, e.ErrorArguments)
 	}
 
 	// Playing needs a viewer: the title page's Play leads to sign-in, which
@@ -433,4 +454,47 @@ func TestCreatorSeriesAndShorts(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// signInAs stores a viewer's tokens (with a selected profile) the way the app
+// does after sign-in, on the app's origin.
+func signInAs(b *browser, s seeded, v *pt.Viewer) {
+	b.t.Helper()
+	profile := pt.Str(v.Client.Must(b.t, `{ viewerAccount { profiles { id } } }`, nil), "viewerAccount", "profiles", 0, "id")
+	d := v.Client.Must(b.t, `mutation($p: ID!) { selectProfile(profileId: $p) `+pt.ViewerTokensFields+` }`, map[string]any{"p": profile})
+	v.Use(d["selectProfile"])
+	b.load(s.base + "/signin")
+	b.do("store the tokens", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(
+		`localStorage.setItem('marquee.%s.tokens', JSON.stringify(Object.assign(%s, {expiresAt: Date.now() + 600000})))`,
+		s.tn.Slug, mustJSON(d["selectProfile"]))))
+}
+
+// The player resumes where the profile left off and shows the title's
+// subtitles (a WebVTT track of the session) when asked.
+func TestPlayerResumesAndShowsSubtitles(t *testing.T) {
+	s := seed(t)
+	v := s.viewer
+	b := newBrowser(t)
+	signInAs(b, s, &v)
+	v.Client.Must(t, `mutation($t: ID!) { reportProgress(titleId: $t, positionSeconds: 2, durationSeconds: 8) }`, map[string]any{"t": s.title})
+	b.load(s.base + "/watch/" + s.title)
+	b.wait("playing", `document.getElementById('video') && document.getElementById('video').currentTime > 0`)
+	if ct := eval[float64](b, `document.getElementById('video').currentTime`); ct < 1.9 {
+		t.Errorf("started at %.2f s, want the resume position 2 s", ct)
+	}
+	b.wait("the stream's subtitle track", `document.getElementById('video').textTracks.length > 0`)
+	if got := eval[string](b, `Array.prototype.map.call(document.getElementById('video').textTracks, function (t) { return t.kind + ':' + t.language }).join(',')`); got != "subtitles:es" {
+		t.Errorf("text tracks %q", got)
+	}
+	b.click("subtitles")
+	b.wait("the subtitles showing", `document.getElementById('video').textTracks[0].mode === 'showing'`)
+	if got := eval[string](b, `document.getElementById('subtitles').textContent`); got != "Subtitles: Español" {
+		t.Errorf("button %q", got)
+	}
+	b.wait("the cue loaded", `document.getElementById('video').textTracks[0].cues && document.getElementById('video').textTracks[0].cues.length > 0`)
+	if got := eval[string](b, `document.getElementById('video').textTracks[0].cues[0].text`); got != "Hola" {
+		t.Errorf("cue %q", got)
+	}
+	b.click("subtitles")
+	b.wait("the subtitles off", `document.getElementById('video').textTracks[0].mode === 'disabled'`)
 }

@@ -104,7 +104,7 @@ function castTo(session: Session, title: string, at: number): void {
   else ctx.requestSession().then(send, () => {});
 }
 
-export async function watch(root: HTMLElement, p: Record<string, string>): Promise<() => void> {
+export async function watch(root: HTMLElement, p: Record<string, string>): Promise<() => void | Promise<unknown>> {
   const page = h("div", { class: "page player" });
   root.appendChild(page);
   if (!signedIn()) {
@@ -124,9 +124,6 @@ export async function watch(root: HTMLElement, p: Record<string, string>): Promi
     return () => {};
   }
   video.setAttribute("data-session", session.id);
-  for (const s of session.subtitles) {
-    video.appendChild(h("track", { kind: s.sdh ? "captions" : "subtitles", src: s.url, srclang: s.language, label: s.name || s.language }));
-  }
   let resumed = false;
   video.addEventListener("loadedmetadata", () => {
     if (!resumed && session.resumePositionSeconds > 0 && session.resumePositionSeconds < video.duration - 5) video.currentTime = session.resumePositionSeconds;
@@ -147,14 +144,21 @@ export async function watch(root: HTMLElement, p: Record<string, string>): Promi
     video.muted = true;
     video.play().catch(() => {});
   });
-  // Subtitles: a button cycles through the tracks (off, then each).
+  // Subtitles: the session's tracks are in the HLS master, so hls.js (or
+  // Safari) exposes them as the video's text tracks; a button cycles through
+  // them (off, then each). Sidecar <track>s would only duplicate them.
   if (session.subtitles.length) {
     const b = h("button", { class: "button", type: "button", id: "subtitles" }, "Subtitles: off");
     let i = -1;
     b.addEventListener("click", () => {
-      i = i + 1 >= video.textTracks.length ? -1 : i + 1;
-      for (let k = 0; k < video.textTracks.length; k++) video.textTracks[k].mode = k === i ? "showing" : "disabled";
-      b.textContent = "Subtitles: " + (i < 0 ? "off" : video.textTracks[i].label);
+      const tracks: TextTrack[] = [];
+      for (let k = 0; k < video.textTracks.length; k++) {
+        const t = video.textTracks[k];
+        if (t.kind === "subtitles" || t.kind === "captions") tracks.push(t);
+      }
+      i = i + 1 >= tracks.length ? -1 : i + 1;
+      tracks.forEach((t, k) => { t.mode = k === i ? "showing" : "disabled"; });
+      b.textContent = "Subtitles: " + (i < 0 ? "off" : tracks[i].label || tracks[i].language);
     });
     tools.appendChild(b);
   }
@@ -168,19 +172,21 @@ export async function watch(root: HTMLElement, p: Record<string, string>): Promi
     b.addEventListener("click", () => castTo(session, document.title, video.currentTime));
     tools.appendChild(b);
   }
-  const beat = () => {
+  const beat = (): Promise<unknown> => {
     const pos = Math.floor(video.currentTime || 0);
     gql("mutation($s: ID!, $p: Int!) { playbackHeartbeat(sessionId: $s, positionSeconds: $p) { id } }", { s: session.id, p: pos }).catch(() => {});
-    if (video.duration > 0) gql("mutation($t: ID!, $p: Int!, $d: Int!) { reportProgress(titleId: $t, positionSeconds: $p, durationSeconds: $d) }", { t: p.id, p: pos, d: Math.ceil(video.duration) }).catch(() => {});
+    if (!(video.duration > 0)) return Promise.resolve();
+    return gql("mutation($t: ID!, $p: Int!, $d: Int!) { reportProgress(titleId: $t, positionSeconds: $p, durationSeconds: $d) }", { t: p.id, p: pos, d: Math.ceil(video.duration) }).catch(() => {});
   };
   const timer = window.setInterval(beat, 30000);
-  video.addEventListener("pause", beat);
-  video.addEventListener("ended", beat);
+  video.addEventListener("pause", () => { beat(); });
+  video.addEventListener("ended", () => { beat(); });
   return () => {
     clearInterval(timer);
-    beat();
+    const last = beat();
     gql("mutation($s: ID!) { endPlayback(sessionId: $s) }", { s: session.id }).catch(() => {});
     detach();
+    return last;
   };
 }
 

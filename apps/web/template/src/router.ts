@@ -1,7 +1,9 @@
 // History-API routing under the app's base path.
 import { config, hashRouting } from "./config";
 
-export type Screen = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => void | (() => void) | Promise<void | (() => void)>;
+/** A screen's cleanup may return a promise: the next screen waits for it (up to a second), so a player's last progress report lands before Continue watching is read. */
+export type Cleanup = () => void | Promise<unknown>;
+export type Screen = (root: HTMLElement, params: Record<string, string>, query: URLSearchParams) => void | Cleanup | Promise<void | Cleanup>;
 
 interface Route {
   re: RegExp;
@@ -10,7 +12,8 @@ interface Route {
 }
 
 const routes: Route[] = [];
-let cleanup: (() => void) | null = null;
+let cleanup: Cleanup | null = null;
+let generation = 0;
 let root: HTMLElement;
 let onChange: (path: string) => void = () => {};
 
@@ -35,9 +38,12 @@ export function navigate(path: string, replace = false): void {
 }
 
 export async function render(): Promise<void> {
+  const mine = ++generation;
   if (cleanup) {
-    cleanup();
+    const done = cleanup();
     cleanup = null;
+    if (done) await Promise.race([done.then(() => {}, () => {}), new Promise((r) => setTimeout(r, 1000))]);
+    if (mine !== generation) return;
   }
   const path = currentPath();
   onChange(path);
@@ -51,7 +57,11 @@ export async function render(): Promise<void> {
     root.scrollTop = 0;
     window.scrollTo(0, 0);
     const out = await r.screen(root, params, q);
-    if (typeof out === "function") cleanup = out;
+    if (typeof out !== "function") return;
+    // A screen left before it finished starting is cleaned up at once (a
+    // player must not keep loading in a detached <video>).
+    if (mine === generation) cleanup = out;
+    else out();
     return;
   }
   root.innerHTML = "";

@@ -1,5 +1,5 @@
 // The app's screens; each renders into the root element.
-import { config, here } from "./config";
+import { config, here, hashRouting } from "./config";
 import { gql, signedIn, hasProfile, setTokens, deviceId, TOKEN_FIELDS, Tokens, ApiError } from "./api";
 import { h, link, card, rail, message, errorText, field, spinner, mark, CARD_FIELDS, TitleCard, href } from "./ui";
 import { navigate } from "./router";
@@ -112,7 +112,8 @@ async function pay(page: HTMLElement, mutation: string, vars: Record<string, unk
     navigate("/signin?next=" + encodeURIComponent(here()));
     return;
   }
-  const back = location.href.split("?")[0];
+  // Back to this screen afterwards; "?paid=1" thanks the viewer.
+  const back = hashRouting ? location.href.split("#")[0] + "#" + here().split("?")[0] : location.href.split("?")[0];
   try {
     const d = await gql(mutation, Object.assign({ s: back + "?paid=1", c: back }, vars));
     location.href = d[key].url;
