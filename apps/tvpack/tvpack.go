@@ -29,9 +29,9 @@ import (
 var templates embed.FS
 
 // TitleMax is the longest app name either TV packager accepts, in
-// characters. Neither vendor's packager enforces a limit; TV launchers show
-// about 30 characters under a tile and both stores' title fields are short,
-// so 50 is our ceiling (the core already shortens names per platform).
+// characters: the limit the apps core applies for Tizen and webOS (the
+// stores' title fields); neither vendor's packager checks one, so a longer
+// name reaching a packager is refused here rather than by a store later.
 const TitleMax = 50
 
 // Image is one image a TV package must carry: its path in the package and
