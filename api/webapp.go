@@ -77,7 +77,13 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 		writeError(w, err, statusOf(err))
 		return true
 	}
-	c, err := web.Compile(apps.LayoutBrowser)
+	// ?layout=tv serves the 10-foot TV layout (what the Tizen and webOS
+	// packages hold) to try it in a browser with the keyboard.
+	layout := apps.LayoutBrowser
+	if r.URL.Query().Get("layout") == string(apps.LayoutTV) {
+		layout = apps.LayoutTV
+	}
+	c, err := web.Compile(layout)
 	if err != nil {
 		s.Log.Error("web app bundle", "err", err)
 		writeError(w, errs.Internal(err), http.StatusInternalServerError)
@@ -85,16 +91,22 @@ func (s *Server) serveWebApp(w http.ResponseWriter, r *http.Request, base string
 	}
 	rest := strings.TrimPrefix(r.URL.Path, base)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	switch rest {
-	case "/" + c.JSName:
-		s.immutable(w, r, c.JSName, "text/javascript; charset=utf-8", c.JS)
-		return true
-	case "/" + c.CSSName:
-		s.immutable(w, r, c.CSSName, "text/css; charset=utf-8", c.CSS)
-		return true
-	case "/" + c.HlsName:
-		s.immutable(w, r, c.HlsName, "text/javascript; charset=utf-8", c.Hls)
-		return true
+	for _, l := range []apps.WebLayout{apps.LayoutBrowser, apps.LayoutTV} {
+		lc, err := web.Compile(l)
+		if err != nil {
+			continue
+		}
+		switch rest {
+		case "/" + lc.JSName:
+			s.immutable(w, r, lc.JSName, "text/javascript; charset=utf-8", lc.JS)
+			return true
+		case "/" + lc.CSSName:
+			s.immutable(w, r, lc.CSSName, "text/css; charset=utf-8", lc.CSS)
+			return true
+		case "/" + lc.HlsName:
+			s.immutable(w, r, lc.HlsName, "text/javascript; charset=utf-8", lc.Hls)
+			return true
+		}
 	}
 	if strings.HasPrefix(rest, "/_app/") {
 		writeError(w, errs.NotFound("no such file (the app was updated: reload)"), http.StatusNotFound)
