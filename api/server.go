@@ -60,6 +60,9 @@ type Server struct {
 	Origin *Origin
 	// Stripe takes Stripe's webhooks at /webhooks/stripe; nil: not mounted.
 	Stripe StripeWebhooks
+	// AppDownloads serves app builds' signed download links at
+	// /apps/downloads/ (appdownload.go); nil: not mounted.
+	AppDownloads AppDownloads
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -72,6 +75,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /auth/session", s.clearSession)
 	mux.HandleFunc("GET /operator/exports/{tenant}/{name}", s.operatorExport)
 	s.mountOrigin(mux)
+	if s.AppDownloads != nil {
+		mux.HandleFunc("GET /apps/downloads/{tenant}/{build}/{kind}", s.appDownload)
+	}
 	if s.Stripe != nil {
 		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)
 	}

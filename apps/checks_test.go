@@ -82,7 +82,9 @@ func TestPaletteAdjustsLowContrastWithAWarning(t *testing.T) {
 // WCAG target.
 func TestPaletteAlwaysReachesWCAG(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 19))
-	hex := func() string { return apps.Hex(color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255}) }
+	hex := func() string {
+		return apps.Hex(color.RGBA{uint8(r.IntN(256)), uint8(r.IntN(256)), uint8(r.IntN(256)), 255})
+	}
 	for range 2000 {
 		p, _, err := apps.MakePalette(hex(), hex(), hex())
 		if err != nil {

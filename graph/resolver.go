@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
@@ -76,4 +77,6 @@ type Resolver struct {
 	// false: no viewer (checkout and portal are then UNAUTHENTICATED). The
 	// integrator wires it to viewers.FromContext.
 	AccountOf func(ctx context.Context) (uuid.UUID, bool)
+	// Apps is the white-label apps: builds, their logs and downloads, settings.
+	Apps *apps.Service
 }
