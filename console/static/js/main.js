@@ -22,6 +22,7 @@ import * as rails from './pages/rails.js';
 import * as creators from './pages/creators.js';
 import * as player from './pages/player.js';
 import * as money from './pages/money.js';
+import * as apps from './pages/apps.js';
 
 // What each role may do, as the console shows it. The server decides (Keto);
 // this only hides or disables controls a role cannot use, and is kept in step
@@ -54,6 +55,7 @@ const ROUTES = {
   creators: { title: 'Creators', page: creators.render, access: 'private' },
   player: { title: 'Player', page: player.render, access: 'private' },
   money: { title: 'Money', page: money.render, access: 'private' },
+  apps: { title: 'Apps', page: apps.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },
   // The platform operator's pages (access 'operator': an operator session).
   'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },
