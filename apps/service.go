@@ -201,18 +201,8 @@ func (u SettingsUpdate) Validate() error {
 	return nil
 }
 
-// UpdateSettings changes the app settings (edit_content).
-func (s *Service) UpdateSettings(ctx context.Context, p tenants.Principal, u SettingsUpdate) (Settings, error) {
-	if err := s.checkEdit(ctx, p); err != nil {
-		return Settings{}, err
-	}
-	if err := u.Validate(); err != nil {
-		return Settings{}, err
-	}
-	cur, err := s.Settings(ctx, p.Tenant)
-	if err != nil {
-		return Settings{}, err
-	}
+// apply changes cur by u's given fields.
+func (u SettingsUpdate) apply(cur *Settings) {
 	setS := func(dst *string, v *string) {
 		if v != nil {
 			*dst = strings.TrimSpace(*v)
@@ -244,13 +234,41 @@ func (s *Service) UpdateSettings(ctx context.Context, p tenants.Principal, u Set
 			}
 		}
 	}
-	err = s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
+}
+
+// UpdateSettings changes the app settings (edit_content).
+func (s *Service) UpdateSettings(ctx context.Context, p tenants.Principal, u SettingsUpdate) (Settings, error) {
+	if err := s.checkEdit(ctx, p); err != nil {
+		return Settings{}, err
+	}
+	if err := u.Validate(); err != nil {
+		return Settings{}, err
+	}
+	var cur Settings
+	// Read, change and write in one transaction under the workspace's
+	// settings lock (the row may not exist yet): two editors saving at once
+	// each keep the other's fields.
+	err := s.DB.InTenant(ctx, p.Tenant, func(tx db.Tx) error {
+		q := appssql.New(tx)
+		if err := q.LockLane(ctx, p.Tenant.String()+"/settings"); err != nil {
+			return err
+		}
+		row, err := q.GetSettings(ctx, p.Tenant)
+		switch {
+		case db.IsNoRows(err):
+			cur = Settings{Version: Version{Major: 1}}
+		case err != nil:
+			return err
+		default:
+			cur = settingsFromRow(row)
+		}
+		u.apply(&cur)
 		now := s.now()
 		auto := make([]string, len(cur.AutoRebuild))
 		for i, pl := range cur.AutoRebuild {
 			auto[i] = string(pl)
 		}
-		row, err := appssql.New(tx).UpsertSettings(ctx, appssql.UpsertSettingsParams{TenantID: p.Tenant, BundleID: cur.BundleID,
+		row, err = q.UpsertSettings(ctx, appssql.UpsertSettingsParams{TenantID: p.Tenant, BundleID: cur.BundleID,
 			VersionMajor: int32(cur.Version.Major), VersionMinor: int32(cur.Version.Minor), VersionPatch: int32(cur.Version.Patch),
 			Description: cur.Description, Keywords: nonNil(cur.Keywords), Name: cur.Name, ShortName: cur.ShortName, AutoRebuild: auto, UpdatedAt: now})
 		if err != nil {

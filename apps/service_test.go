@@ -3,6 +3,7 @@ package apps_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/url"
 	"strings"
 	"sync"
@@ -284,6 +285,28 @@ func TestBuildStoresArtifactLogAndSignedDownload(t *testing.T) {
 	if f.apps.DownloadURL(done, apps.DownloadListing) != "" {
 		t.Error("a listing link without a listing")
 	}
+
+	// With a listing maker, the build stores its pack, zipped, for download.
+	f.apps.Listing = func(_ context.Context, s apps.Spec) (apps.Tree, error) {
+		return apps.Tree{"texts/en/title.txt": []byte(s.Name), "texts/en/keywords.txt": []byte(strings.Join(s.Keywords, ","))}, nil
+	}
+	b, _ = f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
+	done = f.run(t, tenant, b.ID)
+	lu, _ = url.Parse(f.apps.DownloadURL(done, apps.DownloadListing))
+	if !done.HasListing || lu == nil {
+		t.Fatalf("no listing: %+v", done)
+	}
+	pack, err := open(tenant, b.ID, apps.DownloadListing, lu.Query().Get("expires"), lu.Query().Get("sig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	zipped, _ := io.ReadAll(pack)
+	pack.Close()
+	listing, err := apps.Unzip(zipped)
+	if err != nil || string(listing["texts/en/title.txt"]) != "Acme Television" || string(listing["texts/en/keywords.txt"]) != "news,sport" ||
+		pack.ContentType != "application/zip" || !strings.HasSuffix(pack.Name, ".zip") {
+		t.Fatalf("listing %v %+v %v", listing, pack, err)
+	}
 }
 
 // Bad input fails the build with the reason: a logo too small, a name too
@@ -387,3 +410,37 @@ func TestBrandingChangeRebuilds(t *testing.T) {
 }
 
 func outboxEvent(typ string) outbox.Event { return outbox.Event{Type: typ} }
+
+// Editors saving different settings at the same time each keep theirs.
+func TestConcurrentSettingsUpdatesKeepBothFields(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, f.apps.DB)
+	for i := range 5 {
+		major, desc := i+2, "Films "+strings.Repeat("!", i)
+		var wg sync.WaitGroup
+		errc := make(chan error, 2)
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			_, err := f.apps.UpdateSettings(ctx, editor(tenant), apps.SettingsUpdate{Major: &major})
+			errc <- err
+		}()
+		go func() {
+			defer wg.Done()
+			_, err := f.apps.UpdateSettings(ctx, editor(tenant), apps.SettingsUpdate{Description: &desc})
+			errc <- err
+		}()
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		s, _ := f.apps.Settings(ctx, tenant)
+		if s.Version.Major != major || s.Description != desc {
+			t.Fatalf("round %d: %+v", i, s)
+		}
+	}
+}

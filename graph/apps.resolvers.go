@@ -14,10 +14,29 @@ import (
 	"github.com/marquee-ott/marquee/graph/model"
 )
 
+// Error is the resolver for the error field.
+func (r *appBuildResolver) Error(ctx context.Context, obj *apps.Build) (*string, error) {
+	return nonEmpty(obj.Error), nil
+}
+
 // Log is the resolver for the log field.
 func (r *appBuildResolver) Log(ctx context.Context, obj *apps.Build, from *int) ([]*apps.LogLine, error) {
 	lines, err := r.Apps.Log(ctx, principal(ctx).Tenant, obj.ID, deref(from))
 	return ptrsOf(lines, err)
+}
+
+// ArtifactName is the resolver for the artifactName field.
+func (r *appBuildResolver) ArtifactName(ctx context.Context, obj *apps.Build) (*string, error) {
+	return nonEmpty(obj.ArtifactName), nil
+}
+
+// ArtifactSize is the resolver for the artifactSize field.
+func (r *appBuildResolver) ArtifactSize(ctx context.Context, obj *apps.Build) (*int, error) {
+	if !obj.HasArtifact {
+		return nil, nil
+	}
+	n := int(obj.ArtifactSize)
+	return &n, nil
 }
 
 // DownloadURL is the resolver for the downloadURL field.

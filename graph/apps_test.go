@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appstest"
 	"github.com/marquee-ott/marquee/platform"
@@ -90,6 +92,12 @@ func TestBuildAppEndToEnd(t *testing.T) {
 	tampered := strings.Replace(b["downloadURL"].(string), "sig=", "sig=0", 1)
 	if res, err := http.Get(tampered); err != nil || res.StatusCode != http.StatusForbidden {
 		t.Fatalf("tampered link: %v %v", res.StatusCode, err)
+	}
+	// A link signed (by the platform's key) for another workspace naming this build: 404.
+	other := pt.SignUp(t, m)
+	forged := m.Apps.DownloadURL(apps.Build{ID: uuid.MustParse(b["id"].(string)), TenantID: uuid.MustParse(other.ID), HasArtifact: true}, apps.DownloadArtifact)
+	if res, err := http.Get(forged); err != nil || res.StatusCode != http.StatusNotFound {
+		t.Fatalf("another workspace's link: %v %v", res.StatusCode, err)
 	}
 	u := ed.Must(t, `{ hostedWebAppURL appBuilds(platform: WEB) { edges { node { id } } pageInfo { hasNextPage } } }`, nil)
 	if pt.Str(u, "hostedWebAppURL") != m.URL()+"/t/"+ten.Slug+"/" || len(pt.Get(u, "appBuilds", "edges").([]any)) != 1 {

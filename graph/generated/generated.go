@@ -1245,8 +1245,10 @@ type ComplexityRoot struct {
 // region    ************************** generated!.gotpl **************************
 
 type AppBuildResolver interface {
+	Error(ctx context.Context, obj *apps.Build) (*string, error)
 	Log(ctx context.Context, obj *apps.Build, from *int) ([]*apps.LogLine, error)
-
+	ArtifactName(ctx context.Context, obj *apps.Build) (*string, error)
+	ArtifactSize(ctx context.Context, obj *apps.Build) (*int, error)
 	DownloadURL(ctx context.Context, obj *apps.Build) (*string, error)
 	ListingURL(ctx context.Context, obj *apps.Build) (*string, error)
 	LogURL(ctx context.Context, obj *apps.Build) (*string, error)
@@ -15065,18 +15067,18 @@ func (ec *executionContext) _AppBuild_error(ctx context.Context, field graphql.C
 			return ec.fieldContext_AppBuild_error(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.Error, nil
+			return ec.Resolvers.AppBuild().Error(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_AppBuild_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
 }
 
 func (ec *executionContext) _AppBuild_log(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
@@ -15132,18 +15134,18 @@ func (ec *executionContext) _AppBuild_artifactName(ctx context.Context, field gr
 			return ec.fieldContext_AppBuild_artifactName(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ArtifactName, nil
+			return ec.Resolvers.AppBuild().ArtifactName(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_AppBuild_artifactName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "String")
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
 }
 
 func (ec *executionContext) _AppBuild_artifactSize(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
@@ -15155,18 +15157,18 @@ func (ec *executionContext) _AppBuild_artifactSize(ctx context.Context, field gr
 			return ec.fieldContext_AppBuild_artifactSize(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.ArtifactSize, nil
+			return ec.Resolvers.AppBuild().ArtifactSize(ctx, obj)
 		},
 		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
-			return ec.marshalOInt2int64(ctx, selections, v)
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
 		},
 		true,
 		false,
 	)
 }
 func (ec *executionContext) fieldContext_AppBuild_artifactSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Int")
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "Int")
 }
 
 func (ec *executionContext) _AppBuild_downloadURL(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
@@ -45627,10 +45629,11 @@ func (ec *executionContext) _AppBuild(ctx context.Context, sel ast.SelectionSet,
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "error":
-			out.Values[i] = ec._AppBuild_error(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_error(ctx, field, obj)
+				})
 		case "log":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,
@@ -45638,15 +45641,17 @@ func (ec *executionContext) _AppBuild(ctx context.Context, sel ast.SelectionSet,
 					return ec._AppBuild_log(ctx, field, obj)
 				})
 		case "artifactName":
-			out.Values[i] = ec._AppBuild_artifactName(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_artifactName(ctx, field, obj)
+				})
 		case "artifactSize":
-			out.Values[i] = ec._AppBuild_artifactSize(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_artifactSize(ctx, field, obj)
+				})
 		case "downloadURL":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, false,
@@ -56787,18 +56792,6 @@ func (ec *executionContext) unmarshalOImageInput2ᚖgithubᚗcomᚋmarqueeᚑott
 	}
 	res, err := ec.unmarshalInputImageInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) unmarshalOInt2int64(ctx context.Context, v any) (int64, error) {
-	res, err := graphql.UnmarshalInt64(v)
-	return res, graphql.ErrorOnPath(ctx, err)
-}
-
-func (ec *executionContext) marshalOInt2int64(ctx context.Context, sel ast.SelectionSet, v int64) graphql.Marshaler {
-	_ = sel
-	_ = ctx
-	res := graphql.MarshalInt64(v)
-	return res
 }
 
 func (ec *executionContext) unmarshalOInt2ᚖint(ctx context.Context, v any) (*int, error) {
