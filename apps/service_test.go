@@ -417,7 +417,7 @@ func TestConcurrentSettingsUpdatesKeepBothFields(t *testing.T) {
 	ctx := context.Background()
 	tenant := testenv.MustTenant(t, f.apps.DB)
 	for i := range 5 {
-		major, desc := i+2, "Films "+strings.Repeat("!", i)
+		major, desc := i+2, "Films"+strings.Repeat("!", i)
 		var wg sync.WaitGroup
 		errc := make(chan error, 2)
 		wg.Add(2)
