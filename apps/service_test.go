@@ -47,7 +47,7 @@ type fixture struct {
 	blobs   *blob.Bucket
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	d := testenv.DB(t)
 	bucket, err := blobstore.Open(context.Background(), "file://"+t.TempDir())
@@ -70,7 +70,7 @@ func editor(tenant uuid.UUID) tenants.Principal {
 }
 
 // run does what the workflow does, in line: prepare, package, finish.
-func (f *fixture) run(t *testing.T, tenant uuid.UUID, id apps.BuildID) apps.Build {
+func (f *fixture) run(t testing.TB, tenant uuid.UUID, id apps.BuildID) apps.Build {
 	t.Helper()
 	ctx := context.Background()
 	if _, err := f.apps.Prepare(ctx, tenant, id); err != nil {
