@@ -70,3 +70,11 @@ SELECT
     OR EXISTS (SELECT 1 FROM title_offers o WHERE o.tenant_id = $1 AND o.active))::bool AS billing,
   EXISTS (SELECT 1 FROM titles t WHERE t.tenant_id = $1 AND t.kind = 'short')::bool AS shorts,
   EXISTS (SELECT 1 FROM creators c WHERE c.tenant_id = $1)::bool AS creators;
+
+-- name: AbandonStale :many
+-- Earlier builds of a lane whose workflow is gone (terminated by hand): a
+-- RUNNING build past running_before or a QUEUED one past queued_before.
+UPDATE app_builds SET status = 'FAILED', error = sqlc.arg(reason), finished_at = sqlc.arg(now)
+WHERE tenant_id = sqlc.arg(tenant_id) AND platform = sqlc.arg(platform) AND build_number < sqlc.arg(build_number)
+  AND ((status = 'RUNNING' AND started_at < sqlc.arg(running_before)) OR (status = 'QUEUED' AND created_at < sqlc.arg(queued_before)))
+RETURNING id;

@@ -482,8 +482,18 @@ func (s *Service) Follow(ctx context.Context, tenant tenants.ID, id BuildID) (<-
 	return out, nil
 }
 
+// A lane never waits forever on a build whose workflow is gone (terminated
+// by hand): an earlier build RUNNING for longer than StaleRunning, or
+// QUEUED for longer than StaleQueued, is FAILED when a later build asks for
+// its turn. A build's own workflow gives up well before (its activities'
+// timeouts and retries end within about 2 hours).
+const (
+	StaleRunning = 3 * time.Hour
+	StaleQueued  = 24 * time.Hour
+)
+
 // Turn reports whether the build may run: no earlier build of its
-// platform is QUEUED or RUNNING.
+// platform is QUEUED or RUNNING (stale ones are failed first).
 func (s *Service) Turn(ctx context.Context, tenant tenants.ID, id BuildID) (bool, error) {
 	b, err := s.Get(ctx, tenant, id)
 	if err != nil {
@@ -493,8 +503,19 @@ func (s *Service) Turn(ctx context.Context, tenant tenants.ID, id BuildID) (bool
 		return true, nil
 	}
 	var n int64
-	err = s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
-		n, err = appssql.New(q).EarlierUnfinished(ctx, appssql.EarlierUnfinishedParams{TenantID: tenant, Platform: string(b.Platform), BuildNumber: int32(b.BuildNumber)})
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := appssql.New(tx)
+		now := s.now()
+		running := now.Add(-StaleRunning)
+		gone, err := q.AbandonStale(ctx, appssql.AbandonStaleParams{TenantID: tenant, Platform: string(b.Platform), BuildNumber: int32(b.BuildNumber),
+			Reason: "the build did not finish (its run was stopped); build again", Now: &now, RunningBefore: &running, QueuedBefore: now.Add(-StaleQueued)})
+		if err != nil {
+			return err
+		}
+		for _, g := range gone {
+			s.log().Warn("apps: stale build failed", "tenant", tenant, "build", g)
+		}
+		n, err = q.EarlierUnfinished(ctx, appssql.EarlierUnfinishedParams{TenantID: tenant, Platform: string(b.Platform), BuildNumber: int32(b.BuildNumber)})
 		return err
 	})
 	if err != nil {

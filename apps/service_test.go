@@ -198,6 +198,24 @@ func TestSecondBuildOfAPlatformWaits(t *testing.T) {
 	if !turn(second.ID) {
 		t.Fatal("the second still waits after the first finished")
 	}
+
+	// A build whose run was stopped by hand does not hold its lane forever:
+	// RUNNING past StaleRunning, it is failed when the next asks its turn.
+	third, _ := f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
+	if _, err := f.apps.Prepare(ctx, tenant, second.ID); err != nil {
+		t.Fatal(err)
+	}
+	if turn(third.ID) {
+		t.Fatal("the third may run while the second is RUNNING")
+	}
+	f.apps.Now = func() time.Time { return time.Now().Add(apps.StaleRunning + time.Minute) }
+	defer func() { f.apps.Now = nil }()
+	if !turn(third.ID) {
+		t.Fatal("a stale RUNNING build still holds the lane")
+	}
+	if b, _ := f.apps.Get(ctx, tenant, second.ID); b.Status != apps.StatusFailed || !strings.Contains(b.Error, "did not finish") {
+		t.Fatalf("stale build %+v", b)
+	}
 }
 
 // A build end to end: the Spec from the branding and settings, warnings, a

@@ -12,6 +12,53 @@ import (
 	"github.com/google/uuid"
 )
 
+const abandonStale = `-- name: AbandonStale :many
+UPDATE app_builds SET status = 'FAILED', error = $1, finished_at = $2
+WHERE tenant_id = $3 AND platform = $4 AND build_number < $5
+  AND ((status = 'RUNNING' AND started_at < $6) OR (status = 'QUEUED' AND created_at < $7))
+RETURNING id
+`
+
+type AbandonStaleParams struct {
+	Reason        string
+	Now           *time.Time
+	TenantID      uuid.UUID
+	Platform      string
+	BuildNumber   int32
+	RunningBefore *time.Time
+	QueuedBefore  time.Time
+}
+
+// Earlier builds of a lane whose workflow is gone (terminated by hand): a
+// RUNNING build past running_before or a QUEUED one past queued_before.
+func (q *Queries) AbandonStale(ctx context.Context, arg AbandonStaleParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, abandonStale,
+		arg.Reason,
+		arg.Now,
+		arg.TenantID,
+		arg.Platform,
+		arg.BuildNumber,
+		arg.RunningBefore,
+		arg.QueuedBefore,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []uuid.UUID{}
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const appendLog = `-- name: AppendLog :exec
 INSERT INTO app_build_logs (tenant_id, build_id, line_no, line) VALUES ($1, $2, $3, $4)
 ON CONFLICT (build_id, line_no) DO UPDATE SET line = EXCLUDED.line
