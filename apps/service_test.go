@@ -17,6 +17,8 @@ import (
 	"github.com/marquee-ott/marquee/apps/appstest"
 	"github.com/marquee-ott/marquee/authz"
 	"github.com/marquee-ott/marquee/blobstore"
+	"github.com/marquee-ott/marquee/catalog"
+	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
@@ -392,6 +394,32 @@ func TestSpecDefaults(t *testing.T) {
 	f.apps.BaseDomain = "marquee.example"
 	if u, _ := f.apps.WebURL(ctx, tenant); u != "https://"+tn.Slug+".marquee.example/" {
 		t.Fatalf("web url %q", u)
+	}
+	// A short and a creator in the catalog turn their screens on.
+	cat := &catalog.Service{DB: f.apps.DB}
+	clip, err := cat.CreateTitle(ctx, tenant, catalog.TitleInput{Kind: catalog.KindShort,
+		Localizations: []catalog.Localization{{Language: "en", Title: "Clip"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cat.CreateCreator(ctx, tenant, catalog.CreatorInput{Handle: "ann", Name: "Ann"}); err != nil {
+		t.Fatal(err)
+	}
+	s, _, _ = f.apps.Spec(ctx, tenant, apps.Web)
+	if s.Features != (apps.Features{Shorts: true, Creators: true, Cast: true}) {
+		t.Fatalf("features %+v", s.Features)
+	}
+	// Something for sale (here a title offer, as billing stores it) turns billing on.
+	err = f.apps.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO title_offers (tenant_id, id, title_id, kind, currency, amount, rental_hours, created_at, updated_at)
+			VALUES ($1, $2, $3, 'rent', 'usd', 299, 48, now(), now())`, tenant, uuid.New(), clip.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _, _ = f.apps.Spec(ctx, tenant, apps.Web); !s.Features.Billing {
+		t.Fatalf("features with an offer %+v", s.Features)
 	}
 }
 
