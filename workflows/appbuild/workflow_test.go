@@ -21,6 +21,7 @@ type fake struct {
 	mu          sync.Mutex
 	calls       []string
 	waitTurns   int // Turn says no this many times
+	turnErr     error
 	prepareErr  error
 	packageErr  error
 	finishedErr string
@@ -40,6 +41,9 @@ func (f *fake) register(env *testsuite.TestWorkflowEnvironment) {
 		f.record(appbuild.ActivityTurn)
 		f.mu.Lock()
 		defer f.mu.Unlock()
+		if f.turnErr != nil {
+			return false, f.turnErr
+		}
 		if f.waitTurns > 0 {
 			f.waitTurns--
 			return false, nil
@@ -174,5 +178,16 @@ func TestLongWaitContinuesAsNew(t *testing.T) {
 	var can *workflow.ContinueAsNewError
 	if err := env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("error %v, want continue-as-new", err)
+	}
+}
+
+// A build that cannot even be looked up (gone) fails at once with the reason.
+func TestTurnFailureFinishesTheBuild(t *testing.T) {
+	f := &fake{turnErr: temporal.NewNonRetryableApplicationError("no app build x", appbuild.ErrInvalid, nil)}
+	if r := run(t, f); r.Status != apps.StatusFailed || r.Error != "no app build x" {
+		t.Fatalf("result %+v", r)
+	}
+	if got := calls(f); got != "appbuild.Turn appbuild.Finish " {
+		t.Fatalf("calls %s", got)
 	}
 }
