@@ -65,6 +65,9 @@ type Server struct {
 	// WebApp hosts the tenants' web apps at /t/{slug}/ and on their hosts
 	// (webapp.go); nil: not served.
 	WebApp *WebApp
+	// AppDownloads serves app builds' signed download links at
+	// /apps/downloads/ (appdownload.go); nil: not mounted.
+	AppDownloads AppDownloads
 }
 
 // Handler returns the routed, middleware-wrapped handler.
@@ -79,6 +82,9 @@ func (s *Server) Handler() http.Handler {
 	s.mountOrigin(mux)
 	if s.Artwork != nil {
 		mux.HandleFunc("GET /images/{key...}", s.image)
+	}
+	if s.AppDownloads != nil {
+		mux.HandleFunc("GET /apps/downloads/{tenant}/{build}/{kind}", s.appDownload)
 	}
 	if s.Stripe != nil {
 		mux.HandleFunc("POST /webhooks/stripe", s.stripeWebhook)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
@@ -80,6 +81,8 @@ type Resolver struct {
 	// PlatformBilling is Marquee billing the workspace: platform plans,
 	// usage and invoices.
 	PlatformBilling *platformbilling.Service
+	// Apps is the white-label apps: builds, their logs and downloads, settings.
+	Apps *apps.Service
 }
 
 // imageURL is where apps load an artwork key: the API's public image

@@ -38,7 +38,13 @@ type Config struct {
 	// TaskQueue is the queue for light work (webhooks and the like); media and
 	// app builds get their own. Tests give each platform its own queue so
 	// workers of different test databases never take each other's tasks.
-	TaskQueue       string `env:"MARQUEE_TEMPORAL_TASK_QUEUE" envDefault:"default"`
+	TaskQueue string `env:"MARQUEE_TEMPORAL_TASK_QUEUE" envDefault:"default"`
+	// BuildQueue is where white-label app builds run (workflows/appbuild).
+	BuildQueue string `env:"MARQUEE_TEMPORAL_BUILD_QUEUE" envDefault:"builds"`
+	// AppTools is the folder holding the app builds' npm checkers (bsc,
+	// ares-package: deploy/npm-tools.sh puts them in bin/npm/node_modules/.bin);
+	// empty: that folder of the working directory or a parent, then PATH.
+	AppTools        string `env:"MARQUEE_APP_TOOLS"`
 	StripeURL       string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
 	StripeSecretKey string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
 	// Money (package billing): the signing secret of the /webhooks/stripe

@@ -13,6 +13,7 @@ import (
 	"gocloud.dev/blob"
 
 	"github.com/marquee-ott/marquee/api"
+	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/artwork"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/authz"
@@ -64,6 +65,10 @@ type Main struct {
 
 	// AssetChanges wakes assetProgress subscribers; it listens while Serve runs.
 	AssetChanges *assets.Changes
+	// Apps is the white-label apps (API and worker share it); AppChanges
+	// wakes appBuildUpdated subscribers while Serve runs.
+	Apps       *apps.Service
+	AppChanges *apps.Changes
 	// Billing is money: Stripe Connect, webhooks, plans, Checkout and the
 	// entitlement model (Check) playback asks.
 	Billing *billing.Service
@@ -189,6 +194,8 @@ func (m *Main) build() {
 	if !c.Production {
 		resolver.DevMail = m.DevMail
 	}
+	m.Apps = m.appService()
+	resolver.Apps = m.Apps
 	m.Viewers = m.viewerService()
 	resolver.ViewerAccounts = m.Viewers
 	m.connectViewersToPlayback()
@@ -214,6 +221,7 @@ func (m *Main) build() {
 	m.API.Console = console.Handler()
 	m.API.WebApp = &api.WebApp{Cast: true}
 	m.API.Operators = m.Operators
+	m.API.AppDownloads = m.Apps
 	m.API.GraphQL = graph.NewHandler(resolver, graph.Options{Production: c.Production, MaxComplexity: c.MaxComplexity,
 		MaxDepth: c.MaxDepth, MaxAliases: c.MaxAliases, MaxUploadSize: c.MaxUpload, WebSocketInit: m.API.WebSocketInit, Log: m.Log})
 	if !c.Production {
@@ -240,6 +248,7 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // ends, then shuts down gracefully.
 func (m *Main) Serve(ctx context.Context) error {
 	m.AssetChanges.Start()
+	m.AppChanges.Start()
 	m.startBilling()
 	m.httpServer = m.API.HTTPServer(m.listener.Addr().String())
 	m.httpServer.Handler = m.withACMEChallenges(m.httpServer.Handler)
@@ -282,6 +291,9 @@ func (m *Main) Close() {
 		_ = m.listener.Close()
 	}
 	m.closeTLS()
+	if m.AppChanges != nil {
+		m.AppChanges.Close() // before the database closes
+	}
 	if m.AssetChanges != nil {
 		m.AssetChanges.Close() // before the database closes
 	}

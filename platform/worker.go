@@ -14,6 +14,7 @@ import (
 	"github.com/marquee-ott/marquee/lifecycle"
 	"github.com/marquee-ott/marquee/media"
 	"github.com/marquee-ott/marquee/outbox"
+	"github.com/marquee-ott/marquee/workflows/appbuild"
 	"github.com/marquee-ott/marquee/workflows/assetlife"
 	"github.com/marquee-ott/marquee/workflows/ingest"
 	"github.com/marquee-ott/marquee/workflows/webhooks"
@@ -56,9 +57,26 @@ func (m *Main) RunWorker(ctx context.Context) error {
 		return fmt.Errorf("platform.RunWorker: start the host queue's worker: %w", err)
 	}
 	defer hw.Stop()
+	// App builds: their own queue, so image work never delays ingests.
+	bw := worker.New(m.Temporal, m.Config.BuildQueue, worker.Options{})
+	appbuild.Register(bw, &appbuild.Activities{Apps: m.Apps})
+	if err := bw.Start(); err != nil {
+		return fmt.Errorf("platform.RunWorker: start the builds queue's worker: %w", err)
+	}
+	defer bw.Stop()
+	// The outbox consumers: one per event type, so two domains never both
+	// claim one silently.
 	consumers := life.Consumers()
-	for typ, c := range m.PlatformBilling.Consumers() { // asset.ready: encoded minutes
-		consumers[typ] = c
+	for _, more := range []map[string]outbox.Consumer{
+		m.PlatformBilling.Consumers(), // asset.ready: encoded minutes
+		m.Apps.Consumers(),            // branding changes rebuild apps
+	} {
+		for typ, c := range more {
+			if consumers[typ] != nil {
+				return fmt.Errorf("platform.RunWorker: two consumers of %s", typ)
+			}
+			consumers[typ] = c
+		}
 	}
 	relay := &outbox.Relay{DB: m.DB, Dispatcher: m.webhookStarter(), Log: m.Log.With("component", "outbox"),
 		Consumers: consumers}

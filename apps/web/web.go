@@ -408,46 +408,16 @@ func (p *Packager) Package(ctx context.Context, s apps.Spec, log io.Writer) (app
 		ContentType: "application/zip", Data: data, Files: t}, nil
 }
 
-// PaletteFrom makes a contrast-checked palette from a tenant's branding
-// colours ("#rrggbb"; bad or empty ones fall back to defaults): Text is
-// white or near-black, whichever reads on Background; OnPrimary likewise on
-// Primary; Primary is nudged toward Text until it stands out from the
-// Background (3:1, WCAG's non-text contrast).
+// PaletteFrom is the hosted app's palette from a tenant's branding colours:
+// the same contrast-checked palette the app builds use (apps.MakePalette),
+// or its defaults when a colour is malformed (branding validates colours,
+// so that only happens to rows written before it did).
 func PaletteFrom(primary, accent, background string) apps.Palette {
-	bg := parseHex(background, color.RGBA{0x10, 0x12, 0x18, 0xff})
-	pr := parseHex(primary, color.RGBA{0xe5, 0x09, 0x14, 0xff})
-	ac := parseHex(accent, pr)
-	white, ink := color.RGBA{0xff, 0xff, 0xff, 0xff}, color.RGBA{0x11, 0x11, 0x11, 0xff}
-	text := white
-	if contrast(ink, bg) > contrast(white, bg) {
-		text = ink
-	}
-	for i := 0; i < 10 && contrast(pr, bg) < 3; i++ {
-		pr = mix(pr, text, 0.2)
-	}
-	on := white
-	if contrast(ink, pr) > contrast(white, pr) {
-		on = ink
-	}
-	return apps.Palette{Primary: pr, OnPrimary: on, Accent: ac, Background: bg, Surface: mix(bg, text, 0.1),
-		Text: text, Muted: mix(text, bg, 0.3)}
-}
-
-func parseHex(s string, def color.RGBA) color.RGBA {
-	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
-	if len(s) != 6 {
-		return def
-	}
-	b, err := hex.DecodeString(s)
+	p, _, err := apps.MakePalette(primary, accent, background)
 	if err != nil {
-		return def
+		p, _, _ = apps.MakePalette("", "", "")
 	}
-	return color.RGBA{b[0], b[1], b[2], 0xff}
-}
-
-func mix(a, b color.RGBA, t float64) color.RGBA {
-	f := func(x, y uint8) uint8 { return uint8(math.Round(float64(x)*(1-t) + float64(y)*t)) }
-	return color.RGBA{f(a.R, b.R), f(a.G, b.G), f(a.B, b.B), 0xff}
+	return p
 }
 
 func luminance(c color.RGBA) float64 {

@@ -15,6 +15,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/introspection"
 	"github.com/google/uuid"
+	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/assets"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/authz"
@@ -46,6 +47,8 @@ func NewExecutableSchema(cfg Config) graphql.ExecutableSchema {
 type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
+	AppBuild() AppBuildResolver
+	AppSettings() AppSettingsResolver
 	Artwork() ArtworkResolver
 	AssetTrack() AssetTrackResolver
 	AuditEntry() AuditEntryResolver
@@ -106,12 +109,62 @@ type ComplexityRoot struct {
 		Role       func(childComplexity int) int
 	}
 
+	AppBuild struct {
+		ArtifactName func(childComplexity int) int
+		ArtifactSize func(childComplexity int) int
+		BuildNumber  func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		DownloadURL  func(childComplexity int) int
+		Error        func(childComplexity int) int
+		FinishedAt   func(childComplexity int) int
+		ID           func(childComplexity int) int
+		ListingURL   func(childComplexity int) int
+		Log          func(childComplexity int, from *int) int
+		LogURL       func(childComplexity int) int
+		Platform     func(childComplexity int) int
+		RequestedBy  func(childComplexity int) int
+		StartedAt    func(childComplexity int) int
+		Status       func(childComplexity int) int
+		Trigger      func(childComplexity int) int
+		Version      func(childComplexity int) int
+		Warnings     func(childComplexity int) int
+	}
+
+	AppBuildConnection struct {
+		Edges    func(childComplexity int) int
+		PageInfo func(childComplexity int) int
+	}
+
+	AppBuildEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	AppBuildLogLine struct {
+		No   func(childComplexity int) int
+		Text func(childComplexity int) int
+	}
+
 	AppKey struct {
 		CreatedAt func(childComplexity int) int
 		ID        func(childComplexity int) int
 		Key       func(childComplexity int) int
 		Name      func(childComplexity int) int
 		RevokedAt func(childComplexity int) int
+	}
+
+	AppSettings struct {
+		AutoRebuild        func(childComplexity int) int
+		AvailablePlatforms func(childComplexity int) int
+		BundleID           func(childComplexity int) int
+		Description        func(childComplexity int) int
+		Keywords           func(childComplexity int) int
+		Major              func(childComplexity int) int
+		Minor              func(childComplexity int) int
+		Name               func(childComplexity int) int
+		Patch              func(childComplexity int) int
+		ShortName          func(childComplexity int) int
+		Version            func(childComplexity int) int
 	}
 
 	Artwork struct {
@@ -441,6 +494,7 @@ type ComplexityRoot struct {
 		AddAssetTrack               func(childComplexity int, assetID uuid.UUID, uploadID uuid.UUID, name *string) int
 		AddDomain                   func(childComplexity int, hostname string) int
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
+		BuildApp                    func(childComplexity int, platform apps.Platform) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
 		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string) int
@@ -540,6 +594,7 @@ type ComplexityRoot struct {
 		SuspendTenant               func(childComplexity int, id uuid.UUID, reason string) int
 		UnpublishSeries             func(childComplexity int, id uuid.UUID) int
 		UnpublishTitle              func(childComplexity int, id uuid.UUID) int
+		UpdateAppSettings           func(childComplexity int, input model.AppSettingsInput) int
 		UpdateBranding              func(childComplexity int, input tenants.BrandingUpdate) int
 		UpdateCollection            func(childComplexity int, id uuid.UUID, input catalog.CollectionUpdate) int
 		UpdateCreator               func(childComplexity int, id uuid.UUID, input catalog.CreatorUpdate) int
@@ -735,7 +790,10 @@ type ComplexityRoot struct {
 
 	Query struct {
 		APIKeys                  func(childComplexity int) int
+		AppBuild                 func(childComplexity int, id uuid.UUID) int
+		AppBuilds                func(childComplexity int, platform *apps.Platform, first *int, after *string) int
 		AppKeys                  func(childComplexity int) int
+		AppSettings              func(childComplexity int) int
 		AuditLog                 func(childComplexity int, first *int, after *string) int
 		Collection               func(childComplexity int, id uuid.UUID) int
 		Collections              func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
@@ -747,6 +805,7 @@ type ComplexityRoot struct {
 		DevMailbox               func(childComplexity int, to *string) int
 		Domains                  func(childComplexity int) int
 		ExportMyData             func(childComplexity int) int
+		HostedWebAppURL          func(childComplexity int) int
 		Invitations              func(childComplexity int) int
 		Me                       func(childComplexity int) int
 		MediaAsset               func(childComplexity int, id uuid.UUID) int
@@ -1027,8 +1086,9 @@ type ComplexityRoot struct {
 	}
 
 	Subscription struct {
-		AssetProgress func(childComplexity int, id uuid.UUID) int
-		StaffChanged  func(childComplexity int) int
+		AppBuildUpdated func(childComplexity int, id uuid.UUID) int
+		AssetProgress   func(childComplexity int, id uuid.UUID) int
+		StaffChanged    func(childComplexity int) int
 	}
 
 	SubtitleTrack struct {
@@ -1255,6 +1315,23 @@ type ComplexityRoot struct {
 
 // region    ************************** generated!.gotpl **************************
 
+type AppBuildResolver interface {
+	Error(ctx context.Context, obj *apps.Build) (*string, error)
+	Log(ctx context.Context, obj *apps.Build, from *int) ([]*apps.LogLine, error)
+	ArtifactName(ctx context.Context, obj *apps.Build) (*string, error)
+	ArtifactSize(ctx context.Context, obj *apps.Build) (*int, error)
+	DownloadURL(ctx context.Context, obj *apps.Build) (*string, error)
+	ListingURL(ctx context.Context, obj *apps.Build) (*string, error)
+	LogURL(ctx context.Context, obj *apps.Build) (*string, error)
+}
+type AppSettingsResolver interface {
+	Major(ctx context.Context, obj *apps.Settings) (int, error)
+	Minor(ctx context.Context, obj *apps.Settings) (int, error)
+	Patch(ctx context.Context, obj *apps.Settings) (int, error)
+	Version(ctx context.Context, obj *apps.Settings) (string, error)
+
+	AvailablePlatforms(ctx context.Context, obj *apps.Settings) ([]apps.Platform, error)
+}
 type ArtworkResolver interface {
 	URL(ctx context.Context, obj *catalog.Artwork) (string, error)
 }
@@ -1316,6 +1393,8 @@ type MetricUsageResolver interface {
 	Unit(ctx context.Context, obj *platformbilling.MetricUsage) (string, error)
 }
 type MutationResolver interface {
+	BuildApp(ctx context.Context, platform apps.Platform) (*apps.Build, error)
+	UpdateAppSettings(ctx context.Context, input model.AppSettingsInput) (*apps.Settings, error)
 	IngestUpload(ctx context.Context, uploadID uuid.UUID, titleID *uuid.UUID, tracks []uuid.UUID) (*assets.Asset, error)
 	AddAssetTrack(ctx context.Context, assetID uuid.UUID, uploadID uuid.UUID, name *string) (*assets.Track, error)
 	ReplaceCaptionText(ctx context.Context, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) (*assets.Track, error)
@@ -1467,6 +1546,10 @@ type PlaybackSettingsResolver interface {
 	OnLimit(ctx context.Context, obj *playback.Settings) (playback.Limit, error)
 }
 type QueryResolver interface {
+	AppBuilds(ctx context.Context, platform *apps.Platform, first *int, after *string) (*model.AppBuildConnection, error)
+	AppBuild(ctx context.Context, id uuid.UUID) (*apps.Build, error)
+	AppSettings(ctx context.Context) (*apps.Settings, error)
+	HostedWebAppURL(ctx context.Context) (string, error)
 	MediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	DefaultTitleAccess(ctx context.Context) (billing.Model, error)
 	StripeConnection(ctx context.Context) (*billing.Account, error)
@@ -1591,6 +1674,7 @@ type StripeConnectionResolver interface {
 	Reason(ctx context.Context, obj *billing.Account) (*string, error)
 }
 type SubscriptionResolver interface {
+	AppBuildUpdated(ctx context.Context, id uuid.UUID) (<-chan *apps.Build, error)
 	AssetProgress(ctx context.Context, id uuid.UUID) (<-chan *assets.Asset, error)
 	StaffChanged(ctx context.Context) (<-chan *tenants.StaffChange, error)
 }
@@ -1684,6 +1768,159 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.APIKey.Role(childComplexity), true
 
+	case "AppBuild.artifactName":
+		if e.ComplexityRoot.AppBuild.ArtifactName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.ArtifactName(childComplexity), true
+	case "AppBuild.artifactSize":
+		if e.ComplexityRoot.AppBuild.ArtifactSize == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.ArtifactSize(childComplexity), true
+	case "AppBuild.buildNumber":
+		if e.ComplexityRoot.AppBuild.BuildNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.BuildNumber(childComplexity), true
+	case "AppBuild.createdAt":
+		if e.ComplexityRoot.AppBuild.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.CreatedAt(childComplexity), true
+	case "AppBuild.downloadURL":
+		if e.ComplexityRoot.AppBuild.DownloadURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.DownloadURL(childComplexity), true
+	case "AppBuild.error":
+		if e.ComplexityRoot.AppBuild.Error == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Error(childComplexity), true
+	case "AppBuild.finishedAt":
+		if e.ComplexityRoot.AppBuild.FinishedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.FinishedAt(childComplexity), true
+	case "AppBuild.id":
+		if e.ComplexityRoot.AppBuild.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.ID(childComplexity), true
+	case "AppBuild.listingURL":
+		if e.ComplexityRoot.AppBuild.ListingURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.ListingURL(childComplexity), true
+	case "AppBuild.log":
+		if e.ComplexityRoot.AppBuild.Log == nil {
+			break
+		}
+
+		args, err := ec.field_AppBuild_log_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.AppBuild.Log(childComplexity, args["from"].(*int)), true
+	case "AppBuild.logURL":
+		if e.ComplexityRoot.AppBuild.LogURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.LogURL(childComplexity), true
+	case "AppBuild.platform":
+		if e.ComplexityRoot.AppBuild.Platform == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Platform(childComplexity), true
+	case "AppBuild.requestedBy":
+		if e.ComplexityRoot.AppBuild.RequestedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.RequestedBy(childComplexity), true
+	case "AppBuild.startedAt":
+		if e.ComplexityRoot.AppBuild.StartedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.StartedAt(childComplexity), true
+	case "AppBuild.status":
+		if e.ComplexityRoot.AppBuild.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Status(childComplexity), true
+	case "AppBuild.trigger":
+		if e.ComplexityRoot.AppBuild.Trigger == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Trigger(childComplexity), true
+	case "AppBuild.version":
+		if e.ComplexityRoot.AppBuild.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Version(childComplexity), true
+	case "AppBuild.warnings":
+		if e.ComplexityRoot.AppBuild.Warnings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuild.Warnings(childComplexity), true
+
+	case "AppBuildConnection.edges":
+		if e.ComplexityRoot.AppBuildConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildConnection.Edges(childComplexity), true
+	case "AppBuildConnection.pageInfo":
+		if e.ComplexityRoot.AppBuildConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildConnection.PageInfo(childComplexity), true
+
+	case "AppBuildEdge.cursor":
+		if e.ComplexityRoot.AppBuildEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildEdge.Cursor(childComplexity), true
+	case "AppBuildEdge.node":
+		if e.ComplexityRoot.AppBuildEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildEdge.Node(childComplexity), true
+
+	case "AppBuildLogLine.number":
+		if e.ComplexityRoot.AppBuildLogLine.No == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildLogLine.No(childComplexity), true
+	case "AppBuildLogLine.text":
+		if e.ComplexityRoot.AppBuildLogLine.Text == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppBuildLogLine.Text(childComplexity), true
+
 	case "AppKey.createdAt":
 		if e.ComplexityRoot.AppKey.CreatedAt == nil {
 			break
@@ -1714,6 +1951,73 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AppKey.RevokedAt(childComplexity), true
+
+	case "AppSettings.autoRebuild":
+		if e.ComplexityRoot.AppSettings.AutoRebuild == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.AutoRebuild(childComplexity), true
+	case "AppSettings.availablePlatforms":
+		if e.ComplexityRoot.AppSettings.AvailablePlatforms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.AvailablePlatforms(childComplexity), true
+	case "AppSettings.bundleId":
+		if e.ComplexityRoot.AppSettings.BundleID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.BundleID(childComplexity), true
+	case "AppSettings.description":
+		if e.ComplexityRoot.AppSettings.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Description(childComplexity), true
+	case "AppSettings.keywords":
+		if e.ComplexityRoot.AppSettings.Keywords == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Keywords(childComplexity), true
+	case "AppSettings.major":
+		if e.ComplexityRoot.AppSettings.Major == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Major(childComplexity), true
+	case "AppSettings.minor":
+		if e.ComplexityRoot.AppSettings.Minor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Minor(childComplexity), true
+	case "AppSettings.name":
+		if e.ComplexityRoot.AppSettings.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Name(childComplexity), true
+	case "AppSettings.patch":
+		if e.ComplexityRoot.AppSettings.Patch == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Patch(childComplexity), true
+	case "AppSettings.shortName":
+		if e.ComplexityRoot.AppSettings.ShortName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.ShortName(childComplexity), true
+	case "AppSettings.version":
+		if e.ComplexityRoot.AppSettings.Version == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppSettings.Version(childComplexity), true
 
 	case "Artwork.height":
 		if e.ComplexityRoot.Artwork.Height == nil {
@@ -3038,6 +3342,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddToMyList(childComplexity, args["titleId"].(uuid.UUID)), true
+	case "Mutation.buildApp":
+		if e.ComplexityRoot.Mutation.BuildApp == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_buildApp_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.BuildApp(childComplexity, args["platform"].(apps.Platform)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -4112,6 +4427,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UnpublishTitle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.updateAppSettings":
+		if e.ComplexityRoot.Mutation.UpdateAppSettings == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateAppSettings_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateAppSettings(childComplexity, args["input"].(model.AppSettingsInput)), true
 	case "Mutation.updateBranding":
 		if e.ComplexityRoot.Mutation.UpdateBranding == nil {
 			break
@@ -5013,12 +5339,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.APIKeys(childComplexity), true
+	case "Query.appBuild":
+		if e.ComplexityRoot.Query.AppBuild == nil {
+			break
+		}
+
+		args, err := ec.field_Query_appBuild_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AppBuild(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.appBuilds":
+		if e.ComplexityRoot.Query.AppBuilds == nil {
+			break
+		}
+
+		args, err := ec.field_Query_appBuilds_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AppBuilds(childComplexity, args["platform"].(*apps.Platform), args["first"].(*int), args["after"].(*string)), true
 	case "Query.appKeys":
 		if e.ComplexityRoot.Query.AppKeys == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Query.AppKeys(childComplexity), true
+	case "Query.appSettings":
+		if e.ComplexityRoot.Query.AppSettings == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.AppSettings(childComplexity), true
 	case "Query.auditLog":
 		if e.ComplexityRoot.Query.AuditLog == nil {
 			break
@@ -5120,6 +5474,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ExportMyData(childComplexity), true
+	case "Query.hostedWebAppURL":
+		if e.ComplexityRoot.Query.HostedWebAppURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.HostedWebAppURL(childComplexity), true
 
 	case "Query.invitations":
 		if e.ComplexityRoot.Query.Invitations == nil {
@@ -6456,6 +6816,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.StripeOnboarding.URL(childComplexity), true
 
+	case "Subscription.appBuildUpdated":
+		if e.ComplexityRoot.Subscription.AppBuildUpdated == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_appBuildUpdated_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.AppBuildUpdated(childComplexity, args["id"].(uuid.UUID)), true
 	case "Subscription.assetProgress":
 		if e.ComplexityRoot.Subscription.AssetProgress == nil {
 			break
@@ -7384,6 +7755,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("APIKeyInput", ec.unmarshalInputAPIKeyInput),
 			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("AppSettingsInput", ec.unmarshalInputAppSettingsInput),
 			graphql.NewInputUnmarshaler("ArtworkInput", ec.unmarshalInputArtworkInput),
 			graphql.NewInputUnmarshaler("AvailabilityInput", ec.unmarshalInputAvailabilityInput),
 			graphql.NewInputUnmarshaler("BrandingInput", ec.unmarshalInputBrandingInput),
@@ -7521,6 +7893,115 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/apps.graphqls", Input: `# White-label apps (package apps): build the workspace's branded apps per
+# platform, follow a build's log live, download the artifact and the store
+# listing pack by a signed link that expires, and set the apps' version,
+# bundle id and listing text. Reading needs READ; building and settings
+# EDIT_CONTENT. Builds of one platform run one at a time: a second build of
+# a platform stays QUEUED until the one before it ends; different platforms
+# build side by side.
+
+enum AppPlatform { WEB ROKU ANDROID APPLE TIZEN WEBOS }
+enum AppBuildStatus { QUEUED RUNNING SUCCEEDED FAILED }
+"Why a build was made: a staff member asked, or the branding changed (auto-rebuild)."
+enum AppBuildTrigger { MANUAL BRANDING }
+
+type AppBuild {
+  id: ID!
+  platform: AppPlatform!
+  "Semantic version, e.g. 1.4.0."
+  version: String!
+  "Per workspace and platform; only goes up (versionCode, CFBundleVersion)."
+  buildNumber: Int!
+  status: AppBuildStatus!
+  trigger: AppBuildTrigger!
+  "Problems the build worked around: a padded logo, an adjusted colour."
+  warnings: [String!]!
+  "Why the build FAILED, saying what to fix."
+  error: String
+  "The build's log lines from line number from (1 is the first)."
+  log(from: Int = 1): [AppBuildLogLine!]!
+  artifactName: String
+  artifactSize: Int
+  "A signed link to the artifact that works for an hour; null until SUCCEEDED."
+  downloadURL: String
+  "A signed link to the store listing pack (texts, icons, frames), when made."
+  listingURL: String
+  "A signed link to the full log, once finished."
+  logURL: String
+  createdAt: Time!
+  startedAt: Time
+  finishedAt: Time
+  "Who asked (a staff member's email or key name); empty for rebuilds."
+  requestedBy: String!
+}
+
+type AppBuildLogLine { number: Int!, text: String! }
+
+type AppBuildEdge { cursor: String!, node: AppBuild! }
+type AppBuildConnection { edges: [AppBuildEdge!]!, pageInfo: PageInfo! }
+
+type AppSettings {
+  "Reverse-DNS application id (Android applicationId, Apple bundle id)."
+  bundleId: String!
+  major: Int!
+  minor: Int!
+  patch: Int!
+  "The version the next build gets, e.g. 1.4.0."
+  version: String!
+  description: String!
+  keywords: [String!]!
+  "The apps' name when shorter than the branding's (store limits: Apple, Google Play and Roku 30, Samsung and LG 50, web 45)."
+  name: String!
+  "The name under a home-screen icon (at most 12 characters)."
+  shortName: String!
+  "Platforms rebuilt when the branding (name, colours, logo) changes."
+  autoRebuild: [AppPlatform!]!
+  "Platforms this installation builds."
+  availablePlatforms: [AppPlatform!]!
+}
+
+input AppSettingsInput {
+  bundleId: String
+  major: Int
+  minor: Int
+  patch: Int
+  description: String
+  keywords: [String!]
+  name: String
+  shortName: String
+  autoRebuild: [AppPlatform!]
+}
+
+extend type Query {
+  "The workspace's app builds, newest first."
+  appBuilds(platform: AppPlatform, first: Int = 20, after: String): AppBuildConnection! @requires(permission: READ)
+  appBuild(id: ID!): AppBuild! @requires(permission: READ)
+  appSettings: AppSettings! @requires(permission: READ)
+  "The hosted web app's address: the verified custom domain, {slug}.base domain, or /t/{slug}/."
+  hostedWebAppURL: String! @requires(permission: READ)
+}
+
+extend type Mutation {
+  """
+  Queues a build of the platform's app from the current branding and app
+  settings. It starts at once, or waits QUEUED while another build of the
+  same platform is QUEUED or RUNNING. A platform this installation does not
+  build is INVALID.
+  """
+  buildApp(platform: AppPlatform!): AppBuild! @requires(permission: EDIT_CONTENT)
+  updateAppSettings(input: AppSettingsInput!): AppSettings! @requires(permission: EDIT_CONTENT)
+}
+
+extend type Subscription {
+  """
+  A build as it goes: its current state, then each change (status, new log
+  lines: ask log(from:) for the lines you lack); the stream ends after
+  SUCCEEDED or FAILED. Another workspace's build is NOT_FOUND.
+  """
+  appBuildUpdated(id: ID!): AppBuild! @requires(permission: READ)
+}
+`, BuiltIn: false},
 	{Name: "../schema/assets.graphqls", Input: `enum MediaAssetStatus {
   "Created; the ingest has not started yet."
   PENDING
@@ -9653,6 +10134,78 @@ func (ec *executionContext) childFields_APIKey(ctx context.Context, field graphq
 	return nil, fmt.Errorf("no field named %q was found under type APIKey", field.Name)
 }
 
+func (ec *executionContext) childFields_AppBuild(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AppBuild_id(ctx, field)
+	case "platform":
+		return ec.fieldContext_AppBuild_platform(ctx, field)
+	case "version":
+		return ec.fieldContext_AppBuild_version(ctx, field)
+	case "buildNumber":
+		return ec.fieldContext_AppBuild_buildNumber(ctx, field)
+	case "status":
+		return ec.fieldContext_AppBuild_status(ctx, field)
+	case "trigger":
+		return ec.fieldContext_AppBuild_trigger(ctx, field)
+	case "warnings":
+		return ec.fieldContext_AppBuild_warnings(ctx, field)
+	case "error":
+		return ec.fieldContext_AppBuild_error(ctx, field)
+	case "log":
+		return ec.fieldContext_AppBuild_log(ctx, field)
+	case "artifactName":
+		return ec.fieldContext_AppBuild_artifactName(ctx, field)
+	case "artifactSize":
+		return ec.fieldContext_AppBuild_artifactSize(ctx, field)
+	case "downloadURL":
+		return ec.fieldContext_AppBuild_downloadURL(ctx, field)
+	case "listingURL":
+		return ec.fieldContext_AppBuild_listingURL(ctx, field)
+	case "logURL":
+		return ec.fieldContext_AppBuild_logURL(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AppBuild_createdAt(ctx, field)
+	case "startedAt":
+		return ec.fieldContext_AppBuild_startedAt(ctx, field)
+	case "finishedAt":
+		return ec.fieldContext_AppBuild_finishedAt(ctx, field)
+	case "requestedBy":
+		return ec.fieldContext_AppBuild_requestedBy(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppBuild", field.Name)
+}
+
+func (ec *executionContext) childFields_AppBuildConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AppBuildConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AppBuildConnection_pageInfo(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppBuildConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AppBuildEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_AppBuildEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_AppBuildEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppBuildEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_AppBuildLogLine(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "number":
+		return ec.fieldContext_AppBuildLogLine_number(ctx, field)
+	case "text":
+		return ec.fieldContext_AppBuildLogLine_text(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppBuildLogLine", field.Name)
+}
+
 func (ec *executionContext) childFields_AppKey(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -9667,6 +10220,34 @@ func (ec *executionContext) childFields_AppKey(ctx context.Context, field graphq
 		return ec.fieldContext_AppKey_revokedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AppKey", field.Name)
+}
+
+func (ec *executionContext) childFields_AppSettings(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "bundleId":
+		return ec.fieldContext_AppSettings_bundleId(ctx, field)
+	case "major":
+		return ec.fieldContext_AppSettings_major(ctx, field)
+	case "minor":
+		return ec.fieldContext_AppSettings_minor(ctx, field)
+	case "patch":
+		return ec.fieldContext_AppSettings_patch(ctx, field)
+	case "version":
+		return ec.fieldContext_AppSettings_version(ctx, field)
+	case "description":
+		return ec.fieldContext_AppSettings_description(ctx, field)
+	case "keywords":
+		return ec.fieldContext_AppSettings_keywords(ctx, field)
+	case "name":
+		return ec.fieldContext_AppSettings_name(ctx, field)
+	case "shortName":
+		return ec.fieldContext_AppSettings_shortName(ctx, field)
+	case "autoRebuild":
+		return ec.fieldContext_AppSettings_autoRebuild(ctx, field)
+	case "availablePlatforms":
+		return ec.fieldContext_AppSettings_availablePlatforms(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppSettings", field.Name)
 }
 
 func (ec *executionContext) childFields_Artwork(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11713,6 +12294,20 @@ func (ec *executionContext) dir_requires_args(ctx context.Context, rawArgs map[s
 	return args, nil
 }
 
+func (ec *executionContext) field_AppBuild_log_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Collection_items_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -11818,6 +12413,20 @@ func (ec *executionContext) field_Mutation_addToMyList_args(ctx context.Context,
 		return nil, err
 	}
 	args["titleId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_buildApp_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (apps.Platform, error) {
+			return ec.unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
 	return args, nil
 }
 
@@ -13453,6 +14062,20 @@ func (ec *executionContext) field_Mutation_unpublishTitle_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateAppSettings_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.AppSettingsInput, error) {
+			return ec.unmarshalNAppSettingsInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppSettingsInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateBranding_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13878,6 +14501,50 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 		return nil, err
 	}
 	args["name"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_appBuild_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_appBuilds_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "platform",
+		func(ctx context.Context, v any) (*apps.Platform, error) {
+			return ec.unmarshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["platform"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg2
 	return args, nil
 }
 
@@ -14641,6 +15308,20 @@ func (ec *executionContext) field_Storefront_title_args(ctx context.Context, raw
 	return args, nil
 }
 
+func (ec *executionContext) field_Subscription_appBuildUpdated_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Subscription_assetProgress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14918,6 +15599,606 @@ func (ec *executionContext) fieldContext_APIKey_revokedAt(_ context.Context, fie
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "Time")
 }
 
+func (ec *executionContext) _AppBuild_id(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AppBuild_platform(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_platform(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Platform, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v apps.Platform) graphql.Marshaler {
+			return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_platform(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "AppPlatform")
+}
+
+func (ec *executionContext) _AppBuild_version(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Version, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppBuild_buildNumber(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_buildNumber(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BuildNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_buildNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppBuild_status(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v apps.BuildStatus) graphql.Marshaler {
+			return ec.marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "AppBuildStatus")
+}
+
+func (ec *executionContext) _AppBuild_trigger(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_trigger(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Trigger, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v apps.Trigger) graphql.Marshaler {
+			return ec.marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_trigger(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "AppBuildTrigger")
+}
+
+func (ec *executionContext) _AppBuild_warnings(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_warnings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Warnings, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_warnings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppBuild_error(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_error(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().Error(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_error(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppBuild_log(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_log(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.AppBuild().Log(ctx, obj, fc.Args["from"].(*int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*apps.LogLine) graphql.Marshaler {
+			return ec.marshalNAppBuildLogLine2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLineᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_log(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppBuild",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuildLogLine(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_AppBuild_log_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppBuild_artifactName(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_artifactName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().ArtifactName(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_artifactName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppBuild_artifactSize(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_artifactSize(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().ArtifactSize(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_artifactSize(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "Int")
+}
+
+func (ec *executionContext) _AppBuild_downloadURL(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_downloadURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().DownloadURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_downloadURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppBuild_listingURL(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_listingURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().ListingURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_listingURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppBuild_logURL(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_logURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppBuild().LogURL(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_logURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppBuild_createdAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppBuild_startedAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_startedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppBuild_finishedAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_finishedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FinishedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppBuild_requestedBy(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuild_requestedBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequestedBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuild_requestedBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppBuildConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.AppBuildEdge) graphql.Marshaler {
+			return ec.marshalNAppBuildEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppBuildConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuildEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppBuildConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppBuildConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppBuildEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuildEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppBuildEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Build) graphql.Marshaler {
+			return ec.marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "AppBuildEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuild(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _AppBuildLogLine_number(ctx context.Context, field graphql.CollectedField, obj *apps.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildLogLine_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.No, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildLogLine_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuildLogLine", field, false, false, "Int")
+}
+
+func (ec *executionContext) _AppBuildLogLine_text(ctx context.Context, field graphql.CollectedField, obj *apps.LogLine) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppBuildLogLine_text(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Text, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppBuildLogLine_text(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppBuildLogLine", field, false, false, "String")
+}
+
 func (ec *executionContext) _AppKey_id(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -15031,6 +16312,259 @@ func (ec *executionContext) _AppKey_revokedAt(ctx context.Context, field graphql
 }
 func (ec *executionContext) fieldContext_AppKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppKey", field, false, false, "Time")
+}
+
+func (ec *executionContext) _AppSettings_bundleId(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_bundleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BundleID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_bundleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSettings_major(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_major(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppSettings().Major(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_major(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _AppSettings_minor(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_minor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppSettings().Minor(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_minor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _AppSettings_patch(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_patch(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppSettings().Patch(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_patch(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, true, true, "Int")
+}
+
+func (ec *executionContext) _AppSettings_version(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_version(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppSettings().Version(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_version(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, true, true, "String")
+}
+
+func (ec *executionContext) _AppSettings_description(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSettings_keywords(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_keywords(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Keywords, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []string) graphql.Marshaler {
+			return ec.marshalNString2ᚕstringᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_keywords(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSettings_name(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSettings_shortName(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_shortName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShortName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_shortName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppSettings_autoRebuild(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_autoRebuild(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AutoRebuild, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
+			return ec.marshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_autoRebuild(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, false, false, "AppPlatform")
+}
+
+func (ec *executionContext) _AppSettings_availablePlatforms(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppSettings_availablePlatforms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.AppSettings().AvailablePlatforms(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
+			return ec.marshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AppSettings_availablePlatforms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppSettings", field, true, true, "AppPlatform")
 }
 
 func (ec *executionContext) _Artwork_role(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
@@ -20014,6 +21548,140 @@ func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.Col
 }
 func (ec *executionContext) fieldContext_Money_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Money", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Mutation_buildApp(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_buildApp(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().BuildApp(ctx, fc.Args["platform"].(apps.Platform))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *apps.Build
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Build) graphql.Marshaler {
+			return ec.marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_buildApp(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuild(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_buildApp_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateAppSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateAppSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateAppSettings(ctx, fc.Args["input"].(model.AppSettingsInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *apps.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *apps.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *apps.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Settings) graphql.Marshaler {
+			return ec.marshalNAppSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateAppSettings(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppSettings(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateAppSettings_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_ingestUpload(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
@@ -30531,6 +32199,241 @@ func (ec *executionContext) fieldContext_PromoCode_createdAt(_ context.Context, 
 	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Query_appBuilds(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appBuilds(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AppBuilds(ctx, fc.Args["platform"].(*apps.Platform), fc.Args["first"].(*int), fc.Args["after"].(*string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *model.AppBuildConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.AppBuildConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.AppBuildConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.AppBuildConnection) graphql.Marshaler {
+			return ec.marshalNAppBuildConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appBuilds(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuildConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_appBuilds_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_appBuild(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appBuild(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AppBuild(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *apps.Build
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Build) graphql.Marshaler {
+			return ec.marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appBuild(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuild(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_appBuild_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_appSettings(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_appSettings(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().AppSettings(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *apps.Settings
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *apps.Settings
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *apps.Settings
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Settings) graphql.Marshaler {
+			return ec.marshalNAppSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐSettings(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_appSettings(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppSettings(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_hostedWebAppURL(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_hostedWebAppURL(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().HostedWebAppURL(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal string
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal string
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_hostedWebAppURL(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Query", field, true, true, "String")
+}
+
 func (ec *executionContext) _Query_mediaAsset(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -37760,6 +39663,73 @@ func (ec *executionContext) fieldContext_StripeOnboarding_connection(_ context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _Subscription_appBuildUpdated(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_appBuildUpdated(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Subscription().AppBuildUpdated(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *apps.Build
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *apps.Build
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *apps.Build) graphql.Marshaler {
+			return ec.marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_appBuildUpdated(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppBuild(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Subscription_appBuildUpdated_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Subscription_assetProgress(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -42639,6 +44609,104 @@ func UnmarshalAcceptInvitationInput(ctx context.Context, raw any) (tenants.Accep
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputAppSettingsInput(ctx context.Context, obj any) (model.AppSettingsInput, error) {
+	var it model.AppSettingsInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"bundleId", "major", "minor", "patch", "description", "keywords", "name", "shortName", "autoRebuild"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "bundleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("bundleId"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BundleID = data
+		case "major":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("major"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Major = data
+		case "minor":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("minor"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Minor = data
+		case "patch":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("patch"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Patch = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "keywords":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("keywords"))
+			data, err := ec.unmarshalOString2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Keywords = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "shortName":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("shortName"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ShortName = data
+		case "autoRebuild":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("autoRebuild"))
+			data, err := ec.unmarshalOAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AutoRebuild = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAppSettingsInput unmarshals raw into the AppSettingsInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAppSettingsInput(ctx context.Context, raw any) (model.AppSettingsInput, error) {
+	var out model.AppSettingsInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AppSettingsInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputArtworkInput(ctx context.Context, obj any) (catalog.Artwork, error) {
 	var it catalog.Artwork
 	if obj == nil {
@@ -45747,6 +47815,245 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 	return out
 }
 
+var appBuildImplementors = []string{"AppBuild"}
+
+func (ec *executionContext) _AppBuild(ctx context.Context, sel ast.SelectionSet, obj *apps.Build) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppBuild")
+		case "id":
+			out.Values[i] = ec._AppBuild_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "platform":
+			out.Values[i] = ec._AppBuild_platform(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "version":
+			out.Values[i] = ec._AppBuild_version(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "buildNumber":
+			out.Values[i] = ec._AppBuild_buildNumber(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._AppBuild_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "trigger":
+			out.Values[i] = ec._AppBuild_trigger(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "warnings":
+			out.Values[i] = ec._AppBuild_warnings(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "error":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_error(ctx, field, obj)
+				})
+		case "log":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_log(ctx, field, obj)
+				})
+		case "artifactName":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_artifactName(ctx, field, obj)
+				})
+		case "artifactSize":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_artifactSize(ctx, field, obj)
+				})
+		case "downloadURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_downloadURL(ctx, field, obj)
+				})
+		case "listingURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_listingURL(ctx, field, obj)
+				})
+		case "logURL":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppBuild_logURL(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._AppBuild_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startedAt":
+			out.Values[i] = ec._AppBuild_startedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "finishedAt":
+			out.Values[i] = ec._AppBuild_finishedAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "requestedBy":
+			out.Values[i] = ec._AppBuild_requestedBy(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appBuildConnectionImplementors = []string{"AppBuildConnection"}
+
+func (ec *executionContext) _AppBuildConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AppBuildConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppBuildConnection")
+		case "edges":
+			out.Values[i] = ec._AppBuildConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._AppBuildConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appBuildEdgeImplementors = []string{"AppBuildEdge"}
+
+func (ec *executionContext) _AppBuildEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AppBuildEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppBuildEdge")
+		case "cursor":
+			out.Values[i] = ec._AppBuildEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._AppBuildEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appBuildLogLineImplementors = []string{"AppBuildLogLine"}
+
+func (ec *executionContext) _AppBuildLogLine(ctx context.Context, sel ast.SelectionSet, obj *apps.LogLine) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildLogLineImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppBuildLogLine")
+		case "number":
+			out.Values[i] = ec._AppBuildLogLine_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "text":
+			out.Values[i] = ec._AppBuildLogLine_text(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var appKeyImplementors = []string{"AppKey"}
 
 func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, obj *tenants.AppKey) graphql.Marshaler {
@@ -45783,6 +48090,94 @@ func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, o
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var appSettingsImplementors = []string{"AppSettings"}
+
+func (ec *executionContext) _AppSettings(ctx context.Context, sel ast.SelectionSet, obj *apps.Settings) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, appSettingsImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppSettings")
+		case "bundleId":
+			out.Values[i] = ec._AppSettings_bundleId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "major":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppSettings_major(ctx, field, obj)
+				})
+		case "minor":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppSettings_minor(ctx, field, obj)
+				})
+		case "patch":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppSettings_patch(ctx, field, obj)
+				})
+		case "version":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppSettings_version(ctx, field, obj)
+				})
+		case "description":
+			out.Values[i] = ec._AppSettings_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "keywords":
+			out.Values[i] = ec._AppSettings_keywords(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._AppSettings_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "shortName":
+			out.Values[i] = ec._AppSettings_shortName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "autoRebuild":
+			out.Values[i] = ec._AppSettings_autoRebuild(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "availablePlatforms":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._AppSettings_availablePlatforms(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -47957,6 +50352,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Mutation")
+		case "buildApp":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_buildApp(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateAppSettings":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateAppSettings(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "ingestUpload":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_ingestUpload(ctx, field)
@@ -50002,6 +52411,30 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Query")
+		case "appBuilds":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appBuilds(ctx, field)
+				})
+		case "appBuild":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appBuild(ctx, field)
+				})
+		case "appSettings":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_appSettings(ctx, field)
+				})
+		case "hostedWebAppURL":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_hostedWebAppURL(ctx, field)
+				})
 		case "mediaAsset":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -51969,6 +54402,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	}
 
 	switch fields[0].Name {
+	case "appBuildUpdated":
+		return ec._Subscription_appBuildUpdated(ctx, fields[0])
 	case "assetProgress":
 		return ec._Subscription_assetProgress(ctx, fields[0])
 	case "staffChanged":
@@ -53807,6 +56242,126 @@ func (ec *executionContext) unmarshalNAcceptInvitationInput2githubᚗcomᚋmarqu
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(ctx context.Context, sel ast.SelectionSet, v *apps.Build) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppBuild!")
+		return graphql.Null
+	}
+	return ec._AppBuild(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAppBuildConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildConnection(ctx context.Context, sel ast.SelectionSet, v *model.AppBuildConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppBuildConnection!")
+		return graphql.Null
+	}
+	return ec._AppBuildConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAppBuildEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.AppBuildEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppBuildEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAppBuildEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppBuildEdge(ctx context.Context, sel ast.SelectionSet, v *model.AppBuildEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppBuildEdge!")
+		return graphql.Null
+	}
+	return ec._AppBuildEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNAppBuildLogLine2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*apps.LogLine) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppBuildLogLine2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLine(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAppBuildLogLine2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLine(ctx context.Context, sel ast.SelectionSet, v *apps.LogLine) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppBuildLogLine!")
+		return graphql.Null
+	}
+	return ec._AppBuildLogLine(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus(ctx context.Context, v any) (apps.BuildStatus, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus(ctx context.Context, sel ast.SelectionSet, v apps.BuildStatus) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AppBuildStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus = map[string]apps.BuildStatus{
+		"QUEUED":    apps.StatusQueued,
+		"RUNNING":   apps.StatusRunning,
+		"SUCCEEDED": apps.StatusSucceeded,
+		"FAILED":    apps.StatusFailed,
+	}
+	marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus = map[apps.BuildStatus]string{
+		apps.StatusQueued:    "QUEUED",
+		apps.StatusRunning:   "RUNNING",
+		apps.StatusSucceeded: "SUCCEEDED",
+		apps.StatusFailed:    "FAILED",
+	}
+)
+
+func (ec *executionContext) unmarshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger(ctx context.Context, v any) (apps.Trigger, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger(ctx context.Context, sel ast.SelectionSet, v apps.Trigger) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AppBuildTrigger!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger = map[string]apps.Trigger{
+		"MANUAL":   apps.TriggerManual,
+		"BRANDING": apps.TriggerBranding,
+	}
+	marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger = map[apps.Trigger]string{
+		apps.TriggerManual:   "MANUAL",
+		apps.TriggerBranding: "BRANDING",
+	}
+)
+
 func (ec *executionContext) marshalNAppKey2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAppKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.AppKey) graphql.Marshaler {
 	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -53829,6 +56384,83 @@ func (ec *executionContext) marshalNAppKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmar
 		return graphql.Null
 	}
 	return ec._AppKey(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx context.Context, v any) (apps.Platform, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx context.Context, sel ast.SelectionSet, v apps.Platform) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "AppPlatform!")
+	}
+	return res
+}
+
+var (
+	unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform = map[string]apps.Platform{
+		"WEB":     apps.Web,
+		"ROKU":    apps.Roku,
+		"ANDROID": apps.Android,
+		"APPLE":   apps.Apple,
+		"TIZEN":   apps.Tizen,
+		"WEBOS":   apps.WebOS,
+	}
+	marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform = map[apps.Platform]string{
+		apps.Web:     "WEB",
+		apps.Roku:    "ROKU",
+		apps.Android: "ANDROID",
+		apps.Apple:   "APPLE",
+		apps.Tizen:   "TIZEN",
+		apps.WebOS:   "WEBOS",
+	}
+)
+
+func (ec *executionContext) unmarshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, v any) ([]apps.Platform, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]apps.Platform, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, sel ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNAppSettings2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐSettings(ctx context.Context, sel ast.SelectionSet, v *apps.Settings) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "AppSettings!")
+		return graphql.Null
+	}
+	return ec._AppSettings(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNAppSettingsInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐAppSettingsInput(ctx context.Context, v any) (model.AppSettingsInput, error) {
+	res, err := ec.unmarshalInputAppSettingsInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalNArtwork2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx context.Context, sel ast.SelectionSet, v []*catalog.Artwork) graphql.Marshaler {
@@ -56686,6 +59318,80 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	}
 	return res
 }
+
+func (ec *executionContext) unmarshalOAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, v any) ([]apps.Platform, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]apps.Platform, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, sel ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx context.Context, v any) (*apps.Platform, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx context.Context, sel ast.SelectionSet, v *apps.Platform) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[*v])
+	return res
+}
+
+var (
+	unmarshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform = map[string]apps.Platform{
+		"WEB":     apps.Web,
+		"ROKU":    apps.Roku,
+		"ANDROID": apps.Android,
+		"APPLE":   apps.Apple,
+		"TIZEN":   apps.Tizen,
+		"WEBOS":   apps.WebOS,
+	}
+	marshalOAppPlatform2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform = map[apps.Platform]string{
+		apps.Web:     "WEB",
+		apps.Roku:    "ROKU",
+		apps.Android: "ANDROID",
+		apps.Apple:   "APPLE",
+		apps.Tizen:   "TIZEN",
+		apps.WebOS:   "WEBOS",
+	}
+)
 
 func (ec *executionContext) unmarshalOArtworkInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkᚄ(ctx context.Context, v any) ([]catalog.Artwork, error) {
 	if v == nil {

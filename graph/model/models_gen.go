@@ -5,6 +5,7 @@ package model
 import (
 	"time"
 
+	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
@@ -14,6 +15,28 @@ import (
 	"github.com/marquee-ott/marquee/uploads"
 	"github.com/marquee-ott/marquee/viewers"
 )
+
+type AppBuildConnection struct {
+	Edges    []*AppBuildEdge `json:"edges"`
+	PageInfo *PageInfo       `json:"pageInfo"`
+}
+
+type AppBuildEdge struct {
+	Cursor string      `json:"cursor"`
+	Node   *apps.Build `json:"node"`
+}
+
+type AppSettingsInput struct {
+	BundleID    *string         `json:"bundleId,omitempty"`
+	Major       *int            `json:"major,omitempty"`
+	Minor       *int            `json:"minor,omitempty"`
+	Patch       *int            `json:"patch,omitempty"`
+	Description *string         `json:"description,omitempty"`
+	Keywords    []string        `json:"keywords,omitempty"`
+	Name        *string         `json:"name,omitempty"`
+	ShortName   *string         `json:"shortName,omitempty"`
+	AutoRebuild []apps.Platform `json:"autoRebuild,omitempty"`
+}
 
 type AuditConnection struct {
 	Edges    []*AuditEdge `json:"edges"`

@@ -35,6 +35,7 @@ func Start(tb testing.TB, change func(*platform.Config)) *platform.Main {
 	cfg.TemporalAddress = testenv.Temporal(tb)
 	cfg.StripeURL = testenv.Stripe(tb)
 	cfg.TaskQueue = "test-" + uuid.NewString() // this platform's workers only
+	cfg.BuildQueue = "builds-" + uuid.NewString()
 	cfg.BlobURL = "file://" + filepath.Join(dir, "blobs")
 	cfg.MailDir = filepath.Join(dir, "mail")
 	cfg.UploadDir = filepath.Join(dir, "uploads")

@@ -23,6 +23,7 @@ import * as creators from './pages/creators.js';
 import * as player from './pages/player.js';
 import * as money from './pages/money.js';
 import * as plan from './pages/plan.js';
+import * as apps from './pages/apps.js';
 
 // What each role may do, as the console shows it. The server decides (Keto);
 // this only hides or disables controls a role cannot use, and is kept in step
@@ -56,6 +57,7 @@ const ROUTES = {
   player: { title: 'Player', page: player.render, access: 'private' },
   money: { title: 'Money', page: money.render, access: 'private' },
   plan: { title: 'Plan & usage', page: plan.render, access: 'private' },
+  apps: { title: 'Apps', page: apps.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },
   // The platform operator's pages (access 'operator': an operator session).
   'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },
