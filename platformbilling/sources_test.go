@@ -2,6 +2,7 @@ package platformbilling_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -92,6 +93,30 @@ func TestEncodedMinutesFromAssetReady(t *testing.T) {
 	}
 	if q := quantity(t, e.svc, a, platformbilling.EncodedMinutes); q != 1.5 {
 		t.Fatalf("a processing asset counted: %v", q)
+	}
+}
+
+// app_build.finished (through the outbox consumer) counts a SUCCEEDED build
+// once however often it is consumed; a FAILED build and an unreadable event
+// count nothing.
+func TestAppBuildsFromFinishedBuilds(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	a := testenv.MustTenant(t, e.db)
+	consume := e.svc.Consumers()[platformbilling.EventAppBuildFinished]
+	event := func(id uuid.UUID, status string) outbox.Event {
+		return outbox.Event{ID: uuid.New(), Type: platformbilling.EventAppBuildFinished, ObjectType: "app_build", ObjectID: id.String(),
+			Payload: json.RawMessage(`{"status":"` + status + `","platform":"ROKU"}`)}
+	}
+	ok, failed := uuid.New(), uuid.New()
+	for _, ev := range []outbox.Event{event(ok, "SUCCEEDED"), event(ok, "SUCCEEDED"), event(failed, "FAILED"),
+		{ID: uuid.New(), Type: platformbilling.EventAppBuildFinished, ObjectID: "not-a-uuid", Payload: json.RawMessage(`{}`)}} {
+		if err := consume.Consume(ctx, a, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if q := quantity(t, e.svc, a, platformbilling.AppBuilds); q != 1 {
+		t.Fatalf("app builds %v, want 1", q)
 	}
 }
 
