@@ -2,24 +2,21 @@ package console_test
 
 import (
 	"context"
-
 	"fmt"
-	"github.com/chromedp/chromedp"
 	"strings"
 	"testing"
 
-	"github.com/marquee-ott/marquee/apps"
-	"github.com/marquee-ott/marquee/apps/appstest"
+	"github.com/chromedp/chromedp"
+
 	"github.com/marquee-ott/marquee/platform/platformtest"
 )
 
 // The apps page: the hosted web app's address, settings saved, a web build
 // followed live from QUEUED to SUCCEEDED with its log and a download that
-// serves the zip; a platform without a packager cannot be built; an analyst
-// sees builds but no Build button.
+// serves the zip (the real web packager); every platform can be built; an
+// analyst sees builds but no Build button.
 func TestAppsPageBuildsAndDownloads(t *testing.T) {
 	m := platformtest.Start(t, nil)
-	m.Apps.Register(&appstest.Packager{P: apps.Web})
 	platformtest.RunWorker(t, m)
 	tn := platformtest.SignUp(t, m)
 	b := newBrowser(t)
@@ -30,8 +27,8 @@ func TestAppsPageBuildsAndDownloads(t *testing.T) {
 	if got := b.text("apps-web-url"); got != m.URL()+"/t/"+tn.Slug+"/" {
 		t.Fatalf("hosted web app %q", got)
 	}
-	if !eval[bool](b, `document.getElementById('build-ROKU').disabled && !document.getElementById('build-WEB').disabled`) {
-		t.Fatal("build buttons: ROKU (no packager) should be disabled, WEB enabled")
+	if !eval[bool](b, `['WEB','ROKU','ANDROID','APPLE','TIZEN','WEBOS'].every(p => !document.getElementById('build-' + p).disabled)`) {
+		t.Fatal("build buttons: every platform should be enabled")
 	}
 
 	b.setInput("app-major", "3")
@@ -45,7 +42,7 @@ func TestAppsPageBuildsAndDownloads(t *testing.T) {
 	b.wait("build listed", `document.querySelector('#build-list tr[id^="build-"]')`)
 	id := strings.TrimPrefix(eval[string](b, `document.querySelector('#build-list tr[id^="build-"]').id`), "build-")
 	b.wait("build succeeded", fmt.Sprintf(`document.getElementById('build-status-%s')?.dataset.status === 'SUCCEEDED'`, id))
-	if log := b.text("build-log-" + id); !strings.Contains(log, "rendering the web template") || !strings.Contains(log, "SUCCEEDED") {
+	if log := b.text("build-log-" + id); !strings.Contains(log, "bundling the web app") || !strings.Contains(log, "SUCCEEDED") {
 		t.Fatalf("log shown: %q", log)
 	}
 	if w := b.text("build-warnings-" + id); !strings.Contains(w, "monogram") {
