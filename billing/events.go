@@ -228,7 +228,11 @@ func (s *Service) prepare(ctx context.Context, tenant uuid.UUID, ev stripe.Event
 		if err := json.Unmarshal(ev.Data.Raw, &sess); err != nil {
 			return nil, errs.Invalid("%s: %v", ev.Type, err)
 		}
-		return s.purchaseChange(ctx, tenant, ev.Account, &sess)
+		purchase, err := s.purchaseChange(ctx, tenant, ev.Account, &sess)
+		if err != nil {
+			return nil, err
+		}
+		return both(purchase, redemptionChange(tenant, &sess)), nil
 	case "charge.refunded":
 		var c stripe.Charge
 		if err := json.Unmarshal(ev.Data.Raw, &c); err != nil {
@@ -282,4 +286,22 @@ func (s *Service) subscriptionChange(ctx context.Context, tenant uuid.UUID, acct
 		}
 		return []uuid.UUID{v}, nil
 	}, nil
+}
+
+// both is a then b in the same transaction (either may be nil).
+func both(a, b change) change {
+	if a == nil || b == nil {
+		if a == nil {
+			return b
+		}
+		return a
+	}
+	return func(ctx context.Context, q *billingsql.Queries, now time.Time) ([]uuid.UUID, error) {
+		va, err := a(ctx, q, now)
+		if err != nil {
+			return nil, err
+		}
+		vb, err := b(ctx, q, now)
+		return append(va, vb...), err
+	}
 }

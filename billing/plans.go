@@ -242,6 +242,9 @@ type CheckoutInput struct {
 	// SuccessURL and CancelURL are where Stripe sends the viewer back
 	// (http or https; empty: the platform's base URL).
 	SuccessURL, CancelURL string
+	// PromoCode is a coupon's code (CreateCoupon) the viewer entered; empty:
+	// none, and Checkout's own promotion-code box is offered instead.
+	PromoCode string
 }
 
 // CheckoutSession is where the viewer pays.
@@ -311,6 +314,14 @@ func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutIn
 		}
 		customerID = c.ID
 	}
+	var coupon *Coupon
+	if in.PromoCode != "" {
+		c, err := s.couponForCheckout(ctx, tenant, in.PromoCode, price.Currency)
+		if err != nil {
+			return CheckoutSession{}, fmt.Errorf("billing.Checkout: %w", err)
+		}
+		coupon = &c
+	}
 	sd := &stripe.CheckoutSessionSubscriptionDataParams{ApplicationFeePercent: stripe.Float64(s.FeePercent)}
 	if plan.TrialDays > 0 {
 		sd.TrialPeriodDays = stripe.Int64(int64(plan.TrialDays))
@@ -333,6 +344,11 @@ func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutIn
 	}
 	params.AddMetadata(metaTenant, tenant.String())
 	params.AddMetadata(metaViewer, in.Viewer.String())
+	if coupon != nil { // Stripe takes a discount or the promotion-code box, not both
+		params.AllowPromotionCodes = nil
+		params.Discounts = []*stripe.CheckoutSessionDiscountParams{{Coupon: stripe.String(coupon.StripeCouponID)}}
+		params.AddMetadata(metaCoupon, coupon.ID.String())
+	}
 	sess, err := s.Stripe.CheckoutSessions.New(params)
 	if err != nil {
 		return CheckoutSession{}, stripeErr("billing.Checkout: session", err)

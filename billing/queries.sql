@@ -185,3 +185,28 @@ ON CONFLICT DO NOTHING;
 
 -- name: CountPromoRedemption :exec
 UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2;
+
+-- name: CreateCoupon :one
+INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
+  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+VALUES (@tenant_id, @id, @code, @name, @percent_off_bp, @amount_off, @currency, @duration, @duration_months,
+  @max_redemptions, @redeem_by, @stripe_coupon_id, @now::timestamptz)
+ON CONFLICT (tenant_id, code) DO NOTHING
+RETURNING *;
+
+-- name: ListCoupons :many
+SELECT * FROM coupons WHERE tenant_id = @tenant_id ORDER BY created_at DESC, id DESC;
+
+-- name: CouponByCode :one
+SELECT * FROM coupons WHERE tenant_id = @tenant_id AND code = @code;
+
+-- name: DeactivateCoupon :one
+UPDATE coupons SET active = false WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: AddCouponRedemption :execrows
+INSERT INTO coupon_redemptions (tenant_id, coupon_id, checkout_session_id, viewer_id, redeemed_at)
+VALUES (@tenant_id, @coupon_id, @checkout_session_id, @viewer_id, @now::timestamptz)
+ON CONFLICT DO NOTHING;
+
+-- name: CountCouponRedemption :exec
+UPDATE coupons SET redeemed = redeemed + 1 WHERE tenant_id = @tenant_id AND id = @id;

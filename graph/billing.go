@@ -2,10 +2,13 @@ package graph
 
 import (
 	"context"
+	"math"
 
 	"github.com/google/uuid"
 
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/tenants"
 )
 
@@ -24,4 +27,20 @@ func (r *Resolver) storefrontViewer(ctx context.Context) (tenants.ID, uuid.UUID,
 		return uuid.Nil, uuid.Nil, errs.Unauthorized("sign in as a viewer first")
 	}
 	return p.Tenant, v, nil
+}
+
+// couponInput maps createCoupon's input onto the domain's: percentOff (a
+// percentage with up to two decimals) becomes basis points.
+func couponInput(in model.CreateCouponInput) billing.CouponInput {
+	out := billing.CouponInput{Code: in.Code, Name: in.Name, Currency: deref(in.Currency), Duration: in.Duration,
+		DurationMonths: in.DurationMonths, MaxRedemptions: in.MaxRedemptions, RedeemBy: in.RedeemBy}
+	if in.PercentOff != nil {
+		bp := int(math.Round(*in.PercentOff * 100))
+		out.PercentOffBP = &bp
+	}
+	if in.AmountOff != nil {
+		a := int64(*in.AmountOff)
+		out.AmountOff = &a
+	}
+	return out
 }

@@ -12,8 +12,26 @@ import (
 	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/graph/generated"
+	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/tenants"
 )
+
+// PercentOff is the resolver for the percentOff field.
+func (r *couponResolver) PercentOff(ctx context.Context, obj *billing.Coupon) (*float64, error) {
+	if obj.PercentOffBP == nil {
+		return nil, nil
+	}
+	pct := float64(*obj.PercentOffBP) / 100
+	return &pct, nil
+}
+
+// Currency is the resolver for the currency field.
+func (r *couponResolver) Currency(ctx context.Context, obj *billing.Coupon) (*string, error) {
+	if obj.Currency == "" {
+		return nil, nil
+	}
+	return &obj.Currency, nil
+}
 
 // Source is the resolver for the source field.
 func (r *entitlementResolver) Source(ctx context.Context, obj *billing.Entitlement) (string, error) {
@@ -74,13 +92,13 @@ func (r *mutationResolver) RevokeEntitlement(ctx context.Context, id uuid.UUID, 
 }
 
 // Checkout is the resolver for the checkout field.
-func (r *mutationResolver) Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error) {
+func (r *mutationResolver) Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) (*billing.CheckoutSession, error) {
 	tenant, viewer, err := r.storefrontViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
 	return ptrOf(r.Billing.Checkout(ctx, tenant, billing.CheckoutInput{Viewer: viewer, Price: planPriceID,
-		SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
+		SuccessURL: deref(successURL), CancelURL: deref(cancelURL), PromoCode: deref(promoCode)}))
 }
 
 // Purchase is the resolver for the purchase field.
@@ -105,6 +123,16 @@ func (r *mutationResolver) Portal(ctx context.Context, returnURL *string) (strin
 // CreatePromoCode is the resolver for the createPromoCode field.
 func (r *mutationResolver) CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error) {
 	return ptrOf(r.Billing.CreatePromoCode(ctx, principal(ctx).Tenant, input))
+}
+
+// CreateCoupon is the resolver for the createCoupon field.
+func (r *mutationResolver) CreateCoupon(ctx context.Context, input model.CreateCouponInput) (*billing.Coupon, error) {
+	return ptrOf(r.Billing.CreateCoupon(ctx, principal(ctx).Tenant, couponInput(input)))
+}
+
+// DeactivateCoupon is the resolver for the deactivateCoupon field.
+func (r *mutationResolver) DeactivateCoupon(ctx context.Context, id uuid.UUID) (*billing.Coupon, error) {
+	return ptrOf(r.Billing.DeactivateCoupon(ctx, principal(ctx).Tenant, id))
 }
 
 // RedeemPromoCode is the resolver for the redeemPromoCode field.
@@ -151,6 +179,11 @@ func (r *queryResolver) PromoCodes(ctx context.Context) ([]*billing.PromoCode, e
 	return ptrsOf(r.Billing.PromoCodes(ctx, principal(ctx).Tenant))
 }
 
+// Coupons is the resolver for the coupons field.
+func (r *queryResolver) Coupons(ctx context.Context) ([]*billing.Coupon, error) {
+	return ptrsOf(r.Billing.Coupons(ctx, principal(ctx).Tenant))
+}
+
 // Plans is the resolver for the plans field.
 func (r *storefrontResolver) Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error) {
 	return ptrsOf(r.Billing.Plans(ctx, obj.ID, true))
@@ -182,6 +215,9 @@ func (r *stripeConnectionResolver) Reason(ctx context.Context, obj *billing.Acco
 	return nonEmpty(why), nil
 }
 
+// Coupon returns generated.CouponResolver implementation.
+func (r *Resolver) Coupon() generated.CouponResolver { return &couponResolver{r} }
+
 // Entitlement returns generated.EntitlementResolver implementation.
 func (r *Resolver) Entitlement() generated.EntitlementResolver { return &entitlementResolver{r} }
 
@@ -191,6 +227,7 @@ func (r *Resolver) StripeConnection() generated.StripeConnectionResolver {
 }
 
 type (
+	couponResolver           struct{ *Resolver }
 	entitlementResolver      struct{ *Resolver }
 	stripeConnectionResolver struct{ *Resolver }
 )

@@ -56,6 +56,7 @@ type ResolverRoot interface {
 	Branding() BrandingResolver
 	CdnSettings() CdnSettingsResolver
 	Collection() CollectionResolver
+	Coupon() CouponResolver
 	Creator() CreatorResolver
 	Entitlement() EntitlementResolver
 	FileUpload() FileUploadResolver
@@ -325,6 +326,22 @@ type ComplexityRoot struct {
 		UpdatedAt       func(childComplexity int) int
 	}
 
+	Coupon struct {
+		Active         func(childComplexity int) int
+		AmountOff      func(childComplexity int) int
+		Code           func(childComplexity int) int
+		CreatedAt      func(childComplexity int) int
+		Currency       func(childComplexity int) int
+		Duration       func(childComplexity int) int
+		DurationMonths func(childComplexity int) int
+		ID             func(childComplexity int) int
+		MaxRedemptions func(childComplexity int) int
+		Name           func(childComplexity int) int
+		PercentOff     func(childComplexity int) int
+		RedeemBy       func(childComplexity int) int
+		Redeemed       func(childComplexity int) int
+	}
+
 	CreateUploadPayload struct {
 		TusEndpoint func(childComplexity int) int
 		Upload      func(childComplexity int) int
@@ -497,13 +514,14 @@ type ComplexityRoot struct {
 		BuildApp                    func(childComplexity int, platform apps.Platform) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
-		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string) int
+		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) int
 		ChoosePlatformPlan          func(childComplexity int, planID uuid.UUID) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
 		ConnectStripe               func(childComplexity int) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
 		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
+		CreateCoupon                func(childComplexity int, input model.CreateCouponInput) int
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
 		CreatePlan                  func(childComplexity int, input billing.PlanInput) int
 		CreateProfile               func(childComplexity int, input viewers.ProfileInput) int
@@ -514,6 +532,7 @@ type ComplexityRoot struct {
 		CreateTitle                 func(childComplexity int, input catalog.TitleInput) int
 		CreateUpload                func(childComplexity int, input uploads.CreateInput) int
 		CreateWebhookEndpoint       func(childComplexity int, input outbox.EndpointInput) int
+		DeactivateCoupon            func(childComplexity int, id uuid.UUID) int
 		DefinePlatformPlan          func(childComplexity int, input platformbilling.PlanInput) int
 		DeleteCollection            func(childComplexity int, id uuid.UUID) int
 		DeleteCreator               func(childComplexity int, id uuid.UUID) int
@@ -798,6 +817,7 @@ type ComplexityRoot struct {
 		Collection               func(childComplexity int, id uuid.UUID) int
 		Collections              func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
 		ContinueWatching         func(childComplexity int, first *int, after *string) int
+		Coupons                  func(childComplexity int) int
 		Creator                  func(childComplexity int, id uuid.UUID) int
 		Creators                 func(childComplexity int, first *int, after *string) int
 		CurrentProfile           func(childComplexity int) int
@@ -1358,6 +1378,11 @@ type CollectionResolver interface {
 
 	Items(ctx context.Context, obj *catalog.Collection, first *int, after *string) (*model.CollectionItemConnection, error)
 }
+type CouponResolver interface {
+	PercentOff(ctx context.Context, obj *billing.Coupon) (*float64, error)
+
+	Currency(ctx context.Context, obj *billing.Coupon) (*string, error)
+}
 type CreatorResolver interface {
 	Collections(ctx context.Context, obj *catalog.Creator) ([]*catalog.Collection, error)
 }
@@ -1408,10 +1433,12 @@ type MutationResolver interface {
 	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
 	RefundPurchase(ctx context.Context, entitlementID uuid.UUID, reason string) (*billing.Entitlement, error)
 	RevokeEntitlement(ctx context.Context, id uuid.UUID, reason string) (*billing.Entitlement, error)
-	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) (*billing.CheckoutSession, error)
 	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Portal(ctx context.Context, returnURL *string) (string, error)
 	CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error)
+	CreateCoupon(ctx context.Context, input model.CreateCouponInput) (*billing.Coupon, error)
+	DeactivateCoupon(ctx context.Context, id uuid.UUID) (*billing.Coupon, error)
 	RedeemPromoCode(ctx context.Context, code string) (*billing.Entitlement, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
@@ -1558,6 +1585,7 @@ type QueryResolver interface {
 	Plans(ctx context.Context) ([]*billing.Plan, error)
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
 	PromoCodes(ctx context.Context) ([]*billing.PromoCode, error)
+	Coupons(ctx context.Context) ([]*billing.Coupon, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -2598,6 +2626,85 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ContinueWatchingItem.UpdatedAt(childComplexity), true
 
+	case "Coupon.active":
+		if e.ComplexityRoot.Coupon.Active == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Active(childComplexity), true
+	case "Coupon.amountOff":
+		if e.ComplexityRoot.Coupon.AmountOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.AmountOff(childComplexity), true
+	case "Coupon.code":
+		if e.ComplexityRoot.Coupon.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Code(childComplexity), true
+	case "Coupon.createdAt":
+		if e.ComplexityRoot.Coupon.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.CreatedAt(childComplexity), true
+	case "Coupon.currency":
+		if e.ComplexityRoot.Coupon.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Currency(childComplexity), true
+	case "Coupon.duration":
+		if e.ComplexityRoot.Coupon.Duration == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Duration(childComplexity), true
+	case "Coupon.durationMonths":
+		if e.ComplexityRoot.Coupon.DurationMonths == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.DurationMonths(childComplexity), true
+	case "Coupon.id":
+		if e.ComplexityRoot.Coupon.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.ID(childComplexity), true
+	case "Coupon.maxRedemptions":
+		if e.ComplexityRoot.Coupon.MaxRedemptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.MaxRedemptions(childComplexity), true
+	case "Coupon.name":
+		if e.ComplexityRoot.Coupon.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Name(childComplexity), true
+	case "Coupon.percentOff":
+		if e.ComplexityRoot.Coupon.PercentOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.PercentOff(childComplexity), true
+	case "Coupon.redeemBy":
+		if e.ComplexityRoot.Coupon.RedeemBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.RedeemBy(childComplexity), true
+	case "Coupon.redeemed":
+		if e.ComplexityRoot.Coupon.Redeemed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Coupon.Redeemed(childComplexity), true
+
 	case "CreateUploadPayload.tusEndpoint":
 		if e.ComplexityRoot.CreateUploadPayload.TusEndpoint == nil {
 			break
@@ -3385,7 +3492,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string)), true
+		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string), args["promoCode"].(*string)), true
 	case "Mutation.choosePlatformPlan":
 		if e.ComplexityRoot.Mutation.ChoosePlatformPlan == nil {
 			break
@@ -3447,6 +3554,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCollection(childComplexity, args["input"].(catalog.CollectionInput)), true
+	case "Mutation.createCoupon":
+		if e.ComplexityRoot.Mutation.CreateCoupon == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCoupon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCoupon(childComplexity, args["input"].(model.CreateCouponInput)), true
 	case "Mutation.createCreator":
 		if e.ComplexityRoot.Mutation.CreateCreator == nil {
 			break
@@ -3557,6 +3675,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(outbox.EndpointInput)), true
+	case "Mutation.deactivateCoupon":
+		if e.ComplexityRoot.Mutation.DeactivateCoupon == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deactivateCoupon_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeactivateCoupon(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.definePlatformPlan":
 		if e.ComplexityRoot.Mutation.DefinePlatformPlan == nil {
 			break
@@ -5417,6 +5546,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ContinueWatching(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.coupons":
+		if e.ComplexityRoot.Query.Coupons == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Coupons(childComplexity), true
 	case "Query.creator":
 		if e.ComplexityRoot.Query.Creator == nil {
 			break
@@ -7763,6 +7898,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CollectionRuleInput", ec.unmarshalInputCollectionRuleInput),
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
+			graphql.NewInputUnmarshaler("CreateCouponInput", ec.unmarshalInputCreateCouponInput),
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
 			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateProfileInput", ec.unmarshalInputCreateProfileInput),
@@ -8285,6 +8421,51 @@ type PromoCode {
   createdAt: Time!
 }
 
+enum CouponDuration { ONCE REPEATING FOREVER }
+
+"""
+A subscription discount viewers enter at checkout under its code: a Stripe
+coupon on the workspace's connected account (percentOff or amountOff in
+currency, once, for durationMonths, or for ever).
+"""
+type Coupon {
+  id: ID!
+  code: String!
+  name: String!
+  "Percent off, e.g. 25.5; null for an amount off."
+  percentOff: Float
+  "Minor units of currency off each discounted invoice; null for a percentage."
+  amountOff: Int
+  currency: String
+  duration: CouponDuration!
+  durationMonths: Int
+  "Null: no limit."
+  maxRedemptions: Int
+  "Completed checkouts that used it."
+  redeemed: Int!
+  "Null: no end."
+  redeemBy: Time
+  "false: deactivated (no longer accepted at checkout)."
+  active: Boolean!
+  createdAt: Time!
+}
+
+input CreateCouponInput {
+  "3 to 32 letters, digits or dashes (upper-cased); unique in the workspace."
+  code: String!
+  "Shown on invoices (1 to 40 characters)."
+  name: String!
+  "Exactly one of percentOff (above 0, at most 100, two decimals) and amountOff (with its currency)."
+  percentOff: Float
+  amountOff: Int
+  currency: String
+  duration: CouponDuration!
+  "REPEATING only: 1 to 36."
+  durationMonths: Int
+  maxRedemptions: Int
+  redeemBy: Time
+}
+
 input CreatePromoCodeInput {
   "4 to 32 letters, digits or dashes (upper-cased); omitted: generated (XXXXX-XXXXX)."
   code: String
@@ -8370,6 +8551,8 @@ extend type Query {
   viewerEntitlements(viewerId: ID!): [Entitlement!]! @requires(permission: MANAGE)
   "The workspace's promo and gift codes, newest first."
   promoCodes: [PromoCode!]! @requires(permission: MANAGE)
+  "The workspace's subscription coupons, newest first."
+  coupons: [Coupon!]! @requires(permission: MANAGE)
 }
 
 extend type Mutation {
@@ -8405,7 +8588,7 @@ extend type Mutation {
   why); BAD_USER_INPUT for a price in another currency than the viewer
   already pays in; UNAVAILABLE when Stripe cannot be reached.
   """
-  checkout(planPriceId: ID!, successURL: String, cancelURL: String): CheckoutSession!
+  checkout(planPriceId: ID!, successURL: String, cancelURL: String, "A coupon's code; omitted: Checkout offers its own promotion-code box." promoCode: String): CheckoutSession!
   """
   Storefront, signed-in viewer: a Stripe Checkout session renting or buying
   a title (payment mode). The rental's viewing window starts at first play.
@@ -8415,6 +8598,10 @@ extend type Mutation {
   portal(returnURL: String): String!
   "Makes a promo or gift code for a title (audited)."
   createPromoCode(input: CreatePromoCodeInput!): PromoCode! @requires(permission: MANAGE)
+  "Makes a subscription coupon on the connected account (audited)."
+  createCoupon(input: CreateCouponInput!): Coupon! @requires(permission: MANAGE)
+  "Stops a coupon's code being accepted; discounts already given stay (audited)."
+  deactivateCoupon(id: ID!): Coupon! @requires(permission: MANAGE)
   "Storefront, signed-in viewer: redeems a promo or gift code; once per viewer, while it lasts."
   redeemPromoCode(code: String!): Entitlement! @attempts(bucket: "promo")
 }
@@ -10566,6 +10753,38 @@ func (ec *executionContext) childFields_ContinueWatchingItem(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type ContinueWatchingItem", field.Name)
 }
 
+func (ec *executionContext) childFields_Coupon(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Coupon_id(ctx, field)
+	case "code":
+		return ec.fieldContext_Coupon_code(ctx, field)
+	case "name":
+		return ec.fieldContext_Coupon_name(ctx, field)
+	case "percentOff":
+		return ec.fieldContext_Coupon_percentOff(ctx, field)
+	case "amountOff":
+		return ec.fieldContext_Coupon_amountOff(ctx, field)
+	case "currency":
+		return ec.fieldContext_Coupon_currency(ctx, field)
+	case "duration":
+		return ec.fieldContext_Coupon_duration(ctx, field)
+	case "durationMonths":
+		return ec.fieldContext_Coupon_durationMonths(ctx, field)
+	case "maxRedemptions":
+		return ec.fieldContext_Coupon_maxRedemptions(ctx, field)
+	case "redeemed":
+		return ec.fieldContext_Coupon_redeemed(ctx, field)
+	case "redeemBy":
+		return ec.fieldContext_Coupon_redeemBy(ctx, field)
+	case "active":
+		return ec.fieldContext_Coupon_active(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Coupon_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Coupon", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateUploadPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "upload":
@@ -12501,6 +12720,14 @@ func (ec *executionContext) field_Mutation_checkout_args(ctx context.Context, ra
 		return nil, err
 	}
 	args["cancelURL"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "promoCode",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["promoCode"] = arg3
 	return args, nil
 }
 
@@ -12566,6 +12793,20 @@ func (ec *executionContext) field_Mutation_createCollection_args(ctx context.Con
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CollectionInput, error) {
 			return ec.unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCoupon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (model.CreateCouponInput, error) {
+			return ec.unmarshalNCreateCouponInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreateCouponInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -12719,6 +12960,20 @@ func (ec *executionContext) field_Mutation_createWebhookEndpoint_args(ctx contex
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deactivateCoupon_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -18866,6 +19121,305 @@ func (ec *executionContext) fieldContext_ContinueWatchingItem_updatedAt(_ contex
 	return graphql.NewScalarFieldContext("ContinueWatchingItem", field, false, false, "Time")
 }
 
+func (ec *executionContext) _Coupon_id(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Coupon_code(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "String")
+}
+
+func (ec *executionContext) _Coupon_name(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "String")
+}
+
+func (ec *executionContext) _Coupon_percentOff(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_percentOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coupon().PercentOff(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_percentOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, true, true, "Float")
+}
+
+func (ec *executionContext) _Coupon_amountOff(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_amountOff(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_amountOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coupon_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Coupon().Currency(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, true, true, "String")
+}
+
+func (ec *executionContext) _Coupon_duration(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_duration(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Duration, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.CouponDuration) graphql.Marshaler {
+			return ec.marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_duration(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "CouponDuration")
+}
+
+func (ec *executionContext) _Coupon_durationMonths(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_durationMonths(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DurationMonths, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_durationMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coupon_maxRedemptions(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_maxRedemptions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaxRedemptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_maxRedemptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coupon_redeemed(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_redeemed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Redeemed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_redeemed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Coupon_redeemBy(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_redeemBy(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedeemBy, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_redeemBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Coupon_active(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_active(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Active, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_active(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Coupon_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Coupon_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Coupon_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Time")
+}
+
 func (ec *executionContext) _CreateUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22553,7 +23107,7 @@ func (ec *executionContext) _Mutation_checkout(ctx context.Context, field graphq
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Mutation().Checkout(ctx, fc.Args["planPriceId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+			return ec.Resolvers.Mutation().Checkout(ctx, fc.Args["planPriceId"].(uuid.UUID), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string), fc.Args["promoCode"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
@@ -22736,6 +23290,140 @@ func (ec *executionContext) fieldContext_Mutation_createPromoCode(ctx context.Co
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_createPromoCode_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCoupon(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCoupon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCoupon(ctx, fc.Args["input"].(model.CreateCouponInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Coupon) graphql.Marshaler {
+			return ec.marshalNCoupon2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCoupon(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCoupon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coupon(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCoupon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deactivateCoupon(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deactivateCoupon(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeactivateCoupon(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Coupon
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Coupon) graphql.Marshaler {
+			return ec.marshalNCoupon2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCoupon(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deactivateCoupon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coupon(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deactivateCoupon_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -32896,6 +33584,61 @@ func (ec *executionContext) fieldContext_Query_promoCodes(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PromoCode(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_coupons(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_coupons(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Coupons(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*billing.Coupon
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Coupon
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Coupon
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Coupon) graphql.Marshaler {
+			return ec.marshalNCoupon2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_coupons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Coupon(ctx, field)
 		},
 	}
 	return fc, nil
@@ -45155,6 +45898,104 @@ func UnmarshalCreateCollectionInput(ctx context.Context, raw any) (catalog.Colle
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateCouponInput(ctx context.Context, obj any) (model.CreateCouponInput, error) {
+	var it model.CreateCouponInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"code", "name", "percentOff", "amountOff", "currency", "duration", "durationMonths", "maxRedemptions", "redeemBy"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Code = data
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "percentOff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("percentOff"))
+			data, err := ec.unmarshalOFloat2ᚖfloat64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PercentOff = data
+		case "amountOff":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amountOff"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.AmountOff = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "duration":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("duration"))
+			data, err := ec.unmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Duration = data
+		case "durationMonths":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("durationMonths"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DurationMonths = data
+		case "maxRedemptions":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("maxRedemptions"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.MaxRedemptions = data
+		case "redeemBy":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("redeemBy"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RedeemBy = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateCouponInput unmarshals raw into the CreateCouponInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateCouponInput(ctx context.Context, raw any) (model.CreateCouponInput, error) {
+	var out model.CreateCouponInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCouponInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateCreatorInput(ctx context.Context, obj any) (catalog.CreatorInput, error) {
 	var it catalog.CreatorInput
 	if obj == nil {
@@ -49281,6 +50122,101 @@ func (ec *executionContext) _ContinueWatchingItem(ctx context.Context, sel ast.S
 	return out
 }
 
+var couponImplementors = []string{"Coupon"}
+
+func (ec *executionContext) _Coupon(ctx context.Context, sel ast.SelectionSet, obj *billing.Coupon) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, couponImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Coupon")
+		case "id":
+			out.Values[i] = ec._Coupon_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "code":
+			out.Values[i] = ec._Coupon_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._Coupon_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "percentOff":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Coupon_percentOff(ctx, field, obj)
+				})
+		case "amountOff":
+			out.Values[i] = ec._Coupon_amountOff(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Coupon_currency(ctx, field, obj)
+				})
+		case "duration":
+			out.Values[i] = ec._Coupon_duration(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "durationMonths":
+			out.Values[i] = ec._Coupon_durationMonths(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "maxRedemptions":
+			out.Values[i] = ec._Coupon_maxRedemptions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redeemed":
+			out.Values[i] = ec._Coupon_redeemed(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "redeemBy":
+			out.Values[i] = ec._Coupon_redeemBy(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "active":
+			out.Values[i] = ec._Coupon_active(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "createdAt":
+			out.Values[i] = ec._Coupon_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var createUploadPayloadImplementors = []string{"CreateUploadPayload"}
 
 func (ec *executionContext) _CreateUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUploadPayload) graphql.Marshaler {
@@ -50481,6 +51417,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "createPromoCode":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPromoCode(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createCoupon":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCoupon(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "deactivateCoupon":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deactivateCoupon(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -52482,6 +53432,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_promoCodes(ctx, field)
+				})
+		case "coupons":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_coupons(ctx, field)
 				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -56892,8 +57848,65 @@ func (ec *executionContext) marshalNContinueWatchingItem2ᚖgithubᚗcomᚋmarqu
 	return ec._ContinueWatchingItem(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNCoupon2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Coupon) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNCoupon2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCoupon(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNCoupon2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCoupon(ctx context.Context, sel ast.SelectionSet, v *billing.Coupon) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Coupon!")
+		return graphql.Null
+	}
+	return ec._Coupon(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(ctx context.Context, v any) (billing.CouponDuration, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(ctx context.Context, sel ast.SelectionSet, v billing.CouponDuration) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "CouponDuration!")
+	}
+	return res
+}
+
+var (
+	unmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration = map[string]billing.CouponDuration{
+		"ONCE":      billing.CouponOnce,
+		"REPEATING": billing.CouponRepeating,
+		"FOREVER":   billing.CouponForever,
+	}
+	marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration = map[billing.CouponDuration]string{
+		billing.CouponOnce:      "ONCE",
+		billing.CouponRepeating: "REPEATING",
+		billing.CouponForever:   "FOREVER",
+	}
+)
+
 func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx context.Context, v any) (catalog.CollectionInput, error) {
 	res, err := ec.unmarshalInputCreateCollectionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateCouponInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐCreateCouponInput(ctx context.Context, v any) (model.CreateCouponInput, error) {
+	res, err := ec.unmarshalInputCreateCouponInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -59543,6 +60556,23 @@ func (ec *executionContext) marshalOCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋma
 	return ec._Creator(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOFloat2ᚖfloat64(ctx context.Context, v any) (*float64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalFloatContext(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel ast.SelectionSet, v *float64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	res := graphql.MarshalFloatContext(*v)
+	return graphql.WrapContextMarshaler(ctx, res)
+}
+
 func (ec *executionContext) unmarshalOID2ᚕgithubᚗcomᚋgoogleᚋuuidᚐUUIDᚄ(ctx context.Context, v any) ([]uuid.UUID, error) {
 	if v == nil {
 		return nil, nil
@@ -59626,6 +60656,24 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	_ = sel
 	_ = ctx
 	res := graphql.MarshalInt(*v)
+	return res
+}
+
+func (ec *executionContext) unmarshalOInt2ᚖint64(ctx context.Context, v any) (*int64, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := graphql.UnmarshalInt64(v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOInt2ᚖint64(ctx context.Context, sel ast.SelectionSet, v *int64) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalInt64(*v)
 	return res
 }
 

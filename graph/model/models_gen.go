@@ -7,6 +7,7 @@ import (
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -88,6 +89,22 @@ type ContinueWatchingItem struct {
 	PositionSeconds int            `json:"positionSeconds"`
 	DurationSeconds int            `json:"durationSeconds"`
 	UpdatedAt       time.Time      `json:"updatedAt"`
+}
+
+type CreateCouponInput struct {
+	// 3 to 32 letters, digits or dashes (upper-cased); unique in the workspace.
+	Code string `json:"code"`
+	// Shown on invoices (1 to 40 characters).
+	Name string `json:"name"`
+	// Exactly one of percentOff (above 0, at most 100, two decimals) and amountOff (with its currency).
+	PercentOff *float64               `json:"percentOff,omitempty"`
+	AmountOff  *int                   `json:"amountOff,omitempty"`
+	Currency   *string                `json:"currency,omitempty"`
+	Duration   billing.CouponDuration `json:"duration"`
+	// REPEATING only: 1 to 36.
+	DurationMonths *int       `json:"durationMonths,omitempty"`
+	MaxRedemptions *int       `json:"maxRedemptions,omitempty"`
+	RedeemBy       *time.Time `json:"redeemBy,omitempty"`
 }
 
 // A created upload and where to send its bytes with tus: POST tusEndpoint with

@@ -44,6 +44,24 @@ type BillingPlanPrice struct {
 	CreatedAt       time.Time
 }
 
+type Coupon struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	Code           string
+	Name           string
+	PercentOffBp   *int32
+	AmountOff      *int64
+	Currency       *string
+	Duration       string
+	DurationMonths *int32
+	MaxRedemptions *int32
+	Redeemed       int32
+	RedeemBy       *time.Time
+	StripeCouponID string
+	Active         bool
+	CreatedAt      time.Time
+}
+
 type Entitlement struct {
 	TenantID        uuid.UUID
 	ID              uuid.UUID

@@ -12,6 +12,34 @@ import (
 	"github.com/google/uuid"
 )
 
+const addCouponRedemption = `-- name: AddCouponRedemption :execrows
+INSERT INTO coupon_redemptions (tenant_id, coupon_id, checkout_session_id, viewer_id, redeemed_at)
+VALUES ($1, $2, $3, $4, $5::timestamptz)
+ON CONFLICT DO NOTHING
+`
+
+type AddCouponRedemptionParams struct {
+	TenantID          uuid.UUID
+	CouponID          uuid.UUID
+	CheckoutSessionID string
+	ViewerID          uuid.UUID
+	Now               time.Time
+}
+
+func (q *Queries) AddCouponRedemption(ctx context.Context, arg AddCouponRedemptionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, addCouponRedemption,
+		arg.TenantID,
+		arg.CouponID,
+		arg.CheckoutSessionID,
+		arg.ViewerID,
+		arg.Now,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const addPromoRedemption = `-- name: AddPromoRedemption :execrows
 INSERT INTO promo_redemptions (tenant_id, code_id, viewer_id, entitlement_id, redeemed_at)
 VALUES ($1, $2, $3, $4, $5::timestamptz)
@@ -146,6 +174,20 @@ func (q *Queries) CollectionsExist(ctx context.Context, arg CollectionsExistPara
 	return column_1, err
 }
 
+const countCouponRedemption = `-- name: CountCouponRedemption :exec
+UPDATE coupons SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2
+`
+
+type CountCouponRedemptionParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) CountCouponRedemption(ctx context.Context, arg CountCouponRedemptionParams) error {
+	_, err := q.db.Exec(ctx, countCouponRedemption, arg.TenantID, arg.ID)
+	return err
+}
+
 const countPromoRedemption = `-- name: CountPromoRedemption :exec
 UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2
 `
@@ -158,6 +200,100 @@ type CountPromoRedemptionParams struct {
 func (q *Queries) CountPromoRedemption(ctx context.Context, arg CountPromoRedemptionParams) error {
 	_, err := q.db.Exec(ctx, countPromoRedemption, arg.TenantID, arg.ID)
 	return err
+}
+
+const couponByCode = `-- name: CouponByCode :one
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 AND code = $2
+`
+
+type CouponByCodeParams struct {
+	TenantID uuid.UUID
+	Code     string
+}
+
+func (q *Queries) CouponByCode(ctx context.Context, arg CouponByCodeParams) (Coupon, error) {
+	row := q.db.QueryRow(ctx, couponByCode, arg.TenantID, arg.Code)
+	var i Coupon
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.Name,
+		&i.PercentOffBp,
+		&i.AmountOff,
+		&i.Currency,
+		&i.Duration,
+		&i.DurationMonths,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.RedeemBy,
+		&i.StripeCouponID,
+		&i.Active,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const createCoupon = `-- name: CreateCoupon :one
+INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
+  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
+  $10, $11, $12, $13::timestamptz)
+ON CONFLICT (tenant_id, code) DO NOTHING
+RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+`
+
+type CreateCouponParams struct {
+	TenantID       uuid.UUID
+	ID             uuid.UUID
+	Code           string
+	Name           string
+	PercentOffBp   *int32
+	AmountOff      *int64
+	Currency       *string
+	Duration       string
+	DurationMonths *int32
+	MaxRedemptions *int32
+	RedeemBy       *time.Time
+	StripeCouponID string
+	Now            time.Time
+}
+
+func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Coupon, error) {
+	row := q.db.QueryRow(ctx, createCoupon,
+		arg.TenantID,
+		arg.ID,
+		arg.Code,
+		arg.Name,
+		arg.PercentOffBp,
+		arg.AmountOff,
+		arg.Currency,
+		arg.Duration,
+		arg.DurationMonths,
+		arg.MaxRedemptions,
+		arg.RedeemBy,
+		arg.StripeCouponID,
+		arg.Now,
+	)
+	var i Coupon
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.Name,
+		&i.PercentOffBp,
+		&i.AmountOff,
+		&i.Currency,
+		&i.Duration,
+		&i.DurationMonths,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.RedeemBy,
+		&i.StripeCouponID,
+		&i.Active,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const createPromoCode = `-- name: CreatePromoCode :one
@@ -202,6 +338,38 @@ func (q *Queries) CreatePromoCode(ctx context.Context, arg CreatePromoCodeParams
 		&i.MaxRedemptions,
 		&i.Redeemed,
 		&i.ExpiresAt,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const deactivateCoupon = `-- name: DeactivateCoupon :one
+UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+`
+
+type DeactivateCouponParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) DeactivateCoupon(ctx context.Context, arg DeactivateCouponParams) (Coupon, error) {
+	row := q.db.QueryRow(ctx, deactivateCoupon, arg.TenantID, arg.ID)
+	var i Coupon
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.Name,
+		&i.PercentOffBp,
+		&i.AmountOff,
+		&i.Currency,
+		&i.Duration,
+		&i.DurationMonths,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.RedeemBy,
+		&i.StripeCouponID,
+		&i.Active,
 		&i.CreatedAt,
 	)
 	return i, err
@@ -636,6 +804,46 @@ func (q *Queries) InsertPlanPrice(ctx context.Context, arg InsertPlanPriceParams
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const listCoupons = `-- name: ListCoupons :many
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
+`
+
+func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon, error) {
+	rows, err := q.db.Query(ctx, listCoupons, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Coupon{}
+	for rows.Next() {
+		var i Coupon
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Code,
+			&i.Name,
+			&i.PercentOffBp,
+			&i.AmountOff,
+			&i.Currency,
+			&i.Duration,
+			&i.DurationMonths,
+			&i.MaxRedemptions,
+			&i.Redeemed,
+			&i.RedeemBy,
+			&i.StripeCouponID,
+			&i.Active,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const listPlanPrices = `-- name: ListPlanPrices :many
