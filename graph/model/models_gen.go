@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/billing"
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -195,6 +196,17 @@ type StorefrontTitleConnection struct {
 type StorefrontTitleEdge struct {
 	Cursor string         `json:"cursor"`
 	Node   *catalog.Title `json:"node"`
+}
+
+type SubscriberConnection struct {
+	Edges      []*SubscriberEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type SubscriberEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *billing.Subscriber `json:"node"`
 }
 
 type Subscription struct {
