@@ -80,6 +80,10 @@ func (r *mutationResolver) SetTitleAccess(ctx context.Context, titleID uuid.UUID
 
 // GrantAccess is the resolver for the grantAccess field.
 func (r *mutationResolver) GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error) {
+	// Only this workspace's viewers: another's (or none) is NOT_FOUND.
+	if _, err := r.ViewerAccounts.Get(ctx, principal(ctx).Tenant, input.Viewer); err != nil {
+		return nil, err
+	}
 	return ptrOf(r.Billing.Grant(ctx, principal(ctx).Tenant, input))
 }
 

@@ -149,3 +149,56 @@ func TestMoneyConsoleFieldsThroughGraphQL(t *testing.T) {
 		t.Errorf("a backwards span: %v", r.Codes())
 	}
 }
+
+// Support tools on a viewer: free access for a period and signing every
+// device out are MANAGE (an analyst is FORBIDDEN), audited, and NOT_FOUND
+// for another workspace's viewer; signed out, the viewer's refresh token no
+// longer works.
+func TestSupportToolsThroughGraphQL(t *testing.T) {
+	m := pt.Start(t, nil)
+	ten := pt.SignUp(t, m)
+	an, _ := pt.AddStaff(t, m, ten, "an@"+ten.Slug+".example.com", "ANALYST")
+	other := pt.SignUp(t, m)
+	app := appClient(t, m, ten.Owner)
+	v := pt.SignUpViewer(t, m, app.AppKey)
+	viewer := pt.Str(v.Client.Must(t, `{ viewerAccount { id } }`, nil), "viewerAccount", "id")
+	until := time.Now().Add(10 * 24 * time.Hour).UTC().Truncate(time.Second)
+	const grant = `mutation($in: GrantAccessInput!) { grantAccess(input: $in) { id kind scope endsAt } }`
+	in := map[string]any{"in": map[string]any{"viewerId": viewer, "scope": "LIBRARY", "until": until.Format(time.RFC3339), "note": "outage"}}
+	if r := an.Do(t, grant, in); r.Code() != "FORBIDDEN" {
+		t.Errorf("analyst granting: %v", r.Codes())
+	}
+	if r := other.Owner.Do(t, grant, in); r.Code() != "NOT_FOUND" {
+		t.Errorf("another workspace granting to this viewer: %v", r.Codes())
+	}
+	if r := ten.Owner.Do(t, grant, map[string]any{"in": map[string]any{"viewerId": uuid.NewString(), "scope": "LIBRARY", "until": until.Format(time.RFC3339)}}); r.Code() != "NOT_FOUND" {
+		t.Errorf("granting to no viewer: %v", r.Codes())
+	}
+	d := ten.Owner.Must(t, grant, in)
+	if pt.Str(d, "grantAccess", "kind") != "grant" || pt.Str(d, "grantAccess", "endsAt") != until.Format(time.RFC3339) {
+		t.Errorf("grant = %v", d)
+	}
+	if d := other.Owner.Must(t, `query($v: ID!) { viewerEntitlements(viewerId: $v) { id } }`, map[string]any{"v": viewer}); len(pt.Get(d, "viewerEntitlements").([]any)) != 0 {
+		t.Errorf("another workspace sees %v", d)
+	}
+
+	const signOut = `mutation($v: ID!) { signOutViewer(viewerId: $v) }`
+	if r := an.Do(t, signOut, map[string]any{"v": viewer}); r.Code() != "FORBIDDEN" {
+		t.Errorf("analyst signing out: %v", r.Codes())
+	}
+	if r := other.Owner.Do(t, signOut, map[string]any{"v": viewer}); r.Code() != "NOT_FOUND" {
+		t.Errorf("another workspace signing out: %v", r.Codes())
+	}
+	if d := ten.Owner.Must(t, signOut, map[string]any{"v": viewer}); pt.Str(d, "signOutViewer") != "true" {
+		t.Errorf("signOutViewer = %v", d)
+	}
+	if r := app.Do(t, `mutation($r: String!) { viewerRefresh(refreshToken: $r) { accessToken } }`, map[string]any{"r": v.Refresh}); r.Code() == "" {
+		t.Errorf("the refresh token works after signing out: %v", r)
+	}
+	d = ten.Owner.Must(t, `{ auditLog(first: 20) { edges { node { action } } } }`, nil)
+	for _, a := range []string{"billing.access_granted", "viewer.signed_out_everywhere"} {
+		if !strings.Contains(fmt.Sprint(d), a) {
+			t.Errorf("%s not audited", a)
+		}
+	}
+}
