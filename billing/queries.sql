@@ -197,13 +197,15 @@ UPDATE title_offers SET active = false, updated_at = @now::timestamptz
 WHERE tenant_id = @tenant_id AND id = @id AND active RETURNING *;
 
 -- A subscription's display status: canceling when it ends at the period's
--- end (Stripe's cancel_at_period_end), ended once no longer live.
+-- end (Stripe's cancel_at_period_end), ended once no longer live (and for
+-- Stripe's incomplete or paused, which give no access).
 -- name: ListSubscribers :many
 SELECT e.id, e.viewer_id, coalesce(v.email, '')::text AS email, e.plan_id, coalesce(p.name, '')::text AS plan_name,
   e.status, e.starts_at, e.ends_at,
   CASE WHEN e.revoked_at IS NOT NULL OR e.ends_at <= @now::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
        WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
-       ELSE e.status END::text AS state,
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END::text AS state,
   coalesce((e.verification->>'current_period_end')::bigint, 0)::bigint AS current_period_end,
   count(*) OVER ()::int AS total
 FROM entitlements e
@@ -213,7 +215,8 @@ WHERE e.tenant_id = @tenant_id AND e.kind = 'svod'
   AND (@state::text = '' OR @state::text = CASE
        WHEN e.revoked_at IS NOT NULL OR e.ends_at <= @now::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
        WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
-       ELSE e.status END)
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END)
 ORDER BY e.starts_at DESC, e.id DESC
 OFFSET @skip LIMIT @take;
 

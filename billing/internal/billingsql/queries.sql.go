@@ -759,7 +759,8 @@ SELECT e.id, e.viewer_id, coalesce(v.email, '')::text AS email, e.plan_id, coale
   e.status, e.starts_at, e.ends_at,
   CASE WHEN e.revoked_at IS NOT NULL OR e.ends_at <= $1::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
        WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
-       ELSE e.status END::text AS state,
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END::text AS state,
   coalesce((e.verification->>'current_period_end')::bigint, 0)::bigint AS current_period_end,
   count(*) OVER ()::int AS total
 FROM entitlements e
@@ -769,7 +770,8 @@ WHERE e.tenant_id = $2 AND e.kind = 'svod'
   AND ($3::text = '' OR $3::text = CASE
        WHEN e.revoked_at IS NOT NULL OR e.ends_at <= $1::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
        WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
-       ELSE e.status END)
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END)
 ORDER BY e.starts_at DESC, e.id DESC
 OFFSET $4 LIMIT $5
 `
@@ -797,7 +799,8 @@ type ListSubscribersRow struct {
 }
 
 // A subscription's display status: canceling when it ends at the period's
-// end (Stripe's cancel_at_period_end), ended once no longer live.
+// end (Stripe's cancel_at_period_end), ended once no longer live (and for
+// Stripe's incomplete or paused, which give no access).
 func (q *Queries) ListSubscribers(ctx context.Context, arg ListSubscribersParams) ([]ListSubscribersRow, error) {
 	rows, err := q.db.Query(ctx, listSubscribers,
 		arg.Now,
