@@ -145,7 +145,7 @@ export async function render(root, app) {
     const d = await gql(`query Plans { plans { ${PLAN} } collections(first: 100) { edges { node { id name } } } }`);
     for (const { node } of d.collections.edges) collections.set(node.id, node.name);
     collectionPicker.replaceChildren(h('legend', {}, 'Collections in the plan'),
-      ...(collections.size ? [...collections].map(([id, name]) => h('div', { class: 'check' },
+      ...(collections.size ? [...collections].map(([id, name]) => h('div', { class: 'checkbox-field' },
         h('input', { type: 'checkbox', id: `plan-collection-${id}`, value: id }),
         h('label', { for: `plan-collection-${id}` }, name)))
         : [h('p', { class: 'hint' }, 'No collections yet: make them under Collections & rails.')]));
