@@ -247,7 +247,8 @@ func (s *Service) applySubscription(ctx context.Context, q *billingsql.Queries, 
 		customer = sub.Customer.ID
 	}
 	verification, _ := json.Marshal(map[string]any{"subscription": sub.ID, "customer": customer, "price": price.StripePriceID,
-		"status": sub.Status, "current_period_end": sub.CurrentPeriodEnd, "checked_at": now})
+		"status": sub.Status, "current_period_end": sub.CurrentPeriodEnd,
+		"cancel_at_period_end": sub.CancelAtPeriodEnd || sub.CancelAt > 0, "checked_at": now})
 	collections := plan.CollectionIds
 	if collections == nil {
 		collections = []uuid.UUID{}

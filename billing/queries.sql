@@ -210,3 +210,71 @@ ON CONFLICT DO NOTHING;
 
 -- name: CountCouponRedemption :exec
 UPDATE coupons SET redeemed = redeemed + 1 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- name: RetirePlan :one
+UPDATE billing_plans SET active = false WHERE tenant_id = @tenant_id AND id = @id AND active RETURNING *;
+
+-- name: RetirePlanPrices :many
+UPDATE billing_plan_prices SET active = false WHERE tenant_id = @tenant_id AND plan_id = @plan_id RETURNING *;
+
+-- name: RemoveTitleOffer :one
+UPDATE title_offers SET active = false, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id AND active RETURNING *;
+
+-- A subscription's display status: canceling when it ends at the period's
+-- end (Stripe's cancel_at_period_end), ended once no longer live (and for
+-- Stripe's incomplete or paused, which give no access).
+-- name: ListSubscribers :many
+SELECT e.id, e.viewer_id, coalesce(v.email, '')::text AS email, e.plan_id, coalesce(p.name, '')::text AS plan_name,
+  e.status, e.starts_at, e.ends_at,
+  CASE WHEN e.revoked_at IS NOT NULL OR e.ends_at <= @now::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
+       WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END::text AS state,
+  coalesce((e.verification->>'current_period_end')::bigint, 0)::bigint AS current_period_end,
+  count(*) OVER ()::int AS total
+FROM entitlements e
+LEFT JOIN viewers v ON v.tenant_id = e.tenant_id AND v.id = e.viewer_id
+LEFT JOIN billing_plans p ON p.tenant_id = e.tenant_id AND p.id = e.plan_id
+WHERE e.tenant_id = @tenant_id AND e.kind = 'svod'
+  AND (@state::text = '' OR @state::text = CASE
+       WHEN e.revoked_at IS NOT NULL OR e.ends_at <= @now::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
+       WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END)
+ORDER BY e.starts_at DESC, e.id DESC
+OFFSET @skip LIMIT @take;
+
+-- Revenue per model and currency between two times, by month and in total
+-- (month NULL). TVOD and PPV are what viewers paid (not refunded); SVOD is
+-- recognised day by day from each paying subscription's price (an annual
+-- price spread over the year), from the end of the plan's trial until the
+-- subscription ended or was revoked: the ledger holds subscriptions, not
+-- invoices.
+-- name: RevenueByModel :many
+WITH sales AS (
+  SELECT date_trunc('month', e.created_at, 'UTC') AS month,
+    CASE e.kind WHEN 'tvod_rent' THEN 'rent' WHEN 'tvod_buy' THEN 'buy' ELSE 'ppv' END AS model,
+    (e.verification->>'currency')::text AS currency, (e.verification->>'amount')::numeric AS amount, 1 AS sales
+  FROM entitlements e
+  WHERE e.tenant_id = @tenant_id AND e.source = 'stripe' AND e.kind IN ('tvod_rent', 'tvod_buy', 'ppv')
+    AND e.revoked_at IS NULL AND e.verification->>'amount' IS NOT NULL AND e.verification->>'currency' IS NOT NULL
+    AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
+), days AS (
+  SELECT d AS day FROM generate_series(@from_time::timestamptz, @to_time::timestamptz, '1 day'::interval) d WHERE d < @to_time::timestamptz
+), subs AS (
+  SELECT date_trunc('month', d.day, 'UTC') AS month, 'svod' AS model, pr.currency,
+    (CASE WHEN pr.billing_interval = 'year' THEN pr.amount::numeric / 365 ELSE pr.amount::numeric * 12 / 365 END) AS amount,
+    0 AS sales
+  FROM entitlements e
+  JOIN billing_plan_prices pr ON pr.tenant_id = e.tenant_id AND pr.stripe_price_id = e.verification->>'price'
+  JOIN billing_plans pl ON pl.tenant_id = e.tenant_id AND pl.id = pr.plan_id
+  JOIN days d ON d.day >= e.starts_at + pl.trial_days * '1 day'::interval
+    AND d.day < least(coalesce(e.ends_at, 'infinity'), coalesce(e.revoked_at, 'infinity'))
+  WHERE e.tenant_id = @tenant_id AND e.kind = 'svod' AND e.status NOT IN ('incomplete', 'trialing')
+), everything AS (SELECT * FROM sales UNION ALL SELECT * FROM subs)
+SELECT (GROUPING(month) = 1)::boolean AS total, coalesce(month, 'epoch')::timestamptz AS month, model::text AS model, currency::text AS currency,
+  round(sum(amount))::bigint AS amount, sum(sales)::int AS sales
+FROM everything
+GROUP BY GROUPING SETS ((month, model, currency), (model, currency))
+ORDER BY 1 DESC, 2, 3, 4;

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/marquee-ott/marquee/billing"
@@ -43,6 +44,14 @@ func (r *entitlementResolver) Kind(ctx context.Context, obj *billing.Entitlement
 	return string(obj.Kind), nil
 }
 
+// Month is the resolver for the month field.
+func (r *modelRevenueResolver) Month(ctx context.Context, obj *billing.ModelRevenue) (*time.Time, error) {
+	if obj.Month.IsZero() {
+		return nil, nil
+	}
+	return &obj.Month, nil
+}
+
 // ConnectStripe is the resolver for the connectStripe field.
 func (r *mutationResolver) ConnectStripe(ctx context.Context) (*billing.Onboarding, error) {
 	return ptrOf(r.Billing.ConnectStripe(ctx, principal(ctx)))
@@ -58,9 +67,19 @@ func (r *mutationResolver) CreatePlan(ctx context.Context, input billing.PlanInp
 	return ptrOf(r.Billing.CreatePlan(ctx, principal(ctx).Tenant, input))
 }
 
+// RetirePlan is the resolver for the retirePlan field.
+func (r *mutationResolver) RetirePlan(ctx context.Context, id uuid.UUID) (*billing.Plan, error) {
+	return ptrOf(r.Billing.RetirePlan(ctx, principal(ctx).Tenant, id))
+}
+
 // SetTitleOffer is the resolver for the setTitleOffer field.
 func (r *mutationResolver) SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error) {
 	return ptrOf(r.Billing.SetTitleOffer(ctx, principal(ctx).Tenant, input))
+}
+
+// RemoveTitleOffer is the resolver for the removeTitleOffer field.
+func (r *mutationResolver) RemoveTitleOffer(ctx context.Context, id uuid.UUID) (*billing.Offer, error) {
+	return ptrOf(r.Billing.RemoveTitleOffer(ctx, principal(ctx).Tenant, id))
 }
 
 // SetDefaultTitleAccess is the resolver for the setDefaultTitleAccess field.
@@ -78,6 +97,10 @@ func (r *mutationResolver) SetTitleAccess(ctx context.Context, titleID uuid.UUID
 
 // GrantAccess is the resolver for the grantAccess field.
 func (r *mutationResolver) GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error) {
+	// Only this workspace's viewers: another's (or none) is NOT_FOUND.
+	if _, err := r.ViewerAccounts.Get(ctx, principal(ctx).Tenant, input.Viewer); err != nil {
+		return nil, err
+	}
 	return ptrOf(r.Billing.Grant(ctx, principal(ctx).Tenant, input))
 }
 
@@ -184,6 +207,27 @@ func (r *queryResolver) Coupons(ctx context.Context) ([]*billing.Coupon, error) 
 	return ptrsOf(r.Billing.Coupons(ctx, principal(ctx).Tenant))
 }
 
+// Subscribers is the resolver for the subscribers field.
+func (r *queryResolver) Subscribers(ctx context.Context, first *int, after *string, status *billing.SubscriberState) (*model.SubscriberConnection, error) {
+	page, n, err := offsetPage(first, after)
+	if err != nil {
+		return nil, err
+	}
+	subs, total, err := r.Billing.Subscribers(ctx, principal(ctx).Tenant, billing.SubscriberFilter{State: status, Skip: page.Skip, Take: page.Take})
+	if err != nil {
+		return nil, err
+	}
+	edges, info := connect(subs, page, n, func(c string, s *billing.Subscriber) *model.SubscriberEdge {
+		return &model.SubscriberEdge{Cursor: c, Node: s}
+	})
+	return &model.SubscriberConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
+}
+
+// RevenueByModel is the resolver for the revenueByModel field.
+func (r *queryResolver) RevenueByModel(ctx context.Context, from time.Time, to time.Time) (*billing.Revenue, error) {
+	return ptrOf(r.Billing.RevenueByModel(ctx, principal(ctx).Tenant, from, to))
+}
+
 // Plans is the resolver for the plans field.
 func (r *storefrontResolver) Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error) {
 	return ptrsOf(r.Billing.Plans(ctx, obj.ID, true))
@@ -221,6 +265,9 @@ func (r *Resolver) Coupon() generated.CouponResolver { return &couponResolver{r}
 // Entitlement returns generated.EntitlementResolver implementation.
 func (r *Resolver) Entitlement() generated.EntitlementResolver { return &entitlementResolver{r} }
 
+// ModelRevenue returns generated.ModelRevenueResolver implementation.
+func (r *Resolver) ModelRevenue() generated.ModelRevenueResolver { return &modelRevenueResolver{r} }
+
 // StripeConnection returns generated.StripeConnectionResolver implementation.
 func (r *Resolver) StripeConnection() generated.StripeConnectionResolver {
 	return &stripeConnectionResolver{r}
@@ -229,5 +276,6 @@ func (r *Resolver) StripeConnection() generated.StripeConnectionResolver {
 type (
 	couponResolver           struct{ *Resolver }
 	entitlementResolver      struct{ *Resolver }
+	modelRevenueResolver     struct{ *Resolver }
 	stripeConnectionResolver struct{ *Resolver }
 )

@@ -64,6 +64,7 @@ type ResolverRoot interface {
 	Invitation() InvitationResolver
 	MediaAsset() MediaAssetResolver
 	MetricUsage() MetricUsageResolver
+	ModelRevenue() ModelRevenueResolver
 	Mutation() MutationResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
@@ -500,6 +501,14 @@ type ComplexityRoot struct {
 		Unit          func(childComplexity int) int
 	}
 
+	ModelRevenue struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Model    func(childComplexity int) int
+		Month    func(childComplexity int) int
+		Sales    func(childComplexity int) int
+	}
+
 	Money struct {
 		Amount   func(childComplexity int) int
 		Currency func(childComplexity int) int
@@ -578,6 +587,7 @@ type ComplexityRoot struct {
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
 		RemoveFromMyList            func(childComplexity int, titleID uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
+		RemoveTitleOffer            func(childComplexity int, id uuid.UUID) int
 		ReplaceCaptionText          func(childComplexity int, trackID uuid.UUID, uploadID *uuid.UUID, webvtt *string) int
 		ReplaceTitleSource          func(childComplexity int, titleID uuid.UUID, uploadID uuid.UUID) int
 		ReplayWebhookDeliveries     func(childComplexity int, endpointID uuid.UUID, since time.Time) int
@@ -586,6 +596,7 @@ type ComplexityRoot struct {
 		RequestPasswordReset        func(childComplexity int, slug string, email string) int
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
+		RetirePlan                  func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
@@ -842,6 +853,7 @@ type ComplexityRoot struct {
 		PlaybackSettings         func(childComplexity int) int
 		PromoCodes               func(childComplexity int) int
 		Rails                    func(childComplexity int, first *int, after *string) int
+		RevenueByModel           func(childComplexity int, from time.Time, to time.Time) int
 		SalesSummary             func(childComplexity int) int
 		Season                   func(childComplexity int, id uuid.UUID) int
 		Series                   func(childComplexity int, id uuid.UUID) int
@@ -849,6 +861,7 @@ type ComplexityRoot struct {
 		StaffMember              func(childComplexity int, id uuid.UUID) int
 		Storefront               func(childComplexity int, country *string, language *string) int
 		StripeConnection         func(childComplexity int) int
+		Subscribers              func(childComplexity int, first *int, after *string, status *billing.SubscriberState) int
 		Team                     func(childComplexity int, first *int, after *string) int
 		Tenant                   func(childComplexity int) int
 		Title                    func(childComplexity int, id uuid.UUID) int
@@ -887,6 +900,13 @@ type ComplexityRoot struct {
 	RailEdge struct {
 		Cursor func(childComplexity int) int
 		Node   func(childComplexity int) int
+	}
+
+	RevenueByModel struct {
+		From   func(childComplexity int) int
+		Months func(childComplexity int) int
+		To     func(childComplexity int) int
+		Totals func(childComplexity int) int
 	}
 
 	SalesSummary struct {
@@ -1103,6 +1123,29 @@ type ComplexityRoot struct {
 		Account   func(childComplexity int) int
 		ExpiresAt func(childComplexity int) int
 		URL       func(childComplexity int) int
+	}
+
+	Subscriber struct {
+		CurrentPeriodEnd func(childComplexity int) int
+		Email            func(childComplexity int) int
+		Entitlement      func(childComplexity int) int
+		Plan             func(childComplexity int) int
+		PlanName         func(childComplexity int) int
+		Since            func(childComplexity int) int
+		State            func(childComplexity int) int
+		Status           func(childComplexity int) int
+		Viewer           func(childComplexity int) int
+	}
+
+	SubscriberConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	SubscriberEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	Subscription struct {
@@ -1417,6 +1460,9 @@ type MediaAssetResolver interface {
 type MetricUsageResolver interface {
 	Unit(ctx context.Context, obj *platformbilling.MetricUsage) (string, error)
 }
+type ModelRevenueResolver interface {
+	Month(ctx context.Context, obj *billing.ModelRevenue) (*time.Time, error)
+}
 type MutationResolver interface {
 	BuildApp(ctx context.Context, platform apps.Platform) (*apps.Build, error)
 	UpdateAppSettings(ctx context.Context, input model.AppSettingsInput) (*apps.Settings, error)
@@ -1427,7 +1473,9 @@ type MutationResolver interface {
 	ConnectStripe(ctx context.Context) (*billing.Onboarding, error)
 	SetStripeAutomaticTax(ctx context.Context, on bool) (*billing.Account, error)
 	CreatePlan(ctx context.Context, input billing.PlanInput) (*billing.Plan, error)
+	RetirePlan(ctx context.Context, id uuid.UUID) (*billing.Plan, error)
 	SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error)
+	RemoveTitleOffer(ctx context.Context, id uuid.UUID) (*billing.Offer, error)
 	SetDefaultTitleAccess(ctx context.Context, model billing.Model) (billing.Model, error)
 	SetTitleAccess(ctx context.Context, titleID uuid.UUID, model billing.Model) (bool, error)
 	GrantAccess(ctx context.Context, input billing.GrantInput) (*billing.Entitlement, error)
@@ -1586,6 +1634,8 @@ type QueryResolver interface {
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
 	PromoCodes(ctx context.Context) ([]*billing.PromoCode, error)
 	Coupons(ctx context.Context) ([]*billing.Coupon, error)
+	Subscribers(ctx context.Context, first *int, after *string, status *billing.SubscriberState) (*model.SubscriberConnection, error)
+	RevenueByModel(ctx context.Context, from time.Time, to time.Time) (*billing.Revenue, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -3381,6 +3431,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.MetricUsage.Unit(childComplexity), true
 
+	case "ModelRevenue.amount":
+		if e.ComplexityRoot.ModelRevenue.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelRevenue.Amount(childComplexity), true
+	case "ModelRevenue.currency":
+		if e.ComplexityRoot.ModelRevenue.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelRevenue.Currency(childComplexity), true
+	case "ModelRevenue.model":
+		if e.ComplexityRoot.ModelRevenue.Model == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelRevenue.Model(childComplexity), true
+	case "ModelRevenue.month":
+		if e.ComplexityRoot.ModelRevenue.Month == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelRevenue.Month(childComplexity), true
+	case "ModelRevenue.sales":
+		if e.ComplexityRoot.ModelRevenue.Sales == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ModelRevenue.Sales(childComplexity), true
+
 	case "Money.amount":
 		if e.ComplexityRoot.Money.Amount == nil {
 			break
@@ -4171,6 +4252,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveStaff(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.removeTitleOffer":
+		if e.ComplexityRoot.Mutation.RemoveTitleOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeTitleOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveTitleOffer(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.replaceCaptionText":
 		if e.ComplexityRoot.Mutation.ReplaceCaptionText == nil {
 			break
@@ -4259,6 +4351,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeTenant(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.retirePlan":
+		if e.ComplexityRoot.Mutation.RetirePlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retirePlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetirePlan(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -5742,6 +5845,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Rails(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.revenueByModel":
+		if e.ComplexityRoot.Query.RevenueByModel == nil {
+			break
+		}
+
+		args, err := ec.field_Query_revenueByModel_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.RevenueByModel(childComplexity, args["from"].(time.Time), args["to"].(time.Time)), true
 	case "Query.salesSummary":
 		if e.ComplexityRoot.Query.SalesSummary == nil {
 			break
@@ -5809,6 +5923,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StripeConnection(childComplexity), true
+	case "Query.subscribers":
+		if e.ComplexityRoot.Query.Subscribers == nil {
+			break
+		}
+
+		args, err := ec.field_Query_subscribers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Subscribers(childComplexity, args["first"].(*int), args["after"].(*string), args["status"].(*billing.SubscriberState)), true
 	case "Query.team":
 		if e.ComplexityRoot.Query.Team == nil {
 			break
@@ -6046,6 +6171,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RailEdge.Node(childComplexity), true
+
+	case "RevenueByModel.from":
+		if e.ComplexityRoot.RevenueByModel.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueByModel.From(childComplexity), true
+	case "RevenueByModel.months":
+		if e.ComplexityRoot.RevenueByModel.Months == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueByModel.Months(childComplexity), true
+	case "RevenueByModel.to":
+		if e.ComplexityRoot.RevenueByModel.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueByModel.To(childComplexity), true
+	case "RevenueByModel.totals":
+		if e.ComplexityRoot.RevenueByModel.Totals == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevenueByModel.Totals(childComplexity), true
 
 	case "SalesSummary.churnedLast30Days":
 		if e.ComplexityRoot.SalesSummary.ChurnedLast30Days == nil {
@@ -6950,6 +7100,93 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StripeOnboarding.URL(childComplexity), true
+
+	case "Subscriber.currentPeriodEnd":
+		if e.ComplexityRoot.Subscriber.CurrentPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.CurrentPeriodEnd(childComplexity), true
+	case "Subscriber.email":
+		if e.ComplexityRoot.Subscriber.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Email(childComplexity), true
+	case "Subscriber.id":
+		if e.ComplexityRoot.Subscriber.Entitlement == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Entitlement(childComplexity), true
+	case "Subscriber.planId":
+		if e.ComplexityRoot.Subscriber.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Plan(childComplexity), true
+	case "Subscriber.planName":
+		if e.ComplexityRoot.Subscriber.PlanName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.PlanName(childComplexity), true
+	case "Subscriber.since":
+		if e.ComplexityRoot.Subscriber.Since == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Since(childComplexity), true
+	case "Subscriber.status":
+		if e.ComplexityRoot.Subscriber.State == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.State(childComplexity), true
+	case "Subscriber.sourceStatus":
+		if e.ComplexityRoot.Subscriber.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Status(childComplexity), true
+	case "Subscriber.viewerId":
+		if e.ComplexityRoot.Subscriber.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscriber.Viewer(childComplexity), true
+
+	case "SubscriberConnection.edges":
+		if e.ComplexityRoot.SubscriberConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberConnection.Edges(childComplexity), true
+	case "SubscriberConnection.pageInfo":
+		if e.ComplexityRoot.SubscriberConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberConnection.PageInfo(childComplexity), true
+	case "SubscriberConnection.totalCount":
+		if e.ComplexityRoot.SubscriberConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberConnection.TotalCount(childComplexity), true
+
+	case "SubscriberEdge.cursor":
+		if e.ComplexityRoot.SubscriberEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberEdge.Cursor(childComplexity), true
+	case "SubscriberEdge.node":
+		if e.ComplexityRoot.SubscriberEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriberEdge.Node(childComplexity), true
 
 	case "Subscription.appBuildUpdated":
 		if e.ComplexityRoot.Subscription.AppBuildUpdated == nil {
@@ -8518,6 +8755,57 @@ type SalesSummary {
   tvodSalesLast30Days: Int!
 }
 
+"A subscription's state in the console: Stripe's, but CANCELING when it ends at its period's end, ENDED once no longer live."
+enum SubscriberStatus { ACTIVE TRIALING PAST_DUE CANCELING ENDED }
+
+"One SVOD subscription of a viewer."
+type Subscriber {
+  "The subscription's entitlement (viewerEntitlements lists it)."
+  id: ID!
+  viewerId: ID!
+  "Empty once the viewer deleted their account."
+  email: String!
+  planId: ID
+  planName: String!
+  status: SubscriberStatus!
+  "The source's own word (Stripe: active, trialing, past_due, canceled...)."
+  sourceStatus: String!
+  since: Time!
+  "When the paid or trial period ends; null when the source did not say."
+  currentPeriodEnd: Time
+}
+type SubscriberEdge { cursor: String!, node: Subscriber! }
+type SubscriberConnection { edges: [SubscriberEdge!]!, pageInfo: PageInfo!, totalCount: Int! }
+
+"How revenue was earned."
+enum RevenueModel { SVOD RENT BUY PPV }
+
+"Revenue of one model in one currency, in a month or over the whole span."
+type ModelRevenue {
+  "The month's first instant (UTC); null in a total."
+  month: Time
+  model: RevenueModel!
+  currency: String!
+  "Minor units, before fees."
+  amount: Int!
+  "Rentals, purchases or PPV tickets; 0 for SVOD."
+  sales: Int!
+}
+
+"""
+Revenue by model between two times. TVOD and PPV: what viewers paid, refunds
+left out. SVOD: each paying subscription's price recognised day by day after
+its trial (an annual price spread over its year), an estimate from the ledger
+(no proration, coupons or tax).
+"""
+type RevenueByModel {
+  from: Time!
+  to: Time!
+  totals: [ModelRevenue!]!
+  "Per calendar month (UTC), oldest first."
+  months: [ModelRevenue!]!
+}
+
 type CheckoutSession {
   id: String!
   "Send the viewer here to pay."
@@ -8553,6 +8841,10 @@ extend type Query {
   promoCodes: [PromoCode!]! @requires(permission: MANAGE)
   "The workspace's subscription coupons, newest first."
   coupons: [Coupon!]! @requires(permission: MANAGE)
+  "SVOD subscriptions, newest first; status filters."
+  subscribers(first: Int = 50, after: String, status: SubscriberStatus): SubscriberConnection! @requires(permission: READ_ANALYTICS)
+  "Revenue by model and currency in [from, to), at most 400 days, in total and by month."
+  revenueByModel(from: Time!, to: Time!): RevenueByModel! @requires(permission: READ_ANALYTICS)
 }
 
 extend type Mutation {
@@ -8565,8 +8857,12 @@ extend type Mutation {
   setStripeAutomaticTax(on: Boolean!): StripeConnection! @requires(permission: MANAGE)
   "Makes an SVOD plan with its prices on the connected account (audited)."
   createPlan(input: CreatePlanInput!): Plan! @requires(permission: MANAGE)
+  "Takes a plan off sale (audited); its subscribers keep their subscriptions. NOT_FOUND once retired."
+  retirePlan(id: ID!): Plan! @requires(permission: MANAGE)
   "Sets (or replaces) a title's rent or buy price in a currency (audited)."
   setTitleOffer(input: TitleOfferInput!): TitleOffer! @requires(permission: MANAGE)
+  "Takes a title's rent or buy price off sale (audited); what viewers paid for stays."
+  removeTitleOffer(id: ID!): TitleOffer! @requires(permission: MANAGE)
   "Sets how the workspace's titles without their own model are sold (audited); FREE until set."
   setDefaultTitleAccess(model: TitleAccessModel!): TitleAccessModel! @requires(permission: MANAGE)
   "Sets how a title is sold (audited)."
@@ -11101,6 +11397,22 @@ func (ec *executionContext) childFields_MetricUsage(ctx context.Context, field g
 	return nil, fmt.Errorf("no field named %q was found under type MetricUsage", field.Name)
 }
 
+func (ec *executionContext) childFields_ModelRevenue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "month":
+		return ec.fieldContext_ModelRevenue_month(ctx, field)
+	case "model":
+		return ec.fieldContext_ModelRevenue_model(ctx, field)
+	case "currency":
+		return ec.fieldContext_ModelRevenue_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_ModelRevenue_amount(ctx, field)
+	case "sales":
+		return ec.fieldContext_ModelRevenue_sales(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ModelRevenue", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "currency":
@@ -11487,6 +11799,20 @@ func (ec *executionContext) childFields_RailEdge(ctx context.Context, field grap
 		return ec.fieldContext_RailEdge_node(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RailEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_RevenueByModel(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "from":
+		return ec.fieldContext_RevenueByModel_from(ctx, field)
+	case "to":
+		return ec.fieldContext_RevenueByModel_to(ctx, field)
+	case "totals":
+		return ec.fieldContext_RevenueByModel_totals(ctx, field)
+	case "months":
+		return ec.fieldContext_RevenueByModel_months(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevenueByModel", field.Name)
 }
 
 func (ec *executionContext) childFields_SalesSummary(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11921,6 +12247,52 @@ func (ec *executionContext) childFields_StripeOnboarding(ctx context.Context, fi
 		return ec.fieldContext_StripeOnboarding_connection(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StripeOnboarding", field.Name)
+}
+
+func (ec *executionContext) childFields_Subscriber(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Subscriber_id(ctx, field)
+	case "viewerId":
+		return ec.fieldContext_Subscriber_viewerId(ctx, field)
+	case "email":
+		return ec.fieldContext_Subscriber_email(ctx, field)
+	case "planId":
+		return ec.fieldContext_Subscriber_planId(ctx, field)
+	case "planName":
+		return ec.fieldContext_Subscriber_planName(ctx, field)
+	case "status":
+		return ec.fieldContext_Subscriber_status(ctx, field)
+	case "sourceStatus":
+		return ec.fieldContext_Subscriber_sourceStatus(ctx, field)
+	case "since":
+		return ec.fieldContext_Subscriber_since(ctx, field)
+	case "currentPeriodEnd":
+		return ec.fieldContext_Subscriber_currentPeriodEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Subscriber", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriberConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_SubscriberConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_SubscriberConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_SubscriberConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriberConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_SubscriberEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cursor":
+		return ec.fieldContext_SubscriberEdge_cursor(ctx, field)
+	case "node":
+		return ec.fieldContext_SubscriberEdge_node(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriberEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_SubtitleTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -13691,6 +14063,20 @@ func (ec *executionContext) field_Mutation_removeStaff_args(ctx context.Context,
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeTitleOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_replaceCaptionText_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13854,6 +14240,20 @@ func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Contex
 }
 
 func (ec *executionContext) field_Mutation_resumeTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retirePlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -15065,6 +15465,28 @@ func (ec *executionContext) field_Query_rails_args(ctx context.Context, rawArgs 
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_revenueByModel_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "from",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["from"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "to",
+		func(ctx context.Context, v any) (time.Time, error) {
+			return ec.unmarshalNTime2timeᚐTime(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["to"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_season_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15156,6 +15578,36 @@ func (ec *executionContext) field_Query_storefront_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["language"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_subscribers_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "after",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["after"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "status",
+		func(ctx context.Context, v any) (*billing.SubscriberState, error) {
+			return ec.unmarshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["status"] = arg2
 	return args, nil
 }
 
@@ -22058,6 +22510,121 @@ func (ec *executionContext) fieldContext_MetricUsage_estimatedCost(_ context.Con
 	return graphql.NewScalarFieldContext("MetricUsage", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ModelRevenue_month(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelRevenue_month(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.ModelRevenue().Month(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ModelRevenue_month(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelRevenue", field, true, true, "Time")
+}
+
+func (ec *executionContext) _ModelRevenue_model(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelRevenue_model(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Model, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.RevenueModel) graphql.Marshaler {
+			return ec.marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelRevenue_model(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelRevenue", field, false, false, "RevenueModel")
+}
+
+func (ec *executionContext) _ModelRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelRevenue_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelRevenue_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelRevenue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ModelRevenue_amount(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelRevenue_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelRevenue_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelRevenue", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ModelRevenue_sales(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ModelRevenue_sales(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sales, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ModelRevenue_sales(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ModelRevenue", field, false, false, "Int")
+}
+
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22695,6 +23262,73 @@ func (ec *executionContext) fieldContext_Mutation_createPlan(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_retirePlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retirePlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetirePlan(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retirePlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retirePlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setTitleOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -22756,6 +23390,73 @@ func (ec *executionContext) fieldContext_Mutation_setTitleOffer(ctx context.Cont
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_setTitleOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeTitleOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeTitleOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveTitleOffer(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Offer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Offer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Offer) graphql.Marshaler {
+			return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeTitleOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeTitleOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -33644,6 +34345,140 @@ func (ec *executionContext) fieldContext_Query_coupons(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_subscribers(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_subscribers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Subscribers(ctx, fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["status"].(*billing.SubscriberState))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ_ANALYTICS")
+				if err != nil {
+					var zeroVal *model.SubscriberConnection
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *model.SubscriberConnection
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *model.SubscriberConnection
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *model.SubscriberConnection) graphql.Marshaler {
+			return ec.marshalNSubscriberConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberConnection(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_subscribers(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriberConnection(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_subscribers_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_revenueByModel(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_revenueByModel(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().RevenueByModel(ctx, fc.Args["from"].(time.Time), fc.Args["to"].(time.Time))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ_ANALYTICS")
+				if err != nil {
+					var zeroVal *billing.Revenue
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Revenue
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Revenue
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Revenue) graphql.Marshaler {
+			return ec.marshalNRevenueByModel2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenue(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_revenueByModel(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RevenueByModel(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_revenueByModel_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_title(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -36661,6 +37496,116 @@ func (ec *executionContext) fieldContext_RailEdge_node(_ context.Context, field 
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Rail(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevenueByModel_from(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueByModel_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueByModel_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueByModel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RevenueByModel_to(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueByModel_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueByModel_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("RevenueByModel", field, false, false, "Time")
+}
+
+func (ec *executionContext) _RevenueByModel_totals(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueByModel_totals(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Totals, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.ModelRevenue) graphql.Marshaler {
+			return ec.marshalNModelRevenue2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModelRevenueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueByModel_totals(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevenueByModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelRevenue(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _RevenueByModel_months(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RevenueByModel_months(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Months, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.ModelRevenue) graphql.Marshaler {
+			return ec.marshalNModelRevenue2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModelRevenueᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RevenueByModel_months(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "RevenueByModel",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ModelRevenue(ctx, field)
 		},
 	}
 	return fc, nil
@@ -40401,6 +41346,355 @@ func (ec *executionContext) fieldContext_StripeOnboarding_connection(_ context.C
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StripeConnection(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscriber_id(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Entitlement, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Subscriber_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_viewerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_viewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Subscriber_email(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscriber_planId(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_planId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_planId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Subscriber_planName(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_planName(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PlanName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_planName(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscriber_status(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.State, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.SubscriberState) graphql.Marshaler {
+			return ec.marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "SubscriberStatus")
+}
+
+func (ec *executionContext) _Subscriber_sourceStatus(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_sourceStatus(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_sourceStatus(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "String")
+}
+
+func (ec *executionContext) _Subscriber_since(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_since(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Since, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_since(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Subscriber_currentPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscriber_currentPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Subscriber_currentPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "Time")
+}
+
+func (ec *executionContext) _SubscriberConnection_edges(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberConnection_edges(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Edges, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*model.SubscriberEdge) graphql.Marshaler {
+			return ec.marshalNSubscriberEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdgeᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberConnection_edges(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriberEdge(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubscriberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberConnection_pageInfo(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *model.PageInfo) graphql.Marshaler {
+			return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberConnection_pageInfo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriberConnection",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PageInfo(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SubscriberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberConnection) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberConnection_totalCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberConnection_totalCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriberConnection", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberEdge_cursor(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cursor, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberEdge_cursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriberEdge", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberEdge) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriberEdge_node(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Node, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Subscriber) graphql.Marshaler {
+			return ec.marshalNSubscriber2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriber(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriberEdge_node(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SubscriberEdge",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Subscriber(ctx, field)
 		},
 	}
 	return fc, nil
@@ -51231,6 +52525,60 @@ func (ec *executionContext) _MetricUsage(ctx context.Context, sel ast.SelectionS
 	return out
 }
 
+var modelRevenueImplementors = []string{"ModelRevenue"}
+
+func (ec *executionContext) _ModelRevenue(ctx context.Context, sel ast.SelectionSet, obj *billing.ModelRevenue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, modelRevenueImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ModelRevenue")
+		case "month":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._ModelRevenue_month(ctx, field, obj)
+				})
+		case "model":
+			out.Values[i] = ec._ModelRevenue_model(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currency":
+			out.Values[i] = ec._ModelRevenue_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "amount":
+			out.Values[i] = ec._ModelRevenue_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "sales":
+			out.Values[i] = ec._ModelRevenue_sales(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *billing.Money) graphql.Marshaler {
@@ -51351,9 +52699,23 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "retirePlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retirePlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "setTitleOffer":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setTitleOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeTitleOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeTitleOffer(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -53439,6 +54801,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_coupons(ctx, field)
 				})
+		case "subscribers":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_subscribers(ctx, field)
+				})
+		case "revenueByModel":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_revenueByModel(ctx, field)
+				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -53867,6 +55241,54 @@ func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "node":
 			out.Values[i] = ec._RailEdge_node(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var revenueByModelImplementors = []string{"RevenueByModel"}
+
+func (ec *executionContext) _RevenueByModel(ctx context.Context, sel ast.SelectionSet, obj *billing.Revenue) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, revenueByModelImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RevenueByModel")
+		case "from":
+			out.Values[i] = ec._RevenueByModel_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "to":
+			out.Values[i] = ec._RevenueByModel_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totals":
+			out.Values[i] = ec._RevenueByModel_totals(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "months":
+			out.Values[i] = ec._RevenueByModel_months(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -55325,6 +56747,160 @@ func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.Selec
 			}
 		case "connection":
 			out.Values[i] = ec._StripeOnboarding_connection(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriberImplementors = []string{"Subscriber"}
+
+func (ec *executionContext) _Subscriber(ctx context.Context, sel ast.SelectionSet, obj *billing.Subscriber) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Subscriber")
+		case "id":
+			out.Values[i] = ec._Subscriber_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerId":
+			out.Values[i] = ec._Subscriber_viewerId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._Subscriber_email(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "planId":
+			out.Values[i] = ec._Subscriber_planId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "planName":
+			out.Values[i] = ec._Subscriber_planName(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._Subscriber_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sourceStatus":
+			out.Values[i] = ec._Subscriber_sourceStatus(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "since":
+			out.Values[i] = ec._Subscriber_since(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currentPeriodEnd":
+			out.Values[i] = ec._Subscriber_currentPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriberConnectionImplementors = []string{"SubscriberConnection"}
+
+func (ec *executionContext) _SubscriberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriberConnection) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberConnectionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriberConnection")
+		case "edges":
+			out.Values[i] = ec._SubscriberConnection_edges(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "pageInfo":
+			out.Values[i] = ec._SubscriberConnection_pageInfo(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "totalCount":
+			out.Values[i] = ec._SubscriberConnection_totalCount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var subscriberEdgeImplementors = []string{"SubscriberEdge"}
+
+func (ec *executionContext) _SubscriberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriberEdge) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberEdgeImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriberEdge")
+		case "cursor":
+			out.Values[i] = ec._SubscriberEdge_cursor(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "node":
+			out.Values[i] = ec._SubscriberEdge_node(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -58486,6 +60062,26 @@ func (ec *executionContext) marshalNMetricUsage2ᚕgithubᚗcomᚋmarqueeᚑott�
 	return ret
 }
 
+func (ec *executionContext) marshalNModelRevenue2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModelRevenue(ctx context.Context, sel ast.SelectionSet, v billing.ModelRevenue) graphql.Marshaler {
+	return ec._ModelRevenue(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNModelRevenue2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModelRevenueᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.ModelRevenue) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNModelRevenue2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐModelRevenue(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx context.Context, sel ast.SelectionSet, v billing.Money) graphql.Marshaler {
 	return ec._Money(ctx, sel, &v)
 }
@@ -59022,6 +60618,44 @@ func (ec *executionContext) unmarshalNResetPasswordInput2githubᚗcomᚋmarquee�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNRevenueByModel2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenue(ctx context.Context, sel ast.SelectionSet, v *billing.Revenue) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "RevenueByModel!")
+		return graphql.Null
+	}
+	return ec._RevenueByModel(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel(ctx context.Context, v any) (billing.RevenueModel, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel(ctx context.Context, sel ast.SelectionSet, v billing.RevenueModel) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "RevenueModel!")
+	}
+	return res
+}
+
+var (
+	unmarshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel = map[string]billing.RevenueModel{
+		"SVOD": billing.RevenueSVOD,
+		"RENT": billing.RevenueRent,
+		"BUY":  billing.RevenueBuy,
+		"PPV":  billing.RevenuePPV,
+	}
+	marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel = map[billing.RevenueModel]string{
+		billing.RevenueSVOD: "SVOD",
+		billing.RevenueRent: "RENT",
+		billing.RevenueBuy:  "BUY",
+		billing.RevenuePPV:  "PPV",
+	}
+)
+
 func (ec *executionContext) unmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole(ctx context.Context, v any) (authz.Role, error) {
 	tmp, err := graphql.UnmarshalString(v)
 	res := unmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole[tmp]
@@ -59510,6 +61144,78 @@ func (ec *executionContext) marshalNStripeOnboarding2ᚖgithubᚗcomᚋmarquee�
 	}
 	return ec._StripeOnboarding(ctx, sel, v)
 }
+
+func (ec *executionContext) marshalNSubscriber2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriber(ctx context.Context, sel ast.SelectionSet, v *billing.Subscriber) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Subscriber!")
+		return graphql.Null
+	}
+	return ec._Subscriber(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubscriberConnection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberConnection(ctx context.Context, sel ast.SelectionSet, v *model.SubscriberConnection) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriberConnection!")
+		return graphql.Null
+	}
+	return ec._SubscriberConnection(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNSubscriberEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubscriberEdge) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriberEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdge(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubscriberEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdge(ctx context.Context, sel ast.SelectionSet, v *model.SubscriberEdge) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriberEdge!")
+		return graphql.Null
+	}
+	return ec._SubscriberEdge(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx context.Context, v any) (billing.SubscriberState, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx context.Context, sel ast.SelectionSet, v billing.SubscriberState) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SubscriberStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState = map[string]billing.SubscriberState{
+		"ACTIVE":    billing.SubActive,
+		"TRIALING":  billing.SubTrialing,
+		"PAST_DUE":  billing.SubPastDue,
+		"CANCELING": billing.SubCanceling,
+		"ENDED":     billing.SubEnded,
+	}
+	marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState = map[billing.SubscriberState]string{
+		billing.SubActive:    "ACTIVE",
+		billing.SubTrialing:  "TRIALING",
+		billing.SubPastDue:   "PAST_DUE",
+		billing.SubCanceling: "CANCELING",
+		billing.SubEnded:     "ENDED",
+	}
+)
 
 func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx context.Context, sel ast.SelectionSet, v playback.Subtitle) graphql.Marshaler {
 	return ec._SubtitleTrack(ctx, sel, &v)
@@ -60907,6 +62613,42 @@ func (ec *executionContext) marshalOStripeConnection2ᚖgithubᚗcomᚋmarquee�
 	}
 	return ec._StripeConnection(ctx, sel, v)
 }
+
+func (ec *executionContext) unmarshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx context.Context, v any) (*billing.SubscriberState, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(ctx context.Context, sel ast.SelectionSet, v *billing.SubscriberState) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[*v])
+	return res
+}
+
+var (
+	unmarshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState = map[string]billing.SubscriberState{
+		"ACTIVE":    billing.SubActive,
+		"TRIALING":  billing.SubTrialing,
+		"PAST_DUE":  billing.SubPastDue,
+		"CANCELING": billing.SubCanceling,
+		"ENDED":     billing.SubEnded,
+	}
+	marshalOSubscriberStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState = map[billing.SubscriberState]string{
+		billing.SubActive:    "ACTIVE",
+		billing.SubTrialing:  "TRIALING",
+		billing.SubPastDue:   "PAST_DUE",
+		billing.SubCanceling: "CANCELING",
+		billing.SubEnded:     "ENDED",
+	}
+)
 
 func (ec *executionContext) unmarshalOTenantStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(ctx context.Context, v any) (*tenants.Status, error) {
 	if v == nil {

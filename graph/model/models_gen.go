@@ -237,6 +237,17 @@ type StorefrontTitleEdge struct {
 	Node   *catalog.Title `json:"node"`
 }
 
+type SubscriberConnection struct {
+	Edges      []*SubscriberEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type SubscriberEdge struct {
+	Cursor string              `json:"cursor"`
+	Node   *billing.Subscriber `json:"node"`
+}
+
 type Subscription struct {
 }
 

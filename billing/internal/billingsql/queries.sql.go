@@ -962,6 +962,91 @@ func (q *Queries) ListPromoCodes(ctx context.Context, tenantID uuid.UUID) ([]Pro
 	return items, nil
 }
 
+const listSubscribers = `-- name: ListSubscribers :many
+SELECT e.id, e.viewer_id, coalesce(v.email, '')::text AS email, e.plan_id, coalesce(p.name, '')::text AS plan_name,
+  e.status, e.starts_at, e.ends_at,
+  CASE WHEN e.revoked_at IS NOT NULL OR e.ends_at <= $1::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
+       WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END::text AS state,
+  coalesce((e.verification->>'current_period_end')::bigint, 0)::bigint AS current_period_end,
+  count(*) OVER ()::int AS total
+FROM entitlements e
+LEFT JOIN viewers v ON v.tenant_id = e.tenant_id AND v.id = e.viewer_id
+LEFT JOIN billing_plans p ON p.tenant_id = e.tenant_id AND p.id = e.plan_id
+WHERE e.tenant_id = $2 AND e.kind = 'svod'
+  AND ($3::text = '' OR $3::text = CASE
+       WHEN e.revoked_at IS NOT NULL OR e.ends_at <= $1::timestamptz OR e.status IN ('canceled', 'unpaid', 'incomplete_expired') THEN 'ended'
+       WHEN coalesce((e.verification->>'cancel_at_period_end')::boolean, false) THEN 'canceling'
+       WHEN e.status IN ('active', 'trialing', 'past_due') THEN e.status
+       ELSE 'ended' END)
+ORDER BY e.starts_at DESC, e.id DESC
+OFFSET $4 LIMIT $5
+`
+
+type ListSubscribersParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	State    string
+	Skip     int32
+	Take     int32
+}
+
+type ListSubscribersRow struct {
+	ID               uuid.UUID
+	ViewerID         uuid.UUID
+	Email            string
+	PlanID           *uuid.UUID
+	PlanName         string
+	Status           string
+	StartsAt         time.Time
+	EndsAt           *time.Time
+	State            string
+	CurrentPeriodEnd int64
+	Total            int32
+}
+
+// A subscription's display status: canceling when it ends at the period's
+// end (Stripe's cancel_at_period_end), ended once no longer live (and for
+// Stripe's incomplete or paused, which give no access).
+func (q *Queries) ListSubscribers(ctx context.Context, arg ListSubscribersParams) ([]ListSubscribersRow, error) {
+	rows, err := q.db.Query(ctx, listSubscribers,
+		arg.Now,
+		arg.TenantID,
+		arg.State,
+		arg.Skip,
+		arg.Take,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSubscribersRow{}
+	for rows.Next() {
+		var i ListSubscribersRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.ViewerID,
+			&i.Email,
+			&i.PlanID,
+			&i.PlanName,
+			&i.Status,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.State,
+			&i.CurrentPeriodEnd,
+			&i.Total,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTitleOffers = `-- name: ListTitleOffers :many
 SELECT tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency
 `
@@ -1148,6 +1233,180 @@ func (q *Queries) RecordEvent(ctx context.Context, arg RecordEventParams) (bool,
 	var column_1 bool
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const removeTitleOffer = `-- name: RemoveTitleOffer :one
+UPDATE title_offers SET active = false, updated_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 AND active RETURNING tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at
+`
+
+type RemoveTitleOfferParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RemoveTitleOffer(ctx context.Context, arg RemoveTitleOfferParams) (TitleOffer, error) {
+	row := q.db.QueryRow(ctx, removeTitleOffer, arg.Now, arg.TenantID, arg.ID)
+	var i TitleOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.TitleID,
+		&i.Kind,
+		&i.Currency,
+		&i.Amount,
+		&i.RentalHours,
+		&i.PurchaseWindowDays,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const retirePlan = `-- name: RetirePlan :one
+UPDATE billing_plans SET active = false WHERE tenant_id = $1 AND id = $2 AND active RETURNING tenant_id, id, name, trial_days, scope, collection_ids, ads, stripe_product_id, active, created_at
+`
+
+type RetirePlanParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RetirePlan(ctx context.Context, arg RetirePlanParams) (BillingPlan, error) {
+	row := q.db.QueryRow(ctx, retirePlan, arg.TenantID, arg.ID)
+	var i BillingPlan
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.TrialDays,
+		&i.Scope,
+		&i.CollectionIds,
+		&i.Ads,
+		&i.StripeProductID,
+		&i.Active,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const retirePlanPrices = `-- name: RetirePlanPrices :many
+UPDATE billing_plan_prices SET active = false WHERE tenant_id = $1 AND plan_id = $2 RETURNING tenant_id, id, plan_id, billing_interval, currency, amount, tax_inclusive, stripe_price_id, active, created_at
+`
+
+type RetirePlanPricesParams struct {
+	TenantID uuid.UUID
+	PlanID   uuid.UUID
+}
+
+func (q *Queries) RetirePlanPrices(ctx context.Context, arg RetirePlanPricesParams) ([]BillingPlanPrice, error) {
+	rows, err := q.db.Query(ctx, retirePlanPrices, arg.TenantID, arg.PlanID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BillingPlanPrice{}
+	for rows.Next() {
+		var i BillingPlanPrice
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.PlanID,
+			&i.BillingInterval,
+			&i.Currency,
+			&i.Amount,
+			&i.TaxInclusive,
+			&i.StripePriceID,
+			&i.Active,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const revenueByModel = `-- name: RevenueByModel :many
+WITH sales AS (
+  SELECT date_trunc('month', e.created_at, 'UTC') AS month,
+    CASE e.kind WHEN 'tvod_rent' THEN 'rent' WHEN 'tvod_buy' THEN 'buy' ELSE 'ppv' END AS model,
+    (e.verification->>'currency')::text AS currency, (e.verification->>'amount')::numeric AS amount, 1 AS sales
+  FROM entitlements e
+  WHERE e.tenant_id = $1 AND e.source = 'stripe' AND e.kind IN ('tvod_rent', 'tvod_buy', 'ppv')
+    AND e.revoked_at IS NULL AND e.verification->>'amount' IS NOT NULL AND e.verification->>'currency' IS NOT NULL
+    AND e.created_at >= $2::timestamptz AND e.created_at < $3::timestamptz
+), days AS (
+  SELECT d AS day FROM generate_series($2::timestamptz, $3::timestamptz, '1 day'::interval) d WHERE d < $3::timestamptz
+), subs AS (
+  SELECT date_trunc('month', d.day, 'UTC') AS month, 'svod' AS model, pr.currency,
+    (CASE WHEN pr.billing_interval = 'year' THEN pr.amount::numeric / 365 ELSE pr.amount::numeric * 12 / 365 END) AS amount,
+    0 AS sales
+  FROM entitlements e
+  JOIN billing_plan_prices pr ON pr.tenant_id = e.tenant_id AND pr.stripe_price_id = e.verification->>'price'
+  JOIN billing_plans pl ON pl.tenant_id = e.tenant_id AND pl.id = pr.plan_id
+  JOIN days d ON d.day >= e.starts_at + pl.trial_days * '1 day'::interval
+    AND d.day < least(coalesce(e.ends_at, 'infinity'), coalesce(e.revoked_at, 'infinity'))
+  WHERE e.tenant_id = $1 AND e.kind = 'svod' AND e.status NOT IN ('incomplete', 'trialing')
+), everything AS (SELECT month, model, currency, amount, sales FROM sales UNION ALL SELECT month, model, currency, amount, sales FROM subs)
+SELECT (GROUPING(month) = 1)::boolean AS total, coalesce(month, 'epoch')::timestamptz AS month, model::text AS model, currency::text AS currency,
+  round(sum(amount))::bigint AS amount, sum(sales)::int AS sales
+FROM everything
+GROUP BY GROUPING SETS ((month, model, currency), (model, currency))
+ORDER BY 1 DESC, 2, 3, 4
+`
+
+type RevenueByModelParams struct {
+	TenantID uuid.UUID
+	FromTime time.Time
+	ToTime   time.Time
+}
+
+type RevenueByModelRow struct {
+	Total    bool
+	Month    time.Time
+	Model    string
+	Currency string
+	Amount   int64
+	Sales    int32
+}
+
+// Revenue per model and currency between two times, by month and in total
+// (month NULL). TVOD and PPV are what viewers paid (not refunded); SVOD is
+// recognised day by day from each paying subscription's price (an annual
+// price spread over the year), from the end of the plan's trial until the
+// subscription ended or was revoked: the ledger holds subscriptions, not
+// invoices.
+func (q *Queries) RevenueByModel(ctx context.Context, arg RevenueByModelParams) ([]RevenueByModelRow, error) {
+	rows, err := q.db.Query(ctx, revenueByModel, arg.TenantID, arg.FromTime, arg.ToTime)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []RevenueByModelRow{}
+	for rows.Next() {
+		var i RevenueByModelRow
+		if err := rows.Scan(
+			&i.Total,
+			&i.Month,
+			&i.Model,
+			&i.Currency,
+			&i.Amount,
+			&i.Sales,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const revokeEntitlement = `-- name: RevokeEntitlement :one

@@ -22,6 +22,7 @@ import * as rails from './pages/rails.js';
 import * as creators from './pages/creators.js';
 import * as player from './pages/player.js';
 import * as money from './pages/money.js';
+import * as support from './pages/support.js';
 import * as plan from './pages/plan.js';
 import * as apps from './pages/apps.js';
 
@@ -56,6 +57,7 @@ const ROUTES = {
   creators: { title: 'Creators', page: creators.render, access: 'private' },
   player: { title: 'Player', page: player.render, access: 'private' },
   money: { title: 'Money', page: money.render, access: 'private' },
+  support: { title: 'Viewer support', page: support.render, access: 'private' },
   plan: { title: 'Plan & usage', page: plan.render, access: 'private' },
   apps: { title: 'Apps', page: apps.render, access: 'private' },
   mail: { title: 'Dev mailbox', page: mail.render, access: 'any' },

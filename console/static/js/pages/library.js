@@ -18,6 +18,7 @@ import {
   TITLE, KINDS, STATUSES, statusPill, list, commaList, isoOrNull, contentType, tusUpload,
 } from './catalog.js';
 import { tracksCard } from './tracks.js';
+import { openPrices } from './prices.js';
 
 // The library's titles carry their video and its latest source replacement.
 const TITLE_L = `${TITLE} assetId asset { ${ASSET} } sourceReplacement { id status reason newAssetId }
@@ -97,6 +98,7 @@ export async function render(root, app, params) {
         t.asset ? btn(`replace-title-${t.id}`, 'Replace source', () => openReplace(t.id)) : null,
         t.asset ? btn(`delete-asset-${t.id}`, 'Delete video', (e) => removeVideo(e.currentTarget, t), 'btn btn-danger-ghost btn-small') : null,
         btn(`artwork-title-${t.id}`, 'Artwork', () => openArtwork(t.id)),
+        app.can('manage') ? btn(`prices-title-${t.id}`, 'Prices', () => openPrices(t, document.getElementById(`title-${t.id}`), COLS)) : null,
         t.status === 'PUBLISHED'
           ? btn(`unpublish-title-${t.id}`, 'Unpublish', (e) => publish(e.currentTarget, t, false))
           : btn(`publish-title-${t.id}`, 'Publish', (e) => publish(e.currentTarget, t, true)),

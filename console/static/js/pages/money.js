@@ -1,13 +1,13 @@
 // Money: the workspace's Stripe connection (the owner connects), how titles
 // are sold by default, subscription plans, promo and gift codes, and the
-// sales figures. TVOD prices and support tools are in the GraphQL API
-// (README "Money").
+// sales figures: subscribers and revenue by model. A title's rent and buy
+// prices are on the Library page, support tools on the Support page.
 
 import { gql } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
 
 const CONNECTION = 'accountId chargesEnabled detailsSubmitted canSell reason';
-const PLAN = 'id name trialDays ads prices { id interval currency amount }';
+const PLAN = 'id name trialDays ads scope collectionIds active prices { id interval currency amount }';
 const PROMO = 'id code titleId kind rentalHours maxRedemptions redeemed expiresAt';
 const MODELS = [['FREE', 'Free to everyone'], ['AVOD', 'Free with ads'], ['SVOD', 'Subscribers'], ['TVOD', 'Rent or buy only']];
 
@@ -59,26 +59,58 @@ export async function render(root, app) {
       toast('Saved: new sessions follow it at once.');
     }
   });
-  parts.push(card('Default access', { id: 'access-card', description: 'Set a title\'s own model, rent and buy prices and plans through the API (README "Money").' }, model));
+  parts.push(card('Default access', { id: 'access-card', description: 'Set a title\'s own rent and buy prices from its Prices button in the Library.' }, model));
 
   // Subscription plans: made on the connected account (Stripe products and
-  // prices), so they need the connection first.
+  // prices), so they need the connection first. A plan has monthly and/or
+  // annual prices in one or more currencies, covers the whole library or
+  // chosen collections, with ads or ad-free; retiring takes it off sale.
   const planList = h('tbody', { id: 'plan-list' });
-  const planForm = h('form', { id: 'plan-form', class: 'form form-inline' },
-    h('fieldset', { class: 'fieldset fieldset-inline', disabled: !canManage },
+  const collections = new Map();
+  const priceRows = h('div', { id: 'plan-prices' });
+  let priceCount = 0;
+  const pid = (base, n) => (n ? `${base}-${n}` : base);
+  function addPriceRow(currency) {
+    const n = priceCount;
+    priceCount += 1;
+    priceRows.append(h('div', { class: 'form-inline plan-price-row', dataset: { row: String(n) } },
+      field({ id: pid('plan-currency', n), label: 'Currency', value: currency, attrs: { required: true, pattern: '[a-zA-Z]{3}', maxlength: 3 } }),
+      field({ id: pid('plan-monthly', n), label: 'Monthly price', type: 'number', value: n ? '' : '9.99', attrs: { min: 0.5, step: 0.01 } }),
+      field({ id: pid('plan-annual', n), label: 'Annual price (optional)', type: 'number', value: '', attrs: { min: 0.5, step: 0.01 } })));
+  }
+  addPriceRow('usd');
+  const scopeField = field({ id: 'plan-scope', label: 'Covers', type: 'select', value: 'LIBRARY', options: [['LIBRARY', 'The whole library'], ['COLLECTIONS', 'Chosen collections']] });
+  const collectionPicker = h('fieldset', { id: 'plan-collections', class: 'fieldset', hidden: true },
+    h('legend', {}, 'Collections in the plan'));
+  scopeField.querySelector('select').addEventListener('change', (e) => { collectionPicker.hidden = e.target.value !== 'COLLECTIONS'; });
+  const planForm = h('form', { id: 'plan-form', class: 'form' },
+    h('fieldset', { class: 'fieldset', disabled: !canManage },
       h('legend', { class: 'visually-hidden' }, 'Create a plan'),
-      field({ id: 'plan-name', label: 'Name', attrs: { required: true, maxlength: 80, placeholder: 'Premium' } }),
-      field({ id: 'plan-monthly', label: 'Monthly price', type: 'number', value: '9.99', attrs: { min: 0.5, step: 0.01, required: true } }),
-      field({ id: 'plan-currency', label: 'Currency', value: 'usd', attrs: { required: true, pattern: '[a-zA-Z]{3}', maxlength: 3 } }),
-      field({ id: 'plan-trial', label: 'Free trial days', type: 'number', value: '7', attrs: { min: 0, max: 730 } }),
-      field({ id: 'plan-ads', label: 'With ads', type: 'select', value: 'false', options: [['false', 'Ad-free'], ['true', 'With ads']] }),
-      h('button', { type: 'submit', id: 'plan-submit', class: 'btn btn-primary' }, 'Create plan')));
+      h('div', { class: 'form-inline' },
+        field({ id: 'plan-name', label: 'Name', attrs: { required: true, maxlength: 80, placeholder: 'Premium' } }),
+        field({ id: 'plan-trial', label: 'Free trial days', type: 'number', value: '7', attrs: { min: 0, max: 730 } }),
+        field({ id: 'plan-ads', label: 'With ads', type: 'select', value: 'false', options: [['false', 'Ad-free'], ['true', 'With ads (AVOD tier)']] }),
+        scopeField),
+      collectionPicker,
+      priceRows,
+      h('div', { class: 'form-actions' },
+        h('button', { type: 'button', id: 'plan-add-currency', class: 'btn btn-secondary', onclick: () => addPriceRow('') }, 'Add a currency'),
+        h('button', { type: 'submit', id: 'plan-submit', class: 'btn btn-primary' }, 'Create plan'))));
   planForm.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = (id) => planForm.querySelector(`#${id}`).value;
+    const prices = [];
+    for (let n = 0; n < priceCount; n += 1) {
+      const currency = v(pid('plan-currency', n)).trim().toLowerCase();
+      for (const [interval, id] of [['MONTH', 'plan-monthly'], ['YEAR', 'plan-annual']]) {
+        const amount = v(pid(id, n));
+        if (currency && amount !== '') prices.push({ interval, currency, amount: Math.round(Number(amount) * 100) });
+      }
+    }
+    const scope = v('plan-scope');
     const input = {
-      name: v('plan-name'), trialDays: Number(v('plan-trial')), scope: 'LIBRARY', ads: v('plan-ads') === 'true',
-      prices: [{ interval: 'MONTH', currency: v('plan-currency').toLowerCase(), amount: Math.round(Number(v('plan-monthly')) * 100) }],
+      name: v('plan-name'), trialDays: Number(v('plan-trial')), scope, ads: v('plan-ads') === 'true', prices,
+      collectionIds: scope === 'COLLECTIONS' ? [...collectionPicker.querySelectorAll('input:checked')].map((c) => c.value) : [],
     };
     const d = await run(planForm.querySelector('#plan-submit'), () =>
       gql(`mutation CreatePlan($input: CreatePlanInput!) { createPlan(input: $input) { ${PLAN} } }`, { input }), planForm);
@@ -88,23 +120,43 @@ export async function render(root, app) {
       await run(null, loadPlans);
     }
   });
+  async function retire(button, p) {
+    if (!await confirmAction({ title: `Retire "${p.name}"?`, body: 'It leaves the apps and Checkout at once; its subscribers keep their subscriptions until they cancel.', ok: 'Retire plan' })) return;
+    const d = await run(button, () => gql(`mutation RetirePlan($id: ID!) { retirePlan(id: $id) { ${PLAN} } }`, { id: p.id }));
+    if (d) {
+      toast(`Plan "${p.name}" retired.`);
+      await run(null, loadPlans);
+    }
+  }
   function planRow(p) {
-    return h('tr', { id: `plan-${p.id}` },
+    const covers = p.scope === 'LIBRARY' ? 'whole library' : p.collectionIds.map((id) => collections.get(id) || id).join(', ');
+    return h('tr', { id: `plan-${p.id}`, dataset: { active: String(p.active) } },
       h('td', {}, p.name),
       h('td', {}, p.prices.map((x) => `${money([x])} a ${x.interval === 'MONTH' ? 'month' : 'year'}`).join(', ')),
       h('td', {}, p.trialDays ? `${p.trialDays} days` : 'none'),
-      h('td', {}, p.ads ? 'with ads' : 'ad-free'));
+      h('td', {}, covers),
+      h('td', {}, p.ads ? 'with ads' : 'ad-free'),
+      h('td', {}, p.active ? 'on sale' : 'retired'),
+      h('td', { class: 'actions' }, p.active && canManage
+        ? h('button', { type: 'button', id: `retire-plan-${p.id}`, class: 'btn btn-danger-ghost btn-small', onclick: (e) => retire(e.currentTarget, p) }, 'Retire')
+        : null));
   }
   async function loadPlans() {
-    const d = await gql(`query Plans { plans { ${PLAN} } }`);
-    planList.replaceChildren(...(d.plans.length ? d.plans.map(planRow) : [emptyRow(4, 'No plans yet.')]));
+    const d = await gql(`query Plans { plans { ${PLAN} } collections(first: 100) { edges { node { id name } } } }`);
+    for (const { node } of d.collections.edges) collections.set(node.id, node.name);
+    collectionPicker.replaceChildren(h('legend', {}, 'Collections in the plan'),
+      ...(collections.size ? [...collections].map(([id, name]) => h('div', { class: 'checkbox-field' },
+        h('input', { type: 'checkbox', id: `plan-collection-${id}`, value: id }),
+        h('label', { for: `plan-collection-${id}` }, name)))
+        : [h('p', { class: 'hint' }, 'No collections yet: make them under Collections & rails.')]));
+    planList.replaceChildren(...(d.plans.length ? d.plans.map(planRow) : [emptyRow(7, 'No plans yet.')]));
     planList.dataset.loaded = 'true';
   }
   if (canManage) {
-    parts.push(card('Subscription plans', { id: 'plan-card', description: 'Monthly plans covering the whole library; annual prices and collection plans through the API.' },
+    parts.push(card('Subscription plans', { id: 'plan-card', description: 'Monthly and annual prices in as many currencies as you sell in; a viewer pays in one currency.' },
       planForm,
       h('table', { class: 'table' },
-        h('thead', {}, h('tr', {}, ...['Plan', 'Price', 'Trial', 'Ads'].map((c) => h('th', { scope: 'col' }, c)))),
+        h('thead', {}, h('tr', {}, ...['Plan', 'Prices', 'Trial', 'Covers', 'Ads', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)))),
         planList)));
   }
 
@@ -168,6 +220,75 @@ export async function render(root, app) {
   const sales = h('dl', { id: 'sales', class: 'facts' });
   parts.push(card('Sales', { id: 'sales-card', description: 'From the entitlement ledger, now.' }, sales));
 
+  // Subscribers: every SVOD subscription, newest first, by status.
+  const STATUSES = [['', 'Any status'], ['ACTIVE', 'Active'], ['TRIALING', 'In a free trial'], ['PAST_DUE', 'Past due'],
+    ['CANCELING', 'Canceled at period end'], ['ENDED', 'Ended']];
+  const statusText = Object.fromEntries(STATUSES);
+  const subList = h('tbody', { id: 'subscriber-list' });
+  const subCount = h('span', { id: 'subscriber-count', class: 'muted' });
+  const subFilter = field({ id: 'subscriber-status', label: 'Status', type: 'select', value: '', options: STATUSES });
+  const subMore = h('button', { type: 'button', id: 'subscriber-more', class: 'btn btn-secondary', hidden: true }, 'More');
+  let subAfter = null;
+  const subRow = (x) => h('tr', { id: `subscriber-${x.id}`, dataset: { status: x.status } },
+    h('td', {}, x.email || '(deleted account)'),
+    h('td', {}, x.planName || '—'),
+    h('td', {}, statusText[x.status] || x.status),
+    h('td', {}, timeEl(x.since)),
+    h('td', {}, x.currentPeriodEnd ? timeEl(x.currentPeriodEnd) : '—'));
+  async function loadSubscribers(more) {
+    if (!more) subAfter = null;
+    const status = subFilter.querySelector('select').value || null;
+    const d = await gql(`query Subscribers($after: String, $status: SubscriberStatus) { subscribers(first: 25, after: $after, status: $status) {
+      totalCount pageInfo { hasNextPage endCursor } edges { node { id email planName status since currentPeriodEnd } } } }`, { after: subAfter, status });
+    const c = d.subscribers;
+    const rows = c.edges.map((e) => subRow(e.node));
+    if (more) subList.append(...rows);
+    else subList.replaceChildren(...(rows.length ? rows : [emptyRow(5, 'No subscribers.')]));
+    subAfter = c.pageInfo.endCursor;
+    subMore.hidden = !c.pageInfo.hasNextPage;
+    subCount.textContent = `${c.totalCount} in all`;
+    subList.dataset.loaded = 'true';
+  }
+  subFilter.querySelector('select').addEventListener('change', () => run(null, () => loadSubscribers(false)));
+  subMore.addEventListener('click', () => run(subMore, () => loadSubscribers(true)));
+  parts.push(card('Subscribers', { id: 'subscriber-card', description: 'Every subscription, newest first.', actions: subCount },
+    h('div', { class: 'form-inline' }, subFilter),
+    h('table', { class: 'table' },
+      h('thead', {}, h('tr', {}, ...['Viewer', 'Plan', 'Status', 'Since', 'Period ends'].map((c) => h('th', { scope: 'col' }, c)))),
+      subList),
+    subMore));
+
+  // Revenue by model: subscriptions, rentals, purchases and pay-per-view.
+  const MODELS_TEXT = { SVOD: 'Subscriptions', RENT: 'Rentals', BUY: 'Purchases', PPV: 'Pay-per-view' };
+  const revTotals = h('tbody', { id: 'revenue-totals' });
+  const revMonths = h('tbody', { id: 'revenue-months' });
+  const revSpan = field({ id: 'revenue-span', label: 'Period', type: 'select', value: '30', options: [['30', 'Last 30 days'], ['365', 'Last 12 months']] });
+  const revRow = (r, withMonth) => h('tr', { dataset: { model: r.model, currency: r.currency } },
+    withMonth ? h('td', {}, new Date(r.month).toLocaleDateString(undefined, { year: 'numeric', month: 'long', timeZone: 'UTC' })) : null,
+    h('td', {}, MODELS_TEXT[r.model] || r.model),
+    h('td', {}, money([r])),
+    h('td', {}, r.model === 'SVOD' ? '—' : String(r.sales)));
+  async function loadRevenue() {
+    const to = new Date();
+    const from = new Date(to.getTime() - Number(revSpan.querySelector('select').value) * 86400000);
+    const d = await gql(`query Revenue($from: Time!, $to: Time!) { revenueByModel(from: $from, to: $to) {
+      totals { model currency amount sales } months { month model currency amount sales } } }`, { from: from.toISOString(), to: to.toISOString() });
+    const r = d.revenueByModel;
+    revTotals.replaceChildren(...(r.totals.length ? r.totals.map((x) => revRow(x, false)) : [emptyRow(3, 'No revenue in this period.')]));
+    revMonths.replaceChildren(...(r.months.length ? r.months.map((x) => revRow(x, true)) : [emptyRow(4, 'No revenue in this period.')]));
+    revTotals.dataset.loaded = 'true';
+  }
+  revSpan.querySelector('select').addEventListener('change', () => run(null, loadRevenue));
+  parts.push(card('Revenue by model', { id: 'revenue-card', description: 'Before fees. Rentals, purchases and pay-per-view as paid, refunds left out; subscriptions estimated day by day from each paying subscriber\'s price after the trial.' },
+    h('div', { class: 'form-inline' }, revSpan),
+    h('table', { class: 'table', 'aria-label': 'Revenue in the period' },
+      h('thead', {}, h('tr', {}, ...['Model', 'Revenue', 'Sales'].map((c) => h('th', { scope: 'col' }, c)))),
+      revTotals),
+    h('h3', {}, 'By month'),
+    h('table', { class: 'table', 'aria-label': 'Revenue by month' },
+      h('thead', {}, h('tr', {}, ...['Month', 'Model', 'Revenue', 'Sales'].map((c) => h('th', { scope: 'col' }, c)))),
+      revMonths)));
+
   root.replaceChildren(...parts);
 
   const tasks = [run(null, async () => {
@@ -183,6 +304,8 @@ export async function render(root, app) {
       h('dt', {}, 'Rentals and purchases in 30 days'), h('dd', {}, `${s.tvodSalesLast30Days} (${money(s.tvodRevenueLast30Days)})`));
     sales.dataset.loaded = 'true';
   })];
+  tasks.push(run(null, () => loadSubscribers(false)));
+  tasks.push(run(null, loadRevenue));
   if (canManage) {
     tasks.push(run(null, async () => showConnection((await gql(`query Stripe { stripeConnection { ${CONNECTION} } }`)).stripeConnection)));
     tasks.push(run(null, loadPromos));
