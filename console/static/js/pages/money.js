@@ -1,5 +1,5 @@
 // Money: the workspace's Stripe connection (the owner connects), how titles
-// are sold by default, subscription plans, promo and gift codes, and the
+// are sold by default, subscription plans, promo and gift codes, coupons, and the
 // sales figures: subscribers and revenue by model. A title's rent and buy
 // prices are on the Library page, support tools on the Support page.
 
@@ -9,6 +9,7 @@ import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } f
 const CONNECTION = 'accountId chargesEnabled detailsSubmitted canSell reason';
 const PLAN = 'id name trialDays ads scope collectionIds active prices { id interval currency amount }';
 const PROMO = 'id code titleId kind rentalHours maxRedemptions redeemed expiresAt';
+const COUPON = 'id code name percentOff amountOff currency duration durationMonths maxRedemptions redeemed redeemBy active';
 const MODELS = [['FREE', 'Free to everyone'], ['AVOD', 'Free with ads'], ['SVOD', 'Subscribers'], ['TVOD', 'Rent or buy only']];
 
 function money(list) {
@@ -216,6 +217,68 @@ export async function render(root, app) {
         promoList)));
   }
 
+  // Subscription coupons: a discount viewers enter at checkout.
+  const couponList = h('tbody', { id: 'coupon-list' });
+  const couponForm = h('form', { id: 'coupon-form', class: 'form form-inline' },
+    h('fieldset', { class: 'fieldset fieldset-inline', disabled: !canManage },
+      h('legend', { class: 'visually-hidden' }, 'Create a coupon'),
+      field({ id: 'coupon-code', label: 'Code', attrs: { maxlength: 32, required: true, placeholder: 'SPRING-10' } }),
+      field({ id: 'coupon-name', label: 'Name on invoices', attrs: { maxlength: 40, required: true } }),
+      field({ id: 'coupon-off', label: 'Off', type: 'number', value: '10', attrs: { min: 0.01, step: 0.01, required: true } }),
+      field({ id: 'coupon-unit', label: 'As', type: 'select', value: '%', options: [['%', 'percent'], ['usd', 'USD'], ['eur', 'EUR'], ['gbp', 'GBP']] }),
+      field({ id: 'coupon-duration', label: 'For', type: 'select', value: 'ONCE', options: [['ONCE', 'the first payment'], ['REPEATING', 'some months'], ['FOREVER', 'every payment']] }),
+      field({ id: 'coupon-months', label: 'Months', type: 'number', value: '3', attrs: { min: 1, max: 36 } }),
+      field({ id: 'coupon-max', label: 'Uses (empty: no limit)', type: 'number', attrs: { min: 1 } }),
+      h('button', { type: 'submit', id: 'coupon-submit', class: 'btn btn-primary' }, 'Create coupon')));
+  couponForm.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const val = (id) => couponForm.querySelector(`#${id}`).value.trim();
+    const unit = val('coupon-unit');
+    const input = { code: val('coupon-code'), name: val('coupon-name'), duration: val('coupon-duration') };
+    if (unit === '%') input.percentOff = Number(val('coupon-off'));
+    else Object.assign(input, { amountOff: Math.round(Number(val('coupon-off')) * 100), currency: unit });
+    if (input.duration === 'REPEATING') input.durationMonths = Number(val('coupon-months'));
+    if (val('coupon-max')) input.maxRedemptions = Number(val('coupon-max'));
+    const d = await run(couponForm.querySelector('#coupon-submit'), () =>
+      gql(`mutation CreateCoupon($input: CreateCouponInput!) { createCoupon(input: $input) { ${COUPON} } }`, { input }), couponForm);
+    if (d) {
+      couponForm.querySelector('#coupon-code').value = '';
+      toast(`Coupon ${d.createCoupon.code} created.`);
+      await run(null, loadCoupons);
+    }
+  });
+  function couponRow(c) {
+    const off = c.percentOff != null ? `${c.percentOff}%` : `${(c.amountOff / 100).toFixed(2)} ${c.currency.toUpperCase()}`;
+    const span = { ONCE: 'first payment', REPEATING: `${c.durationMonths} months`, FOREVER: 'every payment' }[c.duration];
+    const stop = c.active ? h('button', { type: 'button', id: `coupon-deactivate-${c.id}`, class: 'btn btn-secondary btn-small' }, 'Deactivate') : null;
+    if (stop) {
+      stop.addEventListener('click', async () => {
+        if (!(await confirmAction({ title: `Stop accepting ${c.code}?`, body: 'Subscriptions it already discounts keep their discount.', ok: 'Deactivate' }))) return;
+        const d = await run(stop, () => gql(`mutation DeactivateCoupon($id: ID!) { deactivateCoupon(id: $id) { ${COUPON} } }`, { id: c.id }));
+        if (d) await run(null, loadCoupons);
+      });
+    }
+    return h('tr', { id: `coupon-${c.id}`, dataset: { active: String(c.active) } },
+      h('td', {}, h('code', {}, c.code)),
+      h('td', {}, c.name),
+      h('td', {}, `${off}, ${span}`),
+      h('td', {}, c.maxRedemptions ? `${c.redeemed} / ${c.maxRedemptions}` : String(c.redeemed)),
+      h('td', {}, c.active ? 'accepted' : 'deactivated'),
+      h('td', {}, stop));
+  }
+  async function loadCoupons() {
+    const d = await gql(`query Coupons { coupons { ${COUPON} } }`);
+    couponList.replaceChildren(...(d.coupons.length ? d.coupons.map(couponRow) : [emptyRow(6, 'No coupons yet.')]));
+    couponList.dataset.loaded = 'true';
+  }
+  if (canManage) {
+    parts.push(card('Subscription coupons', { id: 'coupon-card', description: 'A code viewers enter when they subscribe: a percentage or an amount off, once, for some months or for ever. Stripe must be connected.' },
+      couponForm,
+      h('table', { class: 'table' },
+        h('thead', {}, h('tr', {}, ...['Code', 'Name', 'Discount', 'Redeemed', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)))),
+        couponList)));
+  }
+
   // Sales figures.
   const sales = h('dl', { id: 'sales', class: 'facts' });
   parts.push(card('Sales', { id: 'sales-card', description: 'From the entitlement ledger, now.' }, sales));
@@ -309,6 +372,7 @@ export async function render(root, app) {
   if (canManage) {
     tasks.push(run(null, async () => showConnection((await gql(`query Stripe { stripeConnection { ${CONNECTION} } }`)).stripeConnection)));
     tasks.push(run(null, loadPromos));
+    tasks.push(run(null, loadCoupons));
     tasks.push(run(null, loadPlans));
   }
   await Promise.all(tasks);
