@@ -18,6 +18,7 @@ import (
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/lifecycle"
+	"github.com/marquee-ott/marquee/live"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -80,6 +81,8 @@ type Resolver struct {
 	// PlatformBilling is Marquee billing the workspace: platform plans,
 	// usage and invoices.
 	PlatformBilling *platformbilling.Service
+	// Live is live events (their tickets are Billing's).
+	Live *live.Service
 }
 
 // imageURL is where apps load an artwork key: the API's public image
