@@ -180,8 +180,11 @@ func TestBundleBadInput(t *testing.T) {
 	}
 	name := "Other"
 	for what, err := range map[string]error{
-		"get":    func() error { _, err := e.svc.GetBundle(ctx, other, bundle.ID); return err }(),
-		"update": func() error { _, err := e.svc.UpdateBundle(ctx, other, bundle.ID, billing.BundleUpdate{Name: &name}); return err }(),
+		"get": func() error { _, err := e.svc.GetBundle(ctx, other, bundle.ID); return err }(),
+		"update": func() error {
+			_, err := e.svc.UpdateBundle(ctx, other, bundle.ID, billing.BundleUpdate{Name: &name})
+			return err
+		}(),
 		"retire": func() error { _, err := e.svc.RetireBundle(ctx, other, bundle.ID); return err }(),
 		"buy": func() error {
 			_, err := e.svc.PurchaseBundle(ctx, other, billing.BundlePurchaseInput{Viewer: uuid.New(), Bundle: bundle.ID, Kind: billing.Buy, Currency: "usd"})

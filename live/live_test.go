@@ -17,7 +17,9 @@ import (
 // noTickets is the ticket side of an event nobody bought.
 type noTickets struct{ refunds int }
 
-func (n *noTickets) EventTicketCount(context.Context, tenants.ID, uuid.UUID) (int, error) { return 0, nil }
+func (n *noTickets) EventTicketCount(context.Context, tenants.ID, uuid.UUID) (int, error) {
+	return 0, nil
+}
 func (n *noTickets) RefundEventTickets(context.Context, tenants.ID, uuid.UUID, string) (int, error) {
 	n.refunds++
 	return 0, nil
