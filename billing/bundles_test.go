@@ -232,6 +232,8 @@ func TestBundleBadInput(t *testing.T) {
 	if list, _ := e.svc.Bundles(ctx, tenant, true); len(list) != 0 {
 		t.Errorf("active bundles after retiring: %+v", list)
 	}
+	// A collection sold as a bundle cannot be deleted from under it.
+	wantKind(t, e.cat.DeleteCollection(ctx, tenant, coll.ID), errs.KindConflict)
 }
 
 // A rule-based collection counts the titles its rule matches at check time,
