@@ -345,9 +345,13 @@ func (s *Service) Listen(ctx context.Context) {
 	})
 }
 
-// CheckEvent answers whether the viewer holds a pay-per-view entitlement
-// to a live event now (live events come with the live package; the ledger
-// takes event ids already). Not cached: a live start is not the hot path.
+// CheckEvent answers whether the viewer may watch a live event now: only a
+// pay-per-view ticket (an entitlement of scope event naming it, not revoked)
+// admits; subscriptions, rentals and grants of titles do not, whatever
+// their scope (a plan "including events" is not a thing yet: a tenant who
+// wants one sells the event at a price or gives tickets). The event's status
+// (whether anything is on air) is the live-streaming side's to check; this
+// is the ticket only. Not cached: a live start is not the hot path.
 func (s *Service) CheckEvent(ctx context.Context, tenant tenants.ID, viewer, event uuid.UUID) (Decision, error) {
 	var ok bool
 	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {

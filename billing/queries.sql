@@ -75,13 +75,23 @@ ON CONFLICT (tenant_id, title_id) DO UPDATE SET model = EXCLUDED.model, updated_
 SELECT EXISTS (SELECT 1 FROM titles WHERE tenant_id = $1 AND id = $2);
 
 -- What a check needs, in one statement: the title's access model, the
--- hand-picked collections holding it, and the viewer's live entitlements.
+-- collections holding it (hand-picked ones by their items, rule-based ones
+-- by evaluating their rule against the title now), and the viewer's live
+-- entitlements.
 -- name: CheckRows :many
 SELECT e.id, e.kind, e.scope, e.collection_ids, e.title_id, e.ads, e.ends_at, e.rental_hours, e.rental_started_at,
   coalesce((SELECT a.model FROM title_access a WHERE a.tenant_id = @tenant_id AND a.title_id = @title_id),
     (SELECT b.default_model FROM billing_settings b WHERE b.tenant_id = @tenant_id), 'free')::text AS model,
-  (SELECT coalesce(array_agg(ci.collection_id), '{}')::uuid[] FROM collection_items ci
-     WHERE ci.tenant_id = @tenant_id AND ci.title_id = @title_id) AS title_collections
+  (SELECT coalesce(array_agg(m.id), '{}')::uuid[] FROM (
+     SELECT ci.collection_id AS id FROM collection_items ci WHERE ci.tenant_id = @tenant_id AND ci.title_id = @title_id
+     UNION ALL
+     SELECT c.id FROM collections c JOIN titles r ON r.tenant_id = c.tenant_id AND r.id = @title_id
+     WHERE c.tenant_id = @tenant_id AND c.kind = 'rule'
+       AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+       AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+       AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+       AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+       AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to)) m) AS title_collections
 FROM (SELECT 1) one
 LEFT JOIN entitlements e ON e.tenant_id = @tenant_id AND e.viewer_id = @viewer_id AND e.revoked_at IS NULL
   AND e.starts_at <= @now::timestamptz AND (e.ends_at IS NULL OR e.ends_at > @now::timestamptz)
@@ -278,3 +288,98 @@ SELECT (GROUPING(month) = 1)::boolean AS total, coalesce(month, 'epoch')::timest
 FROM everything
 GROUP BY GROUPING SETS ((month, model, currency), (model, currency))
 ORDER BY 1 DESC, 2, 3, 4;
+
+-- Bundles
+
+-- How many titles a collection holds now (a rule-based one's matches).
+-- name: CollectionTitleCount :one
+SELECT CASE WHEN c.kind = 'manual' THEN
+  (SELECT count(*) FROM collection_items ci WHERE ci.tenant_id = c.tenant_id AND ci.collection_id = c.id)
+ELSE
+  (SELECT count(*) FROM titles r WHERE r.tenant_id = c.tenant_id
+     AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+     AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+     AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+     AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+     AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to))
+END::int
+FROM collections c WHERE c.tenant_id = @tenant_id AND c.id = @id;
+
+-- name: InsertBundle :one
+INSERT INTO bundles (tenant_id, id, name, description, collection_id, created_at, updated_at)
+VALUES (@tenant_id, @id, @name, @description, @collection_id, @now::timestamptz, @now::timestamptz) RETURNING *;
+
+-- name: UpdateBundle :one
+UPDATE bundles SET name = @name, description = @description, collection_id = @collection_id, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: RetireBundle :one
+UPDATE bundles SET retired_at = coalesce(retired_at, @now::timestamptz), updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: GetBundle :one
+SELECT * FROM bundles WHERE tenant_id = $1 AND id = $2;
+
+-- name: LockBundle :one
+SELECT * FROM bundles WHERE tenant_id = $1 AND id = $2 FOR UPDATE;
+
+-- name: ListBundles :many
+SELECT * FROM bundles WHERE tenant_id = $1 AND (retired_at IS NULL OR NOT @active_only::boolean) ORDER BY created_at, id;
+
+-- The active bundles whose collection holds the title now.
+-- name: BundlesOfTitle :many
+SELECT b.* FROM bundles b JOIN collections c ON c.tenant_id = b.tenant_id AND c.id = b.collection_id
+JOIN titles r ON r.tenant_id = b.tenant_id AND r.id = @title_id
+WHERE b.tenant_id = @tenant_id AND b.retired_at IS NULL AND (
+  (c.kind = 'manual' AND EXISTS (SELECT 1 FROM collection_items ci WHERE ci.tenant_id = c.tenant_id AND ci.collection_id = c.id AND ci.title_id = r.id))
+  OR (c.kind = 'rule'
+     AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+     AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+     AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+     AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+     AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to)))
+ORDER BY b.created_at, b.id;
+
+-- name: DeactivateBundleOffers :exec
+UPDATE bundle_offers SET active = false, updated_at = @now::timestamptz WHERE tenant_id = @tenant_id AND bundle_id = @bundle_id;
+
+-- name: UpsertBundleOffer :one
+INSERT INTO bundle_offers (tenant_id, id, bundle_id, kind, currency, amount, rental_hours, purchase_window_days, created_at, updated_at)
+VALUES (@tenant_id, @id, @bundle_id, @kind, @currency, @amount, sqlc.narg(rental_hours)::int, @purchase_window_days, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, bundle_id, kind, currency) DO UPDATE SET amount = EXCLUDED.amount, rental_hours = EXCLUDED.rental_hours,
+  purchase_window_days = EXCLUDED.purchase_window_days, active = true, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: ListBundleOffers :many
+SELECT * FROM bundle_offers WHERE tenant_id = @tenant_id AND bundle_id = ANY (@bundle_ids::uuid[]) AND active
+ORDER BY bundle_id, kind, currency;
+
+-- name: GetBundleOffer :one
+SELECT * FROM bundle_offers WHERE tenant_id = $1 AND id = $2 AND active;
+
+-- Pay-per-view
+
+-- name: GetLiveEvent :one
+SELECT * FROM live_events WHERE tenant_id = $1 AND id = $2;
+
+-- name: UpsertEventOffer :one
+INSERT INTO event_offers (tenant_id, id, event_id, currency, amount, created_at, updated_at)
+VALUES (@tenant_id, @id, @event_id, @currency, @amount, @now::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, event_id, currency) DO UPDATE SET amount = EXCLUDED.amount, active = true, updated_at = EXCLUDED.updated_at
+RETURNING *;
+
+-- name: DeactivateEventOffer :execrows
+UPDATE event_offers SET active = false, updated_at = @now::timestamptz
+WHERE tenant_id = @tenant_id AND event_id = @event_id AND currency = @currency AND active;
+
+-- name: ListEventOffers :many
+SELECT * FROM event_offers WHERE tenant_id = @tenant_id AND event_id = ANY (@event_ids::uuid[]) AND active
+ORDER BY event_id, currency;
+
+-- name: GetEventOffer :one
+SELECT * FROM event_offers WHERE tenant_id = $1 AND id = $2 AND active;
+
+-- The event's tickets not revoked.
+-- name: EventTickets :many
+SELECT * FROM entitlements WHERE tenant_id = @tenant_id AND event_id = @event_id AND kind = 'ppv' AND revoked_at IS NULL
+ORDER BY created_at, id;

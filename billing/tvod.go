@@ -234,7 +234,9 @@ func (s *Service) purchaseChange(ctx context.Context, tenant uuid.UUID, acct str
 	}
 	viewer, err1 := uuid.Parse(sess.Metadata[metaViewer])
 	offerID, err2 := uuid.Parse(sess.Metadata["marquee_offer"])
-	if err1 != nil || err2 != nil {
+	bundleOffer, err3 := uuid.Parse(sess.Metadata[metaBundleOffer])
+	eventOffer, err4 := uuid.Parse(sess.Metadata[metaEventOffer])
+	if err1 != nil || (err2 != nil && err3 != nil && err4 != nil) {
 		return nil, nil
 	}
 	pp := &stripe.PaymentIntentParams{Params: onAccount(acct)}
@@ -248,6 +250,12 @@ func (s *Service) purchaseChange(ctx context.Context, tenant uuid.UUID, acct str
 		revoked = "refunded"
 	} else if c != nil && c.Disputed {
 		revoked = "disputed"
+	}
+	switch {
+	case err3 == nil:
+		return bundleGrant(tenant, viewer, bundleOffer, sess.ID, pi.ID, revoked), nil
+	case err4 == nil:
+		return eventGrant(tenant, viewer, eventOffer, sess.ID, pi.ID, revoked), nil
 	}
 	return func(ctx context.Context, q *billingsql.Queries, now time.Time) ([]uuid.UUID, error) {
 		offer, err := q.GetTitleOffer(ctx, billingsql.GetTitleOfferParams{TenantID: tenant, ID: offerID})
@@ -328,8 +336,8 @@ func (s *Service) Refund(ctx context.Context, tenant tenants.ID, id uuid.UUID, r
 	if err != nil {
 		return Entitlement{}, fmt.Errorf("billing.Refund %s: %w", id, err)
 	}
-	if e.Source != string(SourceStripe) || (e.Kind != string(KindTVODRent) && e.Kind != string(KindTVODBuy)) {
-		return Entitlement{}, errs.Invalid("only rentals and purchases paid through Stripe refund here")
+	if e.Source != string(SourceStripe) || (e.Kind != string(KindTVODRent) && e.Kind != string(KindTVODBuy) && e.Kind != string(KindPPV)) {
+		return Entitlement{}, errs.Invalid("only rentals, purchases and pay-per-view tickets paid through Stripe refund here")
 	}
 	if e.RevokedAt != nil {
 		return Entitlement{}, errs.Conflict("this entitlement is already revoked (%s)", e.RevokeReason)

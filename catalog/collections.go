@@ -152,6 +152,9 @@ func (s *Service) DeleteCollection(ctx context.Context, tenant TenantID, id Coll
 			return err
 		}
 		n, err := q.DeleteCollection(ctx, catalogsql.DeleteCollectionParams{TenantID: tenant, ID: id})
+		if table, ok := db.IsForeignKeyViolation(err); ok && table == "bundles" {
+			return errs.Conflict("this collection is sold as a bundle: retire the bundle and point it at another collection first")
+		}
 		if err != nil {
 			return err
 		}

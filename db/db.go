@@ -151,5 +151,16 @@ func IsUniqueViolation(err error) (string, bool) {
 	return "", false
 }
 
+// IsForeignKeyViolation reports whether err is a foreign key violation (a
+// row still referenced, or a reference to a missing row), and on which
+// table the violating row is.
+func IsForeignKeyViolation(err error) (string, bool) {
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+		return pgErr.TableName, true
+	}
+	return "", false
+}
+
 // IsNoRows reports whether err says a single-row query found nothing.
 func IsNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

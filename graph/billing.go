@@ -44,3 +44,28 @@ func couponInput(in model.CreateCouponInput) billing.CouponInput {
 	}
 	return out
 }
+
+// storefrontBundle is a bundle on sale: a retired one is NOT_FOUND to viewers.
+func (r *Resolver) storefrontBundle(ctx context.Context, tenant tenants.ID, id uuid.UUID) (*billing.Bundle, error) {
+	b, err := r.Billing.GetBundle(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.RetiredAt != nil {
+		return nil, errs.NotFound("no such bundle")
+	}
+	return &b, nil
+}
+
+// eventOffers are an event's active ticket prices.
+func (r *Resolver) eventOffers(ctx context.Context, event uuid.UUID) ([]*billing.EventOffer, error) {
+	m, err := r.Billing.EventOffers(ctx, principal(ctx).Tenant, []uuid.UUID{event})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*billing.EventOffer, 0, len(m[event]))
+	for i := range m[event] {
+		out = append(out, &m[event][i])
+	}
+	return out, nil
+}

@@ -167,6 +167,51 @@ func (r *mutationResolver) RedeemPromoCode(ctx context.Context, code string) (*b
 	return ptrOf(r.Billing.RedeemPromoCode(ctx, tenant, viewer, code))
 }
 
+// CreateBundle is the resolver for the createBundle field.
+func (r *mutationResolver) CreateBundle(ctx context.Context, input billing.BundleInput) (*billing.Bundle, error) {
+	return ptrOf(r.Billing.CreateBundle(ctx, principal(ctx).Tenant, input))
+}
+
+// UpdateBundle is the resolver for the updateBundle field.
+func (r *mutationResolver) UpdateBundle(ctx context.Context, id uuid.UUID, input billing.BundleUpdate) (*billing.Bundle, error) {
+	return ptrOf(r.Billing.UpdateBundle(ctx, principal(ctx).Tenant, id, input))
+}
+
+// RetireBundle is the resolver for the retireBundle field.
+func (r *mutationResolver) RetireBundle(ctx context.Context, id uuid.UUID) (*billing.Bundle, error) {
+	return ptrOf(r.Billing.RetireBundle(ctx, principal(ctx).Tenant, id))
+}
+
+// SetEventOffer is the resolver for the setEventOffer field.
+func (r *mutationResolver) SetEventOffer(ctx context.Context, eventID uuid.UUID, currency string, amount int) (*billing.EventOffer, error) {
+	return ptrOf(r.Billing.SetEventOffer(ctx, principal(ctx).Tenant, eventID, currency, int64(amount)))
+}
+
+// RemoveEventOffer is the resolver for the removeEventOffer field.
+func (r *mutationResolver) RemoveEventOffer(ctx context.Context, eventID uuid.UUID, currency string) (bool, error) {
+	return ok(r.Billing.RemoveEventOffer(ctx, principal(ctx).Tenant, eventID, currency))
+}
+
+// CheckoutBundle is the resolver for the checkoutBundle field.
+func (r *mutationResolver) CheckoutBundle(ctx context.Context, bundleID uuid.UUID, mode billing.OfferKind, currency string, successURL *string, cancelURL *string) (*billing.CheckoutSession, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.PurchaseBundle(ctx, tenant, billing.BundlePurchaseInput{Viewer: viewer, Bundle: bundleID, Kind: mode,
+		Currency: currency, SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
+}
+
+// CheckoutEvent is the resolver for the checkoutEvent field.
+func (r *mutationResolver) CheckoutEvent(ctx context.Context, eventID uuid.UUID, currency string, successURL *string, cancelURL *string) (*billing.CheckoutSession, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.PurchaseEvent(ctx, tenant, billing.EventPurchaseInput{Viewer: viewer, Event: eventID,
+		Currency: currency, SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
+}
+
 // DefaultTitleAccess is the resolver for the defaultTitleAccess field.
 func (r *queryResolver) DefaultTitleAccess(ctx context.Context) (billing.Model, error) {
 	return r.Billing.DefaultTitleAccess(ctx, principal(ctx).Tenant)
@@ -228,6 +273,16 @@ func (r *queryResolver) RevenueByModel(ctx context.Context, from time.Time, to t
 	return ptrOf(r.Billing.RevenueByModel(ctx, principal(ctx).Tenant, from, to))
 }
 
+// Bundles is the resolver for the bundles field.
+func (r *queryResolver) Bundles(ctx context.Context) ([]*billing.Bundle, error) {
+	return ptrsOf(r.Billing.Bundles(ctx, principal(ctx).Tenant, false))
+}
+
+// Bundle is the resolver for the bundle field.
+func (r *queryResolver) Bundle(ctx context.Context, id uuid.UUID) (*billing.Bundle, error) {
+	return ptrOf(r.Billing.GetBundle(ctx, principal(ctx).Tenant, id))
+}
+
 // Plans is the resolver for the plans field.
 func (r *storefrontResolver) Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error) {
 	return ptrsOf(r.Billing.Plans(ctx, obj.ID, true))
@@ -242,9 +297,34 @@ func (r *storefrontResolver) MyEntitlements(ctx context.Context, obj *tenants.Te
 	return ptrsOf(r.Billing.ViewerEntitlements(ctx, tenant, viewer))
 }
 
+// Bundles is the resolver for the bundles field.
+func (r *storefrontResolver) Bundles(ctx context.Context, obj *tenants.Tenant) ([]*billing.Bundle, error) {
+	return ptrsOf(r.Billing.Bundles(ctx, obj.ID, true))
+}
+
+// Bundle is the resolver for the bundle field.
+func (r *storefrontResolver) Bundle(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*billing.Bundle, error) {
+	return r.storefrontBundle(ctx, obj.ID, id)
+}
+
+// MayWatchEvent is the resolver for the mayWatchEvent field.
+func (r *storefrontResolver) MayWatchEvent(ctx context.Context, obj *tenants.Tenant, eventID uuid.UUID) (bool, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return false, err
+	}
+	d, err := r.Billing.CheckEvent(ctx, tenant, viewer, eventID)
+	return d.Allowed, err
+}
+
 // Offers is the resolver for the offers field.
 func (r *storefrontTitleResolver) Offers(ctx context.Context, obj *catalog.Title) ([]*billing.Offer, error) {
 	return ptrsOf(r.Billing.TitleOffers(ctx, principal(ctx).Tenant, obj.ID))
+}
+
+// Bundles is the resolver for the bundles field.
+func (r *storefrontTitleResolver) Bundles(ctx context.Context, obj *catalog.Title) ([]*billing.Bundle, error) {
+	return ptrsOf(r.Billing.BundlesOfTitle(ctx, principal(ctx).Tenant, obj.ID))
 }
 
 // CanSell is the resolver for the canSell field.

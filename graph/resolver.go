@@ -19,6 +19,7 @@ import (
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/lifecycle"
+	"github.com/marquee-ott/marquee/live"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -83,6 +84,8 @@ type Resolver struct {
 	PlatformBilling *platformbilling.Service
 	// Apps is the white-label apps: builds, their logs and downloads, settings.
 	Apps *apps.Service
+	// Live is live events (their tickets are Billing's).
+	Live *live.Service
 }
 
 // imageURL is where apps load an artwork key: the API's public image

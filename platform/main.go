@@ -27,6 +27,7 @@ import (
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/geo"
 	"github.com/marquee-ott/marquee/graph"
+	"github.com/marquee-ott/marquee/live"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/platformbilling"
@@ -187,6 +188,7 @@ func (m *Main) build() {
 		Log: m.Log.With("component", "platformbilling")}
 	m.Billing.Platform = m.PlatformBilling
 	resolver.PlatformBilling = m.PlatformBilling
+	resolver.Live = &live.Service{DB: m.DB, Tickets: m.Billing}
 	resolver.AccountOf = accountOf
 	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
 	resolver.Assets.Changes = m.AssetChanges

@@ -25,6 +25,7 @@ import (
 	"github.com/marquee-ott/marquee/domains"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/lifecycle"
+	"github.com/marquee-ott/marquee/live"
 	"github.com/marquee-ott/marquee/mail"
 	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
@@ -62,6 +63,7 @@ type ResolverRoot interface {
 	FileUpload() FileUploadResolver
 	Image() ImageResolver
 	Invitation() InvitationResolver
+	LiveEvent() LiveEventResolver
 	MediaAsset() MediaAssetResolver
 	MetricUsage() MetricUsageResolver
 	ModelRevenue() ModelRevenueResolver
@@ -246,6 +248,25 @@ type ComplexityRoot struct {
 		PrimaryColor    func(childComplexity int) int
 	}
 
+	Bundle struct {
+		Collection  func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Offers      func(childComplexity int) int
+		RetiredAt   func(childComplexity int) int
+	}
+
+	BundleOffer struct {
+		Amount             func(childComplexity int) int
+		Currency           func(childComplexity int) int
+		ID                 func(childComplexity int) int
+		Kind               func(childComplexity int) int
+		PurchaseWindowDays func(childComplexity int) int
+		RentalHours        func(childComplexity int) int
+	}
+
 	CdnCookie struct {
 		Domain  func(childComplexity int) int
 		Expires func(childComplexity int) int
@@ -400,6 +421,7 @@ type ComplexityRoot struct {
 		Collections     func(childComplexity int) int
 		CreatedAt       func(childComplexity int) int
 		EndsAt          func(childComplexity int) int
+		Event           func(childComplexity int) int
 		ExternalID      func(childComplexity int) int
 		ID              func(childComplexity int) int
 		Kind            func(childComplexity int) int
@@ -413,6 +435,13 @@ type ComplexityRoot struct {
 		Status          func(childComplexity int) int
 		Title           func(childComplexity int) int
 		Viewer          func(childComplexity int) int
+	}
+
+	EventOffer struct {
+		Amount   func(childComplexity int) int
+		Currency func(childComplexity int) int
+		Event    func(childComplexity int) int
+		ID       func(childComplexity int) int
 	}
 
 	FileUpload struct {
@@ -450,6 +479,19 @@ type ComplexityRoot struct {
 		ID        func(childComplexity int) int
 		InvitedBy func(childComplexity int) int
 		Role      func(childComplexity int) int
+	}
+
+	LiveEvent struct {
+		CreatedAt   func(childComplexity int) int
+		Description func(childComplexity int) int
+		EndsAt      func(childComplexity int) int
+		ID          func(childComplexity int) int
+		Name        func(childComplexity int) int
+		Offers      func(childComplexity int) int
+		StartsAt    func(childComplexity int) int
+		Status      func(childComplexity int) int
+		Title       func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
 	}
 
 	Localization struct {
@@ -521,17 +563,22 @@ type ComplexityRoot struct {
 		AddDomain                   func(childComplexity int, hostname string) int
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		BuildApp                    func(childComplexity int, platform apps.Platform) int
+		CancelLiveEvent             func(childComplexity int, id uuid.UUID, refund bool) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
 		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) int
+		CheckoutBundle              func(childComplexity int, bundleID uuid.UUID, mode billing.OfferKind, currency string, successURL *string, cancelURL *string) int
+		CheckoutEvent               func(childComplexity int, eventID uuid.UUID, currency string, successURL *string, cancelURL *string) int
 		ChoosePlatformPlan          func(childComplexity int, planID uuid.UUID) int
 		ConfirmTwoFactor            func(childComplexity int, code string) int
 		ConnectStripe               func(childComplexity int) int
 		CreateAPIKey                func(childComplexity int, input tenants.APIKeyInput) int
 		CreateAppKey                func(childComplexity int, name string) int
+		CreateBundle                func(childComplexity int, input billing.BundleInput) int
 		CreateCollection            func(childComplexity int, input catalog.CollectionInput) int
 		CreateCoupon                func(childComplexity int, input model.CreateCouponInput) int
 		CreateCreator               func(childComplexity int, input catalog.CreatorInput) int
+		CreateLiveEvent             func(childComplexity int, input live.EventInput) int
 		CreatePlan                  func(childComplexity int, input billing.PlanInput) int
 		CreateProfile               func(childComplexity int, input viewers.ProfileInput) int
 		CreatePromoCode             func(childComplexity int, input billing.PromoInput) int
@@ -585,6 +632,7 @@ type ComplexityRoot struct {
 		RemoveAssetTrack            func(childComplexity int, trackID uuid.UUID) int
 		RemoveDevice                func(childComplexity int, id uuid.UUID) int
 		RemoveDomain                func(childComplexity int, id uuid.UUID) int
+		RemoveEventOffer            func(childComplexity int, eventID uuid.UUID, currency string) int
 		RemoveFromMyList            func(childComplexity int, titleID uuid.UUID) int
 		RemoveStaff                 func(childComplexity int, id uuid.UUID) int
 		RemoveTitleOffer            func(childComplexity int, id uuid.UUID) int
@@ -596,6 +644,7 @@ type ComplexityRoot struct {
 		RequestPasswordReset        func(childComplexity int, slug string, email string) int
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
+		RetireBundle                func(childComplexity int, id uuid.UUID) int
 		RetirePlan                  func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
@@ -609,6 +658,7 @@ type ComplexityRoot struct {
 		SetCollectionItems          func(childComplexity int, id uuid.UUID, titleIds []uuid.UUID) int
 		SetDefaultTitleAccess       func(childComplexity int, model billing.Model) int
 		SetEncryptNewAssets         func(childComplexity int, on bool) int
+		SetEventOffer               func(childComplexity int, eventID uuid.UUID, currency string, amount int) int
 		SetRequireTwoFactor         func(childComplexity int, required bool) int
 		SetStreamLimit              func(childComplexity int, input playback.StreamSettings) int
 		SetStripeAutomaticTax       func(childComplexity int, on bool) int
@@ -626,8 +676,10 @@ type ComplexityRoot struct {
 		UnpublishTitle              func(childComplexity int, id uuid.UUID) int
 		UpdateAppSettings           func(childComplexity int, input model.AppSettingsInput) int
 		UpdateBranding              func(childComplexity int, input tenants.BrandingUpdate) int
+		UpdateBundle                func(childComplexity int, id uuid.UUID, input billing.BundleUpdate) int
 		UpdateCollection            func(childComplexity int, id uuid.UUID, input catalog.CollectionUpdate) int
 		UpdateCreator               func(childComplexity int, id uuid.UUID, input catalog.CreatorUpdate) int
+		UpdateLiveEvent             func(childComplexity int, id uuid.UUID, input live.EventUpdate) int
 		UpdateProfile               func(childComplexity int, id uuid.UUID, input viewers.ProfileUpdate) int
 		UpdateRail                  func(childComplexity int, id uuid.UUID, input catalog.RailUpdate) int
 		UpdateSeason                func(childComplexity int, id uuid.UUID, input catalog.SeasonUpdate) int
@@ -825,6 +877,8 @@ type ComplexityRoot struct {
 		AppKeys                  func(childComplexity int) int
 		AppSettings              func(childComplexity int) int
 		AuditLog                 func(childComplexity int, first *int, after *string) int
+		Bundle                   func(childComplexity int, id uuid.UUID) int
+		Bundles                  func(childComplexity int) int
 		Collection               func(childComplexity int, id uuid.UUID) int
 		Collections              func(childComplexity int, creatorID *uuid.UUID, first *int, after *string) int
 		ContinueWatching         func(childComplexity int, first *int, after *string) int
@@ -838,6 +892,8 @@ type ComplexityRoot struct {
 		ExportMyData             func(childComplexity int) int
 		HostedWebAppURL          func(childComplexity int) int
 		Invitations              func(childComplexity int) int
+		LiveEvent                func(childComplexity int, id uuid.UUID) int
+		LiveEvents               func(childComplexity int) int
 		Me                       func(childComplexity int) int
 		MediaAsset               func(childComplexity int, id uuid.UUID) int
 		MediaSettings            func(childComplexity int) int
@@ -1009,8 +1065,12 @@ type ComplexityRoot struct {
 
 	Storefront struct {
 		Branding       func(childComplexity int) int
+		Bundle         func(childComplexity int, id uuid.UUID) int
+		Bundles        func(childComplexity int) int
 		Creator        func(childComplexity int, handle string) int
 		Home           func(childComplexity int) int
+		LiveEvent      func(childComplexity int, id uuid.UUID) int
+		MayWatchEvent  func(childComplexity int, eventID uuid.UUID) int
 		MyEntitlements func(childComplexity int) int
 		Name           func(childComplexity int) int
 		Plans          func(childComplexity int) int
@@ -1019,6 +1079,7 @@ type ComplexityRoot struct {
 		ShortsFeed     func(childComplexity int, first *int, after *string) int
 		Slug           func(childComplexity int) int
 		Title          func(childComplexity int, id uuid.UUID) int
+		UpcomingEvents func(childComplexity int) int
 	}
 
 	StorefrontCollection struct {
@@ -1079,6 +1140,7 @@ type ComplexityRoot struct {
 	StorefrontTitle struct {
 		Artwork         func(childComplexity int, role *catalog.ArtworkRole) int
 		AvailableUntil  func(childComplexity int) int
+		Bundles         func(childComplexity int) int
 		Creator         func(childComplexity int) int
 		DurationSeconds func(childComplexity int) int
 		EpisodeNumber   func(childComplexity int) int
@@ -1449,6 +1511,9 @@ type ImageResolver interface {
 type InvitationResolver interface {
 	InvitedBy(ctx context.Context, obj *tenants.Invitation) (*tenants.Staff, error)
 }
+type LiveEventResolver interface {
+	Offers(ctx context.Context, obj *live.Event) ([]*billing.EventOffer, error)
+}
 type MediaAssetResolver interface {
 	FailureReason(ctx context.Context, obj *assets.Asset) (*string, error)
 	DurationSeconds(ctx context.Context, obj *assets.Asset) (float64, error)
@@ -1488,6 +1553,13 @@ type MutationResolver interface {
 	CreateCoupon(ctx context.Context, input model.CreateCouponInput) (*billing.Coupon, error)
 	DeactivateCoupon(ctx context.Context, id uuid.UUID) (*billing.Coupon, error)
 	RedeemPromoCode(ctx context.Context, code string) (*billing.Entitlement, error)
+	CreateBundle(ctx context.Context, input billing.BundleInput) (*billing.Bundle, error)
+	UpdateBundle(ctx context.Context, id uuid.UUID, input billing.BundleUpdate) (*billing.Bundle, error)
+	RetireBundle(ctx context.Context, id uuid.UUID) (*billing.Bundle, error)
+	SetEventOffer(ctx context.Context, eventID uuid.UUID, currency string, amount int) (*billing.EventOffer, error)
+	RemoveEventOffer(ctx context.Context, eventID uuid.UUID, currency string) (bool, error)
+	CheckoutBundle(ctx context.Context, bundleID uuid.UUID, mode billing.OfferKind, currency string, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
+	CheckoutEvent(ctx context.Context, eventID uuid.UUID, currency string, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	CreateTitle(ctx context.Context, input catalog.TitleInput) (*catalog.Title, error)
 	UpdateTitle(ctx context.Context, id uuid.UUID, input catalog.TitleUpdate) (*catalog.Title, error)
 	DeleteTitle(ctx context.Context, id uuid.UUID) (bool, error)
@@ -1521,6 +1593,9 @@ type MutationResolver interface {
 	DeleteMediaAsset(ctx context.Context, id uuid.UUID) (*assets.Asset, error)
 	ReplaceTitleSource(ctx context.Context, titleID uuid.UUID, uploadID uuid.UUID) (*lifecycle.Replacement, error)
 	UploadTitleArtwork(ctx context.Context, titleID uuid.UUID, role catalog.ArtworkRole, file graphql.Upload) (*catalog.Title, error)
+	CreateLiveEvent(ctx context.Context, input live.EventInput) (*live.Event, error)
+	UpdateLiveEvent(ctx context.Context, id uuid.UUID, input live.EventUpdate) (*live.Event, error)
+	CancelLiveEvent(ctx context.Context, id uuid.UUID, refund bool) (*live.Event, error)
 	OperatorLogin(ctx context.Context, email string, password string) (*operators.Challenge, error)
 	OperatorVerifyTotp(ctx context.Context, loginToken string, code string) (*operators.Session, error)
 	OperatorLogout(ctx context.Context) (bool, error)
@@ -1636,6 +1711,8 @@ type QueryResolver interface {
 	Coupons(ctx context.Context) ([]*billing.Coupon, error)
 	Subscribers(ctx context.Context, first *int, after *string, status *billing.SubscriberState) (*model.SubscriberConnection, error)
 	RevenueByModel(ctx context.Context, from time.Time, to time.Time) (*billing.Revenue, error)
+	Bundles(ctx context.Context) ([]*billing.Bundle, error)
+	Bundle(ctx context.Context, id uuid.UUID) (*billing.Bundle, error)
 	Title(ctx context.Context, id uuid.UUID) (*catalog.Title, error)
 	Titles(ctx context.Context, filter *catalog.TitleFilter, first *int, after *string) (*model.TitleConnection, error)
 	Series(ctx context.Context, id uuid.UUID) (*catalog.Series, error)
@@ -1648,6 +1725,8 @@ type QueryResolver interface {
 	Creators(ctx context.Context, first *int, after *string) (*model.CreatorConnection, error)
 	MediaSettings(ctx context.Context) (*contentkeys.Settings, error)
 	Domains(ctx context.Context) ([]*domains.Domain, error)
+	LiveEvents(ctx context.Context) ([]*live.Event, error)
+	LiveEvent(ctx context.Context, id uuid.UUID) (*live.Event, error)
 	OperatorMe(ctx context.Context) (*operators.Operator, error)
 	OperatorTenants(ctx context.Context, first *int, after *string, status *tenants.Status) (*model.OperatorTenantConnection, error)
 	OperatorTenant(ctx context.Context, id uuid.UUID) (*operators.Tenant, error)
@@ -1709,6 +1788,11 @@ type StorefrontResolver interface {
 	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
 	Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error)
 	MyEntitlements(ctx context.Context, obj *tenants.Tenant) ([]*billing.Entitlement, error)
+	Bundles(ctx context.Context, obj *tenants.Tenant) ([]*billing.Bundle, error)
+	Bundle(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*billing.Bundle, error)
+	MayWatchEvent(ctx context.Context, obj *tenants.Tenant, eventID uuid.UUID) (bool, error)
+	UpcomingEvents(ctx context.Context, obj *tenants.Tenant) ([]*live.Event, error)
+	LiveEvent(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*live.Event, error)
 }
 type StorefrontCollectionResolver interface {
 	Creator(ctx context.Context, obj *catalog.Collection) (*catalog.Creator, error)
@@ -1746,6 +1830,7 @@ type StorefrontTitleResolver interface {
 	AvailableUntil(ctx context.Context, obj *catalog.Title) (*time.Time, error)
 
 	Offers(ctx context.Context, obj *catalog.Title) ([]*billing.Offer, error)
+	Bundles(ctx context.Context, obj *catalog.Title) ([]*billing.Bundle, error)
 }
 type StripeConnectionResolver interface {
 	CanSell(ctx context.Context, obj *billing.Account) (bool, error)
@@ -2389,6 +2474,86 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Branding.PrimaryColor(childComplexity), true
 
+	case "Bundle.collectionId":
+		if e.ComplexityRoot.Bundle.Collection == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.Collection(childComplexity), true
+	case "Bundle.createdAt":
+		if e.ComplexityRoot.Bundle.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.CreatedAt(childComplexity), true
+	case "Bundle.description":
+		if e.ComplexityRoot.Bundle.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.Description(childComplexity), true
+	case "Bundle.id":
+		if e.ComplexityRoot.Bundle.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.ID(childComplexity), true
+	case "Bundle.name":
+		if e.ComplexityRoot.Bundle.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.Name(childComplexity), true
+	case "Bundle.offers":
+		if e.ComplexityRoot.Bundle.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.Offers(childComplexity), true
+	case "Bundle.retiredAt":
+		if e.ComplexityRoot.Bundle.RetiredAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.RetiredAt(childComplexity), true
+
+	case "BundleOffer.amount":
+		if e.ComplexityRoot.BundleOffer.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.Amount(childComplexity), true
+	case "BundleOffer.currency":
+		if e.ComplexityRoot.BundleOffer.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.Currency(childComplexity), true
+	case "BundleOffer.id":
+		if e.ComplexityRoot.BundleOffer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.ID(childComplexity), true
+	case "BundleOffer.kind":
+		if e.ComplexityRoot.BundleOffer.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.Kind(childComplexity), true
+	case "BundleOffer.purchaseWindowDays":
+		if e.ComplexityRoot.BundleOffer.PurchaseWindowDays == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.PurchaseWindowDays(childComplexity), true
+	case "BundleOffer.rentalHours":
+		if e.ComplexityRoot.BundleOffer.RentalHours == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BundleOffer.RentalHours(childComplexity), true
+
 	case "CdnCookie.domain":
 		if e.ComplexityRoot.CdnCookie.Domain == nil {
 			break
@@ -2972,6 +3137,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.EndsAt(childComplexity), true
+	case "Entitlement.eventId":
+		if e.ComplexityRoot.Entitlement.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Entitlement.Event(childComplexity), true
 	case "Entitlement.externalId":
 		if e.ComplexityRoot.Entitlement.ExternalID == nil {
 			break
@@ -3050,6 +3221,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Entitlement.Viewer(childComplexity), true
+
+	case "EventOffer.amount":
+		if e.ComplexityRoot.EventOffer.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOffer.Amount(childComplexity), true
+	case "EventOffer.currency":
+		if e.ComplexityRoot.EventOffer.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOffer.Currency(childComplexity), true
+	case "EventOffer.eventId":
+		if e.ComplexityRoot.EventOffer.Event == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOffer.Event(childComplexity), true
+	case "EventOffer.id":
+		if e.ComplexityRoot.EventOffer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EventOffer.ID(childComplexity), true
 
 	case "FileUpload.asset":
 		if e.ComplexityRoot.FileUpload.Asset == nil {
@@ -3221,6 +3417,67 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Invitation.Role(childComplexity), true
+
+	case "LiveEvent.createdAt":
+		if e.ComplexityRoot.LiveEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.CreatedAt(childComplexity), true
+	case "LiveEvent.description":
+		if e.ComplexityRoot.LiveEvent.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Description(childComplexity), true
+	case "LiveEvent.endsAt":
+		if e.ComplexityRoot.LiveEvent.EndsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.EndsAt(childComplexity), true
+	case "LiveEvent.id":
+		if e.ComplexityRoot.LiveEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.ID(childComplexity), true
+	case "LiveEvent.name":
+		if e.ComplexityRoot.LiveEvent.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Name(childComplexity), true
+	case "LiveEvent.offers":
+		if e.ComplexityRoot.LiveEvent.Offers == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Offers(childComplexity), true
+	case "LiveEvent.startsAt":
+		if e.ComplexityRoot.LiveEvent.StartsAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.StartsAt(childComplexity), true
+	case "LiveEvent.status":
+		if e.ComplexityRoot.LiveEvent.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Status(childComplexity), true
+	case "LiveEvent.titleId":
+		if e.ComplexityRoot.LiveEvent.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.Title(childComplexity), true
+	case "LiveEvent.updatedAt":
+		if e.ComplexityRoot.LiveEvent.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.UpdatedAt(childComplexity), true
 
 	case "Localization.language":
 		if e.ComplexityRoot.Localization.Language == nil {
@@ -3541,6 +3798,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.BuildApp(childComplexity, args["platform"].(apps.Platform)), true
+	case "Mutation.cancelLiveEvent":
+		if e.ComplexityRoot.Mutation.CancelLiveEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_cancelLiveEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CancelLiveEvent(childComplexity, args["id"].(uuid.UUID), args["refund"].(bool)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -3574,6 +3842,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.Checkout(childComplexity, args["planPriceId"].(uuid.UUID), args["successURL"].(*string), args["cancelURL"].(*string), args["promoCode"].(*string)), true
+	case "Mutation.checkoutBundle":
+		if e.ComplexityRoot.Mutation.CheckoutBundle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkoutBundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutBundle(childComplexity, args["bundleId"].(uuid.UUID), args["mode"].(billing.OfferKind), args["currency"].(string), args["successURL"].(*string), args["cancelURL"].(*string)), true
+	case "Mutation.checkoutEvent":
+		if e.ComplexityRoot.Mutation.CheckoutEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_checkoutEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CheckoutEvent(childComplexity, args["eventId"].(uuid.UUID), args["currency"].(string), args["successURL"].(*string), args["cancelURL"].(*string)), true
 	case "Mutation.choosePlatformPlan":
 		if e.ComplexityRoot.Mutation.ChoosePlatformPlan == nil {
 			break
@@ -3624,6 +3914,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateAppKey(childComplexity, args["name"].(string)), true
+	case "Mutation.createBundle":
+		if e.ComplexityRoot.Mutation.CreateBundle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createBundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateBundle(childComplexity, args["input"].(billing.BundleInput)), true
 	case "Mutation.createCollection":
 		if e.ComplexityRoot.Mutation.CreateCollection == nil {
 			break
@@ -3657,6 +3958,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateCreator(childComplexity, args["input"].(catalog.CreatorInput)), true
+	case "Mutation.createLiveEvent":
+		if e.ComplexityRoot.Mutation.CreateLiveEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createLiveEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateLiveEvent(childComplexity, args["input"].(live.EventInput)), true
 	case "Mutation.createPlan":
 		if e.ComplexityRoot.Mutation.CreatePlan == nil {
 			break
@@ -4230,6 +4542,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveDomain(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.removeEventOffer":
+		if e.ComplexityRoot.Mutation.RemoveEventOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeEventOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveEventOffer(childComplexity, args["eventId"].(uuid.UUID), args["currency"].(string)), true
 	case "Mutation.removeFromMyList":
 		if e.ComplexityRoot.Mutation.RemoveFromMyList == nil {
 			break
@@ -4351,6 +4674,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResumeTenant(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.retireBundle":
+		if e.ComplexityRoot.Mutation.RetireBundle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retireBundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetireBundle(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.retirePlan":
 		if e.ComplexityRoot.Mutation.RetirePlan == nil {
 			break
@@ -4494,6 +4828,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetEncryptNewAssets(childComplexity, args["on"].(bool)), true
+	case "Mutation.setEventOffer":
+		if e.ComplexityRoot.Mutation.SetEventOffer == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setEventOffer_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetEventOffer(childComplexity, args["eventId"].(uuid.UUID), args["currency"].(string), args["amount"].(int)), true
 	case "Mutation.setRequireTwoFactor":
 		if e.ComplexityRoot.Mutation.SetRequireTwoFactor == nil {
 			break
@@ -4681,6 +5026,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateBranding(childComplexity, args["input"].(tenants.BrandingUpdate)), true
+	case "Mutation.updateBundle":
+		if e.ComplexityRoot.Mutation.UpdateBundle == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateBundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateBundle(childComplexity, args["id"].(uuid.UUID), args["input"].(billing.BundleUpdate)), true
 	case "Mutation.updateCollection":
 		if e.ComplexityRoot.Mutation.UpdateCollection == nil {
 			break
@@ -4703,6 +5059,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCreator(childComplexity, args["id"].(uuid.UUID), args["input"].(catalog.CreatorUpdate)), true
+	case "Mutation.updateLiveEvent":
+		if e.ComplexityRoot.Mutation.UpdateLiveEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateLiveEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateLiveEvent(childComplexity, args["id"].(uuid.UUID), args["input"].(live.EventUpdate)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -5616,6 +5983,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.AuditLog(childComplexity, args["first"].(*int), args["after"].(*string)), true
+	case "Query.bundle":
+		if e.ComplexityRoot.Query.Bundle == nil {
+			break
+		}
+
+		args, err := ec.field_Query_bundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Bundle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.bundles":
+		if e.ComplexityRoot.Query.Bundles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Bundles(childComplexity), true
 	case "Query.collection":
 		if e.ComplexityRoot.Query.Collection == nil {
 			break
@@ -5725,6 +6109,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Invitations(childComplexity), true
+	case "Query.liveEvent":
+		if e.ComplexityRoot.Query.LiveEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Query_liveEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.LiveEvent(childComplexity, args["id"].(uuid.UUID)), true
+	case "Query.liveEvents":
+		if e.ComplexityRoot.Query.LiveEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.LiveEvents(childComplexity), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -6592,6 +6993,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Branding(childComplexity), true
+	case "Storefront.bundle":
+		if e.ComplexityRoot.Storefront.Bundle == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_bundle_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.Bundle(childComplexity, args["id"].(uuid.UUID)), true
+	case "Storefront.bundles":
+		if e.ComplexityRoot.Storefront.Bundles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.Bundles(childComplexity), true
 	case "Storefront.creator":
 		if e.ComplexityRoot.Storefront.Creator == nil {
 			break
@@ -6609,6 +7027,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Home(childComplexity), true
+	case "Storefront.liveEvent":
+		if e.ComplexityRoot.Storefront.LiveEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_liveEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.LiveEvent(childComplexity, args["id"].(uuid.UUID)), true
+	case "Storefront.mayWatchEvent":
+		if e.ComplexityRoot.Storefront.MayWatchEvent == nil {
+			break
+		}
+
+		args, err := ec.field_Storefront_mayWatchEvent_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Storefront.MayWatchEvent(childComplexity, args["eventId"].(uuid.UUID)), true
 	case "Storefront.myEntitlements":
 		if e.ComplexityRoot.Storefront.MyEntitlements == nil {
 			break
@@ -6677,6 +7117,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.Title(childComplexity, args["id"].(uuid.UUID)), true
+	case "Storefront.upcomingEvents":
+		if e.ComplexityRoot.Storefront.UpcomingEvents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.UpcomingEvents(childComplexity), true
 
 	case "StorefrontCollection.creator":
 		if e.ComplexityRoot.StorefrontCollection.Creator == nil {
@@ -6904,6 +7350,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StorefrontTitle.AvailableUntil(childComplexity), true
+	case "StorefrontTitle.bundles":
+		if e.ComplexityRoot.StorefrontTitle.Bundles == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StorefrontTitle.Bundles(childComplexity), true
 	case "StorefrontTitle.creator":
 		if e.ComplexityRoot.StorefrontTitle.Creator == nil {
 			break
@@ -8131,12 +8583,15 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ArtworkInput", ec.unmarshalInputArtworkInput),
 			graphql.NewInputUnmarshaler("AvailabilityInput", ec.unmarshalInputAvailabilityInput),
 			graphql.NewInputUnmarshaler("BrandingInput", ec.unmarshalInputBrandingInput),
+			graphql.NewInputUnmarshaler("BundleOfferInput", ec.unmarshalInputBundleOfferInput),
 			graphql.NewInputUnmarshaler("CdnSignerInput", ec.unmarshalInputCdnSignerInput),
 			graphql.NewInputUnmarshaler("CollectionRuleInput", ec.unmarshalInputCollectionRuleInput),
 			graphql.NewInputUnmarshaler("ContentRatingInput", ec.unmarshalInputContentRatingInput),
+			graphql.NewInputUnmarshaler("CreateBundleInput", ec.unmarshalInputCreateBundleInput),
 			graphql.NewInputUnmarshaler("CreateCollectionInput", ec.unmarshalInputCreateCollectionInput),
 			graphql.NewInputUnmarshaler("CreateCouponInput", ec.unmarshalInputCreateCouponInput),
 			graphql.NewInputUnmarshaler("CreateCreatorInput", ec.unmarshalInputCreateCreatorInput),
+			graphql.NewInputUnmarshaler("CreateLiveEventInput", ec.unmarshalInputCreateLiveEventInput),
 			graphql.NewInputUnmarshaler("CreatePlanInput", ec.unmarshalInputCreatePlanInput),
 			graphql.NewInputUnmarshaler("CreateProfileInput", ec.unmarshalInputCreateProfileInput),
 			graphql.NewInputUnmarshaler("CreatePromoCodeInput", ec.unmarshalInputCreatePromoCodeInput),
@@ -8162,8 +8617,10 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("TenantQuotasInput", ec.unmarshalInputTenantQuotasInput),
 			graphql.NewInputUnmarshaler("TitleFilter", ec.unmarshalInputTitleFilter),
 			graphql.NewInputUnmarshaler("TitleOfferInput", ec.unmarshalInputTitleOfferInput),
+			graphql.NewInputUnmarshaler("UpdateBundleInput", ec.unmarshalInputUpdateBundleInput),
 			graphql.NewInputUnmarshaler("UpdateCollectionInput", ec.unmarshalInputUpdateCollectionInput),
 			graphql.NewInputUnmarshaler("UpdateCreatorInput", ec.unmarshalInputUpdateCreatorInput),
+			graphql.NewInputUnmarshaler("UpdateLiveEventInput", ec.unmarshalInputUpdateLiveEventInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 			graphql.NewInputUnmarshaler("UpdateRailInput", ec.unmarshalInputUpdateRailInput),
 			graphql.NewInputUnmarshaler("UpdateSeasonInput", ec.unmarshalInputUpdateSeasonInput),
@@ -8620,6 +9077,8 @@ type Entitlement {
   scope: EntitlementScope!
   collectionIds: [ID!]!
   titleId: ID
+  "The live event of a pay-per-view ticket (scope EVENT)."
+  eventId: ID
   ads: Boolean!
   status: String!
   startsAt: Time!
@@ -8900,6 +9359,121 @@ extend type Mutation {
   deactivateCoupon(id: ID!): Coupon! @requires(permission: MANAGE)
   "Storefront, signed-in viewer: redeems a promo or gift code; once per viewer, while it lasts."
   redeemPromoCode(code: String!): Entitlement! @attempts(bucket: "promo")
+}
+
+"""
+A set of titles sold together for rent or buy: the titles of a catalog
+collection (hand-picked or rule-based), counted when a viewer plays, so a
+rule-based bundle grows with the catalogue. One purchase covers every title
+of the bundle.
+"""
+type Bundle {
+  id: ID!
+  name: String!
+  description: String!
+  collectionId: ID!
+  "Set when the bundle stopped selling; what was bought stands."
+  retiredAt: Time
+  "The active rent and buy prices."
+  offers: [BundleOffer!]!
+  createdAt: Time!
+}
+
+"A bundle's rent or buy price in one currency."
+type BundleOffer {
+  id: ID!
+  kind: OfferKind!
+  currency: String!
+  "In the currency's minor units."
+  amount: Int!
+  "A rental's viewing window, from the first play of any of its titles."
+  rentalHours: Int
+  "How long after paying the first play may start (rentals)."
+  purchaseWindowDays: Int!
+}
+
+input BundleOfferInput {
+  kind: OfferKind!
+  currency: String!
+  amount: Int!
+  "Required for RENT."
+  rentalHours: Int
+  purchaseWindowDays: Int
+}
+
+input CreateBundleInput {
+  name: String!
+  description: String! = ""
+  "The collection whose titles the bundle sells; it must hold at least one title."
+  collectionId: ID!
+  offers: [BundleOfferInput!]!
+}
+
+"Omitted fields stay; offers, when given, replace every price."
+input UpdateBundleInput {
+  name: String
+  description: String
+  collectionId: ID
+  offers: [BundleOfferInput!]
+}
+
+"A live event's pay-per-view ticket price in one currency."
+type EventOffer {
+  id: ID!
+  eventId: ID!
+  currency: String!
+  "In the currency's minor units."
+  amount: Int!
+}
+
+extend type Storefront {
+  "The bundles on sale."
+  bundles: [Bundle!]!
+  "A bundle on sale (NOT_FOUND when retired or unknown)."
+  bundle(id: ID!): Bundle!
+  """
+  Whether the signed-in viewer may watch a live event: only a pay-per-view
+  ticket admits (subscriptions do not include events). UNAUTHENTICATED
+  without a viewer.
+  """
+  mayWatchEvent(eventId: ID!): Boolean!
+}
+
+extend type StorefrontTitle {
+  "The bundles on sale holding this title."
+  bundles: [Bundle!]!
+}
+
+extend type Query {
+  "Every bundle, retired ones included."
+  bundles: [Bundle!]! @requires(permission: READ)
+  bundle(id: ID!): Bundle! @requires(permission: READ)
+}
+
+extend type Mutation {
+  "Makes a bundle of a collection's titles with its prices (audited)."
+  createBundle(input: CreateBundleInput!): Bundle! @requires(permission: MANAGE)
+  "Changes a bundle (audited); a retired one is CONFLICT."
+  updateBundle(id: ID!, input: UpdateBundleInput!): Bundle! @requires(permission: MANAGE)
+  "Stops selling a bundle (audited); what was bought stands."
+  retireBundle(id: ID!): Bundle! @requires(permission: MANAGE)
+  "Sets (or replaces) a live event's ticket price in a currency (audited)."
+  setEventOffer(eventId: ID!, currency: String!, amount: Int!): EventOffer! @requires(permission: MANAGE)
+  "Stops selling an event's tickets in a currency (audited); tickets sold stand."
+  removeEventOffer(eventId: ID!, currency: String!): Boolean! @requires(permission: MANAGE)
+
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session renting or buying
+  a bundle in a currency. BAD_USER_INPUT for a currency the bundle is not
+  sold in (or another than the viewer already pays in).
+  """
+  checkoutBundle(bundleId: ID!, mode: OfferKind!, currency: String!, successURL: String, cancelURL: String): CheckoutSession!
+  """
+  Storefront, signed-in viewer: a Stripe Checkout session for a live event's
+  pay-per-view ticket. CONFLICT when the event is over, canceled, not on
+  sale or the viewer holds a ticket already.
+  """
+  checkoutEvent(eventId: ID!, currency: String!, successURL: String, cancelURL: String): CheckoutSession!
 }
 `, BuiltIn: false},
 	{Name: "../schema/catalog.graphqls", Input: `# The catalog, as staff manage it: titles, series and seasons, collections,
@@ -9410,6 +9984,72 @@ extend type Mutation {
   smaller than the role's smallest size.
   """
   uploadTitleArtwork(titleId: ID!, role: ArtworkRole!, file: Upload!): Title! @requires(permission: EDIT_CONTENT)
+}
+`, BuiltIn: false},
+	{Name: "../schema/live.graphqls", Input: `# Live events: what is on when, and its pay-per-view tickets (billing).
+# Streaming itself (WHIP ingest, WHEP, HLS) comes with the live-streaming
+# issue, which moves events to LIVE and ENDED.
+
+enum LiveEventStatus { SCHEDULED LIVE ENDED CANCELED }
+
+type LiveEvent {
+  id: ID!
+  name: String!
+  description: String!
+  startsAt: Time!
+  endsAt: Time!
+  status: LiveEventStatus!
+  "The catalog title of the replay, when there is one."
+  titleId: ID
+  "The active ticket prices."
+  offers: [EventOffer!]!
+  createdAt: Time!
+  updatedAt: Time!
+}
+
+input CreateLiveEventInput {
+  name: String!
+  description: String! = ""
+  "In the future."
+  startsAt: Time!
+  endsAt: Time!
+  titleId: ID
+}
+
+"Omitted fields stay. status moves forward to LIVE or ENDED; cancel with cancelLiveEvent."
+input UpdateLiveEventInput {
+  name: String
+  description: String
+  startsAt: Time
+  endsAt: Time
+  titleId: ID
+  clearTitle: Boolean! = false
+  status: LiveEventStatus
+}
+
+extend type Storefront {
+  "Events scheduled or live, by start."
+  upcomingEvents: [LiveEvent!]!
+  liveEvent(id: ID!): LiveEvent!
+}
+
+extend type Query {
+  "Every event, by start."
+  liveEvents: [LiveEvent!]! @requires(permission: READ)
+  liveEvent(id: ID!): LiveEvent! @requires(permission: READ)
+}
+
+extend type Mutation {
+  "Schedules a live event (audited); one starting in the past is BAD_USER_INPUT."
+  createLiveEvent(input: CreateLiveEventInput!): LiveEvent! @requires(permission: EDIT_CONTENT)
+  "Changes a live event (audited); an ended or canceled one is CONFLICT."
+  updateLiveEvent(id: ID!, input: UpdateLiveEventInput!): LiveEvent! @requires(permission: EDIT_CONTENT)
+  """
+  Cancels a live event (audited). With tickets sold it is CONFLICT unless
+  refund is true: then each ticket is refunded in full on the connected
+  account (the platform fee with it) and revoked.
+  """
+  cancelLiveEvent(id: ID!, refund: Boolean! = false): LiveEvent! @requires(permission: MANAGE)
 }
 `, BuiltIn: false},
 	{Name: "../schema/operator.graphqls", Input: `# The platform operator: the people who run Marquee, not any tenant's staff.
@@ -10887,6 +11527,44 @@ func (ec *executionContext) childFields_Branding(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Branding", field.Name)
 }
 
+func (ec *executionContext) childFields_Bundle(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Bundle_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Bundle_name(ctx, field)
+	case "description":
+		return ec.fieldContext_Bundle_description(ctx, field)
+	case "collectionId":
+		return ec.fieldContext_Bundle_collectionId(ctx, field)
+	case "retiredAt":
+		return ec.fieldContext_Bundle_retiredAt(ctx, field)
+	case "offers":
+		return ec.fieldContext_Bundle_offers(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Bundle_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Bundle", field.Name)
+}
+
+func (ec *executionContext) childFields_BundleOffer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_BundleOffer_id(ctx, field)
+	case "kind":
+		return ec.fieldContext_BundleOffer_kind(ctx, field)
+	case "currency":
+		return ec.fieldContext_BundleOffer_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_BundleOffer_amount(ctx, field)
+	case "rentalHours":
+		return ec.fieldContext_BundleOffer_rentalHours(ctx, field)
+	case "purchaseWindowDays":
+		return ec.fieldContext_BundleOffer_purchaseWindowDays(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BundleOffer", field.Name)
+}
+
 func (ec *executionContext) childFields_CdnCookie(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "name":
@@ -11203,6 +11881,8 @@ func (ec *executionContext) childFields_Entitlement(ctx context.Context, field g
 		return ec.fieldContext_Entitlement_collectionIds(ctx, field)
 	case "titleId":
 		return ec.fieldContext_Entitlement_titleId(ctx, field)
+	case "eventId":
+		return ec.fieldContext_Entitlement_eventId(ctx, field)
 	case "ads":
 		return ec.fieldContext_Entitlement_ads(ctx, field)
 	case "status":
@@ -11223,6 +11903,20 @@ func (ec *executionContext) childFields_Entitlement(ctx context.Context, field g
 		return ec.fieldContext_Entitlement_createdAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Entitlement", field.Name)
+}
+
+func (ec *executionContext) childFields_EventOffer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_EventOffer_id(ctx, field)
+	case "eventId":
+		return ec.fieldContext_EventOffer_eventId(ctx, field)
+	case "currency":
+		return ec.fieldContext_EventOffer_currency(ctx, field)
+	case "amount":
+		return ec.fieldContext_EventOffer_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EventOffer", field.Name)
 }
 
 func (ec *executionContext) childFields_FileUpload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -11297,6 +11991,32 @@ func (ec *executionContext) childFields_Invitation(ctx context.Context, field gr
 		return ec.fieldContext_Invitation_expiresAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_LiveEvent_id(ctx, field)
+	case "name":
+		return ec.fieldContext_LiveEvent_name(ctx, field)
+	case "description":
+		return ec.fieldContext_LiveEvent_description(ctx, field)
+	case "startsAt":
+		return ec.fieldContext_LiveEvent_startsAt(ctx, field)
+	case "endsAt":
+		return ec.fieldContext_LiveEvent_endsAt(ctx, field)
+	case "status":
+		return ec.fieldContext_LiveEvent_status(ctx, field)
+	case "titleId":
+		return ec.fieldContext_LiveEvent_titleId(ctx, field)
+	case "offers":
+		return ec.fieldContext_LiveEvent_offers(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_LiveEvent_createdAt(ctx, field)
+	case "updatedAt":
+		return ec.fieldContext_LiveEvent_updatedAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type LiveEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Localization(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -12037,6 +12757,16 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_plans(ctx, field)
 	case "myEntitlements":
 		return ec.fieldContext_Storefront_myEntitlements(ctx, field)
+	case "bundles":
+		return ec.fieldContext_Storefront_bundles(ctx, field)
+	case "bundle":
+		return ec.fieldContext_Storefront_bundle(ctx, field)
+	case "mayWatchEvent":
+		return ec.fieldContext_Storefront_mayWatchEvent(ctx, field)
+	case "upcomingEvents":
+		return ec.fieldContext_Storefront_upcomingEvents(ctx, field)
+	case "liveEvent":
+		return ec.fieldContext_Storefront_liveEvent(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Storefront", field.Name)
 }
@@ -12191,6 +12921,8 @@ func (ec *executionContext) childFields_StorefrontTitle(ctx context.Context, fie
 		return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
 	case "offers":
 		return ec.fieldContext_StorefrontTitle_offers(ctx, field)
+	case "bundles":
+		return ec.fieldContext_StorefrontTitle_bundles(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StorefrontTitle", field.Name)
 }
@@ -13021,6 +13753,28 @@ func (ec *executionContext) field_Mutation_buildApp_args(ctx context.Context, ra
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_cancelLiveEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "refund",
+		func(ctx context.Context, v any) (bool, error) {
+			return ec.unmarshalNBoolean2bool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["refund"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_changePassword_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13062,6 +13816,90 @@ func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Cont
 		return nil, err
 	}
 	args["role"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkoutBundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "bundleId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["bundleId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "mode",
+		func(ctx context.Context, v any) (billing.OfferKind, error) {
+			return ec.unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["mode"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg4
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_checkoutEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "successURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["successURL"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "cancelURL",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["cancelURL"] = arg3
 	return args, nil
 }
 
@@ -13159,6 +13997,20 @@ func (ec *executionContext) field_Mutation_createAppKey_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_createBundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.BundleInput, error) {
+			return ec.unmarshalNCreateBundleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_createCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -13193,6 +14045,20 @@ func (ec *executionContext) field_Mutation_createCreator_args(ctx context.Contex
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorInput, error) {
 			return ec.unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createLiveEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (live.EventInput, error) {
+			return ec.unmarshalNCreateLiveEventInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -14035,6 +14901,28 @@ func (ec *executionContext) field_Mutation_removeDomain_args(ctx context.Context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeEventOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeFromMyList_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14240,6 +15128,20 @@ func (ec *executionContext) field_Mutation_resetPassword_args(ctx context.Contex
 }
 
 func (ec *executionContext) field_Mutation_resumeTenant_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retireBundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -14464,6 +15366,36 @@ func (ec *executionContext) field_Mutation_setEncryptNewAssets_args(ctx context.
 		return nil, err
 	}
 	args["on"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setEventOffer_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "currency",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currency"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "amount",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["amount"] = arg2
 	return args, nil
 }
 
@@ -14745,6 +15677,28 @@ func (ec *executionContext) field_Mutation_updateBranding_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateBundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.BundleUpdate, error) {
+			return ec.unmarshalNUpdateBundleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_updateCollection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -14781,6 +15735,28 @@ func (ec *executionContext) field_Mutation_updateCreator_args(ctx context.Contex
 	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (catalog.CreatorUpdate, error) {
 			return ec.unmarshalNUpdateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorUpdate(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_updateLiveEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (live.EventUpdate, error) {
+			return ec.unmarshalNUpdateLiveEventInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventUpdate(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -15225,6 +16201,20 @@ func (ec *executionContext) field_Query_auditLog_args(ctx context.Context, rawAr
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_bundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_collection_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15338,6 +16328,20 @@ func (ec *executionContext) field_Query_devMailbox_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["to"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_liveEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -15921,6 +16925,20 @@ func (ec *executionContext) field_StorefrontTitle_artwork_args(ctx context.Conte
 	return args, nil
 }
 
+func (ec *executionContext) field_Storefront_bundle_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Storefront_creator_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -15932,6 +16950,34 @@ func (ec *executionContext) field_Storefront_creator_args(ctx context.Context, r
 		return nil, err
 	}
 	args["handle"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_liveEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Storefront_mayWatchEvent_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "eventId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["eventId"] = arg0
 	return args, nil
 }
 
@@ -18418,6 +19464,314 @@ func (ec *executionContext) fieldContext_Branding_logoURL(_ context.Context, fie
 	return graphql.NewScalarFieldContext("Branding", field, true, true, "String")
 }
 
+func (ec *executionContext) _Bundle_id(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Bundle_name(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "String")
+}
+
+func (ec *executionContext) _Bundle_description(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "String")
+}
+
+func (ec *executionContext) _Bundle_collectionId(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_collectionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Collection, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_collectionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Bundle_retiredAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_retiredAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RetiredAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
+			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _Bundle_offers(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_offers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Offers, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []billing.BundleOffer) graphql.Marshaler {
+			return ec.marshalNBundleOffer2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_offers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Bundle",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BundleOffer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Bundle_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, false, false, "Time")
+}
+
+func (ec *executionContext) _BundleOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _BundleOffer_kind(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v billing.OfferKind) graphql.Marshaler {
+			return ec.marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "OfferKind")
+}
+
+func (ec *executionContext) _BundleOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "String")
+}
+
+func (ec *executionContext) _BundleOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BundleOffer_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_rentalHours(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RentalHours, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "Int")
+}
+
+func (ec *executionContext) _BundleOffer_purchaseWindowDays(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BundleOffer_purchaseWindowDays(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseWindowDays, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BundleOffer_purchaseWindowDays(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "Int")
+}
+
 func (ec *executionContext) _CdnCookie_name(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -20841,6 +22195,29 @@ func (ec *executionContext) fieldContext_Entitlement_titleId(_ context.Context, 
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
 }
 
+func (ec *executionContext) _Entitlement_eventId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Entitlement_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Entitlement_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
+}
+
 func (ec *executionContext) _Entitlement_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -21046,6 +22423,98 @@ func (ec *executionContext) _Entitlement_createdAt(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_Entitlement_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
+}
+
+func (ec *executionContext) _EventOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventOffer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventOffer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EventOffer_eventId(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventOffer_eventId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Event, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventOffer_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventOffer", field, false, false, "ID")
+}
+
+func (ec *executionContext) _EventOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventOffer_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventOffer_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventOffer", field, false, false, "String")
+}
+
+func (ec *executionContext) _EventOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EventOffer_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_EventOffer_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EventOffer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _FileUpload_id(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
@@ -21708,6 +23177,245 @@ func (ec *executionContext) _Invitation_expiresAt(ctx context.Context, field gra
 }
 func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Invitation", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LiveEvent_id(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v uuid.UUID) graphql.Marshaler {
+			return ec.marshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveEvent_name(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveEvent_description(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "String")
+}
+
+func (ec *executionContext) _LiveEvent_startsAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_startsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StartsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_startsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LiveEvent_endsAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_endsAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EndsAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LiveEvent_status(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v live.Status) graphql.Marshaler {
+			return ec.marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "LiveEventStatus")
+}
+
+func (ec *executionContext) _LiveEvent_titleId(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_titleId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "ID")
+}
+
+func (ec *executionContext) _LiveEvent_offers(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_offers(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().Offers(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.EventOffer) graphql.Marshaler {
+			return ec.marshalNEventOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOfferᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_offers(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "LiveEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventOffer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _LiveEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_createdAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CreatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_createdAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "Time")
+}
+
+func (ec *executionContext) _LiveEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_updatedAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Localization_language(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
@@ -24193,6 +25901,429 @@ func (ec *executionContext) fieldContext_Mutation_redeemPromoCode(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_createBundle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createBundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateBundle(ctx, fc.Args["input"].(billing.BundleInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createBundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createBundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateBundle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateBundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateBundle(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(billing.BundleUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateBundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateBundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retireBundle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retireBundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetireBundle(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retireBundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retireBundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setEventOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setEventOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetEventOffer(ctx, fc.Args["eventId"].(uuid.UUID), fc.Args["currency"].(string), fc.Args["amount"].(int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.EventOffer
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.EventOffer
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.EventOffer
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.EventOffer) graphql.Marshaler {
+			return ec.marshalNEventOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOffer(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setEventOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EventOffer(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setEventOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeEventOffer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeEventOffer(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveEventOffer(ctx, fc.Args["eventId"].(uuid.UUID), fc.Args["currency"].(string))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal bool
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal bool
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeEventOffer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeEventOffer_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkoutBundle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkoutBundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckoutBundle(ctx, fc.Args["bundleId"].(uuid.UUID), fc.Args["mode"].(billing.OfferKind), fc.Args["currency"].(string), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkoutBundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkoutBundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_checkoutEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_checkoutEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CheckoutEvent(ctx, fc.Args["eventId"].(uuid.UUID), fc.Args["currency"].(string), fc.Args["successURL"].(*string), fc.Args["cancelURL"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.CheckoutSession) graphql.Marshaler {
+			return ec.marshalNCheckoutSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCheckoutSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_checkoutEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CheckoutSession(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_checkoutEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createTitle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -26398,6 +28529,207 @@ func (ec *executionContext) fieldContext_Mutation_uploadTitleArtwork(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_uploadTitleArtwork_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createLiveEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createLiveEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateLiveEvent(ctx, fc.Args["input"].(live.EventInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createLiveEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createLiveEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateLiveEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateLiveEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateLiveEvent(ctx, fc.Args["id"].(uuid.UUID), fc.Args["input"].(live.EventUpdate))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "EDIT_CONTENT")
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateLiveEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateLiveEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelLiveEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelLiveEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CancelLiveEvent(ctx, fc.Args["id"].(uuid.UUID), fc.Args["refund"].(bool))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelLiveEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_cancelLiveEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -34479,6 +36811,128 @@ func (ec *executionContext) fieldContext_Query_revenueByModel(ctx context.Contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_bundles(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bundles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Bundles(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*billing.Bundle
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.Bundle
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.Bundle
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bundles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_bundle(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_bundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Bundle(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Bundle
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_bundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_bundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_title(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -35255,6 +37709,128 @@ func (ec *executionContext) fieldContext_Query_domains(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Domain(ctx, field)
 		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_liveEvents(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_liveEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().LiveEvents(ctx)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal []*live.Event
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*live.Event
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_liveEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_liveEvent(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_liveEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().LiveEvent(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *live.Event
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *live.Event
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_liveEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_liveEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
 	}
 	return fc, nil
 }
@@ -39610,6 +42186,202 @@ func (ec *executionContext) fieldContext_Storefront_myEntitlements(_ context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Storefront_bundles(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_bundles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().Bundles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_bundles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_bundle(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_bundle(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().Bundle(ctx, obj, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_bundle(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_bundle_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_mayWatchEvent(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_mayWatchEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().MayWatchEvent(ctx, obj, fc.Args["eventId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_mayWatchEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_mayWatchEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_upcomingEvents(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_upcomingEvents(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().UpcomingEvents(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_upcomingEvents(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_liveEvent(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_liveEvent(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Storefront().LiveEvent(ctx, obj, fc.Args["id"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *live.Event) graphql.Marshaler {
+			return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_liveEvent(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_LiveEvent(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Storefront_liveEvent_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -40965,6 +43737,38 @@ func (ec *executionContext) fieldContext_StorefrontTitle_offers(_ context.Contex
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_TitleOffer(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _StorefrontTitle_bundles(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StorefrontTitle_bundles(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.StorefrontTitle().Bundles(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.Bundle) graphql.Marshaler {
+			return ec.marshalNBundle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_StorefrontTitle_bundles(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "StorefrontTitle",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Bundle(ctx, field)
 		},
 	}
 	return fc, nil
@@ -46926,6 +49730,76 @@ func UnmarshalBrandingInput(ctx context.Context, raw any) (tenants.BrandingUpdat
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBundleOfferInput(ctx context.Context, obj any) (billing.BundleOfferInput, error) {
+	var it billing.BundleOfferInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"kind", "currency", "amount", "rentalHours", "purchaseWindowDays"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "kind":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("kind"))
+			data, err := ec.unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Kind = data
+		case "currency":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("currency"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Currency = data
+		case "amount":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("amount"))
+			data, err := ec.unmarshalNInt2int64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Amount = data
+		case "rentalHours":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("rentalHours"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RentalHours = data
+		case "purchaseWindowDays":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("purchaseWindowDays"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PurchaseWindowDays = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBundleOfferInput unmarshals raw into the BundleOfferInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBundleOfferInput(ctx context.Context, raw any) (billing.BundleOfferInput, error) {
+	var out billing.BundleOfferInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BundleOfferInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCdnSignerInput(ctx context.Context, obj any) (model.CdnSignerInput, error) {
 	var it model.CdnSignerInput
 	if obj == nil {
@@ -47126,6 +50000,73 @@ func (ec *executionContext) unmarshalInputContentRatingInput(ctx context.Context
 func UnmarshalContentRatingInput(ctx context.Context, raw any) (catalog.Rating, error) {
 	var out catalog.Rating
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ContentRatingInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateBundleInput(ctx context.Context, obj any) (billing.BundleInput, error) {
+	var it billing.BundleInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["description"]; !present {
+		asMap["description"] = ""
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "collectionId", "offers"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collection = data
+		case "offers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offers"))
+			data, err := ec.unmarshalNBundleOfferInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offers = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateBundleInput unmarshals raw into the CreateBundleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateBundleInput(ctx context.Context, raw any) (billing.BundleInput, error) {
+	var out billing.BundleInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateBundleInput", raw, &out)
 	return out, err
 }
 
@@ -47350,6 +50291,80 @@ func (ec *executionContext) unmarshalInputCreateCreatorInput(ctx context.Context
 func UnmarshalCreateCreatorInput(ctx context.Context, raw any) (catalog.CreatorInput, error) {
 	var out catalog.CreatorInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateCreatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCreateLiveEventInput(ctx context.Context, obj any) (live.EventInput, error) {
+	var it live.EventInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["description"]; !present {
+		asMap["description"] = ""
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "startsAt", "endsAt", "titleId"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalNTime2timeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateLiveEventInput unmarshals raw into the CreateLiveEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateLiveEventInput(ctx context.Context, raw any) (live.EventInput, error) {
+	var out live.EventInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateLiveEventInput", raw, &out)
 	return out, err
 }
 
@@ -49137,6 +52152,69 @@ func UnmarshalTitleOfferInput(ctx context.Context, raw any) (billing.OfferInput,
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputUpdateBundleInput(ctx context.Context, obj any) (billing.BundleUpdate, error) {
+	var it billing.BundleUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "collectionId", "offers"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "collectionId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("collectionId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Collection = data
+		case "offers":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("offers"))
+			data, err := ec.unmarshalOBundleOfferInput2ᚖᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Offers = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateBundleInput unmarshals raw into the UpdateBundleInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateBundleInput(ctx context.Context, raw any) (billing.BundleUpdate, error) {
+	var out billing.BundleUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateBundleInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCollectionInput(ctx context.Context, obj any) (catalog.CollectionUpdate, error) {
 	var it catalog.CollectionUpdate
 	if obj == nil {
@@ -49260,6 +52338,94 @@ func (ec *executionContext) unmarshalInputUpdateCreatorInput(ctx context.Context
 func UnmarshalUpdateCreatorInput(ctx context.Context, raw any) (catalog.CreatorUpdate, error) {
 	var out catalog.CreatorUpdate
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateCreatorInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputUpdateLiveEventInput(ctx context.Context, obj any) (live.EventUpdate, error) {
+	var it live.EventUpdate
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	if _, present := asMap["clearTitle"]; !present {
+		asMap["clearTitle"] = false
+	}
+
+	fieldsInOrder := [...]string{"name", "description", "startsAt", "endsAt", "titleId", "clearTitle", "status"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "description":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("description"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Description = data
+		case "startsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("startsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.StartsAt = data
+		case "endsAt":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("endsAt"))
+			data, err := ec.unmarshalOTime2ᚖtimeᚐTime(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EndsAt = data
+		case "titleId":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("titleId"))
+			data, err := ec.unmarshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Title = data
+		case "clearTitle":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("clearTitle"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ClearTitle = data
+		case "status":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("status"))
+			data, err := ec.unmarshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Status = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalUpdateLiveEventInput unmarshals raw into the UpdateLiveEventInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalUpdateLiveEventInput(ctx context.Context, raw any) (live.EventUpdate, error) {
+	var out live.EventUpdate
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "UpdateLiveEventInput", raw, &out)
 	return out, err
 }
 
@@ -50851,6 +54017,127 @@ func (ec *executionContext) _Branding(ctx context.Context, sel ast.SelectionSet,
 	return out
 }
 
+var bundleImplementors = []string{"Bundle"}
+
+func (ec *executionContext) _Bundle(ctx context.Context, sel ast.SelectionSet, obj *billing.Bundle) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bundleImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Bundle")
+		case "id":
+			out.Values[i] = ec._Bundle_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Bundle_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._Bundle_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "collectionId":
+			out.Values[i] = ec._Bundle_collectionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retiredAt":
+			out.Values[i] = ec._Bundle_retiredAt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "offers":
+			out.Values[i] = ec._Bundle_offers(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createdAt":
+			out.Values[i] = ec._Bundle_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var bundleOfferImplementors = []string{"BundleOffer"}
+
+func (ec *executionContext) _BundleOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.BundleOffer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, bundleOfferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BundleOffer")
+		case "id":
+			out.Values[i] = ec._BundleOffer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "kind":
+			out.Values[i] = ec._BundleOffer_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._BundleOffer_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._BundleOffer_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "rentalHours":
+			out.Values[i] = ec._BundleOffer_rentalHours(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "purchaseWindowDays":
+			out.Values[i] = ec._BundleOffer_purchaseWindowDays(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cdnCookieImplementors = []string{"CdnCookie"}
 
 func (ec *executionContext) _CdnCookie(ctx context.Context, sel ast.SelectionSet, obj *playback.Cookie) graphql.Marshaler {
@@ -51916,6 +55203,11 @@ func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "eventId":
+			out.Values[i] = ec._Entitlement_eventId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "ads":
 			out.Values[i] = ec._Entitlement_ads(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -51960,6 +55252,54 @@ func (ec *executionContext) _Entitlement(ctx context.Context, sel ast.SelectionS
 			out.Values[i] = ec._Entitlement_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var eventOfferImplementors = []string{"EventOffer"}
+
+func (ec *executionContext) _EventOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.EventOffer) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, eventOfferImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EventOffer")
+		case "id":
+			out.Values[i] = ec._EventOffer_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "eventId":
+			out.Values[i] = ec._EventOffer_eventId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._EventOffer_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amount":
+			out.Values[i] = ec._EventOffer_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -52189,6 +55529,85 @@ func (ec *executionContext) _Invitation(ctx context.Context, sel ast.SelectionSe
 			}
 		case "expiresAt":
 			out.Values[i] = ec._Invitation_expiresAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var liveEventImplementors = []string{"LiveEvent"}
+
+func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet, obj *live.Event) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, liveEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("LiveEvent")
+		case "id":
+			out.Values[i] = ec._LiveEvent_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "name":
+			out.Values[i] = ec._LiveEvent_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "description":
+			out.Values[i] = ec._LiveEvent_description(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "startsAt":
+			out.Values[i] = ec._LiveEvent_startsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "endsAt":
+			out.Values[i] = ec._LiveEvent_endsAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._LiveEvent_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "titleId":
+			out.Values[i] = ec._LiveEvent_titleId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "offers":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_offers(ctx, field, obj)
+				})
+		case "createdAt":
+			out.Values[i] = ec._LiveEvent_createdAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "updatedAt":
+			out.Values[i] = ec._LiveEvent_updatedAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
 			}
@@ -52804,6 +56223,55 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "createBundle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createBundle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateBundle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateBundle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retireBundle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retireBundle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "setEventOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setEventOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "removeEventOffer":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeEventOffer(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkoutBundle":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkoutBundle(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "checkoutEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_checkoutEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createTitle":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createTitle(ctx, field)
@@ -53031,6 +56499,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "uploadTitleArtwork":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_uploadTitleArtwork(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "createLiveEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createLiveEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "updateLiveEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateLiveEvent(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelLiveEvent":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelLiveEvent(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -54813,6 +58302,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_revenueByModel(ctx, field)
 				})
+		case "bundles":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bundles(ctx, field)
+				})
+		case "bundle":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_bundle(ctx, field)
+				})
 		case "title":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -54884,6 +58385,18 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_domains(ctx, field)
+				})
+		case "liveEvents":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_liveEvents(ctx, field)
+				})
+		case "liveEvent":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_liveEvent(ctx, field)
 				})
 		case "operatorMe":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
@@ -56040,6 +59553,36 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Storefront_myEntitlements(ctx, field, obj)
 				})
+		case "bundles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_bundles(ctx, field, obj)
+				})
+		case "bundle":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_bundle(ctx, field, obj)
+				})
+		case "mayWatchEvent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_mayWatchEvent(ctx, field, obj)
+				})
+		case "upcomingEvents":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_upcomingEvents(ctx, field, obj)
+				})
+		case "liveEvent":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_liveEvent(ctx, field, obj)
+				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -56560,6 +60103,12 @@ func (ec *executionContext) _StorefrontTitle(ctx context.Context, sel ast.Select
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._StorefrontTitle_offers(ctx, field, obj)
+				})
+		case "bundles":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._StorefrontTitle_bundles(ctx, field, obj)
 				})
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -59203,6 +62752,69 @@ func (ec *executionContext) unmarshalNBrandingInput2githubᚗcomᚋmarqueeᚑott
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalNBundle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Bundle) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx context.Context, sel ast.SelectionSet, v *billing.Bundle) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Bundle!")
+		return graphql.Null
+	}
+	return ec._Bundle(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOffer(ctx context.Context, sel ast.SelectionSet, v billing.BundleOffer) graphql.Marshaler {
+	return ec._BundleOffer(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNBundleOffer2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.BundleOffer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNBundleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInput(ctx context.Context, v any) (billing.BundleOfferInput, error) {
+	res, err := ec.unmarshalInputBundleOfferInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNBundleOfferInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx context.Context, v any) ([]billing.BundleOfferInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]billing.BundleOfferInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBundleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookie(ctx context.Context, sel ast.SelectionSet, v playback.Cookie) graphql.Marshaler {
 	return ec._CdnCookie(ctx, sel, &v)
 }
@@ -59476,6 +63088,11 @@ var (
 	}
 )
 
+func (ec *executionContext) unmarshalNCreateBundleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleInput(ctx context.Context, v any) (billing.BundleInput, error) {
+	res, err := ec.unmarshalInputCreateBundleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCreateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionInput(ctx context.Context, v any) (catalog.CollectionInput, error) {
 	res, err := ec.unmarshalInputCreateCollectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -59488,6 +63105,11 @@ func (ec *executionContext) unmarshalNCreateCouponInput2githubᚗcomᚋmarquee�
 
 func (ec *executionContext) unmarshalNCreateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorInput(ctx context.Context, v any) (catalog.CreatorInput, error) {
 	res, err := ec.unmarshalInputCreateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNCreateLiveEventInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventInput(ctx context.Context, v any) (live.EventInput, error) {
+	res, err := ec.unmarshalInputCreateLiveEventInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -59748,6 +63370,30 @@ var (
 	}
 )
 
+func (ec *executionContext) marshalNEventOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.EventOffer) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNEventOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOffer(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNEventOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOffer(ctx context.Context, sel ast.SelectionSet, v *billing.EventOffer) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "EventOffer!")
+		return graphql.Null
+	}
+	return ec._EventOffer(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(ctx context.Context, sel ast.SelectionSet, v *uploads.Upload) graphql.Marshaler {
 	if v == nil {
 		graphql.AddInvalidNullError(ctx, "FileUpload!")
@@ -59925,6 +63571,60 @@ func (ec *executionContext) unmarshalNInviteInput2githubᚗcomᚋmarqueeᚑott�
 	res, err := ec.unmarshalInputInviteInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
+
+func (ec *executionContext) marshalNLiveEvent2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventᚄ(ctx context.Context, sel ast.SelectionSet, v []*live.Event) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNLiveEvent2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEvent(ctx context.Context, sel ast.SelectionSet, v *live.Event) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "LiveEvent!")
+		return graphql.Null
+	}
+	return ec._LiveEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx context.Context, v any) (live.Status, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[tmp]
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx context.Context, sel ast.SelectionSet, v live.Status) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[v])
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "LiveEventStatus!")
+	}
+	return res
+}
+
+var (
+	unmarshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus = map[string]live.Status{
+		"SCHEDULED": live.Scheduled,
+		"LIVE":      live.Live,
+		"ENDED":     live.Ended,
+		"CANCELED":  live.Canceled,
+	}
+	marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus = map[live.Status]string{
+		live.Scheduled: "SCHEDULED",
+		live.Live:      "LIVE",
+		live.Ended:     "ENDED",
+		live.Canceled:  "CANCELED",
+	}
+)
 
 func (ec *executionContext) marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx context.Context, sel ast.SelectionSet, v catalog.Localization) graphql.Marshaler {
 	return ec._Localization(ctx, sel, &v)
@@ -61535,6 +65235,11 @@ func (ec *executionContext) marshalNTwoFactorStatus2ᚖgithubᚗcomᚋmarqueeᚑ
 	return ec._TwoFactorStatus(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNUpdateBundleInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleUpdate(ctx context.Context, v any) (billing.BundleUpdate, error) {
+	res, err := ec.unmarshalInputUpdateBundleInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNUpdateCollectionInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionUpdate(ctx context.Context, v any) (catalog.CollectionUpdate, error) {
 	res, err := ec.unmarshalInputUpdateCollectionInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -61542,6 +65247,11 @@ func (ec *executionContext) unmarshalNUpdateCollectionInput2githubᚗcomᚋmarqu
 
 func (ec *executionContext) unmarshalNUpdateCreatorInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreatorUpdate(ctx context.Context, v any) (catalog.CreatorUpdate, error) {
 	res, err := ec.unmarshalInputUpdateCreatorInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNUpdateLiveEventInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐEventUpdate(ctx context.Context, v any) (live.EventUpdate, error) {
+	res, err := ec.unmarshalInputUpdateLiveEventInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -62201,6 +65911,31 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) unmarshalOBundleOfferInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx context.Context, v any) ([]billing.BundleOfferInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]billing.BundleOfferInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNBundleOfferInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOBundleOfferInput2ᚖᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx context.Context, v any) (*[]billing.BundleOfferInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalOBundleOfferInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferInputᚄ(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCollectionRule2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(ctx context.Context, sel ast.SelectionSet, v *catalog.Rule) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -62400,6 +66135,40 @@ func (ec *executionContext) marshalOInt642ᚖint64(ctx context.Context, sel ast.
 	res := graphql.MarshalInt64(*v)
 	return res
 }
+
+func (ec *executionContext) unmarshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx context.Context, v any) (*live.Status, error) {
+	if v == nil {
+		return nil, nil
+	}
+	tmp, err := graphql.UnmarshalString(v)
+	res := unmarshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[tmp]
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(ctx context.Context, sel ast.SelectionSet, v *live.Status) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	_ = sel
+	_ = ctx
+	res := graphql.MarshalString(marshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[*v])
+	return res
+}
+
+var (
+	unmarshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus = map[string]live.Status{
+		"SCHEDULED": live.Scheduled,
+		"LIVE":      live.Live,
+		"ENDED":     live.Ended,
+		"CANCELED":  live.Canceled,
+	}
+	marshalOLiveEventStatus2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus = map[live.Status]string{
+		live.Scheduled: "SCHEDULED",
+		live.Live:      "LIVE",
+		live.Ended:     "ENDED",
+		live.Canceled:  "CANCELED",
+	}
+)
 
 func (ec *executionContext) unmarshalOLocalizationInput2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, v any) ([]catalog.Localization, error) {
 	if v == nil {

@@ -44,6 +44,31 @@ type BillingPlanPrice struct {
 	CreatedAt       time.Time
 }
 
+type Bundle struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	Name         string
+	Description  string
+	CollectionID uuid.UUID
+	RetiredAt    *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+type BundleOffer struct {
+	TenantID           uuid.UUID
+	ID                 uuid.UUID
+	BundleID           uuid.UUID
+	Kind               string
+	Currency           string
+	Amount             int64
+	RentalHours        *int32
+	PurchaseWindowDays int32
+	Active             bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
 type Coupon struct {
 	TenantID       uuid.UUID
 	ID             uuid.UUID
@@ -85,6 +110,30 @@ type Entitlement struct {
 	RevokeReason    string
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+}
+
+type EventOffer struct {
+	TenantID  uuid.UUID
+	ID        uuid.UUID
+	EventID   uuid.UUID
+	Currency  string
+	Amount    int64
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type LiveEvent struct {
+	TenantID    uuid.UUID
+	ID          uuid.UUID
+	Name        string
+	Description string
+	StartsAt    time.Time
+	EndsAt      time.Time
+	Status      string
+	TitleID     *uuid.UUID
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 type PromoCode struct {

@@ -68,12 +68,69 @@ func (q *Queries) AddPromoRedemption(ctx context.Context, arg AddPromoRedemption
 	return result.RowsAffected(), nil
 }
 
+const bundlesOfTitle = `-- name: BundlesOfTitle :many
+SELECT b.tenant_id, b.id, b.name, b.description, b.collection_id, b.retired_at, b.created_at, b.updated_at FROM bundles b JOIN collections c ON c.tenant_id = b.tenant_id AND c.id = b.collection_id
+JOIN titles r ON r.tenant_id = b.tenant_id AND r.id = $1
+WHERE b.tenant_id = $2 AND b.retired_at IS NULL AND (
+  (c.kind = 'manual' AND EXISTS (SELECT 1 FROM collection_items ci WHERE ci.tenant_id = c.tenant_id AND ci.collection_id = c.id AND ci.title_id = r.id))
+  OR (c.kind = 'rule'
+     AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+     AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+     AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+     AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+     AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to)))
+ORDER BY b.created_at, b.id
+`
+
+type BundlesOfTitleParams struct {
+	TitleID  uuid.UUID
+	TenantID uuid.UUID
+}
+
+// The active bundles whose collection holds the title now.
+func (q *Queries) BundlesOfTitle(ctx context.Context, arg BundlesOfTitleParams) ([]Bundle, error) {
+	rows, err := q.db.Query(ctx, bundlesOfTitle, arg.TitleID, arg.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Bundle{}
+	for rows.Next() {
+		var i Bundle
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.CollectionID,
+			&i.RetiredAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const checkRows = `-- name: CheckRows :many
 SELECT e.id, e.kind, e.scope, e.collection_ids, e.title_id, e.ads, e.ends_at, e.rental_hours, e.rental_started_at,
   coalesce((SELECT a.model FROM title_access a WHERE a.tenant_id = $1 AND a.title_id = $2),
     (SELECT b.default_model FROM billing_settings b WHERE b.tenant_id = $1), 'free')::text AS model,
-  (SELECT coalesce(array_agg(ci.collection_id), '{}')::uuid[] FROM collection_items ci
-     WHERE ci.tenant_id = $1 AND ci.title_id = $2) AS title_collections
+  (SELECT coalesce(array_agg(m.id), '{}')::uuid[] FROM (
+     SELECT ci.collection_id AS id FROM collection_items ci WHERE ci.tenant_id = $1 AND ci.title_id = $2
+     UNION ALL
+     SELECT c.id FROM collections c JOIN titles r ON r.tenant_id = c.tenant_id AND r.id = $2
+     WHERE c.tenant_id = $1 AND c.kind = 'rule'
+       AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+       AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+       AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+       AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+       AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to)) m) AS title_collections
 FROM (SELECT 1) one
 LEFT JOIN entitlements e ON e.tenant_id = $1 AND e.viewer_id = $3 AND e.revoked_at IS NULL
   AND e.starts_at <= $4::timestamptz AND (e.ends_at IS NULL OR e.ends_at > $4::timestamptz)
@@ -102,7 +159,9 @@ type CheckRowsRow struct {
 }
 
 // What a check needs, in one statement: the title's access model, the
-// hand-picked collections holding it, and the viewer's live entitlements.
+// collections holding it (hand-picked ones by their items, rule-based ones
+// by evaluating their rule against the title now), and the viewer's live
+// entitlements.
 func (q *Queries) CheckRows(ctx context.Context, arg CheckRowsParams) ([]CheckRowsRow, error) {
 	rows, err := q.db.Query(ctx, checkRows,
 		arg.TenantID,
@@ -153,6 +212,35 @@ type ChurnedSubscribersParams struct {
 
 func (q *Queries) ChurnedSubscribers(ctx context.Context, arg ChurnedSubscribersParams) (int32, error) {
 	row := q.db.QueryRow(ctx, churnedSubscribers, arg.TenantID, arg.Since, arg.Now)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
+const collectionTitleCount = `-- name: CollectionTitleCount :one
+
+SELECT CASE WHEN c.kind = 'manual' THEN
+  (SELECT count(*) FROM collection_items ci WHERE ci.tenant_id = c.tenant_id AND ci.collection_id = c.id)
+ELSE
+  (SELECT count(*) FROM titles r WHERE r.tenant_id = c.tenant_id
+     AND (cardinality(c.rule_kinds) = 0 OR r.kind = ANY (c.rule_kinds))
+     AND (cardinality(c.rule_genres) = 0 OR r.genres && c.rule_genres)
+     AND (cardinality(c.rule_tags) = 0 OR r.tags && c.rule_tags)
+     AND (c.rule_year_from IS NULL OR r.release_year >= c.rule_year_from)
+     AND (c.rule_year_to IS NULL OR r.release_year <= c.rule_year_to))
+END::int
+FROM collections c WHERE c.tenant_id = $1 AND c.id = $2
+`
+
+type CollectionTitleCountParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// Bundles
+// How many titles a collection holds now (a rule-based one's matches).
+func (q *Queries) CollectionTitleCount(ctx context.Context, arg CollectionTitleCountParams) (int32, error) {
+	row := q.db.QueryRow(ctx, collectionTitleCount, arg.TenantID, arg.ID)
 	var column_1 int32
 	err := row.Scan(&column_1)
 	return column_1, err
@@ -343,6 +431,21 @@ func (q *Queries) CreatePromoCode(ctx context.Context, arg CreatePromoCodeParams
 	return i, err
 }
 
+const deactivateBundleOffers = `-- name: DeactivateBundleOffers :exec
+UPDATE bundle_offers SET active = false, updated_at = $1::timestamptz WHERE tenant_id = $2 AND bundle_id = $3
+`
+
+type DeactivateBundleOffersParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	BundleID uuid.UUID
+}
+
+func (q *Queries) DeactivateBundleOffers(ctx context.Context, arg DeactivateBundleOffersParams) error {
+	_, err := q.db.Exec(ctx, deactivateBundleOffers, arg.Now, arg.TenantID, arg.BundleID)
+	return err
+}
+
 const deactivateCoupon = `-- name: DeactivateCoupon :one
 UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
 `
@@ -373,6 +476,31 @@ func (q *Queries) DeactivateCoupon(ctx context.Context, arg DeactivateCouponPara
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const deactivateEventOffer = `-- name: DeactivateEventOffer :execrows
+UPDATE event_offers SET active = false, updated_at = $1::timestamptz
+WHERE tenant_id = $2 AND event_id = $3 AND currency = $4 AND active
+`
+
+type DeactivateEventOfferParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	EventID  uuid.UUID
+	Currency string
+}
+
+func (q *Queries) DeactivateEventOffer(ctx context.Context, arg DeactivateEventOfferParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deactivateEventOffer,
+		arg.Now,
+		arg.TenantID,
+		arg.EventID,
+		arg.Currency,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const eventEntitled = `-- name: EventEntitled :one
@@ -410,6 +538,60 @@ func (q *Queries) EventOutcome(ctx context.Context, id string) (string, error) {
 	return column_1, err
 }
 
+const eventTickets = `-- name: EventTickets :many
+SELECT tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids, title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, rental_started_at, revoked_at, revoke_reason, created_at, updated_at FROM entitlements WHERE tenant_id = $1 AND event_id = $2 AND kind = 'ppv' AND revoked_at IS NULL
+ORDER BY created_at, id
+`
+
+type EventTicketsParams struct {
+	TenantID uuid.UUID
+	EventID  *uuid.UUID
+}
+
+// The event's tickets not revoked.
+func (q *Queries) EventTickets(ctx context.Context, arg EventTicketsParams) ([]Entitlement, error) {
+	rows, err := q.db.Query(ctx, eventTickets, arg.TenantID, arg.EventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Entitlement{}
+	for rows.Next() {
+		var i Entitlement
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.ViewerID,
+			&i.Source,
+			&i.ExternalID,
+			&i.Verification,
+			&i.Kind,
+			&i.Scope,
+			&i.CollectionIds,
+			&i.TitleID,
+			&i.EventID,
+			&i.Ads,
+			&i.PlanID,
+			&i.Status,
+			&i.StartsAt,
+			&i.EndsAt,
+			&i.RentalHours,
+			&i.RentalStartedAt,
+			&i.RevokedAt,
+			&i.RevokeReason,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const getAccount = `-- name: GetAccount :one
 SELECT tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at FROM stripe_accounts WHERE tenant_id = $1
 `
@@ -425,6 +607,59 @@ func (q *Queries) GetAccount(ctx context.Context, tenantID uuid.UUID) (StripeAcc
 		&i.PayoutsEnabled,
 		&i.AutomaticTax,
 		&i.StatusEventAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getBundle = `-- name: GetBundle :one
+SELECT tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at FROM bundles WHERE tenant_id = $1 AND id = $2
+`
+
+type GetBundleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetBundle(ctx context.Context, arg GetBundleParams) (Bundle, error) {
+	row := q.db.QueryRow(ctx, getBundle, arg.TenantID, arg.ID)
+	var i Bundle
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.CollectionID,
+		&i.RetiredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getBundleOffer = `-- name: GetBundleOffer :one
+SELECT tenant_id, id, bundle_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM bundle_offers WHERE tenant_id = $1 AND id = $2 AND active
+`
+
+type GetBundleOfferParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetBundleOffer(ctx context.Context, arg GetBundleOfferParams) (BundleOffer, error) {
+	row := q.db.QueryRow(ctx, getBundleOffer, arg.TenantID, arg.ID)
+	var i BundleOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.BundleID,
+		&i.Kind,
+		&i.Currency,
+		&i.Amount,
+		&i.RentalHours,
+		&i.PurchaseWindowDays,
+		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -537,6 +772,60 @@ func (q *Queries) GetEntitlementByExternal(ctx context.Context, arg GetEntitleme
 		&i.RentalStartedAt,
 		&i.RevokedAt,
 		&i.RevokeReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getEventOffer = `-- name: GetEventOffer :one
+SELECT tenant_id, id, event_id, currency, amount, active, created_at, updated_at FROM event_offers WHERE tenant_id = $1 AND id = $2 AND active
+`
+
+type GetEventOfferParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetEventOffer(ctx context.Context, arg GetEventOfferParams) (EventOffer, error) {
+	row := q.db.QueryRow(ctx, getEventOffer, arg.TenantID, arg.ID)
+	var i EventOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.EventID,
+		&i.Currency,
+		&i.Amount,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getLiveEvent = `-- name: GetLiveEvent :one
+
+SELECT tenant_id, id, name, description, starts_at, ends_at, status, title_id, created_at, updated_at FROM live_events WHERE tenant_id = $1 AND id = $2
+`
+
+type GetLiveEventParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+// Pay-per-view
+func (q *Queries) GetLiveEvent(ctx context.Context, arg GetLiveEventParams) (LiveEvent, error) {
+	row := q.db.QueryRow(ctx, getLiveEvent, arg.TenantID, arg.ID)
+	var i LiveEvent
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.Status,
+		&i.TitleID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -691,6 +980,43 @@ func (q *Queries) InsertAccount(ctx context.Context, arg InsertAccountParams) (S
 	return i, err
 }
 
+const insertBundle = `-- name: InsertBundle :one
+INSERT INTO bundles (tenant_id, id, name, description, collection_id, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz) RETURNING tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at
+`
+
+type InsertBundleParams struct {
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+	Name         string
+	Description  string
+	CollectionID uuid.UUID
+	Now          time.Time
+}
+
+func (q *Queries) InsertBundle(ctx context.Context, arg InsertBundleParams) (Bundle, error) {
+	row := q.db.QueryRow(ctx, insertBundle,
+		arg.TenantID,
+		arg.ID,
+		arg.Name,
+		arg.Description,
+		arg.CollectionID,
+		arg.Now,
+	)
+	var i Bundle
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.CollectionID,
+		&i.RetiredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const insertCustomer = `-- name: InsertCustomer :exec
 INSERT INTO billing_customers (tenant_id, viewer_id, stripe_customer_id, created_at)
 VALUES ($1, $2, $3, $4::timestamptz)
@@ -806,6 +1132,86 @@ func (q *Queries) InsertPlanPrice(ctx context.Context, arg InsertPlanPriceParams
 	return i, err
 }
 
+const listBundleOffers = `-- name: ListBundleOffers :many
+SELECT tenant_id, id, bundle_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM bundle_offers WHERE tenant_id = $1 AND bundle_id = ANY ($2::uuid[]) AND active
+ORDER BY bundle_id, kind, currency
+`
+
+type ListBundleOffersParams struct {
+	TenantID  uuid.UUID
+	BundleIds []uuid.UUID
+}
+
+func (q *Queries) ListBundleOffers(ctx context.Context, arg ListBundleOffersParams) ([]BundleOffer, error) {
+	rows, err := q.db.Query(ctx, listBundleOffers, arg.TenantID, arg.BundleIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []BundleOffer{}
+	for rows.Next() {
+		var i BundleOffer
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.BundleID,
+			&i.Kind,
+			&i.Currency,
+			&i.Amount,
+			&i.RentalHours,
+			&i.PurchaseWindowDays,
+			&i.Active,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listBundles = `-- name: ListBundles :many
+SELECT tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at FROM bundles WHERE tenant_id = $1 AND (retired_at IS NULL OR NOT $2::boolean) ORDER BY created_at, id
+`
+
+type ListBundlesParams struct {
+	TenantID   uuid.UUID
+	ActiveOnly bool
+}
+
+func (q *Queries) ListBundles(ctx context.Context, arg ListBundlesParams) ([]Bundle, error) {
+	rows, err := q.db.Query(ctx, listBundles, arg.TenantID, arg.ActiveOnly)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []Bundle{}
+	for rows.Next() {
+		var i Bundle
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Name,
+			&i.Description,
+			&i.CollectionID,
+			&i.RetiredAt,
+			&i.CreatedAt,
+			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listCoupons = `-- name: ListCoupons :many
 SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
 `
@@ -835,6 +1241,45 @@ func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon
 			&i.StripeCouponID,
 			&i.Active,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listEventOffers = `-- name: ListEventOffers :many
+SELECT tenant_id, id, event_id, currency, amount, active, created_at, updated_at FROM event_offers WHERE tenant_id = $1 AND event_id = ANY ($2::uuid[]) AND active
+ORDER BY event_id, currency
+`
+
+type ListEventOffersParams struct {
+	TenantID uuid.UUID
+	EventIds []uuid.UUID
+}
+
+func (q *Queries) ListEventOffers(ctx context.Context, arg ListEventOffersParams) ([]EventOffer, error) {
+	rows, err := q.db.Query(ctx, listEventOffers, arg.TenantID, arg.EventIds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []EventOffer{}
+	for rows.Next() {
+		var i EventOffer
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.EventID,
+			&i.Currency,
+			&i.Amount,
+			&i.Active,
+			&i.CreatedAt,
+			&i.UpdatedAt,
 		); err != nil {
 			return nil, err
 		}
@@ -1140,6 +1585,31 @@ func (q *Queries) ListViewerEntitlements(ctx context.Context, arg ListViewerEnti
 	return items, nil
 }
 
+const lockBundle = `-- name: LockBundle :one
+SELECT tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at FROM bundles WHERE tenant_id = $1 AND id = $2 FOR UPDATE
+`
+
+type LockBundleParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) LockBundle(ctx context.Context, arg LockBundleParams) (Bundle, error) {
+	row := q.db.QueryRow(ctx, lockBundle, arg.TenantID, arg.ID)
+	var i Bundle
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.CollectionID,
+		&i.RetiredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const lockPromoCode = `-- name: LockPromoCode :one
 SELECT tenant_id, id, code, title_id, kind, rental_hours, max_redemptions, redeemed, expires_at, created_at FROM promo_codes WHERE tenant_id = $1 AND code = $2 FOR UPDATE
 `
@@ -1259,6 +1729,33 @@ func (q *Queries) RemoveTitleOffer(ctx context.Context, arg RemoveTitleOfferPara
 		&i.RentalHours,
 		&i.PurchaseWindowDays,
 		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const retireBundle = `-- name: RetireBundle :one
+UPDATE bundles SET retired_at = coalesce(retired_at, $1::timestamptz), updated_at = $1::timestamptz
+WHERE tenant_id = $2 AND id = $3 RETURNING tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at
+`
+
+type RetireBundleParams struct {
+	Now      time.Time
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) RetireBundle(ctx context.Context, arg RetireBundleParams) (Bundle, error) {
+	row := q.db.QueryRow(ctx, retireBundle, arg.Now, arg.TenantID, arg.ID)
+	var i Bundle
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.CollectionID,
+		&i.RetiredAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
@@ -1651,6 +2148,92 @@ func (q *Queries) UpdateAccountStatus(ctx context.Context, arg UpdateAccountStat
 	return i, err
 }
 
+const updateBundle = `-- name: UpdateBundle :one
+UPDATE bundles SET name = $1, description = $2, collection_id = $3, updated_at = $4::timestamptz
+WHERE tenant_id = $5 AND id = $6 RETURNING tenant_id, id, name, description, collection_id, retired_at, created_at, updated_at
+`
+
+type UpdateBundleParams struct {
+	Name         string
+	Description  string
+	CollectionID uuid.UUID
+	Now          time.Time
+	TenantID     uuid.UUID
+	ID           uuid.UUID
+}
+
+func (q *Queries) UpdateBundle(ctx context.Context, arg UpdateBundleParams) (Bundle, error) {
+	row := q.db.QueryRow(ctx, updateBundle,
+		arg.Name,
+		arg.Description,
+		arg.CollectionID,
+		arg.Now,
+		arg.TenantID,
+		arg.ID,
+	)
+	var i Bundle
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.CollectionID,
+		&i.RetiredAt,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const upsertBundleOffer = `-- name: UpsertBundleOffer :one
+INSERT INTO bundle_offers (tenant_id, id, bundle_id, kind, currency, amount, rental_hours, purchase_window_days, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7::int, $8, $9::timestamptz, $9::timestamptz)
+ON CONFLICT (tenant_id, bundle_id, kind, currency) DO UPDATE SET amount = EXCLUDED.amount, rental_hours = EXCLUDED.rental_hours,
+  purchase_window_days = EXCLUDED.purchase_window_days, active = true, updated_at = EXCLUDED.updated_at
+RETURNING tenant_id, id, bundle_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at
+`
+
+type UpsertBundleOfferParams struct {
+	TenantID           uuid.UUID
+	ID                 uuid.UUID
+	BundleID           uuid.UUID
+	Kind               string
+	Currency           string
+	Amount             int64
+	RentalHours        *int32
+	PurchaseWindowDays int32
+	Now                time.Time
+}
+
+func (q *Queries) UpsertBundleOffer(ctx context.Context, arg UpsertBundleOfferParams) (BundleOffer, error) {
+	row := q.db.QueryRow(ctx, upsertBundleOffer,
+		arg.TenantID,
+		arg.ID,
+		arg.BundleID,
+		arg.Kind,
+		arg.Currency,
+		arg.Amount,
+		arg.RentalHours,
+		arg.PurchaseWindowDays,
+		arg.Now,
+	)
+	var i BundleOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.BundleID,
+		&i.Kind,
+		&i.Currency,
+		&i.Amount,
+		&i.RentalHours,
+		&i.PurchaseWindowDays,
+		&i.Active,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const upsertDefaultModel = `-- name: UpsertDefaultModel :exec
 INSERT INTO billing_settings (tenant_id, default_model, updated_at) VALUES ($1, $2, $3::timestamptz)
 ON CONFLICT (tenant_id) DO UPDATE SET default_model = EXCLUDED.default_model, updated_at = EXCLUDED.updated_at
@@ -1745,6 +2328,45 @@ func (q *Queries) UpsertEntitlement(ctx context.Context, arg UpsertEntitlementPa
 		&i.RentalStartedAt,
 		&i.RevokedAt,
 		&i.RevokeReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const upsertEventOffer = `-- name: UpsertEventOffer :one
+INSERT INTO event_offers (tenant_id, id, event_id, currency, amount, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz)
+ON CONFLICT (tenant_id, event_id, currency) DO UPDATE SET amount = EXCLUDED.amount, active = true, updated_at = EXCLUDED.updated_at
+RETURNING tenant_id, id, event_id, currency, amount, active, created_at, updated_at
+`
+
+type UpsertEventOfferParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+	EventID  uuid.UUID
+	Currency string
+	Amount   int64
+	Now      time.Time
+}
+
+func (q *Queries) UpsertEventOffer(ctx context.Context, arg UpsertEventOfferParams) (EventOffer, error) {
+	row := q.db.QueryRow(ctx, upsertEventOffer,
+		arg.TenantID,
+		arg.ID,
+		arg.EventID,
+		arg.Currency,
+		arg.Amount,
+		arg.Now,
+	)
+	var i EventOffer
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.EventID,
+		&i.Currency,
+		&i.Amount,
+		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
 	)
