@@ -23,7 +23,8 @@ import (
 // ares-package when deploy/npm-tools.sh installed them).
 var benchPackagers = func() []apps.Packager {
 	w := &web.Packager{}
-	ps := []apps.Packager{w, &roku.Packager{BSC: roku.LocalBSC("..")}, &android.Packager{}, &apple.Packager{}, &tvpack.Tizen{Web: w}}
+	bsc, _ := apps.FindTool("bsc")
+	ps := []apps.Packager{w, &roku.Packager{BSC: bsc}, &android.Packager{}, &apple.Packager{}, &tvpack.Tizen{Web: w}}
 	if ares, err := tvpack.FindAresPackage(); err == nil {
 		ps = append(ps, &tvpack.WebOS{Web: w, AresPackage: ares})
 	}

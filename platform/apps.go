@@ -5,7 +5,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"os"
-	"os/exec"
 	"path/filepath"
 
 	"github.com/marquee-ott/marquee/apps"
@@ -51,10 +50,8 @@ func (m *Main) appListing() func(context.Context, apps.Spec) (apps.Tree, error) 
 	return listing.Pack
 }
 
-// appTool finds one of the npm checkers: in MARQUEE_APP_TOOLS, else under
-// bin/npm/node_modules/.bin of the working directory or a parent (a
-// checkout, and tests running in a package folder), else on PATH; "" when
-// nowhere.
+// appTool finds one of the npm checkers: in MARQUEE_APP_TOOLS when set,
+// else as apps.FindTool does; "" when nowhere.
 func (m *Main) appTool(name string) string {
 	if dir := m.Config.AppTools; dir != "" {
 		p := filepath.Join(dir, name)
@@ -63,23 +60,8 @@ func (m *Main) appTool(name string) string {
 		}
 		return ""
 	}
-	if dir, err := os.Getwd(); err == nil {
-		for {
-			p := filepath.Join(dir, "bin", "npm", "node_modules", ".bin", name)
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-			up := filepath.Dir(dir)
-			if up == dir {
-				break
-			}
-			dir = up
-		}
-	}
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	return ""
+	p, _ := apps.FindTool(name)
+	return p
 }
 
 // downloadKey derives the download links' signing key from the secret key,

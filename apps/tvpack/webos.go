@@ -30,9 +30,6 @@ var WebOSImages = []Image{
 	{"webos/splash-1920x1080.png", 1920, 1080},
 }
 
-// aresPackageRel is where deploy/npm-tools.sh installs LG's packager.
-const aresPackageRel = "bin/npm/node_modules/.bin/ares-package"
-
 // WebOS packages the TV web app as an LG webOS .ipk with LG's ares-package
 // (npm @webos-tools/cli, pinned in deploy/npm), which checks appinfo.json
 // (id, version, required fields) and refuses a bad one; its message becomes
@@ -49,29 +46,8 @@ type WebOS struct {
 // Platform is apps.WebOS.
 func (p *WebOS) Platform() apps.Platform { return apps.WebOS }
 
-// FindAresPackage looks for ares-package on PATH, then under
-// bin/npm/node_modules/.bin of the working directory or any parent (where
-// deploy/npm-tools.sh puts it in a checkout).
-func FindAresPackage() (string, error) {
-	if p, err := exec.LookPath("ares-package"); err == nil {
-		return p, nil
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", fmt.Errorf("tvpack.FindAresPackage: %w", err)
-	}
-	for {
-		p := filepath.Join(dir, aresPackageRel)
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p, nil
-		}
-		up := filepath.Dir(dir)
-		if up == dir {
-			return "", fmt.Errorf("tvpack.FindAresPackage: ares-package is neither on PATH nor under %s (run deploy/npm-tools.sh)", aresPackageRel)
-		}
-		dir = up
-	}
-}
+// FindAresPackage finds ares-package as apps.FindTool does.
+func FindAresPackage() (string, error) { return apps.FindTool("ares-package") }
 
 // WebOSAppID is the webOS app id for a bundle id: LG wants lowercase
 // letters, digits, '+', '-' and '.', so it is lowercased and '_' becomes
