@@ -219,7 +219,9 @@ func TestSupportPage(t *testing.T) {
 	b.noBanner()
 	b.typeIn("support-search", v.Email[:12])
 	b.click("support-find")
-	b.wait("the viewer found", `document.getElementById('support-open-`+viewer+`')`)
+	// The first list already holds the viewer; wait for the rows of this
+	// search, or the click lands on a row that is being replaced.
+	b.wait("the viewer found", fmt.Sprintf(`document.getElementById('support-results').dataset.search === %q && document.getElementById('support-open-%s')`, v.Email[:12], viewer))
 	b.click("support-open-" + viewer)
 	b.wait("their entitlements", `document.getElementById('support-entitlements')?.dataset.loaded === 'true'`)
 	b.labelled()

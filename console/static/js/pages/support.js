@@ -26,8 +26,9 @@ export async function render(root, app) {
     await run(search.querySelector('#support-find'), find, search);
   });
   async function find() {
+    const term = search.querySelector('#support-search').value.trim();
     const d = await gql(`query FindViewers($s: String) { viewers(first: 20, search: $s) { totalCount edges { node { id email emailVerified createdAt deviceCount } } } }`,
-      { s: search.querySelector('#support-search').value.trim() });
+      { s: term });
     const rows = d.viewers.edges.map(({ node: v }) => h('tr', { id: `support-viewer-${v.id}` },
       h('td', {}, v.email, v.emailVerified ? null : h('span', { class: 'muted' }, ' (unverified)')),
       h('td', {}, timeEl(v.createdAt)),
@@ -35,6 +36,7 @@ export async function render(root, app) {
       h('td', { class: 'actions' }, h('button', { type: 'button', id: `support-open-${v.id}`, class: 'btn btn-secondary btn-small', onclick: (e) => run(e.currentTarget, () => open(v.id)) }, 'Open'))));
     results.replaceChildren(...(rows.length ? rows : [emptyRow(4, 'No viewer matches.')]));
     results.dataset.loaded = 'true';
+    results.dataset.search = term; // which search the rows answer (tests wait on it)
   }
 
   // One viewer.
