@@ -41,7 +41,7 @@ check:
 
 generate:
 	bin/sqlc generate
-	go tool gqlgen generate
+	go run ./graph/gqlgen
 
 bench: deps tools build
 	bin/marquee stack -- go test -run '^$$' -bench . -benchtime 3s ./bench/...

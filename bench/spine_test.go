@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/platform"
 	pt "github.com/marquee-ott/marquee/platform/platformtest"
 	"github.com/marquee-ott/marquee/testenv"
@@ -28,7 +30,7 @@ import (
 // (auth, permission check, tenant transaction, gqlgen, HTTP) against a plain
 // net/http handler running the same SQL with pgx (tenant id in the WHERE, no
 // tenant transaction) and writing the same JSON, on the same PostgreSQL.
-const teamQuery = `{ team(first: 20) { edges { node { id email name role } } } }`
+const teamQuery = `{ team(first: %d) { edges { node { id email name role } } } }`
 
 func BenchmarkSpineTeamQuery(b *testing.B) {
 	m := pt.Start(b, func(c *platform.Config) { c.MaxComplexity = 100000 })
@@ -37,17 +39,25 @@ func BenchmarkSpineTeamQuery(b *testing.B) {
 		pt.AddStaff(b, m, ten, fmt.Sprintf("s%02d@%s.example.com", i, ten.Slug), "EDITOR")
 	}
 	tenant := uuid.MustParse(ten.ID)
+	first := envInt("MARQUEE_BENCH_FIRST", 20)
 	// The app role sees no rows outside a tenant transaction, so the baseline
 	// reads as the migrating role: same SQL, same server, no tenant binding.
-	pool, err := pgxpool.New(context.Background(), testenv.OwnerURL(b))
+	// It gets the same uuid codec as ours (db.RegisterTypes): a fair baseline
+	// is the best plain pgx, not pgx's default.
+	pcfg, err := pgxpool.ParseConfig(testenv.OwnerURL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pcfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error { db.RegisterTypes(c.TypeMap()); return nil }
+	pool, err := pgxpool.NewWithConfig(context.Background(), pcfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	bare := httptest.NewServer(bareTeamHandler(pool, tenant))
+	bare := httptest.NewServer(bareTeamHandler(pool, tenant, first))
 	defer bare.Close()
 
-	body, _ := json.Marshal(map[string]string{"query": teamQuery})
+	body, _ := json.Marshal(map[string]string{"query": fmt.Sprintf(teamQuery, first)})
 	full := func() *http.Request {
 		r, _ := http.NewRequest(http.MethodPost, m.URL()+"/graphql", strings.NewReader(string(body)))
 		r.Header.Set("Content-Type", "application/json")
@@ -58,10 +68,18 @@ func BenchmarkSpineTeamQuery(b *testing.B) {
 	checkSame(b, full(), plain())
 
 	workers, per := envInt("MARQUEE_BENCH_WORKERS", 8), envInt("MARQUEE_BENCH_REQUESTS", 1500)
-	baseRate, baseP99 := load(b, plain, workers, per)
-	stop := profile(b, "MARQUEE_BENCH_CPUPROFILE")
-	fullRate, fullP99 := load(b, full, workers, per)
-	stop()
+	rounds := envInt("MARQUEE_BENCH_ROUNDS", 6)
+	var baseRate, fullRate float64
+	var baseP99, fullP99 time.Duration
+	if os.Getenv("MARQUEE_BENCH_CPUPROFILE") != "" {
+		// A profile is of the full stack alone: one round each, bare first.
+		baseRate, baseP99 = load(b, plain, workers, per)
+		stop := profile(b, "MARQUEE_BENCH_CPUPROFILE")
+		fullRate, fullP99 = load(b, full, workers, per)
+		stop()
+	} else {
+		baseRate, baseP99, fullRate, fullP99 = compare(b, plain, full, workers, per, rounds)
+	}
 	b.ReportMetric(baseRate, "bare-req/s")
 	b.ReportMetric(fullRate, "full-req/s")
 	b.ReportMetric(float64(baseP99.Microseconds()), "bare-p99-µs")
@@ -71,9 +89,9 @@ func BenchmarkSpineTeamQuery(b *testing.B) {
 }
 
 // bareTeamHandler is the baseline: the same rows, the same JSON shape.
-func bareTeamHandler(pool *pgxpool.Pool, tenant uuid.UUID) http.Handler {
+func bareTeamHandler(pool *pgxpool.Pool, tenant uuid.UUID, first int) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rows, err := pool.Query(r.Context(), `SELECT id, email, name, role FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT 20`, tenant)
+		rows, err := pool.Query(r.Context(), `SELECT id, email, name, role FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $2`, tenant, first)
 		if err != nil {
 			http.Error(w, err.Error(), 500)
 			return
@@ -120,8 +138,38 @@ func checkSame(b *testing.B, full, plain *http.Request) {
 	}
 }
 
+// compare loads two handlers in alternating rounds (per/rounds requests per
+// worker each), so that load drifting on a shared machine weighs on both
+// alike, and returns each one's requests a second and p99 over its rounds.
+func compare(b *testing.B, first, second func() *http.Request, workers, per, rounds int) (float64, time.Duration, float64, time.Duration) {
+	n := max(per/rounds, 1)
+	var lat [2][]time.Duration
+	var took [2]time.Duration
+	for r := 0; r < rounds; r++ {
+		for i, mk := range []func() *http.Request{first, second} {
+			l, d := requests(b, mk, workers, n)
+			lat[i] = append(lat[i], l...)
+			took[i] += d
+		}
+	}
+	rate := func(i int) float64 { return float64(len(lat[i])) / took[i].Seconds() }
+	return rate(0), p99(lat[0]), rate(1), p99(lat[1])
+}
+
+func p99(lat []time.Duration) time.Duration {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return lat[len(lat)*99/100]
+}
+
 // load runs workers×per requests and returns requests a second and the p99.
 func load(b *testing.B, mk func() *http.Request, workers, per int) (float64, time.Duration) {
+	lat, elapsed := requests(b, mk, workers, per)
+	return float64(len(lat)) / elapsed.Seconds(), p99(lat)
+}
+
+// requests runs workers×per requests and returns each one's latency and the
+// time they all took.
+func requests(b *testing.B, mk func() *http.Request, workers, per int) ([]time.Duration, time.Duration) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: workers}}
 	lat := make([]time.Duration, workers*per)
 	var wg sync.WaitGroup
@@ -144,9 +192,7 @@ func load(b *testing.B, mk func() *http.Request, workers, per int) (float64, tim
 		}(w)
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	return float64(workers*per) / elapsed.Seconds(), lat[len(lat)*99/100]
+	return lat, time.Since(start)
 }
 
 // profile writes a CPU profile of what follows to the file named by the

@@ -42,6 +42,14 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // OpenConfig connects a pool from a parsed config and checks it answers.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	after := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		RegisterTypes(c.TypeMap())
+		if after != nil {
+			return after(ctx, c)
+		}
+		return nil
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("db.Open: %w", err)

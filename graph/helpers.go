@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/audit"
+	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/errs"
 	"github.com/marquee-ott/marquee/graph/model"
 	"github.com/marquee-ott/marquee/tenants"
@@ -156,28 +157,10 @@ func auditPage(entries []audit.Entry, n int) *model.AuditConnection {
 	return conn
 }
 
-// staffPage pages a whole (small) team by position.
-func staffPage(all []tenants.Staff, first *int, after *string) (*model.StaffConnection, error) {
-	n, err := pageSize(first)
-	if err != nil {
-		return nil, err
-	}
-	start := 0
-	if after != nil {
-		var pos int
-		if err := decodeCursor(*after, &pos); err != nil {
-			return nil, err
-		}
-		start = pos + 1
-	}
-	conn := &model.StaffConnection{TotalCount: len(all), PageInfo: &model.PageInfo{}, Edges: []*model.StaffEdge{}}
-	for i := start; i < len(all) && i < start+n; i++ {
-		cur := encodeCursor(i)
-		conn.Edges = append(conn.Edges, &model.StaffEdge{Cursor: cur, Node: &all[i]})
-		conn.PageInfo.EndCursor = &cur
-	}
-	conn.PageInfo.HasNextPage = start+n < len(all)
-	return conn, nil
+// staffPage makes a position-paged team connection of up to n+1 members.
+func staffPage(staff []tenants.Staff, page catalog.Page, n, total int) *model.StaffConnection {
+	edges, info := connect(staff, page, n, func(c string, s *tenants.Staff) *model.StaffEdge { return &model.StaffEdge{Cursor: c, Node: s} })
+	return &model.StaffConnection{Edges: edges, PageInfo: info, TotalCount: total}
 }
 
 // orNotFound is an optional field's value: a NotFound object is null.

@@ -163,11 +163,15 @@ func (r *queryResolver) Tenant(ctx context.Context) (*tenants.Tenant, error) {
 
 // Team is the resolver for the team field.
 func (r *queryResolver) Team(ctx context.Context, first *int, after *string) (*model.StaffConnection, error) {
-	all, err := r.Tenants.ListStaff(ctx, principal(ctx).Tenant)
+	page, n, err := offsetPage(first, after)
 	if err != nil {
 		return nil, err
 	}
-	return staffPage(all, first, after)
+	staff, total, err := r.Tenants.StaffPage(ctx, principal(ctx).Tenant, page.Skip, page.Take)
+	if err != nil {
+		return nil, err
+	}
+	return staffPage(staff, page, n, total), nil
 }
 
 // StaffMember is the resolver for the staffMember field.

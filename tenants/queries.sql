@@ -32,6 +32,15 @@ SELECT * FROM staff WHERE tenant_id = $1 AND email = $2;
 -- name: ListStaff :many
 SELECT * FROM staff WHERE tenant_id = $1 ORDER BY created_at, id;
 
+-- name: ListStaffPage :many
+-- A page of the team in the team's order, with the team's size. The columns
+-- are those of Staff: no password hash leaves the database for a list.
+SELECT id, tenant_id, email, name, role, email_verified_at, created_at, count(*) OVER ()::int AS total
+FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT @take OFFSET @skip;
+
+-- name: CountStaff :one
+SELECT count(*)::int FROM staff WHERE tenant_id = $1;
+
 -- name: ListStaffByIDs :many
 SELECT * FROM staff WHERE tenant_id = $1 AND id = ANY(@ids::uuid[]);
 

@@ -83,6 +83,17 @@ func (q *Queries) CountRecoveryCodesLeft(ctx context.Context, arg CountRecoveryC
 	return count, err
 }
 
+const countStaff = `-- name: CountStaff :one
+SELECT count(*)::int FROM staff WHERE tenant_id = $1
+`
+
+func (q *Queries) CountStaff(ctx context.Context, tenantID uuid.UUID) (int32, error) {
+	row := q.db.QueryRow(ctx, countStaff, tenantID)
+	var column_1 int32
+	err := row.Scan(&column_1)
+	return column_1, err
+}
+
 const createAPIKey = `-- name: CreateAPIKey :exec
 INSERT INTO api_keys (tenant_id, id, name, role, secret_hash, hint, created_by, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -882,6 +893,59 @@ func (q *Queries) ListStaffByIDs(ctx context.Context, arg ListStaffByIDsParams) 
 			&i.FailedLogins,
 			&i.LockedUntil,
 			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listStaffPage = `-- name: ListStaffPage :many
+SELECT id, tenant_id, email, name, role, email_verified_at, created_at, count(*) OVER ()::int AS total
+FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $3 OFFSET $2
+`
+
+type ListStaffPageParams struct {
+	TenantID uuid.UUID
+	Skip     int32
+	Take     int32
+}
+
+type ListStaffPageRow struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	Email           string
+	Name            string
+	Role            string
+	EmailVerifiedAt *time.Time
+	CreatedAt       time.Time
+	Total           int32
+}
+
+// A page of the team in the team's order, with the team's size. The columns
+// are those of Staff: no password hash leaves the database for a list.
+func (q *Queries) ListStaffPage(ctx context.Context, arg ListStaffPageParams) ([]ListStaffPageRow, error) {
+	rows, err := q.db.Query(ctx, listStaffPage, arg.TenantID, arg.Skip, arg.Take)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListStaffPageRow{}
+	for rows.Next() {
+		var i ListStaffPageRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.EmailVerifiedAt,
+			&i.CreatedAt,
+			&i.Total,
 		); err != nil {
 			return nil, err
 		}
