@@ -454,7 +454,13 @@ func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutIn
 	params.AddMetadata(metaViewer, in.Viewer.String())
 	if coupon != nil { // Stripe takes a discount or the promotion-code box, not both
 		params.AllowPromotionCodes = nil
-		params.Discounts = []*stripe.CheckoutSessionDiscountParams{{Coupon: stripe.String(coupon.StripeCouponID)}}
+		// The promotion code, so Stripe holds it to its limits too; a coupon
+		// made before promotion codes were is named itself.
+		d := &stripe.CheckoutSessionDiscountParams{PromotionCode: stripe.String(coupon.StripePromotionCodeID)}
+		if coupon.StripePromotionCodeID == "" {
+			d = &stripe.CheckoutSessionDiscountParams{Coupon: stripe.String(coupon.StripeCouponID)}
+		}
+		params.Discounts = []*stripe.CheckoutSessionDiscountParams{d}
 		params.AddMetadata(metaCoupon, coupon.ID.String())
 	}
 	sess, err := s.Stripe.CheckoutSessions.New(params)

@@ -201,9 +201,9 @@ UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2;
 
 -- name: CreateCoupon :one
 INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
-  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+  max_redemptions, redeem_by, stripe_coupon_id, stripe_promotion_code_id, created_at)
 VALUES (@tenant_id, @id, @code, @name, @percent_off_bp, @amount_off, @currency, @duration, @duration_months,
-  @max_redemptions, @redeem_by, @stripe_coupon_id, @now::timestamptz)
+  @max_redemptions, @redeem_by, @stripe_coupon_id, @stripe_promotion_code_id, @now::timestamptz)
 ON CONFLICT (tenant_id, code) DO NOTHING
 RETURNING *;
 
@@ -215,6 +215,9 @@ SELECT * FROM coupons WHERE tenant_id = @tenant_id AND code = @code;
 
 -- name: DeactivateCoupon :one
 UPDATE coupons SET active = false WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
+
+-- name: GetCoupon :one
+SELECT * FROM coupons WHERE tenant_id = $1 AND id = $2;
 
 -- name: AddCouponRedemption :execrows
 INSERT INTO coupon_redemptions (tenant_id, coupon_id, checkout_session_id, viewer_id, redeemed_at)

@@ -14,7 +14,14 @@
 -- the invoice.paid or out of order settle on the same figure. Kept apart
 -- from the invoice so a refund seen first needs no half-made invoice row.
 
+--
+-- coupons.stripe_promotion_code_id: the Stripe promotion code made for a
+-- coupon's code (with its max_redemptions and expires_at), which Checkout
+-- is given so Stripe enforces the limits too; '' for coupons made before.
+
 -- +goose Up
+ALTER TABLE coupons ADD COLUMN stripe_promotion_code_id text NOT NULL DEFAULT '';
+
 CREATE TABLE subscription_invoices (
   tenant_id       uuid NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
   invoice_id      text NOT NULL CHECK (invoice_id LIKE 'in\_%'),

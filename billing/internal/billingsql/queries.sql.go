@@ -291,7 +291,7 @@ func (q *Queries) CountPromoRedemption(ctx context.Context, arg CountPromoRedemp
 }
 
 const couponByCode = `-- name: CouponByCode :one
-SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 AND code = $2
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 AND code = $2
 `
 
 type CouponByCodeParams struct {
@@ -318,33 +318,35 @@ func (q *Queries) CouponByCode(ctx context.Context, arg CouponByCodeParams) (Cou
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
 
 const createCoupon = `-- name: CreateCoupon :one
 INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
-  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+  max_redemptions, redeem_by, stripe_coupon_id, stripe_promotion_code_id, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-  $10, $11, $12, $13::timestamptz)
+  $10, $11, $12, $13, $14::timestamptz)
 ON CONFLICT (tenant_id, code) DO NOTHING
-RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id
 `
 
 type CreateCouponParams struct {
-	TenantID       uuid.UUID
-	ID             uuid.UUID
-	Code           string
-	Name           string
-	PercentOffBp   *int32
-	AmountOff      *int64
-	Currency       *string
-	Duration       string
-	DurationMonths *int32
-	MaxRedemptions *int32
-	RedeemBy       *time.Time
-	StripeCouponID string
-	Now            time.Time
+	TenantID              uuid.UUID
+	ID                    uuid.UUID
+	Code                  string
+	Name                  string
+	PercentOffBp          *int32
+	AmountOff             *int64
+	Currency              *string
+	Duration              string
+	DurationMonths        *int32
+	MaxRedemptions        *int32
+	RedeemBy              *time.Time
+	StripeCouponID        string
+	StripePromotionCodeID string
+	Now                   time.Time
 }
 
 func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Coupon, error) {
@@ -361,6 +363,7 @@ func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Cou
 		arg.MaxRedemptions,
 		arg.RedeemBy,
 		arg.StripeCouponID,
+		arg.StripePromotionCodeID,
 		arg.Now,
 	)
 	var i Coupon
@@ -380,6 +383,7 @@ func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Cou
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -447,7 +451,7 @@ func (q *Queries) DeactivateBundleOffers(ctx context.Context, arg DeactivateBund
 }
 
 const deactivateCoupon = `-- name: DeactivateCoupon :one
-UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id
 `
 
 type DeactivateCouponParams struct {
@@ -474,6 +478,7 @@ func (q *Queries) DeactivateCoupon(ctx context.Context, arg DeactivateCouponPara
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -662,6 +667,39 @@ func (q *Queries) GetBundleOffer(ctx context.Context, arg GetBundleOfferParams) 
 		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getCoupon = `-- name: GetCoupon :one
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 AND id = $2
+`
+
+type GetCouponParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetCoupon(ctx context.Context, arg GetCouponParams) (Coupon, error) {
+	row := q.db.QueryRow(ctx, getCoupon, arg.TenantID, arg.ID)
+	var i Coupon
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.Name,
+		&i.PercentOffBp,
+		&i.AmountOff,
+		&i.Currency,
+		&i.Duration,
+		&i.DurationMonths,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.RedeemBy,
+		&i.StripeCouponID,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -1213,7 +1251,7 @@ func (q *Queries) ListBundles(ctx context.Context, arg ListBundlesParams) ([]Bun
 }
 
 const listCoupons = `-- name: ListCoupons :many
-SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon, error) {
@@ -1241,6 +1279,7 @@ func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon
 			&i.StripeCouponID,
 			&i.Active,
 			&i.CreatedAt,
+			&i.StripePromotionCodeID,
 		); err != nil {
 			return nil, err
 		}
