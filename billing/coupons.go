@@ -52,7 +52,7 @@ type Coupon struct {
 	// the coupon).
 	StripePromotionCodeID string
 	Active                bool
-	CreatedAt      time.Time
+	CreatedAt             time.Time
 }
 
 // CouponInput makes a coupon: exactly one of PercentOffBP and AmountOff
