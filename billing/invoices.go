@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -45,7 +46,7 @@ func invoiceChange(tenant uuid.UUID, inv *stripe.Invoice, eventAt time.Time) (ch
 		return nil, nil
 	}
 	cur := string(inv.Currency)
-	if !currencyRE.MatchString(cur) || inv.AmountPaid < 0 || inv.Tax < 0 {
+	if !strings.HasPrefix(inv.ID, "in_") || !currencyRE.MatchString(cur) || inv.AmountPaid < 0 || inv.Tax < 0 {
 		return nil, errs.Invalid("invoice.paid %s: a currency %q and amounts %d (tax %d) that cannot be recorded", inv.ID, cur, inv.AmountPaid, inv.Tax)
 	}
 	tax := inv.Tax
