@@ -28,6 +28,7 @@ const secret = "whsec_test_billing"
 // request is one call we made to Stripe.
 type request struct {
 	Method, Path, Account string
+	Version               string // the Stripe-Version header
 	Form                  url.Values
 }
 
@@ -55,14 +56,16 @@ func (f *stripeFake) RoundTrip(r *http.Request) (*http.Response, error) {
 		form = r.URL.Query()
 	}
 	f.mu.Lock()
-	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, Account: r.Header.Get("Stripe-Account"), Form: form})
+	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, Account: r.Header.Get("Stripe-Account"),
+		Version: r.Header.Get("Stripe-Version"), Form: form})
 	obj, known := f.objs[r.URL.Path]
 	f.mu.Unlock()
 	if r.Method == http.MethodGet && known {
 		return jsonResponse(r, obj), nil
 	}
 	resp, err := f.next.RoundTrip(r)
-	prefix := map[string]string{"/v1/accounts": "acct_", "/v1/products": "prod_", "/v1/prices": "price_", "/v1/customers": "cus_"}[r.URL.Path]
+	prefix := map[string]string{"/v1/accounts": "acct_", "/v1/products": "prod_", "/v1/prices": "price_", "/v1/customers": "cus_",
+		"/v1/promotion_codes": "promo_"}[r.URL.Path]
 	if err != nil || r.Method != http.MethodPost || prefix == "" || resp.StatusCode != 200 {
 		return resp, err
 	}

@@ -3,6 +3,7 @@ package billing
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"time"
 
@@ -29,10 +30,10 @@ const (
 // Coupon is a subscription discount viewers enter at checkout under Code:
 // PercentOffBP basis points off (2550 = 25.5%), or AmountOff minor units of
 // Currency off each discounted invoice. It is a Stripe coupon on the
-// workspace's connected account; the code is ours, checked before Checkout
-// opens (a Stripe promotion code would do the same, but stripe-mock v0.203.0
-// refuses the shape stripe-go v76 sends, and Checkout applies a coupon by id
-// just as well). Stripe's own max_redemptions and redeem_by back our checks.
+// workspace's connected account with a Stripe promotion code of the same
+// code, max_redemptions and expiry; the code is checked here before
+// Checkout opens (with a reason a viewer can read), and Checkout is given
+// the promotion code, so Stripe enforces its limits too.
 type Coupon struct {
 	ID             uuid.UUID
 	Code           string
@@ -46,8 +47,12 @@ type Coupon struct {
 	Redeemed       int
 	RedeemBy       *time.Time
 	StripeCouponID string
-	Active         bool
-	CreatedAt      time.Time
+	// StripePromotionCodeID is the promotion code Checkout is given; ''
+	// for a coupon made before promotion codes were (Checkout then names
+	// the coupon).
+	StripePromotionCodeID string
+	Active                bool
+	CreatedAt             time.Time
 }
 
 // CouponInput makes a coupon: exactly one of PercentOffBP and AmountOff
@@ -133,13 +138,17 @@ func (s *Service) CreateCoupon(ctx context.Context, tenant tenants.ID, in Coupon
 	if err != nil {
 		return Coupon{}, stripeErr("billing.CreateCoupon", err)
 	}
+	pc, err := s.Stripe.PromotionCodes.New(stripePromotionCodeParams(acct.ID, tenant, id, sc.ID, in))
+	if err != nil {
+		return Coupon{}, stripeErr("billing.CreateCoupon: promotion code", err)
+	}
 	var out Coupon
 	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
 		q := billingsql.New(tx)
 		r, err := q.CreateCoupon(ctx, billingsql.CreateCouponParams{TenantID: tenant, ID: id, Code: in.Code, Name: in.Name,
 			PercentOffBp: int32p(in.PercentOffBP), AmountOff: in.AmountOff, Currency: strp(in.Currency), Duration: string(in.Duration),
 			DurationMonths: int32p(in.DurationMonths), MaxRedemptions: int32p(in.MaxRedemptions), RedeemBy: in.RedeemBy,
-			StripeCouponID: sc.ID, Now: now})
+			StripeCouponID: sc.ID, StripePromotionCodeID: pc.ID, Now: now})
 		if db.IsNoRows(err) {
 			return errs.Conflict("the code %s exists already", in.Code)
 		} else if err != nil {
@@ -147,7 +156,7 @@ func (s *Service) CreateCoupon(ctx context.Context, tenant tenants.ID, in Coupon
 		}
 		out = couponOut(r)
 		return audit.Record(ctx, tx, tenant, now, "billing.coupon_created", "coupon", id.String(),
-			map[string]any{"code": in.Code, "stripe_coupon": sc.ID})
+			map[string]any{"code": in.Code, "stripe_coupon": sc.ID, "stripe_promotion_code": pc.ID})
 	})
 	if err != nil {
 		return Coupon{}, fmt.Errorf("billing.CreateCoupon: %w", err)
@@ -178,6 +187,37 @@ func stripeCouponParams(account string, tenant tenants.ID, id uuid.UUID, in Coup
 	return p
 }
 
+// promotionCodeAPIVersion is the Stripe API version the promotion code
+// create is sent at. Up to 2025-08-27.basil a promotion code names its
+// coupon as `coupon`; from 2025-09-30.clover as `promotion[type]=coupon` and
+// `promotion[coupon]`, and `coupon` is refused. stripe-go v76 pins
+// 2023-10-16 and sends `coupon`; stripe-mock v0.203.0 serves the clover
+// schema and refuses it ("object property 'promotion' is required"), so no
+// one body is right for both at 2023-10-16. Sent at clover (Stripe honours
+// a Stripe-Version header per request), the clover body is right for
+// Stripe and for stripe-mock alike. Only the new object's id is read from
+// the answer, the one field the versions share.
+const promotionCodeAPIVersion = "2025-09-30.clover"
+
+// stripePromotionCodeParams makes a coupon's code a Stripe promotion code
+// with the coupon's limits, idempotently under our coupon's id.
+func stripePromotionCodeParams(account string, tenant tenants.ID, id uuid.UUID, stripeCoupon string, in CouponInput) *stripe.PromotionCodeParams {
+	p := &stripe.PromotionCodeParams{Params: onAccount(account), Code: stripe.String(in.Code)}
+	p.SetIdempotencyKey("marquee-promotion-code-" + id.String())
+	p.Headers = http.Header{"Stripe-Version": {promotionCodeAPIVersion}}
+	p.AddExtra("promotion[type]", "coupon")
+	p.AddExtra("promotion[coupon]", stripeCoupon)
+	if in.MaxRedemptions != nil {
+		p.MaxRedemptions = stripe.Int64(int64(*in.MaxRedemptions))
+	}
+	if in.RedeemBy != nil {
+		p.ExpiresAt = stripe.Int64(in.RedeemBy.Unix())
+	}
+	p.AddMetadata(metaTenant, tenant.String())
+	p.AddMetadata("marquee_coupon", id.String())
+	return p
+}
+
 // Coupons lists the workspace's coupons, newest first.
 func (s *Service) Coupons(ctx context.Context, tenant tenants.ID) ([]Coupon, error) {
 	var rows []billingsql.Coupon
@@ -196,13 +236,40 @@ func (s *Service) Coupons(ctx context.Context, tenant tenants.ID) ([]Coupon, err
 	return out, nil
 }
 
-// DeactivateCoupon stops a code from being accepted at checkout (audited);
-// subscriptions already discounted keep their discount. Another workspace's
-// coupon is NotFound.
+// DeactivateCoupon stops a code from being accepted at checkout (audited),
+// here and (its promotion code archived first) at Stripe, so Checkout's own
+// promotion-code box refuses it too; subscriptions already discounted keep
+// their discount. Another workspace's coupon is NotFound; Stripe
+// unreachable is Unavailable and changes nothing here (try again).
 func (s *Service) DeactivateCoupon(ctx context.Context, tenant tenants.ID, id uuid.UUID) (Coupon, error) {
 	now := s.now()
+	var c billingsql.Coupon
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		c, err = billingsql.New(q).GetCoupon(ctx, billingsql.GetCouponParams{TenantID: tenant, ID: id})
+		if db.IsNoRows(err) {
+			return errs.NotFound("no such coupon")
+		}
+		return err
+	})
+	if err != nil {
+		return Coupon{}, fmt.Errorf("billing.DeactivateCoupon: %w", err)
+	}
+	if c.Active && c.StripePromotionCodeID != "" {
+		acct, err := s.StripeAccount(ctx, tenant)
+		if err != nil {
+			return Coupon{}, fmt.Errorf("billing.DeactivateCoupon: %w", err)
+		}
+		if acct != nil {
+			_, err := s.Stripe.PromotionCodes.Update(c.StripePromotionCodeID, &stripe.PromotionCodeParams{Params: onAccount(acct.ID),
+				Active: stripe.Bool(false)})
+			if err != nil && !stripeMissing(err) {
+				return Coupon{}, stripeErr("billing.DeactivateCoupon: promotion code", err)
+			}
+		}
+	}
 	var out Coupon
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
 		r, err := billingsql.New(tx).DeactivateCoupon(ctx, billingsql.DeactivateCouponParams{TenantID: tenant, ID: id})
 		if db.IsNoRows(err) {
 			return errs.NotFound("no such coupon")
@@ -274,7 +341,8 @@ const metaCoupon = "marquee_coupon"
 
 func couponOut(r billingsql.Coupon) Coupon {
 	c := Coupon{ID: r.ID, Code: r.Code, Name: r.Name, AmountOff: r.AmountOff, Duration: CouponDuration(r.Duration),
-		Redeemed: int(r.Redeemed), RedeemBy: r.RedeemBy, StripeCouponID: r.StripeCouponID, Active: r.Active, CreatedAt: r.CreatedAt}
+		Redeemed: int(r.Redeemed), RedeemBy: r.RedeemBy, StripeCouponID: r.StripeCouponID, StripePromotionCodeID: r.StripePromotionCodeID,
+		Active: r.Active, CreatedAt: r.CreatedAt}
 	c.PercentOffBP = intOf(r.PercentOffBp)
 	c.DurationMonths = intOf(r.DurationMonths)
 	c.MaxRedemptions = intOf(r.MaxRedemptions)

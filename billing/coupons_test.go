@@ -47,6 +47,48 @@ func TestCouponIsAStripeCouponOnTheConnectedAccount(t *testing.T) {
 	if calls[0].Account != acct {
 		t.Errorf("made on account %q, want the connected %s", calls[0].Account, acct)
 	}
+	// Its code is a Stripe promotion code of the coupon with the same limit,
+	// in the shape of API version 2025-09-30.clover (the one stripe-mock
+	// serves), sent at that version.
+	promos := e.fake.calls("POST", "/v1/promotion_codes")
+	if len(promos) != 1 || c.StripePromotionCodeID == "" {
+		t.Fatalf("%d promotion code requests, coupon %+v", len(promos), c)
+	}
+	pf := promos[0].Form
+	for k, want := range map[string]string{"promotion[type]": "coupon", "promotion[coupon]": c.StripeCouponID, "code": "LAUNCH-25",
+		"max_redemptions": "100", "coupon": "", "expires_at": "", "metadata[marquee_coupon]": c.ID.String()} {
+		if pf.Get(k) != want {
+			t.Errorf("promotion code %s = %q, want %q", k, pf.Get(k), want)
+		}
+	}
+	if promos[0].Account != acct || promos[0].Version != "2025-09-30.clover" {
+		t.Errorf("promotion code made on %q at version %q", promos[0].Account, promos[0].Version)
+	}
+	until := e.clock.Now().Add(72 * time.Hour)
+	dated, err := e.svc.CreateCoupon(ctx, tenant, billing.CouponInput{Code: "DATED", Name: "Dated", AmountOff: ptr(int64(100)), Currency: "usd",
+		Duration: billing.CouponOnce, RedeemBy: &until})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promos = e.fake.calls("POST", "/v1/promotion_codes")
+	if len(promos) != 2 || promos[1].Form.Get("expires_at") != strconv.FormatInt(until.Unix(), 10) || promos[1].Form.Get("max_redemptions") != "" {
+		t.Errorf("dated promotion code %+v", promos[len(promos)-1])
+	}
+	// Deactivating it archives the promotion code (Stripe first: Stripe
+	// down changes nothing here).
+	down := newEnvOn(t, e.db, "http://127.0.0.1:1")
+	_, err = down.svc.DeactivateCoupon(ctx, tenant, dated.ID)
+	wantKind(t, err, errs.KindUnavailable)
+	if cs, _ := e.svc.Coupons(ctx, tenant); len(cs) != 2 || !cs[0].Active || !cs[1].Active {
+		t.Errorf("after a failed deactivation: %+v", cs)
+	}
+	if _, err := e.svc.DeactivateCoupon(ctx, tenant, dated.ID); err != nil {
+		t.Fatal(err)
+	}
+	if arch := e.fake.calls("POST", "/v1/promotion_codes/"+dated.StripePromotionCodeID); len(arch) != 1 ||
+		arch[0].Form.Get("active") != "false" || arch[0].Account != acct {
+		t.Errorf("archiving the promotion code: %+v", arch)
+	}
 	_, err = e.svc.CreateCoupon(ctx, tenant, billing.CouponInput{Code: "Launch-25", Name: "Again", AmountOff: ptr(int64(200)), Currency: "usd", Duration: billing.CouponOnce})
 	wantKind(t, err, errs.KindConflict)
 	for _, bad := range []billing.CouponInput{
@@ -60,7 +102,7 @@ func TestCouponIsAStripeCouponOnTheConnectedAccount(t *testing.T) {
 		_, err := e.svc.CreateCoupon(ctx, tenant, bad)
 		wantKind(t, err, errs.KindInvalid)
 	}
-	if n := len(e.fake.calls("POST", "/v1/coupons")); n != 1 {
+	if n := len(e.fake.calls("POST", "/v1/coupons")); n != 2 {
 		t.Fatalf("bad input reached Stripe: %d coupon requests", n)
 	}
 	notSelling := testenv.MustTenant(t, e.db)
@@ -122,7 +164,8 @@ func TestCheckoutAppliesACouponAndCountsRedemptionsOnce(t *testing.T) {
 	}
 	sessions := e.fake.calls("POST", "/v1/checkout/sessions")
 	f := sessions[len(sessions)-1].Form
-	if f.Get("discounts[0][coupon]") != coupon.StripeCouponID || f.Get("allow_promotion_codes") != "" || f.Get("metadata[marquee_coupon]") != coupon.ID.String() {
+	if f.Get("discounts[0][promotion_code]") != coupon.StripePromotionCodeID || coupon.StripePromotionCodeID == "" || f.Get("discounts[0][coupon]") != "" ||
+		f.Get("allow_promotion_codes") != "" || f.Get("metadata[marquee_coupon]") != coupon.ID.String() {
 		t.Fatalf("session form %v", f)
 	}
 	complete("cs_first", first)

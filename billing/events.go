@@ -238,10 +238,13 @@ func (s *Service) prepare(ctx context.Context, tenant uuid.UUID, ev stripe.Event
 		if err := json.Unmarshal(ev.Data.Raw, &c); err != nil {
 			return nil, errs.Invalid("%s: %v", ev.Type, err)
 		}
+		// A subscription invoice's charge: its refund lowers SVOD revenue
+		// (the subscription itself is Stripe's to cancel or not).
+		refund := invoiceRefundChange(tenant, &c)
 		if !c.Refunded || c.PaymentIntent == nil {
-			return nil, nil // a partial refund leaves the purchase standing
+			return refund, nil // a partial refund leaves the purchase standing
 		}
-		return revokeChange(tenant, c.PaymentIntent.ID, "refunded"), nil
+		return both(refund, revokeChange(tenant, c.PaymentIntent.ID, "refunded")), nil
 	case "charge.dispute.created":
 		var d stripe.Dispute
 		if err := json.Unmarshal(ev.Data.Raw, &d); err != nil {
@@ -259,7 +262,16 @@ func (s *Service) prepare(ctx context.Context, tenant uuid.UUID, ev stripe.Event
 		if inv.Subscription == nil || inv.Subscription.ID == "" {
 			return nil, nil
 		}
-		return s.subscriptionChange(ctx, tenant, ev.Account, inv.Subscription.ID, nil)
+		apply, err := s.subscriptionChange(ctx, tenant, ev.Account, inv.Subscription.ID, nil)
+		if err != nil || ev.Type != "invoice.paid" {
+			return apply, err
+		}
+		// What Stripe collected: SVOD revenue (RevenueByModel).
+		record, err := invoiceChange(tenant, &inv, time.Unix(ev.Created, 0).UTC())
+		if err != nil {
+			return nil, err
+		}
+		return both(apply, record), nil
 	}
 	return nil, nil
 }

@@ -97,15 +97,8 @@ func (in *PlanInput) Validate() error {
 	seen := map[string]bool{}
 	for i := range in.Prices {
 		p := &in.Prices[i]
-		p.Currency = strings.ToLower(strings.TrimSpace(p.Currency))
-		if len(p.Currency) != 3 || strings.Trim(p.Currency, "abcdefghijklmnopqrstuvwxyz") != "" {
-			return errs.InvalidField("prices", "%q is not an ISO 4217 currency code", p.Currency)
-		}
-		if p.Interval != Monthly && p.Interval != Annual {
-			return errs.InvalidField("prices", "a price renews monthly or annually")
-		}
-		if p.Amount <= 0 || p.Amount > 99_999_999 {
-			return errs.InvalidField("prices", "an amount is 1 to 99999999 minor units")
+		if err := p.validate("prices"); err != nil {
+			return err
 		}
 		k := string(p.Interval) + "/" + p.Currency
 		if seen[k] {
@@ -114,6 +107,132 @@ func (in *PlanInput) Validate() error {
 		seen[k] = true
 	}
 	return nil
+}
+
+// validate checks one price and normalizes its currency; field names the
+// input in errors.
+func (p *PriceInput) validate(field string) error {
+	p.Currency = strings.ToLower(strings.TrimSpace(p.Currency))
+	if len(p.Currency) != 3 || strings.Trim(p.Currency, "abcdefghijklmnopqrstuvwxyz") != "" {
+		return errs.InvalidField(field, "%q is not an ISO 4217 currency code", p.Currency)
+	}
+	if p.Interval != Monthly && p.Interval != Annual {
+		return errs.InvalidField(field, "a price renews monthly or annually")
+	}
+	if p.Amount <= 0 || p.Amount > 99_999_999 {
+		return errs.InvalidField(field, "an amount is 1 to 99999999 minor units")
+	}
+	return nil
+}
+
+// newStripePrice makes a plan's recurring price on the connected account,
+// idempotently under the price's own id.
+func (s *Service) newStripePrice(acct, product string, plan uuid.UUID, p Price) (string, error) {
+	tax := stripe.PriceTaxBehaviorExclusive
+	if p.TaxInclusive {
+		tax = stripe.PriceTaxBehaviorInclusive
+	}
+	params := &stripe.PriceParams{Params: onAccount(acct), Product: stripe.String(product),
+		Currency: stripe.String(p.Currency), UnitAmount: stripe.Int64(p.Amount), TaxBehavior: stripe.String(string(tax)),
+		Recurring: &stripe.PriceRecurringParams{Interval: stripe.String(string(p.Interval))}}
+	params.SetIdempotencyKey("marquee-price-" + p.ID.String())
+	params.AddMetadata("marquee_plan", plan.String())
+	sp, err := s.Stripe.Prices.New(params)
+	if err != nil {
+		return "", err
+	}
+	return sp.ID, nil
+}
+
+// AddPlanPrice adds a price to a plan on sale (an annual price, a new
+// currency): a recurring price on the plan's product on the connected
+// account, then recorded (audited). A price of the same interval and
+// currency already there is a Conflict (change a price by making a new
+// plan: Stripe prices are immutable); a retired plan is a Conflict;
+// another tenant's plan is NotFound; Stripe failing leaves nothing
+// recorded.
+func (s *Service) AddPlanPrice(ctx context.Context, tenant tenants.ID, planID uuid.UUID, in PriceInput) (Plan, error) {
+	if err := in.validate("input"); err != nil {
+		return Plan{}, err
+	}
+	op := fmt.Sprintf("billing.AddPlanPrice %s", planID)
+	var plan billingsql.BillingPlan
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		bq := billingsql.New(q)
+		var err error
+		plan, err = bq.GetPlan(ctx, billingsql.GetPlanParams{TenantID: tenant, ID: planID})
+		if db.IsNoRows(err) {
+			return errs.NotFound("no such plan")
+		}
+		if err != nil {
+			return err
+		}
+		if !plan.Active {
+			return errs.Conflict("the plan is retired: make a new plan to sell it again")
+		}
+		return dupPrice(ctx, bq, tenant, planID, in)
+	})
+	if err != nil {
+		return Plan{}, fmt.Errorf("%s: %w", op, err)
+	}
+	acct, err := s.StripeAccount(ctx, tenant)
+	if err != nil {
+		return Plan{}, fmt.Errorf("%s: %w", op, err)
+	}
+	if acct == nil {
+		return Plan{}, errs.Conflict("connect Stripe before adding prices")
+	}
+	p := Price{ID: uuid.Must(uuid.NewV7()), Plan: planID, Interval: in.Interval, Currency: in.Currency, Amount: in.Amount,
+		TaxInclusive: in.TaxInclusive}
+	if p.StripeID, err = s.newStripePrice(acct.ID, plan.StripeProductID, planID, p); err != nil {
+		return Plan{}, stripeErr(op+": price", err)
+	}
+	var out Plan
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		q := billingsql.New(tx)
+		now := s.now()
+		// Checked again under the transaction: a plan retired or a twin
+		// price added since the first look wins.
+		if err := dupPrice(ctx, q, tenant, planID, in); err != nil {
+			return err
+		}
+		r, err := q.GetPlan(ctx, billingsql.GetPlanParams{TenantID: tenant, ID: planID})
+		if err != nil {
+			return err
+		}
+		if !r.Active {
+			return errs.Conflict("the plan is retired: make a new plan to sell it again")
+		}
+		_, err = q.InsertPlanPrice(ctx, billingsql.InsertPlanPriceParams{TenantID: tenant, ID: p.ID, PlanID: planID,
+			BillingInterval: string(p.Interval), Currency: p.Currency, Amount: p.Amount, TaxInclusive: p.TaxInclusive,
+			StripePriceID: p.StripeID, Now: now})
+		if _, dup := db.IsUniqueViolation(err); dup {
+			return errs.Conflict("the plan already has a %s price in %s", p.Interval, strings.ToUpper(p.Currency))
+		}
+		if err != nil {
+			return err
+		}
+		prices, err := q.ListPlanPrices(ctx, billingsql.ListPlanPricesParams{TenantID: tenant, ActiveOnly: false})
+		if err != nil {
+			return err
+		}
+		out = planOut(r, prices)
+		return audit.Record(ctx, tx, tenant, now, "billing.plan_price_added", "plan", planID.String(),
+			map[string]any{"interval": p.Interval, "currency": p.Currency, "amount": p.Amount})
+	})
+	if err != nil {
+		return Plan{}, fmt.Errorf("%s: %w", op, err)
+	}
+	return out, nil
+}
+
+func dupPrice(ctx context.Context, q *billingsql.Queries, tenant, plan uuid.UUID, in PriceInput) error {
+	dup, err := q.PlanPriceExists(ctx, billingsql.PlanPriceExistsParams{TenantID: tenant, PlanID: plan,
+		BillingInterval: string(in.Interval), Currency: in.Currency})
+	if err == nil && dup {
+		return errs.Conflict("the plan already has a %s price in %s", in.Interval, strings.ToUpper(in.Currency))
+	}
+	return err
 }
 
 // CreatePlan makes an SVOD plan as a product with its prices on the
@@ -153,21 +272,10 @@ func (s *Service) CreatePlan(ctx context.Context, tenant tenants.ID, in PlanInpu
 	prices := make([]Price, len(in.Prices))
 	stripeIDs := make([]string, len(in.Prices))
 	for i, p := range in.Prices {
-		tax := stripe.PriceTaxBehaviorExclusive
-		if p.TaxInclusive {
-			tax = stripe.PriceTaxBehaviorInclusive
-		}
 		prices[i] = Price{ID: uuid.Must(uuid.NewV7()), Plan: id, Interval: p.Interval, Currency: p.Currency, Amount: p.Amount, TaxInclusive: p.TaxInclusive}
-		params := &stripe.PriceParams{Params: onAccount(acct.ID), Product: stripe.String(product.ID),
-			Currency: stripe.String(p.Currency), UnitAmount: stripe.Int64(p.Amount), TaxBehavior: stripe.String(string(tax)),
-			Recurring: &stripe.PriceRecurringParams{Interval: stripe.String(string(p.Interval))}}
-		params.SetIdempotencyKey("marquee-price-" + prices[i].ID.String())
-		params.AddMetadata("marquee_plan", id.String())
-		sp, err := s.Stripe.Prices.New(params)
-		if err != nil {
+		if stripeIDs[i], err = s.newStripePrice(acct.ID, product.ID, id, prices[i]); err != nil {
 			return Plan{}, stripeErr("billing.CreatePlan: price", err)
 		}
-		stripeIDs[i] = sp.ID
 	}
 	var out Plan
 	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
@@ -346,7 +454,13 @@ func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutIn
 	params.AddMetadata(metaViewer, in.Viewer.String())
 	if coupon != nil { // Stripe takes a discount or the promotion-code box, not both
 		params.AllowPromotionCodes = nil
-		params.Discounts = []*stripe.CheckoutSessionDiscountParams{{Coupon: stripe.String(coupon.StripeCouponID)}}
+		// The promotion code, so Stripe holds it to its limits too; a coupon
+		// made before promotion codes were is named itself.
+		d := &stripe.CheckoutSessionDiscountParams{PromotionCode: stripe.String(coupon.StripePromotionCodeID)}
+		if coupon.StripePromotionCodeID == "" {
+			d = &stripe.CheckoutSessionDiscountParams{Coupon: stripe.String(coupon.StripeCouponID)}
+		}
+		params.Discounts = []*stripe.CheckoutSessionDiscountParams{d}
 		params.AddMetadata(metaCoupon, coupon.ID.String())
 	}
 	sess, err := s.Stripe.CheckoutSessions.New(params)

@@ -56,6 +56,9 @@ SELECT * FROM billing_plan_prices WHERE tenant_id = $1 AND stripe_price_id = $2;
 -- name: CollectionsExist :one
 SELECT count(*) = cardinality(@ids::uuid[]) FROM collections WHERE tenant_id = @tenant_id AND id = ANY(@ids::uuid[]);
 
+-- name: ViewerOfStripeCustomer :one
+SELECT viewer_id FROM billing_customers WHERE tenant_id = $1 AND stripe_customer_id = $2;
+
 -- name: GetCustomer :one
 SELECT * FROM billing_customers WHERE tenant_id = $1 AND viewer_id = $2;
 
@@ -198,9 +201,9 @@ UPDATE promo_codes SET redeemed = redeemed + 1 WHERE tenant_id = $1 AND id = $2;
 
 -- name: CreateCoupon :one
 INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
-  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+  max_redemptions, redeem_by, stripe_coupon_id, stripe_promotion_code_id, created_at)
 VALUES (@tenant_id, @id, @code, @name, @percent_off_bp, @amount_off, @currency, @duration, @duration_months,
-  @max_redemptions, @redeem_by, @stripe_coupon_id, @now::timestamptz)
+  @max_redemptions, @redeem_by, @stripe_coupon_id, @stripe_promotion_code_id, @now::timestamptz)
 ON CONFLICT (tenant_id, code) DO NOTHING
 RETURNING *;
 
@@ -213,6 +216,9 @@ SELECT * FROM coupons WHERE tenant_id = @tenant_id AND code = @code;
 -- name: DeactivateCoupon :one
 UPDATE coupons SET active = false WHERE tenant_id = @tenant_id AND id = @id RETURNING *;
 
+-- name: GetCoupon :one
+SELECT * FROM coupons WHERE tenant_id = $1 AND id = $2;
+
 -- name: AddCouponRedemption :execrows
 INSERT INTO coupon_redemptions (tenant_id, coupon_id, checkout_session_id, viewer_id, redeemed_at)
 VALUES (@tenant_id, @coupon_id, @checkout_session_id, @viewer_id, @now::timestamptz)
@@ -220,6 +226,30 @@ ON CONFLICT DO NOTHING;
 
 -- name: CountCouponRedemption :exec
 UPDATE coupons SET redeemed = redeemed + 1 WHERE tenant_id = @tenant_id AND id = @id;
+
+-- A paid subscription invoice, once: a redelivery inserts nothing.
+-- name: RecordSubscriptionInvoice :execrows
+INSERT INTO subscription_invoices (tenant_id, invoice_id, viewer_id, subscription_id, plan_id, currency, amount_paid, tax, paid_at, created_at)
+VALUES (@tenant_id, @invoice_id, sqlc.narg(viewer_id)::uuid, @subscription_id, sqlc.narg(plan_id)::uuid, @currency, @amount_paid, @tax,
+  @paid_at::timestamptz, @now::timestamptz)
+ON CONFLICT (tenant_id, invoice_id) DO NOTHING;
+
+-- amount_refunded is cumulative: the largest seen wins, whatever the order.
+-- name: RecordInvoiceRefund :exec
+INSERT INTO subscription_invoice_refunds (tenant_id, charge_id, invoice_id, amount_refunded, updated_at)
+VALUES (@tenant_id, @charge_id, @invoice_id, @amount_refunded, @now::timestamptz)
+ON CONFLICT (tenant_id, charge_id) DO UPDATE SET amount_refunded = greatest(subscription_invoice_refunds.amount_refunded, EXCLUDED.amount_refunded),
+  updated_at = EXCLUDED.updated_at;
+
+-- name: ListSubscriptionInvoices :many
+SELECT i.*, coalesce((SELECT sum(r.amount_refunded) FROM subscription_invoice_refunds r
+  WHERE r.tenant_id = i.tenant_id AND r.invoice_id = i.invoice_id), 0)::bigint AS refunded
+FROM subscription_invoices i WHERE i.tenant_id = @tenant_id AND (sqlc.narg(viewer_id)::uuid IS NULL OR i.viewer_id = sqlc.narg(viewer_id)::uuid)
+ORDER BY i.paid_at DESC, i.invoice_id LIMIT @take;
+
+-- name: PlanPriceExists :one
+SELECT EXISTS (SELECT 1 FROM billing_plan_prices WHERE tenant_id = @tenant_id AND plan_id = @plan_id
+  AND billing_interval = @billing_interval AND currency = @currency);
 
 -- name: RetirePlan :one
 UPDATE billing_plans SET active = false WHERE tenant_id = @tenant_id AND id = @id AND active RETURNING *;
@@ -270,18 +300,17 @@ WITH sales AS (
   WHERE e.tenant_id = @tenant_id AND e.source = 'stripe' AND e.kind IN ('tvod_rent', 'tvod_buy', 'ppv')
     AND e.revoked_at IS NULL AND e.verification->>'amount' IS NOT NULL AND e.verification->>'currency' IS NOT NULL
     AND e.created_at >= @from_time::timestamptz AND e.created_at < @to_time::timestamptz
-), days AS (
-  SELECT d AS day FROM generate_series(@from_time::timestamptz, @to_time::timestamptz, '1 day'::interval) d WHERE d < @to_time::timestamptz
+), refunds AS (
+  SELECT invoice_id, sum(amount_refunded) AS refunded FROM subscription_invoice_refunds WHERE tenant_id = @tenant_id GROUP BY invoice_id
 ), subs AS (
-  SELECT date_trunc('month', d.day, 'UTC') AS month, 'svod' AS model, pr.currency,
-    (CASE WHEN pr.billing_interval = 'year' THEN pr.amount::numeric / 365 ELSE pr.amount::numeric * 12 / 365 END) AS amount,
+  -- What Stripe collected on each paid invoice, net of its tax; a refund
+  -- takes back its share of the tax with it, so a full refund nets to 0.
+  SELECT date_trunc('month', i.paid_at, 'UTC') AS month, 'svod' AS model, i.currency,
+    (i.amount_paid - i.tax)::numeric * greatest(i.amount_paid - coalesce(r.refunded, 0), 0) / i.amount_paid AS amount,
     0 AS sales
-  FROM entitlements e
-  JOIN billing_plan_prices pr ON pr.tenant_id = e.tenant_id AND pr.stripe_price_id = e.verification->>'price'
-  JOIN billing_plans pl ON pl.tenant_id = e.tenant_id AND pl.id = pr.plan_id
-  JOIN days d ON d.day >= e.starts_at + pl.trial_days * '1 day'::interval
-    AND d.day < least(coalesce(e.ends_at, 'infinity'), coalesce(e.revoked_at, 'infinity'))
-  WHERE e.tenant_id = @tenant_id AND e.kind = 'svod' AND e.status NOT IN ('incomplete', 'trialing')
+  FROM subscription_invoices i LEFT JOIN refunds r ON r.invoice_id = i.invoice_id
+  WHERE i.tenant_id = @tenant_id AND i.amount_paid > 0
+    AND i.paid_at >= @from_time::timestamptz AND i.paid_at < @to_time::timestamptz
 ), everything AS (SELECT * FROM sales UNION ALL SELECT * FROM subs)
 SELECT (GROUPING(month) = 1)::boolean AS total, coalesce(month, 'epoch')::timestamptz AS month, model::text AS model, currency::text AS currency,
   round(sum(amount))::bigint AS amount, sum(sales)::int AS sales

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/stripe/stripe-go/v76"
 
 	"github.com/marquee-ott/marquee/audit"
 	"github.com/marquee-ott/marquee/billing/internal/billingsql"
@@ -125,12 +126,14 @@ type Revenue struct {
 }
 
 // RevenueByModel computes revenue by model and currency in [from, to), in
-// total and per calendar month (UTC), from the ledger: TVOD rentals and
-// purchases and PPV tickets as paid and not refunded; SVOD recognised day by
-// day from each paying subscription's price (an annual price spread over its
-// year) from the end of its plan's trial until it ended; the ledger holds
-// subscriptions, not invoices, so SVOD is an estimate that leaves out
-// proration, coupons and tax. The span is at most 400 days.
+// total and per calendar month (UTC): TVOD rentals and purchases and PPV
+// tickets from the ledger, as paid and not refunded; SVOD as money Stripe
+// collected, from the subscription invoices paid in the span (invoice.paid):
+// amount paid minus its tax minus what was refunded of it since (a refund
+// takes back its share of the tax, and lowers the month the invoice was
+// paid in), so proration, coupons, failed renewals and refunds are all in
+// it. MRR (SalesSummary) stays a figure of the subscriptions themselves.
+// The span is at most 400 days.
 func (s *Service) RevenueByModel(ctx context.Context, tenant tenants.ID, from, to time.Time) (Revenue, error) {
 	from, to = from.UTC(), to.UTC()
 	if !to.After(from) {
@@ -160,11 +163,60 @@ func (s *Service) RevenueByModel(ctx context.Context, tenant tenants.ID, from, t
 }
 
 // RetirePlan takes a plan off sale (audited): the storefront no longer
-// lists it and Checkout refuses its prices; its subscribers keep their
-// subscriptions until they cancel. Retiring it again is NotFound.
+// lists it, Checkout refuses its prices, and its prices and product on the
+// connected account are archived (active=false), so nothing sells it from
+// Stripe either (a payment link, the portal's plan switcher). Its
+// subscribers keep their subscriptions until they cancel: Stripe goes on
+// billing an archived price. Retiring it again is NotFound.
+//
+// Stripe is told first and the plan retired here only once Stripe has
+// archived everything: if Stripe is unreachable the retire fails
+// (Unavailable) and nothing changes here, and since archiving is
+// idempotent, retrying finishes it. The other order (retire here, archive
+// later) would need a queue of archives owed to Stripe to be sure they
+// happen; a staff member retrying a failed button needs none. Between a
+// partial archive and the retry, Checkout of an archived price is refused
+// by Stripe, which is what the staff wanted anyway.
 func (s *Service) RetirePlan(ctx context.Context, tenant tenants.ID, id uuid.UUID) (Plan, error) {
+	var plan billingsql.BillingPlan
+	var prices []billingsql.BillingPlanPrice
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		bq := billingsql.New(q)
+		var err error
+		plan, err = bq.GetPlan(ctx, billingsql.GetPlanParams{TenantID: tenant, ID: id})
+		if db.IsNoRows(err) || (err == nil && !plan.Active) {
+			return errs.NotFound("no such plan on sale")
+		}
+		if err != nil {
+			return err
+		}
+		prices, err = bq.ListPlanPrices(ctx, billingsql.ListPlanPricesParams{TenantID: tenant, ActiveOnly: false})
+		return err
+	})
+	if err != nil {
+		return Plan{}, fmt.Errorf("billing.RetirePlan %s: %w", id, err)
+	}
+	acct, err := s.StripeAccount(ctx, tenant)
+	if err != nil {
+		return Plan{}, fmt.Errorf("billing.RetirePlan %s: %w", id, err)
+	}
+	if acct != nil {
+		for _, pr := range prices {
+			if pr.PlanID != id {
+				continue
+			}
+			_, err := s.Stripe.Prices.Update(pr.StripePriceID, &stripe.PriceParams{Params: onAccount(acct.ID), Active: stripe.Bool(false)})
+			if err != nil && !stripeMissing(err) {
+				return Plan{}, stripeErr(fmt.Sprintf("billing.RetirePlan %s: archive price %s", id, pr.StripePriceID), err)
+			}
+		}
+		_, err := s.Stripe.Products.Update(plan.StripeProductID, &stripe.ProductParams{Params: onAccount(acct.ID), Active: stripe.Bool(false)})
+		if err != nil && !stripeMissing(err) {
+			return Plan{}, stripeErr(fmt.Sprintf("billing.RetirePlan %s: archive product %s", id, plan.StripeProductID), err)
+		}
+	}
 	var out Plan
-	err := s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+	err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
 		q := billingsql.New(tx)
 		r, err := q.RetirePlan(ctx, billingsql.RetirePlanParams{TenantID: tenant, ID: id})
 		if db.IsNoRows(err) {

@@ -50,3 +50,10 @@ func onAccount(acct string) stripe.Params {
 	p.SetStripeAccount(acct)
 	return p
 }
+
+// stripeMissing reports whether Stripe says the object is not there (gone
+// from the dashboard, say): for archiving, as good as done.
+func stripeMissing(err error) bool {
+	var se *stripe.Error
+	return errors.As(err, &se) && se.Code == stripe.ErrorCodeResourceMissing
+}

@@ -90,9 +90,15 @@ func TestMoneyPlansSubscribersRevenuePage(t *testing.T) {
 			tn.ID, uuid.New(), viewer, price, now.Add(20*24*time.Hour).Unix(), coll, plan, now.Add(-10*24*time.Hour), now.Add(20*24*time.Hour)); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, verification, kind, scope, title_id,
+		if _, err := tx.Exec(ctx, `INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, verification, kind, scope, title_id,
 			status, starts_at, created_at, updated_at) VALUES ($1, $2, $3, 'stripe', 'pi_console', '{"amount": 1299, "currency": "usd"}', 'tvod_buy',
-			'title', $4, 'paid', $5, $5, $5)`, tn.ID, uuid.New(), viewer, title, now.Add(-2*24*time.Hour))
+			'title', $4, 'paid', $5, $5, $5)`, tn.ID, uuid.New(), viewer, title, now.Add(-2*24*time.Hour)); err != nil {
+			return err
+		}
+		// The subscription's paid invoice, as invoice.paid records it: 10.99 with 1.00 tax.
+		_, err := tx.Exec(ctx, `INSERT INTO subscription_invoices (tenant_id, invoice_id, viewer_id, subscription_id, plan_id, currency,
+			amount_paid, tax, paid_at, created_at) VALUES ($1, 'in_console', $2, 'sub_console', $3, 'usd', 1099, 100, $4, $4)`,
+			tn.ID, viewer, plan, now.Add(-10*24*time.Hour))
 		return err
 	})
 
@@ -110,8 +116,8 @@ func TestMoneyPlansSubscribersRevenuePage(t *testing.T) {
 	if got := an.text("subscriber-count"); got != "1 in all" {
 		t.Errorf("subscriber count = %q", got)
 	}
-	// 10 paid days at 9.99 a month: 10 × 999 × 12 / 365 = 3.28.
-	if got := an.text("revenue-totals"); !strings.Contains(got, "Purchases12.99 USD1") || !strings.Contains(got, "Subscriptions3.28 USD") {
+	// The invoice's 10.99 less its 1.00 tax.
+	if got := an.text("revenue-totals"); !strings.Contains(got, "Purchases12.99 USD1") || !strings.Contains(got, "Subscriptions9.99 USD") {
 		t.Errorf("revenue = %q", got)
 	}
 	if got := an.text("revenue-months"); !strings.Contains(got, "Purchases") {
@@ -279,5 +285,40 @@ func TestSupportPage(t *testing.T) {
 	an.wait("the refusal", `!!document.getElementById('support-denied')`)
 	if eval[bool](an, `!!document.getElementById('support-search')`) {
 		t.Error("an analyst gets support tools")
+	}
+}
+
+// A manager adds an annual price to a plan from its row on the Plans card;
+// the row shows it once the list is read again; the same interval and
+// currency again is refused with a CONFLICT banner.
+func TestMoneyAddPriceToPlan(t *testing.T) {
+	m := platformtest.Start(t, nil)
+	tn := platformtest.SignUp(t, m)
+	tn.Owner.Must(t, `mutation { connectStripe { url } }`, nil)
+	plan := platformtest.Str(tn.Owner.Must(t, `mutation { createPlan(input: {name: "Basic", scope: LIBRARY, ads: true,
+		prices: [{interval: MONTH, currency: "usd", amount: 599}]}) { id } }`, nil), "createPlan", "id")
+	b := newBrowser(t)
+	signIn(b, m.URL(), tn.Slug, tn.Email)
+	b.open("#/money")
+	b.wait("the plans", `document.getElementById('plan-list')?.dataset.loaded === 'true'`)
+	b.click("add-price-open-" + plan)
+	b.labelled()
+	b.setInput("add-price-interval-"+plan, "YEAR")
+	b.typeIn("add-price-amount-"+plan, "59.99")
+	b.click("add-price-submit-" + plan)
+	b.wait("the new price listed", fmt.Sprintf(`document.getElementById('plan-prices-%s')?.dataset.count === '2'`, plan))
+	b.noBanner()
+	if got := b.text("plan-prices-" + plan); !strings.Contains(got, "5.99 USD a month") || !strings.Contains(got, "59.99 USD a year") {
+		t.Errorf("prices = %q", got)
+	}
+	d := tn.Owner.Must(t, `{ plans { prices { interval currency amount } } }`, nil)
+	if len(platformtest.Get(d, "plans", 0, "prices").([]any)) != 2 || !strings.Contains(fmt.Sprint(d), "5999") {
+		t.Errorf("stored prices = %v", d)
+	}
+	b.click("add-price-open-" + plan)
+	b.typeIn("add-price-amount-"+plan, "49.99")
+	b.click("add-price-submit-" + plan)
+	if code, text := b.banner(); code != "CONFLICT" || !strings.Contains(text, "already has a year price in USD") {
+		t.Errorf("banner %q %q", code, text)
 	}
 }

@@ -72,6 +72,11 @@ func (r *mutationResolver) RetirePlan(ctx context.Context, id uuid.UUID) (*billi
 	return ptrOf(r.Billing.RetirePlan(ctx, principal(ctx).Tenant, id))
 }
 
+// AddPlanPrice is the resolver for the addPlanPrice field.
+func (r *mutationResolver) AddPlanPrice(ctx context.Context, planID uuid.UUID, input billing.PriceInput) (*billing.Plan, error) {
+	return ptrOf(r.Billing.AddPlanPrice(ctx, principal(ctx).Tenant, planID, input))
+}
+
 // SetTitleOffer is the resolver for the setTitleOffer field.
 func (r *mutationResolver) SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error) {
 	return ptrOf(r.Billing.SetTitleOffer(ctx, principal(ctx).Tenant, input))

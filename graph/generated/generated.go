@@ -561,6 +561,7 @@ type ComplexityRoot struct {
 		ActivateDevice              func(childComplexity int, userCode string) int
 		AddAssetTrack               func(childComplexity int, assetID uuid.UUID, uploadID uuid.UUID, name *string) int
 		AddDomain                   func(childComplexity int, hostname string) int
+		AddPlanPrice                func(childComplexity int, planID uuid.UUID, input billing.PriceInput) int
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		BuildApp                    func(childComplexity int, platform apps.Platform) int
 		CancelLiveEvent             func(childComplexity int, id uuid.UUID, refund bool) int
@@ -1539,6 +1540,7 @@ type MutationResolver interface {
 	SetStripeAutomaticTax(ctx context.Context, on bool) (*billing.Account, error)
 	CreatePlan(ctx context.Context, input billing.PlanInput) (*billing.Plan, error)
 	RetirePlan(ctx context.Context, id uuid.UUID) (*billing.Plan, error)
+	AddPlanPrice(ctx context.Context, planID uuid.UUID, input billing.PriceInput) (*billing.Plan, error)
 	SetTitleOffer(ctx context.Context, input billing.OfferInput) (*billing.Offer, error)
 	RemoveTitleOffer(ctx context.Context, id uuid.UUID) (*billing.Offer, error)
 	SetDefaultTitleAccess(ctx context.Context, model billing.Model) (billing.Model, error)
@@ -3776,6 +3778,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddDomain(childComplexity, args["hostname"].(string)), true
+	case "Mutation.addPlanPrice":
+		if e.ComplexityRoot.Mutation.AddPlanPrice == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addPlanPrice_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddPlanPrice(childComplexity, args["planId"].(uuid.UUID), args["input"].(billing.PriceInput)), true
 	case "Mutation.addToMyList":
 		if e.ComplexityRoot.Mutation.AddToMyList == nil {
 			break
@@ -9253,9 +9266,11 @@ type ModelRevenue {
 
 """
 Revenue by model between two times. TVOD and PPV: what viewers paid, refunds
-left out. SVOD: each paying subscription's price recognised day by day after
-its trial (an annual price spread over its year), an estimate from the ledger
-(no proration, coupons or tax).
+left out. SVOD: money Stripe collected on the subscriptions' paid invoices,
+by the month each was paid: amount paid minus its tax minus what was
+refunded of it since (a refund takes back its share of the tax and lowers the
+month the invoice was paid in), so proration, coupons and failed renewals are
+in it. MRR (salesSummary) is still a figure of the subscriptions themselves.
 """
 type RevenueByModel {
   from: Time!
@@ -9316,8 +9331,19 @@ extend type Mutation {
   setStripeAutomaticTax(on: Boolean!): StripeConnection! @requires(permission: MANAGE)
   "Makes an SVOD plan with its prices on the connected account (audited)."
   createPlan(input: CreatePlanInput!): Plan! @requires(permission: MANAGE)
-  "Takes a plan off sale (audited); its subscribers keep their subscriptions. NOT_FOUND once retired."
+  """
+  Takes a plan off sale (audited) and archives its prices and product on the
+  connected account; its subscribers keep their subscriptions (Stripe goes on
+  billing an archived price). NOT_FOUND once retired; UNAVAILABLE when Stripe
+  cannot be reached, and then nothing changed: try again.
+  """
   retirePlan(id: ID!): Plan! @requires(permission: MANAGE)
+  """
+  Adds a price to a plan on sale (an annual price, another currency), made on
+  the connected account (audited). CONFLICT when the plan already has a price
+  of that interval and currency, or is retired.
+  """
+  addPlanPrice(planId: ID!, input: PlanPriceInput!): Plan! @requires(permission: MANAGE)
   "Sets (or replaces) a title's rent or buy price in a currency (audited)."
   setTitleOffer(input: TitleOfferInput!): TitleOffer! @requires(permission: MANAGE)
   "Takes a title's rent or buy price off sale (audited); what viewers paid for stays."
@@ -13722,6 +13748,28 @@ func (ec *executionContext) field_Mutation_addDomain_args(ctx context.Context, r
 		return nil, err
 	}
 	args["hostname"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addPlanPrice_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "planId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["planId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (billing.PriceInput, error) {
+			return ec.unmarshalNPlanPriceInput2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
 	return args, nil
 }
 
@@ -25031,6 +25079,73 @@ func (ec *executionContext) fieldContext_Mutation_retirePlan(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_retirePlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addPlanPrice(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addPlanPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddPlanPrice(ctx, fc.Args["planId"].(uuid.UUID), fc.Args["input"].(billing.PriceInput))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal *billing.Plan
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal *billing.Plan
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+			return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addPlanPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addPlanPrice_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -56121,6 +56236,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "retirePlan":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_retirePlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "addPlanPrice":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addPlanPrice(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++

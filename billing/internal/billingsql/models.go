@@ -70,21 +70,22 @@ type BundleOffer struct {
 }
 
 type Coupon struct {
-	TenantID       uuid.UUID
-	ID             uuid.UUID
-	Code           string
-	Name           string
-	PercentOffBp   *int32
-	AmountOff      *int64
-	Currency       *string
-	Duration       string
-	DurationMonths *int32
-	MaxRedemptions *int32
-	Redeemed       int32
-	RedeemBy       *time.Time
-	StripeCouponID string
-	Active         bool
-	CreatedAt      time.Time
+	TenantID              uuid.UUID
+	ID                    uuid.UUID
+	Code                  string
+	Name                  string
+	PercentOffBp          *int32
+	AmountOff             *int64
+	Currency              *string
+	Duration              string
+	DurationMonths        *int32
+	MaxRedemptions        *int32
+	Redeemed              int32
+	RedeemBy              *time.Time
+	StripeCouponID        string
+	Active                bool
+	CreatedAt             time.Time
+	StripePromotionCodeID string
 }
 
 type Entitlement struct {

@@ -291,7 +291,7 @@ func (q *Queries) CountPromoRedemption(ctx context.Context, arg CountPromoRedemp
 }
 
 const couponByCode = `-- name: CouponByCode :one
-SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 AND code = $2
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 AND code = $2
 `
 
 type CouponByCodeParams struct {
@@ -318,33 +318,35 @@ func (q *Queries) CouponByCode(ctx context.Context, arg CouponByCodeParams) (Cou
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
 
 const createCoupon = `-- name: CreateCoupon :one
 INSERT INTO coupons (tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months,
-  max_redemptions, redeem_by, stripe_coupon_id, created_at)
+  max_redemptions, redeem_by, stripe_coupon_id, stripe_promotion_code_id, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,
-  $10, $11, $12, $13::timestamptz)
+  $10, $11, $12, $13, $14::timestamptz)
 ON CONFLICT (tenant_id, code) DO NOTHING
-RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id
 `
 
 type CreateCouponParams struct {
-	TenantID       uuid.UUID
-	ID             uuid.UUID
-	Code           string
-	Name           string
-	PercentOffBp   *int32
-	AmountOff      *int64
-	Currency       *string
-	Duration       string
-	DurationMonths *int32
-	MaxRedemptions *int32
-	RedeemBy       *time.Time
-	StripeCouponID string
-	Now            time.Time
+	TenantID              uuid.UUID
+	ID                    uuid.UUID
+	Code                  string
+	Name                  string
+	PercentOffBp          *int32
+	AmountOff             *int64
+	Currency              *string
+	Duration              string
+	DurationMonths        *int32
+	MaxRedemptions        *int32
+	RedeemBy              *time.Time
+	StripeCouponID        string
+	StripePromotionCodeID string
+	Now                   time.Time
 }
 
 func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Coupon, error) {
@@ -361,6 +363,7 @@ func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Cou
 		arg.MaxRedemptions,
 		arg.RedeemBy,
 		arg.StripeCouponID,
+		arg.StripePromotionCodeID,
 		arg.Now,
 	)
 	var i Coupon
@@ -380,6 +383,7 @@ func (q *Queries) CreateCoupon(ctx context.Context, arg CreateCouponParams) (Cou
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -447,7 +451,7 @@ func (q *Queries) DeactivateBundleOffers(ctx context.Context, arg DeactivateBund
 }
 
 const deactivateCoupon = `-- name: DeactivateCoupon :one
-UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at
+UPDATE coupons SET active = false WHERE tenant_id = $1 AND id = $2 RETURNING tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id
 `
 
 type DeactivateCouponParams struct {
@@ -474,6 +478,7 @@ func (q *Queries) DeactivateCoupon(ctx context.Context, arg DeactivateCouponPara
 		&i.StripeCouponID,
 		&i.Active,
 		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -662,6 +667,39 @@ func (q *Queries) GetBundleOffer(ctx context.Context, arg GetBundleOfferParams) 
 		&i.Active,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const getCoupon = `-- name: GetCoupon :one
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 AND id = $2
+`
+
+type GetCouponParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) GetCoupon(ctx context.Context, arg GetCouponParams) (Coupon, error) {
+	row := q.db.QueryRow(ctx, getCoupon, arg.TenantID, arg.ID)
+	var i Coupon
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.Code,
+		&i.Name,
+		&i.PercentOffBp,
+		&i.AmountOff,
+		&i.Currency,
+		&i.Duration,
+		&i.DurationMonths,
+		&i.MaxRedemptions,
+		&i.Redeemed,
+		&i.RedeemBy,
+		&i.StripeCouponID,
+		&i.Active,
+		&i.CreatedAt,
+		&i.StripePromotionCodeID,
 	)
 	return i, err
 }
@@ -1213,7 +1251,7 @@ func (q *Queries) ListBundles(ctx context.Context, arg ListBundlesParams) ([]Bun
 }
 
 const listCoupons = `-- name: ListCoupons :many
-SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
+SELECT tenant_id, id, code, name, percent_off_bp, amount_off, currency, duration, duration_months, max_redemptions, redeemed, redeem_by, stripe_coupon_id, active, created_at, stripe_promotion_code_id FROM coupons WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC
 `
 
 func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon, error) {
@@ -1241,6 +1279,7 @@ func (q *Queries) ListCoupons(ctx context.Context, tenantID uuid.UUID) ([]Coupon
 			&i.StripeCouponID,
 			&i.Active,
 			&i.CreatedAt,
+			&i.StripePromotionCodeID,
 		); err != nil {
 			return nil, err
 		}
@@ -1492,6 +1531,65 @@ func (q *Queries) ListSubscribers(ctx context.Context, arg ListSubscribersParams
 	return items, nil
 }
 
+const listSubscriptionInvoices = `-- name: ListSubscriptionInvoices :many
+SELECT i.tenant_id, i.invoice_id, i.viewer_id, i.subscription_id, i.plan_id, i.currency, i.amount_paid, i.tax, i.paid_at, i.created_at, coalesce((SELECT sum(r.amount_refunded) FROM subscription_invoice_refunds r
+  WHERE r.tenant_id = i.tenant_id AND r.invoice_id = i.invoice_id), 0)::bigint AS refunded
+FROM subscription_invoices i WHERE i.tenant_id = $1 AND ($2::uuid IS NULL OR i.viewer_id = $2::uuid)
+ORDER BY i.paid_at DESC, i.invoice_id LIMIT $3
+`
+
+type ListSubscriptionInvoicesParams struct {
+	TenantID uuid.UUID
+	ViewerID *uuid.UUID
+	Take     int32
+}
+
+type ListSubscriptionInvoicesRow struct {
+	TenantID       uuid.UUID
+	InvoiceID      string
+	ViewerID       *uuid.UUID
+	SubscriptionID string
+	PlanID         *uuid.UUID
+	Currency       string
+	AmountPaid     int64
+	Tax            int64
+	PaidAt         time.Time
+	CreatedAt      time.Time
+	Refunded       int64
+}
+
+func (q *Queries) ListSubscriptionInvoices(ctx context.Context, arg ListSubscriptionInvoicesParams) ([]ListSubscriptionInvoicesRow, error) {
+	rows, err := q.db.Query(ctx, listSubscriptionInvoices, arg.TenantID, arg.ViewerID, arg.Take)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListSubscriptionInvoicesRow{}
+	for rows.Next() {
+		var i ListSubscriptionInvoicesRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.InvoiceID,
+			&i.ViewerID,
+			&i.SubscriptionID,
+			&i.PlanID,
+			&i.Currency,
+			&i.AmountPaid,
+			&i.Tax,
+			&i.PaidAt,
+			&i.CreatedAt,
+			&i.Refunded,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTitleOffers = `-- name: ListTitleOffers :many
 SELECT tenant_id, id, title_id, kind, currency, amount, rental_hours, purchase_window_days, active, created_at, updated_at FROM title_offers WHERE tenant_id = $1 AND title_id = $2 AND active ORDER BY kind, currency
 `
@@ -1676,6 +1774,30 @@ func (q *Queries) MonthlyRecurringRevenue(ctx context.Context, arg MonthlyRecurr
 	return items, nil
 }
 
+const planPriceExists = `-- name: PlanPriceExists :one
+SELECT EXISTS (SELECT 1 FROM billing_plan_prices WHERE tenant_id = $1 AND plan_id = $2
+  AND billing_interval = $3 AND currency = $4)
+`
+
+type PlanPriceExistsParams struct {
+	TenantID        uuid.UUID
+	PlanID          uuid.UUID
+	BillingInterval string
+	Currency        string
+}
+
+func (q *Queries) PlanPriceExists(ctx context.Context, arg PlanPriceExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, planPriceExists,
+		arg.TenantID,
+		arg.PlanID,
+		arg.BillingInterval,
+		arg.Currency,
+	)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const recordEvent = `-- name: RecordEvent :one
 SELECT record_stripe_event($1, $2, $3, $4::uuid, $5, $6::jsonb, $7::timestamptz)::boolean
 `
@@ -1703,6 +1825,73 @@ func (q *Queries) RecordEvent(ctx context.Context, arg RecordEventParams) (bool,
 	var column_1 bool
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const recordInvoiceRefund = `-- name: RecordInvoiceRefund :exec
+INSERT INTO subscription_invoice_refunds (tenant_id, charge_id, invoice_id, amount_refunded, updated_at)
+VALUES ($1, $2, $3, $4, $5::timestamptz)
+ON CONFLICT (tenant_id, charge_id) DO UPDATE SET amount_refunded = greatest(subscription_invoice_refunds.amount_refunded, EXCLUDED.amount_refunded),
+  updated_at = EXCLUDED.updated_at
+`
+
+type RecordInvoiceRefundParams struct {
+	TenantID       uuid.UUID
+	ChargeID       string
+	InvoiceID      string
+	AmountRefunded int64
+	Now            time.Time
+}
+
+// amount_refunded is cumulative: the largest seen wins, whatever the order.
+func (q *Queries) RecordInvoiceRefund(ctx context.Context, arg RecordInvoiceRefundParams) error {
+	_, err := q.db.Exec(ctx, recordInvoiceRefund,
+		arg.TenantID,
+		arg.ChargeID,
+		arg.InvoiceID,
+		arg.AmountRefunded,
+		arg.Now,
+	)
+	return err
+}
+
+const recordSubscriptionInvoice = `-- name: RecordSubscriptionInvoice :execrows
+INSERT INTO subscription_invoices (tenant_id, invoice_id, viewer_id, subscription_id, plan_id, currency, amount_paid, tax, paid_at, created_at)
+VALUES ($1, $2, $3::uuid, $4, $5::uuid, $6, $7, $8,
+  $9::timestamptz, $10::timestamptz)
+ON CONFLICT (tenant_id, invoice_id) DO NOTHING
+`
+
+type RecordSubscriptionInvoiceParams struct {
+	TenantID       uuid.UUID
+	InvoiceID      string
+	ViewerID       *uuid.UUID
+	SubscriptionID string
+	PlanID         *uuid.UUID
+	Currency       string
+	AmountPaid     int64
+	Tax            int64
+	PaidAt         time.Time
+	Now            time.Time
+}
+
+// A paid subscription invoice, once: a redelivery inserts nothing.
+func (q *Queries) RecordSubscriptionInvoice(ctx context.Context, arg RecordSubscriptionInvoiceParams) (int64, error) {
+	result, err := q.db.Exec(ctx, recordSubscriptionInvoice,
+		arg.TenantID,
+		arg.InvoiceID,
+		arg.ViewerID,
+		arg.SubscriptionID,
+		arg.PlanID,
+		arg.Currency,
+		arg.AmountPaid,
+		arg.Tax,
+		arg.PaidAt,
+		arg.Now,
+	)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const removeTitleOffer = `-- name: RemoveTitleOffer :one
@@ -1838,18 +2027,17 @@ WITH sales AS (
   WHERE e.tenant_id = $1 AND e.source = 'stripe' AND e.kind IN ('tvod_rent', 'tvod_buy', 'ppv')
     AND e.revoked_at IS NULL AND e.verification->>'amount' IS NOT NULL AND e.verification->>'currency' IS NOT NULL
     AND e.created_at >= $2::timestamptz AND e.created_at < $3::timestamptz
-), days AS (
-  SELECT d AS day FROM generate_series($2::timestamptz, $3::timestamptz, '1 day'::interval) d WHERE d < $3::timestamptz
+), refunds AS (
+  SELECT invoice_id, sum(amount_refunded) AS refunded FROM subscription_invoice_refunds WHERE tenant_id = $1 GROUP BY invoice_id
 ), subs AS (
-  SELECT date_trunc('month', d.day, 'UTC') AS month, 'svod' AS model, pr.currency,
-    (CASE WHEN pr.billing_interval = 'year' THEN pr.amount::numeric / 365 ELSE pr.amount::numeric * 12 / 365 END) AS amount,
+  -- What Stripe collected on each paid invoice, net of its tax; a refund
+  -- takes back its share of the tax with it, so a full refund nets to 0.
+  SELECT date_trunc('month', i.paid_at, 'UTC') AS month, 'svod' AS model, i.currency,
+    (i.amount_paid - i.tax)::numeric * greatest(i.amount_paid - coalesce(r.refunded, 0), 0) / i.amount_paid AS amount,
     0 AS sales
-  FROM entitlements e
-  JOIN billing_plan_prices pr ON pr.tenant_id = e.tenant_id AND pr.stripe_price_id = e.verification->>'price'
-  JOIN billing_plans pl ON pl.tenant_id = e.tenant_id AND pl.id = pr.plan_id
-  JOIN days d ON d.day >= e.starts_at + pl.trial_days * '1 day'::interval
-    AND d.day < least(coalesce(e.ends_at, 'infinity'), coalesce(e.revoked_at, 'infinity'))
-  WHERE e.tenant_id = $1 AND e.kind = 'svod' AND e.status NOT IN ('incomplete', 'trialing')
+  FROM subscription_invoices i LEFT JOIN refunds r ON r.invoice_id = i.invoice_id
+  WHERE i.tenant_id = $1 AND i.amount_paid > 0
+    AND i.paid_at >= $2::timestamptz AND i.paid_at < $3::timestamptz
 ), everything AS (SELECT month, model, currency, amount, sales FROM sales UNION ALL SELECT month, model, currency, amount, sales FROM subs)
 SELECT (GROUPING(month) = 1)::boolean AS total, coalesce(month, 'epoch')::timestamptz AS month, model::text AS model, currency::text AS currency,
   round(sum(amount))::bigint AS amount, sum(sales)::int AS sales
@@ -2442,4 +2630,20 @@ func (q *Queries) UpsertTitleOffer(ctx context.Context, arg UpsertTitleOfferPara
 		&i.UpdatedAt,
 	)
 	return i, err
+}
+
+const viewerOfStripeCustomer = `-- name: ViewerOfStripeCustomer :one
+SELECT viewer_id FROM billing_customers WHERE tenant_id = $1 AND stripe_customer_id = $2
+`
+
+type ViewerOfStripeCustomerParams struct {
+	TenantID         uuid.UUID
+	StripeCustomerID string
+}
+
+func (q *Queries) ViewerOfStripeCustomer(ctx context.Context, arg ViewerOfStripeCustomerParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, viewerOfStripeCustomer, arg.TenantID, arg.StripeCustomerID)
+	var viewer_id uuid.UUID
+	err := row.Scan(&viewer_id)
+	return viewer_id, err
 }

@@ -122,18 +122,43 @@ export async function render(root, app) {
     }
   });
   async function retire(button, p) {
-    if (!await confirmAction({ title: `Retire "${p.name}"?`, body: 'It leaves the apps and Checkout at once; its subscribers keep their subscriptions until they cancel.', ok: 'Retire plan' })) return;
+    if (!await confirmAction({ title: `Retire "${p.name}"?`, body: 'It leaves the apps and Checkout at once and its prices are archived in Stripe; its subscribers keep their subscriptions until they cancel.', ok: 'Retire plan' })) return;
     const d = await run(button, () => gql(`mutation RetirePlan($id: ID!) { retirePlan(id: $id) { ${PLAN} } }`, { id: p.id }));
     if (d) {
       toast(`Plan "${p.name}" retired.`);
       await run(null, loadPlans);
     }
   }
+  // Add a price to a plan on sale (an annual price, another currency): a
+  // new Stripe price on the plan's product; a price of the same interval
+  // and currency is refused (Stripe prices never change: make a new plan).
+  function addPriceForm(p) {
+    const id = (name) => `add-price-${name}-${p.id}`;
+    const form = h('form', { id: `add-price-${p.id}`, class: 'form-inline', 'aria-label': `Add a price to ${p.name}` },
+      field({ id: id('interval'), label: 'Renews', type: 'select', value: 'YEAR', options: [['MONTH', 'Monthly'], ['YEAR', 'Annually']] }),
+      field({ id: id('currency'), label: 'Currency', value: p.prices[0]?.currency || 'usd', attrs: { required: true, pattern: '[a-zA-Z]{3}', maxlength: 3, size: 4 } }),
+      field({ id: id('amount'), label: 'Price', type: 'number', attrs: { required: true, min: 0.01, step: 0.01 } }),
+      h('button', { type: 'submit', id: id('submit'), class: 'btn btn-secondary btn-small' }, 'Add price'));
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const v = (name) => form.querySelector(`#${id(name)}`).value;
+      const input = { interval: v('interval'), currency: v('currency').trim().toLowerCase(), amount: Math.round(Number(v('amount')) * 100) };
+      const d = await run(form.querySelector(`#${id('submit')}`), () =>
+        gql(`mutation AddPlanPrice($plan: ID!, $input: PlanPriceInput!) { addPlanPrice(planId: $plan, input: $input) { ${PLAN} } }`, { plan: p.id, input }), form);
+      if (d) {
+        toast(`Price added to "${p.name}".`);
+        await run(null, loadPlans);
+      }
+    });
+    return h('details', { class: 'add-price' }, h('summary', { id: `add-price-open-${p.id}` }, 'Add a price'), form);
+  }
   function planRow(p) {
     const covers = p.scope === 'LIBRARY' ? 'whole library' : p.collectionIds.map((id) => collections.get(id) || id).join(', ');
     return h('tr', { id: `plan-${p.id}`, dataset: { active: String(p.active) } },
       h('td', {}, p.name),
-      h('td', {}, p.prices.map((x) => `${money([x])} a ${x.interval === 'MONTH' ? 'month' : 'year'}`).join(', ')),
+      h('td', { id: `plan-prices-${p.id}`, dataset: { count: String(p.prices.length) } },
+        p.prices.map((x) => `${money([x])} a ${x.interval === 'MONTH' ? 'month' : 'year'}`).join(', '),
+        p.active && canManage ? addPriceForm(p) : null),
       h('td', {}, p.trialDays ? `${p.trialDays} days` : 'none'),
       h('td', {}, covers),
       h('td', {}, p.ads ? 'with ads' : 'ad-free'),
@@ -342,7 +367,7 @@ export async function render(root, app) {
     revTotals.dataset.loaded = 'true';
   }
   revSpan.querySelector('select').addEventListener('change', () => run(null, loadRevenue));
-  parts.push(card('Revenue by model', { id: 'revenue-card', description: 'Before fees. Rentals, purchases and pay-per-view as paid, refunds left out; subscriptions estimated day by day from each paying subscriber\'s price after the trial.' },
+  parts.push(card('Revenue by model', { id: 'revenue-card', description: 'Before fees. Rentals, purchases and pay-per-view as paid, refunds left out; subscriptions as Stripe collected them: each paid invoice less its tax and any refund, in the month it was paid.' },
     h('div', { class: 'form-inline' }, revSpan),
     h('table', { class: 'table', 'aria-label': 'Revenue in the period' },
       h('thead', {}, h('tr', {}, ...['Model', 'Revenue', 'Sales'].map((c) => h('th', { scope: 'col' }, c)))),
