@@ -214,6 +214,11 @@ func TestSupportPage(t *testing.T) {
 		_, err := tx.Exec(ctx, `INSERT INTO entitlements (tenant_id, id, viewer_id, source, external_id, verification, kind, scope, title_id,
 			status, starts_at, created_at, updated_at) VALUES ($1, $2, $3, 'stripe', $4, '{"amount": 1299, "currency": "usd"}', 'tvod_buy',
 			'title', $5, 'paid', now(), now(), now())`, tn.ID, bought, viewer, "pi_support_"+suffix(), title)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `INSERT INTO subscription_invoices (tenant_id, invoice_id, viewer_id, subscription_id, currency, amount_paid, tax,
+			paid_at, created_at) VALUES ($1, 'in_support', $2, 'sub_support', 'jpy', 1200, 100, now(), now())`, tn.ID, viewer)
 		return err
 	})
 
@@ -233,6 +238,10 @@ func TestSupportPage(t *testing.T) {
 	b.labelled()
 	if got := b.text("support-entitlements"); !strings.Contains(got, "Purchase") || !strings.Contains(got, "Bought film") {
 		t.Errorf("entitlements = %q", got)
+	}
+	// Yen has no minor units: 1200 is ¥1,200, not 12.
+	if got := b.text("support-invoice-in_support"); !strings.Contains(got, "1,200") || !strings.Contains(got, "JPY") || !strings.Contains(got, "in_support") {
+		t.Errorf("subscription payment = %q", got)
 	}
 
 	b.typeIn("support-reason", "Did not play")

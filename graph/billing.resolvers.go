@@ -247,6 +247,15 @@ func (r *queryResolver) ViewerEntitlements(ctx context.Context, viewerID uuid.UU
 	return ptrsOf(r.Billing.ViewerEntitlements(ctx, principal(ctx).Tenant, viewerID))
 }
 
+// ViewerInvoices is the resolver for the viewerInvoices field.
+func (r *queryResolver) ViewerInvoices(ctx context.Context, viewerID uuid.UUID, first *int) ([]*billing.SubscriptionInvoice, error) {
+	n := 24
+	if first != nil {
+		n = *first
+	}
+	return ptrsOf(r.Billing.SubscriptionInvoices(ctx, principal(ctx).Tenant, &viewerID, n))
+}
+
 // PromoCodes is the resolver for the promoCodes field.
 func (r *queryResolver) PromoCodes(ctx context.Context) ([]*billing.PromoCode, error) {
 	return ptrsOf(r.Billing.PromoCodes(ctx, principal(ctx).Tenant))

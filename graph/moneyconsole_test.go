@@ -159,6 +159,23 @@ func TestMoneyConsoleFieldsThroughGraphQL(t *testing.T) {
 	if r := an.Do(t, revenue, map[string]any{"f": span["t"], "t": span["f"]}); r.Code() != "BAD_USER_INPUT" {
 		t.Errorf("a backwards span: %v", r.Codes())
 	}
+
+	// Support sees the viewer's invoice (managers only); another workspace sees none of it.
+	const invoices = `query($v: ID!, $n: Int) { viewerInvoices(viewerId: $v, first: $n) { invoiceId subscriptionId viewerId currency amountPaid tax refunded paidAt } }`
+	d = ten.Owner.Must(t, invoices, map[string]any{"v": viewer})
+	if got := pt.Get(d, "viewerInvoices").([]any); len(got) != 1 || pt.Str(got[0], "invoiceId") != "in_gql" || pt.Str(got[0], "amountPaid") != "1099" ||
+		pt.Str(got[0], "tax") != "100" || pt.Str(got[0], "refunded") != "0" || pt.Str(got[0], "subscriptionId") != "sub_gql" {
+		t.Errorf("viewerInvoices = %v", d)
+	}
+	if r := an.Do(t, invoices, map[string]any{"v": viewer}); r.Code() != "FORBIDDEN" {
+		t.Errorf("an analyst listing invoices: %v", r.Codes())
+	}
+	if d := other.Owner.Must(t, invoices, map[string]any{"v": viewer}); len(pt.Get(d, "viewerInvoices").([]any)) != 0 {
+		t.Errorf("another workspace lists the viewer's invoices: %v", d)
+	}
+	if r := ten.Owner.Do(t, invoices, map[string]any{"v": viewer, "n": 0}); r.Code() != "BAD_USER_INPUT" {
+		t.Errorf("first: 0: %v", r.Codes())
+	}
 }
 
 // Support tools on a viewer: free access for a period and signing every

@@ -931,6 +931,7 @@ type ComplexityRoot struct {
 		ViewerAccount            func(childComplexity int) int
 		ViewerDeviceLimit        func(childComplexity int) int
 		ViewerEntitlements       func(childComplexity int, viewerID uuid.UUID) int
+		ViewerInvoices           func(childComplexity int, viewerID uuid.UUID, first *int) int
 		Viewers                  func(childComplexity int, first *int, after *string, search *string) int
 		WebhookDeliveries        func(childComplexity int, endpointID uuid.UUID, first *int, after *string) int
 		WebhookEndpoint          func(childComplexity int, id uuid.UUID) int
@@ -1215,6 +1216,18 @@ type ComplexityRoot struct {
 		AppBuildUpdated func(childComplexity int, id uuid.UUID) int
 		AssetProgress   func(childComplexity int, id uuid.UUID) int
 		StaffChanged    func(childComplexity int) int
+	}
+
+	SubscriptionInvoice struct {
+		AmountPaid   func(childComplexity int) int
+		Currency     func(childComplexity int) int
+		InvoiceID    func(childComplexity int) int
+		PaidAt       func(childComplexity int) int
+		Plan         func(childComplexity int) int
+		Refunded     func(childComplexity int) int
+		Subscription func(childComplexity int) int
+		Tax          func(childComplexity int) int
+		Viewer       func(childComplexity int) int
 	}
 
 	SubtitleTrack struct {
@@ -1709,6 +1722,7 @@ type QueryResolver interface {
 	TitleOffers(ctx context.Context, titleID uuid.UUID) ([]*billing.Offer, error)
 	Plans(ctx context.Context) ([]*billing.Plan, error)
 	ViewerEntitlements(ctx context.Context, viewerID uuid.UUID) ([]*billing.Entitlement, error)
+	ViewerInvoices(ctx context.Context, viewerID uuid.UUID, first *int) ([]*billing.SubscriptionInvoice, error)
 	PromoCodes(ctx context.Context) ([]*billing.PromoCode, error)
 	Coupons(ctx context.Context) ([]*billing.Coupon, error)
 	Subscribers(ctx context.Context, first *int, after *string, status *billing.SubscriberState) (*model.SubscriberConnection, error)
@@ -6460,6 +6474,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.ViewerEntitlements(childComplexity, args["viewerId"].(uuid.UUID)), true
+	case "Query.viewerInvoices":
+		if e.ComplexityRoot.Query.ViewerInvoices == nil {
+			break
+		}
+
+		args, err := ec.field_Query_viewerInvoices_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.ViewerInvoices(childComplexity, args["viewerId"].(uuid.UUID), args["first"].(*int)), true
 	case "Query.viewers":
 		if e.ComplexityRoot.Query.Viewers == nil {
 			break
@@ -7681,6 +7706,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.StaffChanged(childComplexity), true
+
+	case "SubscriptionInvoice.amountPaid":
+		if e.ComplexityRoot.SubscriptionInvoice.AmountPaid == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.AmountPaid(childComplexity), true
+	case "SubscriptionInvoice.currency":
+		if e.ComplexityRoot.SubscriptionInvoice.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Currency(childComplexity), true
+	case "SubscriptionInvoice.invoiceId":
+		if e.ComplexityRoot.SubscriptionInvoice.InvoiceID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.InvoiceID(childComplexity), true
+	case "SubscriptionInvoice.paidAt":
+		if e.ComplexityRoot.SubscriptionInvoice.PaidAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.PaidAt(childComplexity), true
+	case "SubscriptionInvoice.planId":
+		if e.ComplexityRoot.SubscriptionInvoice.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Plan(childComplexity), true
+	case "SubscriptionInvoice.refunded":
+		if e.ComplexityRoot.SubscriptionInvoice.Refunded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Refunded(childComplexity), true
+	case "SubscriptionInvoice.subscriptionId":
+		if e.ComplexityRoot.SubscriptionInvoice.Subscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Subscription(childComplexity), true
+	case "SubscriptionInvoice.tax":
+		if e.ComplexityRoot.SubscriptionInvoice.Tax == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Tax(childComplexity), true
+	case "SubscriptionInvoice.viewerId":
+		if e.ComplexityRoot.SubscriptionInvoice.Viewer == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SubscriptionInvoice.Viewer(childComplexity), true
 
 	case "SubtitleTrack.language":
 		if e.ComplexityRoot.SubtitleTrack.Language == nil {
@@ -9230,6 +9310,24 @@ type SalesSummary {
 "A subscription's state in the console: Stripe's, but CANCELING when it ends at its period's end, ENDED once no longer live."
 enum SubscriberStatus { ACTIVE TRIALING PAST_DUE CANCELING ENDED }
 
+"One paid invoice of an SVOD subscription, as Stripe collected it on the workspace's account."
+type SubscriptionInvoice {
+  "Stripe's invoice id (in_…) on the connected account."
+  invoiceId: String!
+  subscriptionId: String!
+  "Null when the subscription was not made through Marquee (in the Stripe dashboard, say)."
+  viewerId: ID
+  planId: ID
+  currency: String!
+  "Minor units: collected, tax included."
+  amountPaid: Int!
+  "Minor units: the tax in amountPaid."
+  tax: Int!
+  "Minor units: refunded of this invoice's charge since."
+  refunded: Int!
+  paidAt: Time!
+}
+
 "One SVOD subscription of a viewer."
 type Subscriber {
   "The subscription's entitlement (viewerEntitlements lists it)."
@@ -9311,6 +9409,8 @@ extend type Query {
   plans: [Plan!]! @requires(permission: READ)
   "A viewer's entitlements, newest first (support)."
   viewerEntitlements(viewerId: ID!): [Entitlement!]! @requires(permission: MANAGE)
+  "A viewer's paid subscription invoices, newest first (support): what Stripe collected, tax and refunds."
+  viewerInvoices(viewerId: ID!, first: Int = 24): [SubscriptionInvoice!]! @requires(permission: MANAGE)
   "The workspace's promo and gift codes, newest first."
   promoCodes: [PromoCode!]! @requires(permission: MANAGE)
   "The workspace's subscription coupons, newest first."
@@ -13053,6 +13153,30 @@ func (ec *executionContext) childFields_SubscriberEdge(ctx context.Context, fiel
 	return nil, fmt.Errorf("no field named %q was found under type SubscriberEdge", field.Name)
 }
 
+func (ec *executionContext) childFields_SubscriptionInvoice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "invoiceId":
+		return ec.fieldContext_SubscriptionInvoice_invoiceId(ctx, field)
+	case "subscriptionId":
+		return ec.fieldContext_SubscriptionInvoice_subscriptionId(ctx, field)
+	case "viewerId":
+		return ec.fieldContext_SubscriptionInvoice_viewerId(ctx, field)
+	case "planId":
+		return ec.fieldContext_SubscriptionInvoice_planId(ctx, field)
+	case "currency":
+		return ec.fieldContext_SubscriptionInvoice_currency(ctx, field)
+	case "amountPaid":
+		return ec.fieldContext_SubscriptionInvoice_amountPaid(ctx, field)
+	case "tax":
+		return ec.fieldContext_SubscriptionInvoice_tax(ctx, field)
+	case "refunded":
+		return ec.fieldContext_SubscriptionInvoice_refunded(ctx, field)
+	case "paidAt":
+		return ec.fieldContext_SubscriptionInvoice_paidAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SubscriptionInvoice", field.Name)
+}
+
 func (ec *executionContext) childFields_SubtitleTrack(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "language":
@@ -16782,6 +16906,28 @@ func (ec *executionContext) field_Query_viewerEntitlements_args(ctx context.Cont
 		return nil, err
 	}
 	args["viewerId"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_viewerInvoices_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "viewerId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["viewerId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "first",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["first"] = arg1
 	return args, nil
 }
 
@@ -36682,6 +36828,73 @@ func (ec *executionContext) fieldContext_Query_viewerEntitlements(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_viewerInvoices(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_viewerInvoices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().ViewerInvoices(ctx, fc.Args["viewerId"].(uuid.UUID), fc.Args["first"].(*int))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "MANAGE")
+				if err != nil {
+					var zeroVal []*billing.SubscriptionInvoice
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal []*billing.SubscriptionInvoice
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal []*billing.SubscriptionInvoice
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, nil, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v []*billing.SubscriptionInvoice) graphql.Marshaler {
+			return ec.marshalNSubscriptionInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoiceᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Query_viewerInvoices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SubscriptionInvoice(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_viewerInvoices_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_promoCodes(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -44806,6 +45019,213 @@ func (ec *executionContext) fieldContext_Subscription_staffChanged(_ context.Con
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _SubscriptionInvoice_invoiceId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_invoiceId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.InvoiceID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_invoiceId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_subscriptionId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_subscriptionId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subscription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_subscriptionId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_viewerId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Viewer, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_viewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_planId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_planId(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Plan, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
+			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_planId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_currency(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Currency, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "String")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_amountPaid(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_amountPaid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountPaid, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_amountPaid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_tax(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_tax(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Tax, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_refunded(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_refunded(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Refunded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int64) graphql.Marshaler {
+			return ec.marshalNInt2int64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_refunded(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SubscriptionInvoice_paidAt(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SubscriptionInvoice_paidAt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PaidAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SubscriptionInvoice_paidAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "Time")
 }
 
 func (ec *executionContext) _SubtitleTrack_language(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
@@ -58400,6 +58820,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_viewerEntitlements(ctx, field)
 				})
+		case "viewerInvoices":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_viewerInvoices(ctx, field)
+				})
 		case "promoCodes":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, true,
@@ -60614,6 +61040,79 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
+}
+
+var subscriptionInvoiceImplementors = []string{"SubscriptionInvoice"}
+
+func (ec *executionContext) _SubscriptionInvoice(ctx context.Context, sel ast.SelectionSet, obj *billing.SubscriptionInvoice) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionInvoiceImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SubscriptionInvoice")
+		case "invoiceId":
+			out.Values[i] = ec._SubscriptionInvoice_invoiceId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "subscriptionId":
+			out.Values[i] = ec._SubscriptionInvoice_subscriptionId(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "viewerId":
+			out.Values[i] = ec._SubscriptionInvoice_viewerId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "planId":
+			out.Values[i] = ec._SubscriptionInvoice_planId(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "currency":
+			out.Values[i] = ec._SubscriptionInvoice_currency(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "amountPaid":
+			out.Values[i] = ec._SubscriptionInvoice_amountPaid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "tax":
+			out.Values[i] = ec._SubscriptionInvoice_tax(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "refunded":
+			out.Values[i] = ec._SubscriptionInvoice_refunded(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "paidAt":
+			out.Values[i] = ec._SubscriptionInvoice_paidAt(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var subtitleTrackImplementors = []string{"SubtitleTrack"}
@@ -65038,6 +65537,30 @@ var (
 		billing.SubEnded:     "ENDED",
 	}
 )
+
+func (ec *executionContext) marshalNSubscriptionInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.SubscriptionInvoice) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNSubscriptionInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoice(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) marshalNSubscriptionInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoice(ctx context.Context, sel ast.SelectionSet, v *billing.SubscriptionInvoice) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SubscriptionInvoice!")
+		return graphql.Null
+	}
+	return ec._SubscriptionInvoice(ctx, sel, v)
+}
 
 func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx context.Context, sel ast.SelectionSet, v playback.Subtitle) graphql.Marshaler {
 	return ec._SubtitleTrack(ctx, sel, &v)

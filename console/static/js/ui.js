@@ -178,6 +178,17 @@ export function timeEl(iso) {
   return h('time', { datetime: iso || '' }, formatTime(iso));
 }
 
+/**
+ * formatMoney shows an amount in a currency's minor units (Stripe's): 1099 USD
+ * is 10.99 USD, 500 JPY is 500 JPY (a currency without minor units).
+ */
+export function formatMoney(minor, currency) {
+  const code = String(currency || '').toUpperCase();
+  let f;
+  try { f = new Intl.NumberFormat(undefined, { style: 'currency', currency: code, currencyDisplay: 'code' }); } catch { return `${minor} ${code}`; }
+  return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
+}
+
 /** copyButton copies text to the clipboard, falling back to selecting it. */
 export function copyButton(id, getText, label = 'Copy') {
   const b = h('button', {

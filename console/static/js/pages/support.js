@@ -4,7 +4,7 @@
 // of theirs out. Managers only; every action is in the audit log.
 
 import { gql } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, formatMoney } from '../ui.js';
 
 const ENT = 'id source kind scope titleId collectionIds status startsAt endsAt revokedAt revokeReason';
 const KINDS = { svod: 'Subscription', tvod_rent: 'Rental', tvod_buy: 'Purchase', ppv: 'Pay-per-view', grant: 'Free access' };
@@ -44,9 +44,10 @@ export async function render(root, app) {
   let current = null;
   async function open(id) {
     const d = await gql(`query SupportViewer($id: ID!) { viewer(id: $id) { id email deviceCount devices { id name platform lastSeenAt } }
-      viewerEntitlements(viewerId: $id) { ${ENT} } }`, { id });
+      viewerEntitlements(viewerId: $id) { ${ENT} }
+      viewerInvoices(viewerId: $id, first: 24) { invoiceId currency amountPaid tax refunded paidAt } }`, { id });
     current = d.viewer;
-    paint(d.viewer, d.viewerEntitlements);
+    paint(d.viewer, d.viewerEntitlements, d.viewerInvoices);
   }
   async function reload() { if (current) await open(current.id); }
 
@@ -76,7 +77,15 @@ export async function render(root, app) {
     if (d) { toast('Access ended.'); await run(null, reload); }
   }
 
-  function paint(v, ents) {
+  function paint(v, ents, invoices) {
+    // What their subscription invoices collected (refunds are made in Stripe).
+    const invRows = invoices.map((i) => h('tr', { id: `support-invoice-${i.invoiceId}` },
+      h('td', {}, timeEl(i.paidAt)),
+      h('td', {}, formatMoney(i.amountPaid, i.currency)),
+      h('td', {}, formatMoney(i.tax, i.currency)),
+      h('td', {}, i.refunded ? formatMoney(i.refunded, i.currency) : '—'),
+      h('td', {}, h('code', {}, i.invoiceId))));
+
     const entRows = ents.map((e) => {
       const live = !e.revokedAt && (!e.endsAt || new Date(e.endsAt) > new Date());
       const refundable = !e.revokedAt && e.source === 'stripe' && (e.kind === 'tvod_rent' || e.kind === 'tvod_buy');
@@ -128,7 +137,11 @@ export async function render(root, app) {
           h('div', { class: 'form-actions' }, signOut)),
         h('table', { class: 'table', 'aria-label': 'Entitlements' },
           h('thead', {}, h('tr', {}, ...['What', 'Covers', 'From', 'State', 'Since', 'Ends', ''].map((c) => h('th', { scope: 'col' }, c)))),
-          h('tbody', { id: 'support-entitlements', dataset: { loaded: 'true' } }, ...(entRows.length ? entRows : [emptyRow(7, 'Nothing: no subscription, rental, purchase or grant.')])))),
+          h('tbody', { id: 'support-entitlements', dataset: { loaded: 'true' } }, ...(entRows.length ? entRows : [emptyRow(7, 'Nothing: no subscription, rental, purchase or grant.')]))),
+        h('table', { class: 'table', 'aria-label': 'Subscription payments' },
+          h('caption', {}, 'Subscription payments (latest 24; refunds are made in Stripe)'),
+          h('thead', {}, h('tr', {}, ...['Paid', 'Amount', 'Tax', 'Refunded', 'Stripe invoice'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', { id: 'support-invoices' }, ...(invRows.length ? invRows : [emptyRow(5, 'No subscription payment.')])))),
       card('Free access', { id: 'support-grant', description: 'Access without payment until the end of the period, then it ends by itself.' }, grant));
     panel.hidden = false;
   }
