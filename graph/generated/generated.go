@@ -490,6 +490,7 @@ type ComplexityRoot struct {
 		Offers      func(childComplexity int) int
 		StartsAt    func(childComplexity int) int
 		Status      func(childComplexity int) int
+		TicketsSold func(childComplexity int) int
 		Title       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 	}
@@ -646,6 +647,7 @@ type ComplexityRoot struct {
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RetireBundle                func(childComplexity int, id uuid.UUID) int
 		RetirePlan                  func(childComplexity int, id uuid.UUID) int
+		RetirePlatformPlan          func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
@@ -1513,6 +1515,7 @@ type InvitationResolver interface {
 }
 type LiveEventResolver interface {
 	Offers(ctx context.Context, obj *live.Event) ([]*billing.EventOffer, error)
+	TicketsSold(ctx context.Context, obj *live.Event) (int, error)
 }
 type MediaAssetResolver interface {
 	FailureReason(ctx context.Context, obj *assets.Asset) (*string, error)
@@ -1606,6 +1609,7 @@ type MutationResolver interface {
 	DeleteTenant(ctx context.Context, id uuid.UUID, confirmSlug string) (*operators.Deletion, error)
 	ChoosePlatformPlan(ctx context.Context, planID uuid.UUID) (*platformbilling.Subscription, error)
 	DefinePlatformPlan(ctx context.Context, input platformbilling.PlanInput) (*platformbilling.Plan, error)
+	RetirePlatformPlan(ctx context.Context, id uuid.UUID) (*platformbilling.Plan, error)
 	PlaybackSession(ctx context.Context, titleID uuid.UUID) (*model.PlaybackSessionResult, error)
 	PlaybackHeartbeat(ctx context.Context, sessionID uuid.UUID, positionSeconds int) (*playback.Session, error)
 	EndPlayback(ctx context.Context, sessionID uuid.UUID) (bool, error)
@@ -3466,6 +3470,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LiveEvent.Status(childComplexity), true
+	case "LiveEvent.ticketsSold":
+		if e.ComplexityRoot.LiveEvent.TicketsSold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.TicketsSold(childComplexity), true
 	case "LiveEvent.titleId":
 		if e.ComplexityRoot.LiveEvent.Title == nil {
 			break
@@ -4696,6 +4706,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetirePlan(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.retirePlatformPlan":
+		if e.ComplexityRoot.Mutation.RetirePlatformPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retirePlatformPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetirePlatformPlan(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -10003,6 +10024,8 @@ type LiveEvent {
   titleId: ID
   "The active ticket prices."
   offers: [EventOffer!]!
+  "Pay-per-view tickets that stand (not refunded or revoked); staff only."
+  ticketsSold: Int! @requires(permission: READ)
   createdAt: Time!
   updatedAt: Time!
 }
@@ -10317,6 +10340,8 @@ extend type Mutation {
   choosePlatformPlan(planId: ID!): WorkspacePlatformPlan! @requires(permission: OWN)
   "Defines a platform plan: a Stripe product with a base price and a metered price per metric (operator)."
   definePlatformPlan(input: PlatformPlanInput!): PlatformPlan! @operator
+  "Takes a platform plan off the list workspaces choose from; workspaces on it stay on it (operator)."
+  retirePlatformPlan(id: ID!): PlatformPlan! @operator
 }
 
 extend type OperatorTenant {
@@ -12011,6 +12036,8 @@ func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field gra
 		return ec.fieldContext_LiveEvent_titleId(ctx, field)
 	case "offers":
 		return ec.fieldContext_LiveEvent_offers(ctx, field)
+	case "ticketsSold":
+		return ec.fieldContext_LiveEvent_ticketsSold(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_LiveEvent_createdAt(ctx, field)
 	case "updatedAt":
@@ -15156,6 +15183,20 @@ func (ec *executionContext) field_Mutation_retireBundle_args(ctx context.Context
 }
 
 func (ec *executionContext) field_Mutation_retirePlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retirePlatformPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -23372,6 +23413,52 @@ func (ec *executionContext) fieldContext_LiveEvent_offers(_ context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _LiveEvent_ticketsSold(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_ticketsSold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().TicketsSold(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, obj, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_ticketsSold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "Int")
+}
+
 func (ec *executionContext) _LiveEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -29299,6 +29386,63 @@ func (ec *executionContext) fieldContext_Mutation_definePlatformPlan(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_definePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retirePlatformPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retirePlatformPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetirePlatformPlan(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *platformbilling.Plan
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retirePlatformPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retirePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -55601,6 +55745,12 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LiveEvent_offers(ctx, field, obj)
 				})
+		case "ticketsSold":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_ticketsSold(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._LiveEvent_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -56590,6 +56740,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "definePlatformPlan":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_definePlatformPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retirePlatformPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retirePlatformPlan(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
