@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
+	Bundle() BundleResolver
 	CdnSettings() CdnSettingsResolver
 	Collection() CollectionResolver
 	Coupon() CouponResolver
@@ -256,6 +257,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Offers      func(childComplexity int) int
 		RetiredAt   func(childComplexity int) int
+		TitleCount  func(childComplexity int) int
 	}
 
 	BundleOffer struct {
@@ -1476,6 +1478,9 @@ type AuthPayloadResolver interface {
 type BrandingResolver interface {
 	LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error)
 }
+type BundleResolver interface {
+	TitleCount(ctx context.Context, obj *billing.Bundle) (int, error)
+}
 type CdnSettingsResolver interface {
 	BaseURL(ctx context.Context, obj *playback.CDNSettings) (*string, error)
 	KeyPairID(ctx context.Context, obj *playback.CDNSettings) (*string, error)
@@ -2520,6 +2525,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Bundle.RetiredAt(childComplexity), true
+	case "Bundle.titleCount":
+		if e.ComplexityRoot.Bundle.TitleCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.TitleCount(childComplexity), true
 
 	case "BundleOffer.amount":
 		if e.ComplexityRoot.BundleOffer.Amount == nil {
@@ -9397,6 +9408,8 @@ type Bundle {
   retiredAt: Time
   "The active rent and buy prices."
   offers: [BundleOffer!]!
+  "How many titles its collection holds now (a rule-based one's rule evaluated now); staff only."
+  titleCount: Int! @requires(permission: READ)
   createdAt: Time!
 }
 
@@ -11566,6 +11579,8 @@ func (ec *executionContext) childFields_Bundle(ctx context.Context, field graphq
 		return ec.fieldContext_Bundle_retiredAt(ctx, field)
 	case "offers":
 		return ec.fieldContext_Bundle_offers(ctx, field)
+	case "titleCount":
+		return ec.fieldContext_Bundle_titleCount(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Bundle_createdAt(ctx, field)
 	}
@@ -19650,6 +19665,52 @@ func (ec *executionContext) fieldContext_Bundle_offers(_ context.Context, field 
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _Bundle_titleCount(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_titleCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Bundle().TitleCount(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, obj, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_titleCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, true, true, "Int")
 }
 
 func (ec *executionContext) _Bundle_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
@@ -54175,37 +54236,43 @@ func (ec *executionContext) _Bundle(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Bundle_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Bundle_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Bundle_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "collectionId":
 			out.Values[i] = ec._Bundle_collectionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "retiredAt":
 			out.Values[i] = ec._Bundle_retiredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "offers":
 			out.Values[i] = ec._Bundle_offers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "titleCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bundle_titleCount(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Bundle_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
