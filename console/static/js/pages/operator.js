@@ -388,7 +388,7 @@ export async function plans(root) {
 
   root.append(
     card('New plan', { id: 'op-plan-card', description: 'Prices in the currency\'s major units: a per-unit price may have more decimals (0.015). Stripe gets a product, a base price and one metered price per billed metric.' }, form),
-    card('Platform plans', { id: 'op-plans', description: 'What tenants choose from on their Plan & usage page.', actions: h('a', { href: '#/operator/tenants' }, 'Tenants') },
+    card('Platform plans', { id: 'op-plans', description: 'What tenants choose from on their Plan & usage page.', actions: h('a', { href: '#/operator/tenants', id: 'op-plans-back' }, '← Tenants') },
       h('div', { class: 'table-wrap' },
         h('table', { class: 'table' },
           h('thead', {}, h('tr', {}, ...['Plan', 'Base', 'Metered', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)))),
