@@ -90,7 +90,8 @@ export async function render(root, app) {
     if (d) {
       form.querySelector('#bundle-name').value = '';
       form.querySelector('#bundle-description').value = '';
-      toast(`Bundle "${d.createBundle.name}" created: ${d.createBundle.titleCount} titles.`);
+      const n = d.createBundle.titleCount;
+      toast(`Bundle "${d.createBundle.name}" created: ${n} ${n === 1 ? 'title' : 'titles'}.`);
       await run(null, load);
     }
   });
@@ -133,7 +134,7 @@ export async function render(root, app) {
     form.querySelector('#bundle-submit').disabled = !collections.size;
     document.getElementById('bundle-no-collections')?.remove();
     if (!collections.size) {
-      form.prepend(notice('No collections yet: make one under Collections & rails, then sell it here.', { id: 'bundle-no-collections', kind: 'warning' }));
+      form.prepend(notice('No collections yet: make one under Collections & rails, then sell it here.', { id: 'bundle-no-collections', kind: 'warn' }));
     }
     list.replaceChildren(...(d.bundles.length ? d.bundles.map(row) : [emptyRow(6, 'No bundles yet.')]));
     list.dataset.loaded = 'true';
@@ -160,7 +161,7 @@ export async function render(root, app) {
       selling.dataset.loaded = 'true';
       if (c?.canSell) return;
       const why = c ? (c.reason || 'Stripe onboarding is unfinished') : 'no Stripe account is connected';
-      selling.replaceChildren(h('p', { class: 'notice notice-warning', id: 'bundle-cannot-sell' },
+      selling.replaceChildren(h('p', { class: 'notice notice-warn', id: 'bundle-cannot-sell' },
         `Viewers cannot buy bundles yet: ${why}. You can make bundles now; they sell once the owner connects Stripe on the `,
         h('a', { href: '#/money', id: 'bundle-connect-link' }, 'Money page'), '.'));
     }));

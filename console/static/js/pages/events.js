@@ -55,7 +55,7 @@ export async function render(root, app) {
   ticketSelect.addEventListener('change', showPrices);
   resetPrices([]);
 
-  const formTitle = h('h3', { id: 'event-form-title' }, 'Schedule an event');
+  const formTitle = h('h3', { id: 'event-form-title' }, 'New event');
   const submit = h('button', { type: 'submit', id: 'event-submit', class: 'btn btn-primary' }, 'Schedule event');
   const stopEditing = h('button', { type: 'button', id: 'event-new', class: 'btn btn-secondary', hidden: true, onclick: () => edit(null) }, 'New event instead');
   const form = h('form', { id: 'event-form', class: 'form' },
@@ -84,7 +84,7 @@ export async function render(root, app) {
       resetPrices(e ? e.offers : []);
       showPrices();
     }
-    formTitle.textContent = e ? `Change "${e.name}"` : 'Schedule an event';
+    formTitle.textContent = e ? `Change "${e.name}"` : 'New event';
     submit.textContent = e ? 'Save changes' : 'Schedule event';
     stopEditing.hidden = !e;
     form.dataset.editing = e ? e.id : '';

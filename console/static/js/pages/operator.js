@@ -317,8 +317,8 @@ export async function plans(root) {
 
   const metricRows = METRICS.map(([metric, name, unit]) => h('tr', {},
     h('th', { scope: 'row' }, name),
-    h('td', {}, field({ id: `op-plan-included-${metric}`, label: `${name}: ${unit} included a month`, type: 'number', value: '0', attrs: { min: 0, step: 1 } })),
-    h('td', {}, field({ id: `op-plan-overage-${metric}`, label: `${name}: price per ${unit.replace(/s$/, '')} beyond (empty: not billed)`, type: 'number', attrs: { min: 0, step: 'any' } }))));
+    h('td', {}, field({ id: `op-plan-included-${metric}`, label: [h('span', { class: 'visually-hidden' }, `${name}: `), `${unit} included a month`], type: 'number', value: '0', attrs: { min: 0, step: 1 } })),
+    h('td', {}, field({ id: `op-plan-overage-${metric}`, label: [h('span', { class: 'visually-hidden' }, `${name}: `), `price per ${unit.replace(/s$/, '')} beyond (empty: not billed)`], type: 'number', attrs: { min: 0, step: 'any' } }))));
   const form = h('form', { id: 'op-plan-form', class: 'form' },
     h('div', { class: 'form-inline' },
       field({ id: 'op-plan-name', label: 'Name', attrs: { required: true, maxlength: 60, placeholder: 'Growth', 'data-field': 'name' } }),
