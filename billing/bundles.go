@@ -333,6 +333,24 @@ func (s *Service) GetBundle(ctx context.Context, tenant tenants.ID, id uuid.UUID
 	return out, nil
 }
 
+// BundleTitleCount is how many titles the bundle's collection holds now (a
+// rule-based collection's rule evaluated now), as a purchase counts them.
+func (s *Service) BundleTitleCount(ctx context.Context, tenant tenants.ID, b Bundle) (int, error) {
+	var n int32
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		n, err = billingsql.New(q).CollectionTitleCount(ctx, billingsql.CollectionTitleCountParams{TenantID: tenant, ID: b.Collection})
+		if db.IsNoRows(err) {
+			n, err = 0, nil
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("billing.BundleTitleCount %s: %w", b.ID, err)
+	}
+	return int(n), nil
+}
+
 // Bundles lists the workspace's bundles, oldest first; activeOnly leaves
 // retired ones out.
 func (s *Service) Bundles(ctx context.Context, tenant tenants.ID, activeOnly bool) ([]Bundle, error) {

@@ -17,6 +17,11 @@ import (
 	"github.com/marquee-ott/marquee/tenants"
 )
 
+// TitleCount is the resolver for the titleCount field.
+func (r *bundleResolver) TitleCount(ctx context.Context, obj *billing.Bundle) (int, error) {
+	return r.Billing.BundleTitleCount(ctx, principal(ctx).Tenant, *obj)
+}
+
 // PercentOff is the resolver for the percentOff field.
 func (r *couponResolver) PercentOff(ctx context.Context, obj *billing.Coupon) (*float64, error) {
 	if obj.PercentOffBP == nil {
@@ -353,6 +358,9 @@ func (r *stripeConnectionResolver) Reason(ctx context.Context, obj *billing.Acco
 	return nonEmpty(why), nil
 }
 
+// Bundle returns generated.BundleResolver implementation.
+func (r *Resolver) Bundle() generated.BundleResolver { return &bundleResolver{r} }
+
 // Coupon returns generated.CouponResolver implementation.
 func (r *Resolver) Coupon() generated.CouponResolver { return &couponResolver{r} }
 
@@ -368,6 +376,7 @@ func (r *Resolver) StripeConnection() generated.StripeConnectionResolver {
 }
 
 type (
+	bundleResolver           struct{ *Resolver }
 	couponResolver           struct{ *Resolver }
 	entitlementResolver      struct{ *Resolver }
 	modelRevenueResolver     struct{ *Resolver }

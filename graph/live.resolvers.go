@@ -20,6 +20,11 @@ func (r *liveEventResolver) Offers(ctx context.Context, obj *live.Event) ([]*bil
 	return r.eventOffers(ctx, obj.ID)
 }
 
+// TicketsSold is the resolver for the ticketsSold field.
+func (r *liveEventResolver) TicketsSold(ctx context.Context, obj *live.Event) (int, error) {
+	return r.Billing.EventTicketCount(ctx, principal(ctx).Tenant, obj.ID)
+}
+
 // CreateLiveEvent is the resolver for the createLiveEvent field.
 func (r *mutationResolver) CreateLiveEvent(ctx context.Context, input live.EventInput) (*live.Event, error) {
 	return ptrOf(r.Live.CreateEvent(ctx, principal(ctx).Tenant, input))

@@ -29,6 +29,11 @@ func (r *mutationResolver) DefinePlatformPlan(ctx context.Context, input platfor
 	return ptrOf(r.PlatformBilling.DefinePlan(ctx, input))
 }
 
+// RetirePlatformPlan is the resolver for the retirePlatformPlan field.
+func (r *mutationResolver) RetirePlatformPlan(ctx context.Context, id uuid.UUID) (*platformbilling.Plan, error) {
+	return ptrOf(r.PlatformBilling.RetirePlan(ctx, id))
+}
+
 // PlatformUsage is the resolver for the platformUsage field.
 func (r *operatorTenantResolver) PlatformUsage(ctx context.Context, obj *operators.Tenant, period *string) (*platformbilling.Usage, error) {
 	return ptrOf(r.PlatformBilling.Usage(ctx, obj.ID, deref(period)))

@@ -192,4 +192,27 @@ func TestPlatformPlanAndUsageThroughGraphQL(t *testing.T) {
 	if r := a.Owner.Do(t, `{ operatorPlatformPlans { id } }`, nil); r.Code() != "FORBIDDEN" && r.Code() != "UNAUTHENTICATED" {
 		t.Fatalf("tenant reading the operator's plans: %v", r.Codes())
 	}
+
+	// Retiring: only the operator; the plan leaves the choices, a workspace
+	// on it stays, and nobody chooses it any more.
+	const retire = `mutation($id: ID!) { retirePlatformPlan(id: $id) { id active } }`
+	if r := a.Owner.Do(t, retire, map[string]any{"id": growth}); r.Code() != "FORBIDDEN" && r.Code() != "UNAUTHENTICATED" {
+		t.Fatalf("tenant owner retiring: %v", r.Codes())
+	}
+	if r := op.Client.Do(t, retire, map[string]any{"id": uuid.NewString()}); r.Code() != "NOT_FOUND" {
+		t.Fatalf("retiring an unknown plan: %v", r.Codes())
+	}
+	if d := op.Client.Must(t, retire, map[string]any{"id": growth}); pt.Str(d, "retirePlatformPlan", "active") != "false" {
+		t.Fatalf("retired = %v", d)
+	}
+	d = a.Owner.Must(t, `{ platformPlans { id } workspacePlatformPlan { plan { id active } } }`, nil)
+	if strings.Contains(fmt.Sprint(pt.Get(d, "platformPlans")), growth) || pt.Str(d, "workspacePlatformPlan", "plan", "id") != growth {
+		t.Fatalf("after retiring: %v", d)
+	}
+	if r := b.Owner.Do(t, choose, map[string]any{"id": growth}); r.Code() != "NOT_FOUND" {
+		t.Fatalf("choosing a retired plan: %v", r.Codes())
+	}
+	if d := op.Client.Must(t, `{ operatorPlatformPlans { id active } }`, nil); !strings.Contains(fmt.Sprint(pt.Get(d, "operatorPlatformPlans")), growth) {
+		t.Fatalf("the operator no longer sees the retired plan: %v", d)
+	}
 }

@@ -82,7 +82,7 @@ func TestBundlesThroughGraphQL(t *testing.T) {
 	if pt.Str(d, "createBundle", "collectionId") != coll || len(pt.Get(d, "createBundle", "offers").([]any)) != 2 {
 		t.Fatalf("createBundle = %v", d)
 	}
-	if d := an.Must(t, `{ bundles { id } }`, nil); len(pt.Get(d, "bundles").([]any)) != 1 {
+	if d := an.Must(t, `{ bundles { id titleCount } }`, nil); len(pt.Get(d, "bundles").([]any)) != 1 || pt.Str(d, "bundles", 0, "titleCount") != "2" {
 		t.Errorf("analyst lists %v", d)
 	}
 	const one = `query($b: ID!) { bundle(id: $b) { id } }`
@@ -105,6 +105,9 @@ func TestBundlesThroughGraphQL(t *testing.T) {
 
 	key := pt.AppKey(t, ten.Owner)
 	app := pt.Client{URL: m.URL(), AppKey: key}
+	if r := app.Do(t, `{ storefront { bundles { titleCount } } }`, nil); r.Code() == "" {
+		t.Error("a storefront client reads a bundle's staff-only title count")
+	}
 	d = app.Must(t, `query($t: ID!) { storefront { bundles { id name } title(id: $t) { bundles { id offers { kind amount } } } } }`, map[string]any{"t": titles[0]})
 	if pt.Str(d, "storefront", "bundles", 0, "id") != bundle || pt.Str(d, "storefront", "title", "bundles", 0, "id") != bundle {
 		t.Errorf("storefront bundles = %v", d)
@@ -275,6 +278,14 @@ func TestLiveEventsThroughGraphQL(t *testing.T) {
 		t.Errorf("tickets = %v", d)
 	}
 
+	const sold = `query($e: ID!) { liveEvent(id: $e) { ticketsSold } }`
+	if d := an.Must(t, sold, map[string]any{"e": event}); pt.Str(d, "liveEvent", "ticketsSold") != "1" {
+		t.Errorf("tickets sold after one paid three times: %v", d)
+	}
+	if r := v.Client.Do(t, `query($e: ID!) { storefront { liveEvent(id: $e) { ticketsSold } } }`, map[string]any{"e": event}); r.Code() == "" {
+		t.Error("a viewer reads the tickets sold")
+	}
+
 	const cancel = `mutation($e: ID!, $r: Boolean!) { cancelLiveEvent(id: $e, refund: $r) { status } }`
 	if r := ed.Do(t, cancel, map[string]any{"e": event, "r": true}); r.Code() != "FORBIDDEN" {
 		t.Errorf("an editor cancels with refunds: %v", r.Codes())
@@ -287,6 +298,9 @@ func TestLiveEventsThroughGraphQL(t *testing.T) {
 	}
 	if d := ten.Owner.Must(t, cancel, map[string]any{"e": event, "r": true}); pt.Str(d, "cancelLiveEvent", "status") != "CANCELED" {
 		t.Errorf("cancelLiveEvent = %v", d)
+	}
+	if d := an.Must(t, sold, map[string]any{"e": event}); pt.Str(d, "liveEvent", "ticketsSold") != "0" {
+		t.Errorf("tickets sold after refunding them: %v", d)
 	}
 	if d := v.Client.Must(t, may, map[string]any{"e": event}); pt.Str(d, "storefront", "mayWatchEvent") != "false" {
 		t.Errorf("a refunded ticket still admits: %v", d)

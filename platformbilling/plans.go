@@ -267,6 +267,31 @@ func (s *Service) Plan(ctx context.Context, id uuid.UUID) (Plan, error) {
 	return out, nil
 }
 
+// RetirePlan takes a platform plan off the list workspaces choose from (the
+// operator's). Workspaces already on it stay on it, billed as before;
+// choosing it is NotFound from now on. Retiring a retired plan changes
+// nothing; an unknown plan is NotFound.
+func (s *Service) RetirePlan(ctx context.Context, id uuid.UUID) (Plan, error) {
+	var out Plan
+	err := s.DB.System(ctx, func(tx db.Tx) error {
+		q := platformbillingsql.New(tx)
+		r, err := q.RetirePlan(ctx, id)
+		if db.IsNoRows(err) {
+			return errs.NotFound("no such platform plan")
+		}
+		if err != nil {
+			return err
+		}
+		ms, err := q.GetPlanMetrics(ctx, id)
+		out = planOut(r, ms)
+		return err
+	})
+	if err != nil {
+		return Plan{}, fmt.Errorf("platformbilling.RetirePlan %s: %w", id, err)
+	}
+	return out, nil
+}
+
 // Subscription returns the workspace's platform subscription, or nil when
 // it has chosen no plan.
 func (s *Service) Subscription(ctx context.Context, tenant tenants.ID) (*Subscription, error) {

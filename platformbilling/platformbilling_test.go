@@ -346,6 +346,42 @@ func TestDefinePlanRefusesBadInput(t *testing.T) {
 	wantKind(t, err, errs.KindConflict)
 }
 
+// Retiring a plan takes it off the choices: a workspace on it stays on it,
+// another cannot choose it, the operator still lists it; retiring twice
+// changes nothing and an unknown plan is NotFound.
+func TestRetirePlanLeavesItsWorkspacesOnIt(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	p := e.mustPlan(t, "Retiring", 900)
+	a, b := testenv.MustTenant(t, e.db), testenv.MustTenant(t, e.db)
+	if _, err := e.svc.ChoosePlan(ctx, owner(a), p.ID); err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.svc.RetirePlan(ctx, p.ID)
+	if err != nil || r.Active || len(r.Metrics) != len(p.Metrics) {
+		t.Fatalf("retired %+v %v", r, err)
+	}
+	if _, err := e.svc.RetirePlan(ctx, p.ID); err != nil {
+		t.Fatalf("retiring again: %v", err)
+	}
+	_, err = e.svc.RetirePlan(ctx, uuid.New())
+	wantKind(t, err, errs.KindNotFound)
+	active, err := e.svc.Plans(ctx, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range active {
+		if l.ID == p.ID {
+			t.Error("a retired plan is offered")
+		}
+	}
+	if s, err := e.svc.Subscription(ctx, a); err != nil || s == nil || s.Plan.ID != p.ID {
+		t.Fatalf("the workspace on it: %+v %v", s, err)
+	}
+	_, err = e.svc.ChoosePlan(ctx, owner(b), p.ID)
+	wantKind(t, err, errs.KindNotFound)
+}
+
 // Choosing a plan the first time makes one Stripe customer and one
 // subscription (base price + each metered price) on the platform account;
 // choosing it again changes nothing; choosing another moves the

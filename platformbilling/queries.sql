@@ -20,6 +20,9 @@ SELECT * FROM platform_plans WHERE active OR NOT @active_only::boolean ORDER BY 
 -- name: ListPlanMetrics :many
 SELECT * FROM platform_plan_metrics ORDER BY plan_id, metric;
 
+-- name: RetirePlan :one
+UPDATE platform_plans SET active = false WHERE id = @id RETURNING *;
+
 -- name: GetPlan :one
 SELECT * FROM platform_plans WHERE id = @id;
 

@@ -55,6 +55,7 @@ type ResolverRoot interface {
 	AuditEntry() AuditEntryResolver
 	AuthPayload() AuthPayloadResolver
 	Branding() BrandingResolver
+	Bundle() BundleResolver
 	CdnSettings() CdnSettingsResolver
 	Collection() CollectionResolver
 	Coupon() CouponResolver
@@ -256,6 +257,7 @@ type ComplexityRoot struct {
 		Name        func(childComplexity int) int
 		Offers      func(childComplexity int) int
 		RetiredAt   func(childComplexity int) int
+		TitleCount  func(childComplexity int) int
 	}
 
 	BundleOffer struct {
@@ -490,6 +492,7 @@ type ComplexityRoot struct {
 		Offers      func(childComplexity int) int
 		StartsAt    func(childComplexity int) int
 		Status      func(childComplexity int) int
+		TicketsSold func(childComplexity int) int
 		Title       func(childComplexity int) int
 		UpdatedAt   func(childComplexity int) int
 	}
@@ -647,6 +650,7 @@ type ComplexityRoot struct {
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RetireBundle                func(childComplexity int, id uuid.UUID) int
 		RetirePlan                  func(childComplexity int, id uuid.UUID) int
+		RetirePlatformPlan          func(childComplexity int, id uuid.UUID) int
 		RevokeAPIKey                func(childComplexity int, id uuid.UUID) int
 		RevokeEntitlement           func(childComplexity int, id uuid.UUID, reason string) int
 		RevokeInvitation            func(childComplexity int, id uuid.UUID) int
@@ -1488,6 +1492,9 @@ type AuthPayloadResolver interface {
 type BrandingResolver interface {
 	LogoURL(ctx context.Context, obj *tenants.Branding) (*string, error)
 }
+type BundleResolver interface {
+	TitleCount(ctx context.Context, obj *billing.Bundle) (int, error)
+}
 type CdnSettingsResolver interface {
 	BaseURL(ctx context.Context, obj *playback.CDNSettings) (*string, error)
 	KeyPairID(ctx context.Context, obj *playback.CDNSettings) (*string, error)
@@ -1527,6 +1534,7 @@ type InvitationResolver interface {
 }
 type LiveEventResolver interface {
 	Offers(ctx context.Context, obj *live.Event) ([]*billing.EventOffer, error)
+	TicketsSold(ctx context.Context, obj *live.Event) (int, error)
 }
 type MediaAssetResolver interface {
 	FailureReason(ctx context.Context, obj *assets.Asset) (*string, error)
@@ -1621,6 +1629,7 @@ type MutationResolver interface {
 	DeleteTenant(ctx context.Context, id uuid.UUID, confirmSlug string) (*operators.Deletion, error)
 	ChoosePlatformPlan(ctx context.Context, planID uuid.UUID) (*platformbilling.Subscription, error)
 	DefinePlatformPlan(ctx context.Context, input platformbilling.PlanInput) (*platformbilling.Plan, error)
+	RetirePlatformPlan(ctx context.Context, id uuid.UUID) (*platformbilling.Plan, error)
 	PlaybackSession(ctx context.Context, titleID uuid.UUID) (*model.PlaybackSessionResult, error)
 	PlaybackHeartbeat(ctx context.Context, sessionID uuid.UUID, positionSeconds int) (*playback.Session, error)
 	EndPlayback(ctx context.Context, sessionID uuid.UUID) (bool, error)
@@ -2532,6 +2541,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Bundle.RetiredAt(childComplexity), true
+	case "Bundle.titleCount":
+		if e.ComplexityRoot.Bundle.TitleCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Bundle.TitleCount(childComplexity), true
 
 	case "BundleOffer.amount":
 		if e.ComplexityRoot.BundleOffer.Amount == nil {
@@ -3482,6 +3497,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.LiveEvent.Status(childComplexity), true
+	case "LiveEvent.ticketsSold":
+		if e.ComplexityRoot.LiveEvent.TicketsSold == nil {
+			break
+		}
+
+		return e.ComplexityRoot.LiveEvent.TicketsSold(childComplexity), true
 	case "LiveEvent.titleId":
 		if e.ComplexityRoot.LiveEvent.Title == nil {
 			break
@@ -4723,6 +4744,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RetirePlan(childComplexity, args["id"].(uuid.UUID)), true
+	case "Mutation.retirePlatformPlan":
+		if e.ComplexityRoot.Mutation.RetirePlatformPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_retirePlatformPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RetirePlatformPlan(childComplexity, args["id"].(uuid.UUID)), true
 	case "Mutation.revokeAPIKey":
 		if e.ComplexityRoot.Mutation.RevokeAPIKey == nil {
 			break
@@ -9502,6 +9534,8 @@ type Bundle {
   retiredAt: Time
   "The active rent and buy prices."
   offers: [BundleOffer!]!
+  "How many titles its collection holds now (a rule-based one's rule evaluated now); staff only."
+  titleCount: Int! @requires(permission: READ)
   createdAt: Time!
 }
 
@@ -10129,6 +10163,8 @@ type LiveEvent {
   titleId: ID
   "The active ticket prices."
   offers: [EventOffer!]!
+  "Pay-per-view tickets that stand (not refunded or revoked); staff only."
+  ticketsSold: Int! @requires(permission: READ)
   createdAt: Time!
   updatedAt: Time!
 }
@@ -10443,6 +10479,8 @@ extend type Mutation {
   choosePlatformPlan(planId: ID!): WorkspacePlatformPlan! @requires(permission: OWN)
   "Defines a platform plan: a Stripe product with a base price and a metered price per metric (operator)."
   definePlatformPlan(input: PlatformPlanInput!): PlatformPlan! @operator
+  "Takes a platform plan off the list workspaces choose from; workspaces on it stay on it (operator)."
+  retirePlatformPlan(id: ID!): PlatformPlan! @operator
 }
 
 extend type OperatorTenant {
@@ -11667,6 +11705,8 @@ func (ec *executionContext) childFields_Bundle(ctx context.Context, field graphq
 		return ec.fieldContext_Bundle_retiredAt(ctx, field)
 	case "offers":
 		return ec.fieldContext_Bundle_offers(ctx, field)
+	case "titleCount":
+		return ec.fieldContext_Bundle_titleCount(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Bundle_createdAt(ctx, field)
 	}
@@ -12137,6 +12177,8 @@ func (ec *executionContext) childFields_LiveEvent(ctx context.Context, field gra
 		return ec.fieldContext_LiveEvent_titleId(ctx, field)
 	case "offers":
 		return ec.fieldContext_LiveEvent_offers(ctx, field)
+	case "ticketsSold":
+		return ec.fieldContext_LiveEvent_ticketsSold(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_LiveEvent_createdAt(ctx, field)
 	case "updatedAt":
@@ -15328,6 +15370,20 @@ func (ec *executionContext) field_Mutation_retireBundle_args(ctx context.Context
 }
 
 func (ec *executionContext) field_Mutation_retirePlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_retirePlatformPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
@@ -19805,6 +19861,52 @@ func (ec *executionContext) fieldContext_Bundle_offers(_ context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Bundle_titleCount(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Bundle_titleCount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Bundle().TitleCount(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, obj, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Bundle_titleCount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Bundle", field, true, true, "Int")
+}
+
 func (ec *executionContext) _Bundle_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -23564,6 +23666,52 @@ func (ec *executionContext) fieldContext_LiveEvent_offers(_ context.Context, fie
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _LiveEvent_ticketsSold(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_LiveEvent_ticketsSold(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.LiveEvent().TicketsSold(ctx, obj)
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				permission, err := ec.unmarshalNPermission2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐPermission(ctx, "READ")
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				beforeTwoFactor, err := ec.unmarshalNBoolean2bool(ctx, false)
+				if err != nil {
+					var zeroVal int
+					return zeroVal, err
+				}
+				if ec.Directives.Requires == nil {
+					var zeroVal int
+					return zeroVal, errors.New("directive requires is not implemented")
+				}
+				return ec.Directives.Requires(ctx, obj, directive0, permission, beforeTwoFactor)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_LiveEvent_ticketsSold(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("LiveEvent", field, true, true, "Int")
 }
 
 func (ec *executionContext) _LiveEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
@@ -29560,6 +29708,63 @@ func (ec *executionContext) fieldContext_Mutation_definePlatformPlan(ctx context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_definePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_retirePlatformPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_retirePlatformPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RetirePlatformPlan(ctx, fc.Args["id"].(uuid.UUID))
+		},
+		func(ctx context.Context, next graphql.Resolver) graphql.Resolver {
+			directive0 := next
+
+			directive1 := func(ctx context.Context) (any, error) {
+				if ec.Directives.Operator == nil {
+					var zeroVal *platformbilling.Plan
+					return zeroVal, errors.New("directive operator is not implemented")
+				}
+				return ec.Directives.Operator(ctx, nil, directive0)
+			}
+
+			next = directive1
+			return next
+		},
+		func(ctx context.Context, selections ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
+			return ec.marshalNPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_retirePlatformPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlatformPlan(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_retirePlatformPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -54566,37 +54771,43 @@ func (ec *executionContext) _Bundle(ctx context.Context, sel ast.SelectionSet, o
 		case "id":
 			out.Values[i] = ec._Bundle_id(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "name":
 			out.Values[i] = ec._Bundle_name(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "description":
 			out.Values[i] = ec._Bundle_description(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "collectionId":
 			out.Values[i] = ec._Bundle_collectionId(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "retiredAt":
 			out.Values[i] = ec._Bundle_retiredAt(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "offers":
 			out.Values[i] = ec._Bundle_offers(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
+		case "titleCount":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Bundle_titleCount(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._Bundle_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
-				out.Invalids++
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -56136,6 +56347,12 @@ func (ec *executionContext) _LiveEvent(ctx context.Context, sel ast.SelectionSet
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._LiveEvent_offers(ctx, field, obj)
 				})
+		case "ticketsSold":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._LiveEvent_ticketsSold(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._LiveEvent_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -57132,6 +57349,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "definePlatformPlan":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_definePlatformPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "retirePlatformPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_retirePlatformPlan(ctx, field)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
@@ -63374,7 +63598,7 @@ func (ec *executionContext) unmarshalNBrandingInput2githubᚗcomᚋmarqueeᚑott
 }
 
 func (ec *executionContext) marshalNBundle2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Bundle) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBundle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundle(ctx, sel, v[i])

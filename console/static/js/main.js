@@ -22,6 +22,8 @@ import * as rails from './pages/rails.js';
 import * as creators from './pages/creators.js';
 import * as player from './pages/player.js';
 import * as money from './pages/money.js';
+import * as bundles from './pages/bundles.js';
+import * as events from './pages/events.js';
 import * as support from './pages/support.js';
 import * as plan from './pages/plan.js';
 import * as apps from './pages/apps.js';
@@ -57,6 +59,8 @@ const ROUTES = {
   creators: { title: 'Creators', page: creators.render, access: 'private' },
   player: { title: 'Player', page: player.render, access: 'private' },
   money: { title: 'Money', page: money.render, access: 'private' },
+  bundles: { title: 'Bundles', page: bundles.render, access: 'private' },
+  events: { title: 'Live events', page: events.render, access: 'private' },
   support: { title: 'Viewer support', page: support.render, access: 'private' },
   plan: { title: 'Plan & usage', page: plan.render, access: 'private' },
   apps: { title: 'Apps', page: apps.render, access: 'private' },
@@ -65,6 +69,7 @@ const ROUTES = {
   'operator/login': { title: 'Operator sign-in', page: operator.login, access: 'public' },
   'operator/tenants': { title: 'Tenants', page: operator.tenants, access: 'operator' },
   'operator/tenant': { title: 'Tenant', page: operator.tenant, access: 'operator' },
+  'operator/plans': { title: 'Platform plans', page: operator.plans, access: 'operator' },
 };
 
 const SESSION_QUERY = `query Session { me { ${STAFF} } tenant { ${TENANT} } }`;

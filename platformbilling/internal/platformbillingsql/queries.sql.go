@@ -675,6 +675,27 @@ func (q *Queries) ReportStates(ctx context.Context, tenantID uuid.UUID) ([]Repor
 	return items, nil
 }
 
+const retirePlan = `-- name: RetirePlan :one
+UPDATE platform_plans SET active = false WHERE id = $1 RETURNING id, name, currency, monthly_amount, stripe_product_id, stripe_base_price_id, active, position, created_at
+`
+
+func (q *Queries) RetirePlan(ctx context.Context, id uuid.UUID) (PlatformPlan, error) {
+	row := q.db.QueryRow(ctx, retirePlan, id)
+	var i PlatformPlan
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Currency,
+		&i.MonthlyAmount,
+		&i.StripeProductID,
+		&i.StripeBasePriceID,
+		&i.Active,
+		&i.Position,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const setLastInvoice = `-- name: SetLastInvoice :exec
 UPDATE platform_subscriptions SET last_invoice_id = $1, updated_at = $2 WHERE tenant_id = $3
 `

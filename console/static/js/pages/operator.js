@@ -1,8 +1,9 @@
 // The platform operator's pages, under #/operator/…: sign-in (password, then
 // always a TOTP code; the first sign-in enrols an authenticator), the tenant
 // list with usage, and one tenant: quotas, suspend and resume, exports and
-// deletion. Operators are not a tenant's staff: their session (an mqo_ token
-// in the same HttpOnly cookie) reaches these pages only, and the staff pages
+// deletion; and Marquee's own plans for tenants (define, retire). Operators
+// are not a tenant's staff: their session (an mqo_ token in the same
+// HttpOnly cookie) reaches these pages only, and the staff pages
 // none of it. The server decides everything; these pages only ask.
 
 import { gql, startSession, forgetToken } from '../api.js';
@@ -181,7 +182,8 @@ export async function tenants(root) {
   filter.querySelector('select').addEventListener('change', () => run(null, () => load(true)));
   more.addEventListener('click', () => run(more, () => load(false)));
   const month = new Date().toISOString().slice(0, 7);
-  root.append(card('Tenants', { id: 'op-tenants', description: `Newest first. Storage is listed now; encoding and streaming are for ${month} (UTC).`, actions: total },
+  root.append(card('Tenants', { id: 'op-tenants', description: `Newest first. Storage is listed now; encoding and streaming are for ${month} (UTC).`,
+    actions: h('div', {}, total, ' ', h('a', { href: '#/operator/plans', id: 'op-plans-link' }, 'Platform plans')) },
     h('div', { class: 'form form-inline' }, filter),
     h('div', { class: 'table-wrap' },
       h('table', { class: 'table', id: 'op-tenant-table' },
@@ -284,4 +286,112 @@ export async function tenant(root, app, params) {
   const danger = card('Delete', { id: 'op-danger', description: 'Exports the tenant, then deletes everything it has: rows, permissions, files.' }, del);
 
   root.append(h('div', { class: 'grid-2' }, facts, usage, card('Quotas', { id: 'op-quotas' }, quotas), state, exports, danger));
+}
+
+const PLATFORM_PLAN = 'id name currency monthlyAmount active metrics { metric unit included overagePerUnit }';
+const METRICS = [
+  ['ENCODED_MINUTES', 'Encoded minutes', 'minutes'],
+  ['STREAMED_HOURS', 'Streamed hours', 'hours'],
+  ['STORED_GB', 'Stored GB', 'GB-months'],
+  ['APP_BUILDS', 'App builds', 'builds'],
+];
+
+function planPrice(minor, currency) {
+  return `${(Number(minor) / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
+// A per-unit price in minor units keeps its precision (1.5 → 0.015 USD).
+function unitPrice(minor, currency) {
+  return `${Number((minor / 100).toFixed(6))} ${currency.toUpperCase()}`;
+}
+
+/**
+ * plans is Marquee's own plans for tenants: a monthly base price and, per
+ * metric, units included and a price for each unit beyond. Defining one
+ * makes its Stripe product and prices on the platform account; retiring one
+ * takes it off the tenants' choices (tenants on it stay on it).
+ */
+export async function plans(root) {
+  const list = h('tbody', { id: 'op-plan-list' });
+  let renders = 0;
+
+  const metricRows = METRICS.map(([metric, name, unit]) => h('tr', {},
+    h('th', { scope: 'row' }, name),
+    h('td', {}, field({ id: `op-plan-included-${metric}`, label: [h('span', { class: 'visually-hidden' }, `${name}: `), `${unit} included a month`], type: 'number', value: '0', attrs: { min: 0, step: 1 } })),
+    h('td', {}, field({ id: `op-plan-overage-${metric}`, label: [h('span', { class: 'visually-hidden' }, `${name}: `), `price per ${unit.replace(/s$/, '')} beyond (empty: not billed)`], type: 'number', attrs: { min: 0, step: 'any' } }))));
+  const form = h('form', { id: 'op-plan-form', class: 'form' },
+    h('div', { class: 'form-inline' },
+      field({ id: 'op-plan-name', label: 'Name', attrs: { required: true, maxlength: 60, placeholder: 'Growth', 'data-field': 'name' } }),
+      field({ id: 'op-plan-currency', label: 'Currency', value: 'usd', attrs: { required: true, pattern: '[a-zA-Z]{3}', maxlength: 3, 'data-field': 'currency' } }),
+      field({ id: 'op-plan-base', label: 'Base price a month', type: 'number', value: '49', attrs: { required: true, min: 0, step: 0.01, 'data-field': 'monthlyAmount' } }),
+      field({ id: 'op-plan-position', label: 'Position in lists', type: 'number', value: '0', attrs: { min: 0, step: 1, 'data-field': 'position' } })),
+    h('table', { class: 'table', 'aria-label': 'Metered prices' },
+      h('thead', {}, h('tr', {}, ...['Metric', 'Included', 'Overage'].map((c) => h('th', { scope: 'col' }, c)))),
+      h('tbody', {}, metricRows)),
+    h('p', { class: 'field-error', id: 'op-plan-metrics-error', hidden: true }),
+    h('input', { type: 'hidden', id: 'op-plan-metrics', 'data-field': 'metrics' }),
+    h('div', { class: 'form-actions' }, h('button', { type: 'submit', id: 'op-plan-submit', class: 'btn btn-primary' }, 'Define plan')));
+
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const v = (id) => form.querySelector(`#${id}`).value.trim();
+    const metrics = [];
+    for (const [metric] of METRICS) {
+      const overage = v(`op-plan-overage-${metric}`);
+      if (overage === '') continue;
+      metrics.push({ metric, included: Number(v(`op-plan-included-${metric}`) || 0), overagePerUnit: Math.round(Number(overage) * 1e8) / 1e6 });
+    }
+    const input = {
+      name: v('op-plan-name'), currency: v('op-plan-currency').toLowerCase(),
+      monthlyAmount: Math.round(Number(v('op-plan-base')) * 100), position: Number(v('op-plan-position') || 0), metrics,
+    };
+    const d = await run(form.querySelector('#op-plan-submit'), () =>
+      gql(`mutation DefinePlatformPlan($in: PlatformPlanInput!) { definePlatformPlan(input: $in) { ${PLATFORM_PLAN} } }`, { in: input }), form);
+    if (d) {
+      form.querySelector('#op-plan-name').value = '';
+      toast(`Plan "${d.definePlatformPlan.name}" defined: tenants can choose it now.`);
+      await run(null, load);
+    }
+  });
+
+  async function retire(button, p) {
+    if (!await confirmAction({ title: `Retire "${p.name}"?`, body: 'Tenants can no longer choose it. Tenants on it stay on it and are billed as before until they switch.', ok: 'Retire plan' })) return;
+    const d = await run(button, () => gql(`mutation RetirePlatformPlan($id: ID!) { retirePlatformPlan(id: $id) { ${PLATFORM_PLAN} } }`, { id: p.id }));
+    if (d) {
+      toast(`Plan "${p.name}" retired.`);
+      await run(null, load);
+    }
+  }
+
+  function row(p) {
+    return h('tr', { id: `op-plan-${p.id}`, dataset: { active: String(p.active) } },
+      h('td', {}, p.name),
+      h('td', {}, `${planPrice(p.monthlyAmount, p.currency)} a month`),
+      h('td', {}, p.metrics.length
+        ? h('ul', { class: 'plain-list' }, p.metrics.map((m) => h('li', {}, `${m.included} ${m.unit} included, then ${unitPrice(m.overagePerUnit, p.currency)} each`)))
+        : 'nothing metered'),
+      h('td', {}, p.active ? 'offered' : 'retired'),
+      h('td', { class: 'actions' }, p.active
+        ? h('button', { type: 'button', id: `op-retire-plan-${p.id}`, class: 'btn btn-danger-ghost btn-small', onclick: (e) => retire(e.currentTarget, p) }, 'Retire')
+        : null));
+  }
+
+  async function load() {
+    const d = await gql(`query OperatorPlatformPlans { operatorPlatformPlans { ${PLATFORM_PLAN} } }`);
+    if (!root.isConnected) return;
+    const ps = d.operatorPlatformPlans;
+    list.replaceChildren(...(ps.length ? ps.map(row) : [emptyRow(5, 'No plans yet: tenants have nothing to choose.')]));
+    renders += 1;
+    list.dataset.loaded = 'true';
+    list.dataset.render = String(renders);
+  }
+
+  root.append(
+    card('New plan', { id: 'op-plan-card', description: 'Prices in the currency\'s major units: a per-unit price may have more decimals (0.015). Stripe gets a product, a base price and one metered price per billed metric.' }, form),
+    card('Platform plans', { id: 'op-plans', description: 'What tenants choose from on their Plan & usage page.', actions: h('a', { href: '#/operator/tenants', id: 'op-plans-back' }, '← Tenants') },
+      h('div', { class: 'table-wrap' },
+        h('table', { class: 'table' },
+          h('thead', {}, h('tr', {}, ...['Plan', 'Base', 'Metered', 'Status', ''].map((c) => h('th', { scope: 'col' }, c)))),
+          list))));
+  await run(null, load);
 }
