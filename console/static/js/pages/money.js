@@ -28,7 +28,7 @@ export async function render(root, app) {
   function showConnection(c) {
     status.dataset.loaded = 'true';
     if (!c) {
-      status.replaceChildren(notice('Not connected: viewers cannot pay until the owner connects a Stripe account.', { id: 'stripe-none', kind: 'warning' }));
+      status.replaceChildren(notice('Not connected: viewers cannot pay until the owner connects a Stripe account.', { id: 'stripe-none', kind: 'warn' }));
       return;
     }
     status.replaceChildren(h('dl', { class: 'facts' },

@@ -53,7 +53,7 @@ export async function render(root, app) {
   function showPlan() {
     current.dataset.loaded = 'true';
     if (!mine) {
-      current.replaceChildren(notice('No plan chosen yet.', { id: 'platform-plan-none', kind: 'warning' }));
+      current.replaceChildren(notice('No plan chosen yet.', { id: 'platform-plan-none', kind: 'warn' }));
     } else {
       current.replaceChildren(h('dl', { class: 'facts' },
         h('dt', {}, 'Plan'), h('dd', { id: 'platform-plan-name' }, mine.plan.name),
