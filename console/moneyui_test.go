@@ -162,13 +162,22 @@ func TestTitlePricesPage(t *testing.T) {
 	b.click("offer-submit")
 	b.wait("the purchase price", `document.getElementById('offer-list').textContent.includes('12.99 EUR')`)
 	b.noBanner()
+	// Yen have no minor unit: 500 typed is 500 sent and shown, not 50000.
+	b.typeIn("offer-currency", "jpy")
+	b.typeIn("offer-amount", "500")
+	b.click("offer-submit")
+	b.wait("the yen price", `document.getElementById('offer-list').textContent.includes('500 JPY')`)
+	b.noBanner()
 	d := tn.Owner.Must(t, `query($t: ID!) { titleOffers(titleId: $t) { id kind currency amount rentalHours purchaseWindowDays } }`, map[string]any{"t": title})
 	offers := platformtest.Get(d, "titleOffers").([]any)
-	if len(offers) != 2 {
+	if len(offers) != 3 {
 		t.Fatalf("offers = %v", d)
 	}
 	var rent string
 	for i := range offers {
+		if platformtest.Str(d, "titleOffers", i, "currency") == "jpy" && platformtest.Str(d, "titleOffers", i, "amount") != "500" {
+			t.Errorf("yen price stored = %v", d)
+		}
 		if platformtest.Str(d, "titleOffers", i, "kind") == "RENT" {
 			rent = platformtest.Str(d, "titleOffers", i, "id")
 			if platformtest.Str(d, "titleOffers", i, "rentalHours") != "72" || platformtest.Str(d, "titleOffers", i, "purchaseWindowDays") != "14" || platformtest.Str(d, "titleOffers", i, "amount") != "399" {
@@ -239,8 +248,8 @@ func TestSupportPage(t *testing.T) {
 	if got := b.text("support-entitlements"); !strings.Contains(got, "Purchase") || !strings.Contains(got, "Bought film") {
 		t.Errorf("entitlements = %q", got)
 	}
-	// Yen has no minor units: 1200 is ¥1,200, not 12.
-	if got := b.text("support-invoice-in_support"); !strings.Contains(got, "1,200") || !strings.Contains(got, "JPY") || !strings.Contains(got, "in_support") {
+	// Yen have no minor unit: 1200 is 1200 JPY, not 12.
+	if got := b.text("support-invoice-in_support"); !strings.Contains(got, "1200 JPY") || !strings.Contains(got, "in_support") {
 		t.Errorf("subscription payment = %q", got)
 	}
 

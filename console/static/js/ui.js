@@ -178,15 +178,32 @@ export function timeEl(iso) {
   return h('time', { datetime: iso || '' }, formatTime(iso));
 }
 
-/**
- * formatMoney shows an amount in a currency's minor units (Stripe's): 1099 USD
- * is 10.99 USD, 500 JPY is 500 JPY (a currency without minor units).
- */
+// Amounts travel in a currency's minor units, as Stripe counts them: 1099 is
+// 10.99 USD, but 500 is 500 JPY (yen, won and a few others have no minor
+// unit). The number of decimals comes from the browser's currency data.
+function decimals(currency) {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: String(currency).toUpperCase() }).resolvedOptions().maximumFractionDigits;
+  } catch {
+    return 2; // not an ISO code: the API refuses it anyway
+  }
+}
+
+/** formatMoney shows minor units as "10.99 USD" or "500 JPY". */
 export function formatMoney(minor, currency) {
-  const code = String(currency || '').toUpperCase();
-  let f;
-  try { f = new Intl.NumberFormat(undefined, { style: 'currency', currency: code, currencyDisplay: 'code' }); } catch { return `${minor} ${code}`; }
-  return f.format(minor / 10 ** f.resolvedOptions().maximumFractionDigits);
+  const d = decimals(currency);
+  return `${(Number(minor) / 10 ** d).toFixed(d)} ${String(currency).toUpperCase()}`;
+}
+
+/** toMinor reads "10.99" typed for a currency as its minor units (1099; "500" yen is 500). */
+export function toMinor(amount, currency) {
+  return Math.round(Number(amount) * 10 ** decimals(currency));
+}
+
+/** fromMinor is the amount to put back in an input: 1099 USD is "10.99". */
+export function fromMinor(minor, currency) {
+  const d = decimals(currency);
+  return (Number(minor) / 10 ** d).toFixed(d);
 }
 
 /** copyButton copies text to the clipboard, falling back to selecting it. */

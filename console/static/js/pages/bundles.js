@@ -5,12 +5,12 @@
 // the workspace's Stripe account: until it can sell, the page says why.
 
 import { gql } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, formatMoney, toMinor } from '../ui.js';
 
 const OFFER = 'id kind currency amount rentalHours purchaseWindowDays';
 const BUNDLE = `id name description collectionId retiredAt titleCount createdAt offers { ${OFFER} }`;
 
-function price(o) { return `${(o.amount / 100).toFixed(2)} ${o.currency.toUpperCase()}`; }
+function price(o) { return formatMoney(o.amount, o.currency); }
 
 function offerText(o) {
   return o.kind === 'RENT'
@@ -77,7 +77,7 @@ export async function render(root, app) {
       const currency = v(rid('bundle-currency', n)).toLowerCase();
       const amount = v(rid('bundle-amount', n));
       if (!kind || !currency || amount === '') continue;
-      const o = { kind, currency, amount: Math.round(Number(amount) * 100) };
+      const o = { kind, currency, amount: toMinor(amount, currency) };
       if (kind === 'RENT') {
         o.rentalHours = Number(v(rid('bundle-hours', n)));
         o.purchaseWindowDays = Number(v(rid('bundle-window', n)));

@@ -4,12 +4,12 @@
 // Streaming itself comes with the live-streaming issue.
 
 import { gql } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, formatMoney, toMinor, fromMinor } from '../ui.js';
 
 const EVENT = 'id name description startsAt endsAt status titleId ticketsSold offers { id currency amount }';
 const STATUS = { SCHEDULED: 'scheduled', LIVE: 'live now', ENDED: 'ended', CANCELED: 'canceled' };
 
-function price(o) { return `${(o.amount / 100).toFixed(2)} ${o.currency.toUpperCase()}`; }
+function price(o) { return formatMoney(o.amount, o.currency); }
 
 // localInput formats a time for <input type="datetime-local"> in this browser's zone.
 function localInput(iso) {
@@ -45,7 +45,7 @@ export async function render(root, app) {
   function resetPrices(offers) {
     priceRows.replaceChildren();
     rowCount = 0;
-    for (const o of offers) addPriceRow(o.currency, (o.amount / 100).toFixed(2));
+    for (const o of offers) addPriceRow(o.currency, fromMinor(o.amount, o.currency));
     if (!offers.length) addPriceRow('usd', '');
   }
   const ticketing = field({ id: 'event-ticketing', label: 'Tickets', type: 'select', value: 'PPV', options: [['PPV', 'Pay-per-view'], ['FREE', 'Free to watch']] });
@@ -99,7 +99,7 @@ export async function render(root, app) {
       for (let n = 0; n < rowCount; n += 1) {
         const currency = form.querySelector(`#${rid('event-currency', n)}`).value.trim().toLowerCase();
         const amount = form.querySelector(`#${rid('event-amount', n)}`).value.trim();
-        if (currency && amount !== '') want.set(currency, Math.round(Number(amount) * 100));
+        if (currency && amount !== '') want.set(currency, toMinor(amount, currency));
       }
     }
     for (const [currency, amount] of want) {

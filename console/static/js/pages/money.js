@@ -4,7 +4,7 @@
 // prices are on the Library page, support tools on the Support page.
 
 import { gql } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, formatMoney, toMinor } from '../ui.js';
 
 const CONNECTION = 'accountId chargesEnabled detailsSubmitted canSell reason';
 const PLAN = 'id name trialDays ads scope collectionIds active prices { id interval currency amount }';
@@ -14,7 +14,7 @@ const MODELS = [['FREE', 'Free to everyone'], ['AVOD', 'Free with ads'], ['SVOD'
 
 function money(list) {
   if (!list.length) return '—';
-  return list.map((m) => `${(m.amount / 100).toFixed(2)} ${m.currency.toUpperCase()}`).join(', ');
+  return list.map((m) => formatMoney(m.amount, m.currency)).join(', ');
 }
 
 export async function render(root, app) {
@@ -105,7 +105,7 @@ export async function render(root, app) {
       const currency = v(pid('plan-currency', n)).trim().toLowerCase();
       for (const [interval, id] of [['MONTH', 'plan-monthly'], ['YEAR', 'plan-annual']]) {
         const amount = v(pid(id, n));
-        if (currency && amount !== '') prices.push({ interval, currency, amount: Math.round(Number(amount) * 100) });
+        if (currency && amount !== '') prices.push({ interval, currency, amount: toMinor(amount, currency) });
       }
     }
     const scope = v('plan-scope');
@@ -142,7 +142,8 @@ export async function render(root, app) {
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
       const v = (name) => form.querySelector(`#${id(name)}`).value;
-      const input = { interval: v('interval'), currency: v('currency').trim().toLowerCase(), amount: Math.round(Number(v('amount')) * 100) };
+      const currency = v('currency').trim().toLowerCase();
+      const input = { interval: v('interval'), currency, amount: toMinor(v('amount'), currency) };
       const d = await run(form.querySelector(`#${id('submit')}`), () =>
         gql(`mutation AddPlanPrice($plan: ID!, $input: PlanPriceInput!) { addPlanPrice(planId: $plan, input: $input) { ${PLAN} } }`, { plan: p.id, input }), form);
       if (d) {
@@ -261,7 +262,7 @@ export async function render(root, app) {
     const unit = val('coupon-unit');
     const input = { code: val('coupon-code'), name: val('coupon-name'), duration: val('coupon-duration') };
     if (unit === '%') input.percentOff = Number(val('coupon-off'));
-    else Object.assign(input, { amountOff: Math.round(Number(val('coupon-off')) * 100), currency: unit });
+    else Object.assign(input, { amountOff: toMinor(val('coupon-off'), unit), currency: unit });
     if (input.duration === 'REPEATING') input.durationMonths = Number(val('coupon-months'));
     if (val('coupon-max')) input.maxRedemptions = Number(val('coupon-max'));
     const d = await run(couponForm.querySelector('#coupon-submit'), () =>
@@ -273,7 +274,7 @@ export async function render(root, app) {
     }
   });
   function couponRow(c) {
-    const off = c.percentOff != null ? `${c.percentOff}%` : `${(c.amountOff / 100).toFixed(2)} ${c.currency.toUpperCase()}`;
+    const off = c.percentOff != null ? `${c.percentOff}%` : formatMoney(c.amountOff, c.currency);
     const span = { ONCE: 'first payment', REPEATING: `${c.durationMonths} months`, FOREVER: 'every payment' }[c.duration];
     const stop = c.active ? h('button', { type: 'button', id: `coupon-deactivate-${c.id}`, class: 'btn btn-secondary btn-small' }, 'Deactivate') : null;
     if (stop) {

@@ -7,7 +7,7 @@
 // none of it. The server decides everything; these pages only ask.
 
 import { gql, startSession, forgetToken } from '../api.js';
-import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction } from '../ui.js';
+import { h, field, run, toast, card, notice, timeEl, emptyRow, confirmAction, formatMoney, toMinor } from '../ui.js';
 
 const OPERATOR = 'id email createdAt';
 const QUOTAS = 'quotas { storageBytes seats }';
@@ -297,7 +297,7 @@ const METRICS = [
 ];
 
 function planPrice(minor, currency) {
-  return `${(Number(minor) / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  return formatMoney(minor, currency);
 }
 
 // A per-unit price in minor units keeps its precision (1.5 → 0.015 USD).
@@ -343,7 +343,7 @@ export async function plans(root) {
     }
     const input = {
       name: v('op-plan-name'), currency: v('op-plan-currency').toLowerCase(),
-      monthlyAmount: Math.round(Number(v('op-plan-base')) * 100), position: Number(v('op-plan-position') || 0), metrics,
+      monthlyAmount: toMinor(v('op-plan-base'), v('op-plan-currency')), position: Number(v('op-plan-position') || 0), metrics,
     };
     const d = await run(form.querySelector('#op-plan-submit'), () =>
       gql(`mutation DefinePlatformPlan($in: PlatformPlanInput!) { definePlatformPlan(input: $in) { ${PLATFORM_PLAN} } }`, { in: input }), form);

@@ -3,13 +3,13 @@
 // units, and Marquee's invoices to the workspace (from Stripe).
 
 import { gql } from '../api.js';
-import { h, run, toast, card, notice, timeEl, emptyRow } from '../ui.js';
+import { h, run, toast, card, notice, timeEl, emptyRow, formatMoney } from '../ui.js';
 
 const PLAN = 'id name currency monthlyAmount metrics { metric unit included overagePerUnit }';
 const METRIC_NAMES = { ENCODED_MINUTES: 'Encoded minutes', STREAMED_HOURS: 'Streamed hours', STORED_GB: 'Stored GB', APP_BUILDS: 'App builds' };
 
 function price(minor, currency) {
-  return `${(minor / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  return formatMoney(minor, currency);
 }
 
 // unitPrice shows a per-unit price in minor units with the precision it has (1.5 → 0.015 USD).

@@ -3,11 +3,11 @@
 // purchase window, set or removed by a manager (audited).
 
 import { gql } from '../api.js';
-import { h, field, run, toast, emptyRow } from '../ui.js';
+import { h, field, run, toast, emptyRow, formatMoney, toMinor } from '../ui.js';
 
 const OFFER = 'id kind currency amount rentalHours purchaseWindowDays';
 
-function price(o) { return `${(o.amount / 100).toFixed(2)} ${o.currency.toUpperCase()}`; }
+function price(o) { return formatMoney(o.amount, o.currency); }
 
 /** openPrices puts the prices panel for title t in a row after tr, spanning cols. */
 export function openPrices(t, tr, cols) {
@@ -52,9 +52,10 @@ export function openPrices(t, tr, cols) {
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     const v = (id) => form.querySelector(`#${id}`).value;
+    const currency = v('offer-currency').trim().toLowerCase();
     const input = {
-      titleId: t.id, kind: v('offer-kind'), currency: v('offer-currency').trim().toLowerCase(),
-      amount: Math.round(Number(v('offer-amount')) * 100), purchaseWindowDays: Number(v('offer-window')),
+      titleId: t.id, kind: v('offer-kind'), currency,
+      amount: toMinor(v('offer-amount'), currency), purchaseWindowDays: Number(v('offer-window')),
     };
     if (input.kind === 'RENT') input.rentalHours = Number(v('offer-hours'));
     const d = await run(form.querySelector('#offer-submit'), () => gql(`mutation SetOffer($input: TitleOfferInput!) { setTitleOffer(input: $input) { ${OFFER} } }`, { input }), form);
