@@ -361,13 +361,14 @@ func TestSignUpThroughTheApp(t *testing.T) {
 
 	// Once the workspace sells a plan, Plans shows in the menu and lists it.
 	acct := pt.Str(tn.Owner.Must(t, `mutation { connectStripe { connection { accountId } } }`, nil), "connectStripe", "connection", "accountId")
-	tn.Owner.Must(t, `mutation { createPlan(input: {name: "Premium", trialDays: 7, scope: LIBRARY, ads: false, prices: [{interval: MONTH, currency: "usd", amount: 999}]}) { id } }`, nil)
+	tn.Owner.Must(t, `mutation { createPlan(input: {name: "Premium", trialDays: 7, scope: LIBRARY, ads: false, prices: [{interval: MONTH, currency: "usd", amount: 999}, {interval: MONTH, currency: "jpy", amount: 1200}]}) { id } }`, nil)
 	b.load(m.URL() + "/t/" + tn.Slug + "/")
 	b.wait("Plans in the menu", `document.getElementById('nav-plans')`)
 	b.click("nav-plans")
 	b.wait("the plan", `document.querySelector('.plan [data-price]')`)
 	if got := eval[string](b, `document.querySelector('.plan').textContent`); !strings.Contains(got, "Premium") || !strings.Contains(got, "9.99") ||
-		!strings.Contains(got, "7-day free trial") || !strings.Contains(got, "/ month") {
+		!strings.Contains(got, "7-day free trial") || !strings.Contains(got, "/ month") ||
+		!strings.Contains(got, "1,200") || strings.Contains(got, "12.00") { // yen have no minor unit
 		t.Errorf("plan %q", got)
 	}
 	// Subscribing needs a viewer: sign in, come back to the plans, pay.

@@ -56,9 +56,13 @@ function duration(s?: number | null): string {
   return m >= 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m + " min";
 }
 
+// money shows an amount in the currency's minor units (as Stripe counts them):
+// 1099 USD is $10.99, 500 JPY is ¥500 — yen, won and a few others have none,
+// so the divisor comes from the currency's own decimals.
 function money(amount: number, currency: string): string {
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() }).format(amount / 100);
+    const f = new Intl.NumberFormat(undefined, { style: "currency", currency: currency.toUpperCase() });
+    return f.format(amount / Math.pow(10, f.resolvedOptions().maximumFractionDigits));
   } catch (_) {
     return (amount / 100).toFixed(2) + " " + currency.toUpperCase();
   }
