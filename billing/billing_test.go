@@ -43,6 +43,15 @@ type stripeFake struct {
 	reqs []request
 	objs map[string]map[string]any // GET path → object
 	next http.RoundTripper
+	// down, when set, makes requests it matches fail as if Stripe were
+	// unreachable (recorded all the same).
+	down func(*http.Request) bool
+}
+
+func (f *stripeFake) setDown(down func(*http.Request) bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.down = down
 }
 
 func (f *stripeFake) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -59,8 +68,18 @@ func (f *stripeFake) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.reqs = append(f.reqs, request{Method: r.Method, Path: r.URL.Path, Account: r.Header.Get("Stripe-Account"),
 		Version: r.Header.Get("Stripe-Version"), Form: form})
 	obj, known := f.objs[r.URL.Path]
+	down := f.down != nil && f.down(r)
+	if known && r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/v1/subscriptions/") && !down {
+		// An update of a subscription the test set: applied as Stripe would,
+		// so the next GET (the webhook's) sees it.
+		obj = updateSub(obj, form)
+		f.objs[r.URL.Path] = obj
+	}
 	f.mu.Unlock()
-	if r.Method == http.MethodGet && known {
+	if down {
+		return nil, fmt.Errorf("stripeFake: %s %s: connection refused", r.Method, r.URL.Path)
+	}
+	if known && (r.Method == http.MethodGet || strings.HasPrefix(r.URL.Path, "/v1/subscriptions/")) {
 		return jsonResponse(r, obj), nil
 	}
 	resp, err := f.next.RoundTrip(r)
@@ -79,6 +98,27 @@ func (f *stripeFake) RoundTrip(r *http.Request) (*http.Response, error) {
 		a["charges_enabled"], a["details_submitted"] = false, false
 	}
 	return jsonResponse(r, a), nil
+}
+
+// updateSub applies a subscription update's cancel_at_period_end and item
+// price to a copy of the object.
+func updateSub(obj map[string]any, form url.Values) map[string]any {
+	b, _ := json.Marshal(obj)
+	var out map[string]any
+	_ = json.Unmarshal(b, &out)
+	if v := form.Get("cancel_at_period_end"); v != "" {
+		out["cancel_at_period_end"] = v == "true"
+		if v == "true" {
+			out["cancel_at"] = out["current_period_end"]
+		} else {
+			delete(out, "cancel_at")
+		}
+	}
+	if p := form.Get("items[0][price]"); p != "" {
+		item := out["items"].(map[string]any)["data"].([]any)[0].(map[string]any)
+		item["price"] = map[string]any{"id": p, "object": "price", "currency": out["currency"]}
+	}
+	return out
 }
 
 func jsonResponse(r *http.Request, v any) *http.Response {

@@ -217,12 +217,16 @@ func (s *Service) AddPlanPrice(ctx context.Context, tenant tenants.ID, planID uu
 			return err
 		}
 		out = planOut(r, prices)
+		if err := q.BumpPortalPlansVersion(ctx, tenant); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, tenant, now, "billing.plan_price_added", "plan", planID.String(),
 			map[string]any{"interval": p.Interval, "currency": p.Currency, "amount": p.Amount})
 	})
 	if err != nil {
 		return Plan{}, fmt.Errorf("%s: %w", op, err)
 	}
+	s.planSetChanged(ctx, tenant)
 	return out, nil
 }
 
@@ -297,11 +301,15 @@ func (s *Service) CreatePlan(ctx context.Context, tenant tenants.ID, in PlanInpu
 			rows = append(rows, pr)
 		}
 		out = planOut(r, rows)
+		if err := q.BumpPortalPlansVersion(ctx, tenant); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, tenant, now, "billing.plan_created", "plan", id.String(), map[string]any{"name": in.Name})
 	})
 	if err != nil {
 		return Plan{}, fmt.Errorf("billing.CreatePlan: %w", err)
 	}
+	s.planSetChanged(ctx, tenant)
 	return out, nil
 }
 
@@ -480,8 +488,11 @@ func (s *Service) Checkout(ctx context.Context, tenant tenants.ID, in CheckoutIn
 }
 
 // Portal returns a Stripe customer portal URL where the viewer manages
-// their subscription (plan changes, cancellation, payment methods,
-// invoices). A viewer who never went to Checkout is NotFound.
+// their subscription: switching among the active plans' prices with
+// prorations, cancelling at the period's end, payment methods, invoices,
+// email. The session names the portal configuration Marquee keeps on the
+// connected account, written first if the plan set changed since (or never
+// made). A viewer who never went to Checkout is NotFound.
 func (s *Service) Portal(ctx context.Context, tenant tenants.ID, viewer uuid.UUID, returnURL string) (string, error) {
 	back, err := backURL(returnURL, s.BaseURL, "returnURL")
 	if err != nil {
@@ -506,8 +517,12 @@ func (s *Service) Portal(ctx context.Context, tenant tenants.ID, viewer uuid.UUI
 	if err != nil {
 		return "", fmt.Errorf("billing.Portal: %w", err)
 	}
+	conf, err := s.portalConfiguration(ctx, tenant, false)
+	if err != nil {
+		return "", fmt.Errorf("billing.Portal: %w", err)
+	}
 	ps, err := s.Stripe.BillingPortalSessions.New(&stripe.BillingPortalSessionParams{Params: onAccount(acct.ID),
-		Customer: stripe.String(c.StripeCustomerID), ReturnURL: stripe.String(back)})
+		Customer: stripe.String(c.StripeCustomerID), ReturnURL: stripe.String(back), Configuration: stripe.String(conf)})
 	if err != nil {
 		return "", stripeErr("billing.Portal", err)
 	}

@@ -412,3 +412,20 @@ SELECT * FROM event_offers WHERE tenant_id = $1 AND id = $2 AND active;
 -- name: EventTickets :many
 SELECT * FROM entitlements WHERE tenant_id = @tenant_id AND event_id = @event_id AND kind = 'ppv' AND revoked_at IS NULL
 ORDER BY created_at, id;
+
+-- name: BumpPortalPlansVersion :exec
+UPDATE stripe_accounts SET portal_plans_version = portal_plans_version + 1 WHERE tenant_id = @tenant_id;
+
+-- name: SetPortalConfiguration :exec
+-- Records the configuration written to Stripe from the plan set as of
+-- @synced_version (never moving backwards).
+UPDATE stripe_accounts SET portal_configuration_id = @configuration_id,
+  portal_synced_version = greatest(portal_synced_version, @synced_version::bigint)
+WHERE tenant_id = @tenant_id;
+
+-- name: ViewerSubscriptionEntitlement :one
+-- The viewer's newest Stripe subscription entitlement, live or not.
+SELECT * FROM entitlements
+WHERE tenant_id = @tenant_id AND viewer_id = @viewer_id AND source = 'stripe' AND kind = 'svod' AND revoked_at IS NULL
+ORDER BY (ends_at IS NULL OR ends_at > @now::timestamptz) DESC, created_at DESC
+LIMIT 1;

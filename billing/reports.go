@@ -230,10 +230,16 @@ func (s *Service) RetirePlan(ctx context.Context, tenant tenants.ID, id uuid.UUI
 			return err
 		}
 		out = planOut(r, prices)
+		if err := q.BumpPortalPlansVersion(ctx, tenant); err != nil {
+			return err
+		}
 		return audit.Record(ctx, tx, tenant, s.now(), "billing.plan_retired", "plan", id.String(), map[string]any{"name": r.Name})
 	})
 	if err != nil {
 		return Plan{}, fmt.Errorf("billing.RetirePlan %s: %w", id, err)
+	}
+	if acct != nil {
+		s.planSetChanged(ctx, tenant)
 	}
 	return out, nil
 }

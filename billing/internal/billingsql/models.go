@@ -151,15 +151,18 @@ type PromoCode struct {
 }
 
 type StripeAccount struct {
-	TenantID         uuid.UUID
-	AccountID        string
-	ChargesEnabled   bool
-	DetailsSubmitted bool
-	PayoutsEnabled   bool
-	AutomaticTax     bool
-	StatusEventAt    *time.Time
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	TenantID              uuid.UUID
+	AccountID             string
+	ChargesEnabled        bool
+	DetailsSubmitted      bool
+	PayoutsEnabled        bool
+	AutomaticTax          bool
+	StatusEventAt         *time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+	PortalConfigurationID string
+	PortalPlansVersion    int64
+	PortalSyncedVersion   int64
 }
 
 type TitleOffer struct {

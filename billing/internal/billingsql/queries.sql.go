@@ -68,6 +68,15 @@ func (q *Queries) AddPromoRedemption(ctx context.Context, arg AddPromoRedemption
 	return result.RowsAffected(), nil
 }
 
+const bumpPortalPlansVersion = `-- name: BumpPortalPlansVersion :exec
+UPDATE stripe_accounts SET portal_plans_version = portal_plans_version + 1 WHERE tenant_id = $1
+`
+
+func (q *Queries) BumpPortalPlansVersion(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, bumpPortalPlansVersion, tenantID)
+	return err
+}
+
 const bundlesOfTitle = `-- name: BundlesOfTitle :many
 SELECT b.tenant_id, b.id, b.name, b.description, b.collection_id, b.retired_at, b.created_at, b.updated_at FROM bundles b JOIN collections c ON c.tenant_id = b.tenant_id AND c.id = b.collection_id
 JOIN titles r ON r.tenant_id = b.tenant_id AND r.id = $1
@@ -598,7 +607,7 @@ func (q *Queries) EventTickets(ctx context.Context, arg EventTicketsParams) ([]E
 }
 
 const getAccount = `-- name: GetAccount :one
-SELECT tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at FROM stripe_accounts WHERE tenant_id = $1
+SELECT tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at, portal_configuration_id, portal_plans_version, portal_synced_version FROM stripe_accounts WHERE tenant_id = $1
 `
 
 func (q *Queries) GetAccount(ctx context.Context, tenantID uuid.UUID) (StripeAccount, error) {
@@ -614,6 +623,9 @@ func (q *Queries) GetAccount(ctx context.Context, tenantID uuid.UUID) (StripeAcc
 		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PortalConfigurationID,
+		&i.PortalPlansVersion,
+		&i.PortalSyncedVersion,
 	)
 	return i, err
 }
@@ -982,7 +994,7 @@ func (q *Queries) GetTitleOffer(ctx context.Context, arg GetTitleOfferParams) (T
 const insertAccount = `-- name: InsertAccount :one
 INSERT INTO stripe_accounts (tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6::timestamptz, $6::timestamptz)
-RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
+RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at, portal_configuration_id, portal_plans_version, portal_synced_version
 `
 
 type InsertAccountParams struct {
@@ -1014,6 +1026,9 @@ func (q *Queries) InsertAccount(ctx context.Context, arg InsertAccountParams) (S
 		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PortalConfigurationID,
+		&i.PortalPlansVersion,
+		&i.PortalSyncedVersion,
 	)
 	return i, err
 }
@@ -2143,7 +2158,7 @@ func (q *Queries) RevokeEntitlement(ctx context.Context, arg RevokeEntitlementPa
 
 const setAutomaticTax = `-- name: SetAutomaticTax :one
 UPDATE stripe_accounts SET automatic_tax = $1, updated_at = $2::timestamptz
-WHERE tenant_id = $3 RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
+WHERE tenant_id = $3 RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at, portal_configuration_id, portal_plans_version, portal_synced_version
 `
 
 type SetAutomaticTaxParams struct {
@@ -2165,6 +2180,9 @@ func (q *Queries) SetAutomaticTax(ctx context.Context, arg SetAutomaticTaxParams
 		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PortalConfigurationID,
+		&i.PortalPlansVersion,
+		&i.PortalSyncedVersion,
 	)
 	return i, err
 }
@@ -2181,6 +2199,25 @@ type SetCustomerCurrencyParams struct {
 
 func (q *Queries) SetCustomerCurrency(ctx context.Context, arg SetCustomerCurrencyParams) error {
 	_, err := q.db.Exec(ctx, setCustomerCurrency, arg.Currency, arg.TenantID, arg.StripeCustomerID)
+	return err
+}
+
+const setPortalConfiguration = `-- name: SetPortalConfiguration :exec
+UPDATE stripe_accounts SET portal_configuration_id = $1,
+  portal_synced_version = greatest(portal_synced_version, $2::bigint)
+WHERE tenant_id = $3
+`
+
+type SetPortalConfigurationParams struct {
+	ConfigurationID string
+	SyncedVersion   int64
+	TenantID        uuid.UUID
+}
+
+// Records the configuration written to Stripe from the plan set as of
+// @synced_version (never moving backwards).
+func (q *Queries) SetPortalConfiguration(ctx context.Context, arg SetPortalConfigurationParams) error {
+	_, err := q.db.Exec(ctx, setPortalConfiguration, arg.ConfigurationID, arg.SyncedVersion, arg.TenantID)
 	return err
 }
 
@@ -2297,7 +2334,7 @@ const updateAccountStatus = `-- name: UpdateAccountStatus :one
 UPDATE stripe_accounts SET charges_enabled = $1, details_submitted = $2,
   payouts_enabled = $3, status_event_at = $4::timestamptz, updated_at = $5::timestamptz
 WHERE tenant_id = $6 AND account_id = $7
-  AND (status_event_at IS NULL OR status_event_at <= $4::timestamptz) RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at
+  AND (status_event_at IS NULL OR status_event_at <= $4::timestamptz) RETURNING tenant_id, account_id, charges_enabled, details_submitted, payouts_enabled, automatic_tax, status_event_at, created_at, updated_at, portal_configuration_id, portal_plans_version, portal_synced_version
 `
 
 type UpdateAccountStatusParams struct {
@@ -2332,6 +2369,9 @@ func (q *Queries) UpdateAccountStatus(ctx context.Context, arg UpdateAccountStat
 		&i.StatusEventAt,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.PortalConfigurationID,
+		&i.PortalPlansVersion,
+		&i.PortalSyncedVersion,
 	)
 	return i, err
 }
@@ -2646,4 +2686,48 @@ func (q *Queries) ViewerOfStripeCustomer(ctx context.Context, arg ViewerOfStripe
 	var viewer_id uuid.UUID
 	err := row.Scan(&viewer_id)
 	return viewer_id, err
+}
+
+const viewerSubscriptionEntitlement = `-- name: ViewerSubscriptionEntitlement :one
+SELECT tenant_id, id, viewer_id, source, external_id, verification, kind, scope, collection_ids, title_id, event_id, ads, plan_id, status, starts_at, ends_at, rental_hours, rental_started_at, revoked_at, revoke_reason, created_at, updated_at FROM entitlements
+WHERE tenant_id = $1 AND viewer_id = $2 AND source = 'stripe' AND kind = 'svod' AND revoked_at IS NULL
+ORDER BY (ends_at IS NULL OR ends_at > $3::timestamptz) DESC, created_at DESC
+LIMIT 1
+`
+
+type ViewerSubscriptionEntitlementParams struct {
+	TenantID uuid.UUID
+	ViewerID uuid.UUID
+	Now      time.Time
+}
+
+// The viewer's newest Stripe subscription entitlement, live or not.
+func (q *Queries) ViewerSubscriptionEntitlement(ctx context.Context, arg ViewerSubscriptionEntitlementParams) (Entitlement, error) {
+	row := q.db.QueryRow(ctx, viewerSubscriptionEntitlement, arg.TenantID, arg.ViewerID, arg.Now)
+	var i Entitlement
+	err := row.Scan(
+		&i.TenantID,
+		&i.ID,
+		&i.ViewerID,
+		&i.Source,
+		&i.ExternalID,
+		&i.Verification,
+		&i.Kind,
+		&i.Scope,
+		&i.CollectionIds,
+		&i.TitleID,
+		&i.EventID,
+		&i.Ads,
+		&i.PlanID,
+		&i.Status,
+		&i.StartsAt,
+		&i.EndsAt,
+		&i.RentalHours,
+		&i.RentalStartedAt,
+		&i.RevokedAt,
+		&i.RevokeReason,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
 }
