@@ -350,3 +350,18 @@ func (s *Service) setCancelAtPeriodEnd(ctx context.Context, tenant tenants.ID, v
 	}
 	return s.subscriptionOut(ctx, tenant, updated)
 }
+
+// Plan is one of the tenant's plans, retired ones too; nil when there is
+// none of that id.
+func (s *Service) Plan(ctx context.Context, tenant tenants.ID, id uuid.UUID) (*Plan, error) {
+	plans, err := s.Plans(ctx, tenant, false)
+	if err != nil {
+		return nil, err
+	}
+	for i := range plans {
+		if plans[i].ID == id {
+			return &plans[i], nil
+		}
+	}
+	return nil, nil
+}

@@ -153,6 +153,33 @@ func (r *mutationResolver) Portal(ctx context.Context, returnURL *string) (strin
 	return r.Billing.Portal(ctx, tenant, viewer, deref(returnURL))
 }
 
+// ChangeSubscriptionPlan is the resolver for the changeSubscriptionPlan field.
+func (r *mutationResolver) ChangeSubscriptionPlan(ctx context.Context, planPriceID uuid.UUID) (*billing.Subscription, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.ChangeSubscriptionPlan(ctx, tenant, viewer, planPriceID))
+}
+
+// CancelSubscription is the resolver for the cancelSubscription field.
+func (r *mutationResolver) CancelSubscription(ctx context.Context) (*billing.Subscription, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.CancelSubscription(ctx, tenant, viewer))
+}
+
+// ResumeSubscription is the resolver for the resumeSubscription field.
+func (r *mutationResolver) ResumeSubscription(ctx context.Context) (*billing.Subscription, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return ptrOf(r.Billing.ResumeSubscription(ctx, tenant, viewer))
+}
+
 // CreatePromoCode is the resolver for the createPromoCode field.
 func (r *mutationResolver) CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error) {
 	return ptrOf(r.Billing.CreatePromoCode(ctx, principal(ctx).Tenant, input))
@@ -220,6 +247,18 @@ func (r *mutationResolver) CheckoutEvent(ctx context.Context, eventID uuid.UUID,
 	}
 	return ptrOf(r.Billing.PurchaseEvent(ctx, tenant, billing.EventPurchaseInput{Viewer: viewer, Event: eventID,
 		Currency: currency, SuccessURL: deref(successURL), CancelURL: deref(cancelURL)}))
+}
+
+// Plan is the resolver for the plan field.
+func (r *mySubscriptionResolver) Plan(ctx context.Context, obj *billing.Subscription) (*billing.Plan, error) {
+	if obj.Plan == nil {
+		return nil, nil
+	}
+	tenant, _, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Billing.Plan(ctx, tenant, *obj.Plan)
 }
 
 // DefaultTitleAccess is the resolver for the defaultTitleAccess field.
@@ -316,6 +355,15 @@ func (r *storefrontResolver) MyEntitlements(ctx context.Context, obj *tenants.Te
 	return ptrsOf(r.Billing.ViewerEntitlements(ctx, tenant, viewer))
 }
 
+// MySubscription is the resolver for the mySubscription field.
+func (r *storefrontResolver) MySubscription(ctx context.Context, obj *tenants.Tenant) (*billing.Subscription, error) {
+	tenant, viewer, err := r.storefrontViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Billing.MySubscription(ctx, tenant, viewer)
+}
+
 // Bundles is the resolver for the bundles field.
 func (r *storefrontResolver) Bundles(ctx context.Context, obj *tenants.Tenant) ([]*billing.Bundle, error) {
 	return ptrsOf(r.Billing.Bundles(ctx, obj.ID, true))
@@ -370,6 +418,11 @@ func (r *Resolver) Entitlement() generated.EntitlementResolver { return &entitle
 // ModelRevenue returns generated.ModelRevenueResolver implementation.
 func (r *Resolver) ModelRevenue() generated.ModelRevenueResolver { return &modelRevenueResolver{r} }
 
+// MySubscription returns generated.MySubscriptionResolver implementation.
+func (r *Resolver) MySubscription() generated.MySubscriptionResolver {
+	return &mySubscriptionResolver{r}
+}
+
 // StripeConnection returns generated.StripeConnectionResolver implementation.
 func (r *Resolver) StripeConnection() generated.StripeConnectionResolver {
 	return &stripeConnectionResolver{r}
@@ -380,5 +433,6 @@ type (
 	couponResolver           struct{ *Resolver }
 	entitlementResolver      struct{ *Resolver }
 	modelRevenueResolver     struct{ *Resolver }
+	mySubscriptionResolver   struct{ *Resolver }
 	stripeConnectionResolver struct{ *Resolver }
 )

@@ -69,6 +69,7 @@ type ResolverRoot interface {
 	MetricUsage() MetricUsageResolver
 	ModelRevenue() ModelRevenueResolver
 	Mutation() MutationResolver
+	MySubscription() MySubscriptionResolver
 	OperatorAction() OperatorActionResolver
 	OperatorTenant() OperatorTenantResolver
 	PlatformPlanMetric() PlatformPlanMetricResolver
@@ -568,8 +569,10 @@ type ComplexityRoot struct {
 		AddToMyList                 func(childComplexity int, titleID uuid.UUID) int
 		BuildApp                    func(childComplexity int, platform apps.Platform) int
 		CancelLiveEvent             func(childComplexity int, id uuid.UUID, refund bool) int
+		CancelSubscription          func(childComplexity int) int
 		ChangePassword              func(childComplexity int, current string, new string) int
 		ChangeStaffRole             func(childComplexity int, id uuid.UUID, role authz.Role) int
+		ChangeSubscriptionPlan      func(childComplexity int, planPriceID uuid.UUID) int
 		Checkout                    func(childComplexity int, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) int
 		CheckoutBundle              func(childComplexity int, bundleID uuid.UUID, mode billing.OfferKind, currency string, successURL *string, cancelURL *string) int
 		CheckoutEvent               func(childComplexity int, eventID uuid.UUID, currency string, successURL *string, cancelURL *string) int
@@ -647,6 +650,7 @@ type ComplexityRoot struct {
 		ReportProgress              func(childComplexity int, titleID uuid.UUID, positionSeconds int, durationSeconds int) int
 		RequestPasswordReset        func(childComplexity int, slug string, email string) int
 		ResetPassword               func(childComplexity int, input model.ResetPasswordInput) int
+		ResumeSubscription          func(childComplexity int) int
 		ResumeTenant                func(childComplexity int, id uuid.UUID) int
 		RetireBundle                func(childComplexity int, id uuid.UUID) int
 		RetirePlan                  func(childComplexity int, id uuid.UUID) int
@@ -703,6 +707,15 @@ type ComplexityRoot struct {
 		ViewerSignOut               func(childComplexity int) int
 		ViewerSignUp                func(childComplexity int, input viewers.SignUpInput) int
 		ViewerVerifyEmail           func(childComplexity int, email string, code string, password string, device viewers.DeviceInput) int
+	}
+
+	MySubscription struct {
+		CancelAtPeriodEnd func(childComplexity int) int
+		CurrentPeriodEnd  func(childComplexity int) int
+		ID                func(childComplexity int) int
+		Plan              func(childComplexity int) int
+		Price             func(childComplexity int) int
+		Status            func(childComplexity int) int
 	}
 
 	Operator struct {
@@ -1078,6 +1091,7 @@ type ComplexityRoot struct {
 		LiveEvent      func(childComplexity int, id uuid.UUID) int
 		MayWatchEvent  func(childComplexity int, eventID uuid.UUID) int
 		MyEntitlements func(childComplexity int) int
+		MySubscription func(childComplexity int) int
 		Name           func(childComplexity int) int
 		Plans          func(childComplexity int) int
 		Search         func(childComplexity int, query string, first *int, after *string) int
@@ -1572,6 +1586,9 @@ type MutationResolver interface {
 	Checkout(ctx context.Context, planPriceID uuid.UUID, successURL *string, cancelURL *string, promoCode *string) (*billing.CheckoutSession, error)
 	Purchase(ctx context.Context, offerID uuid.UUID, successURL *string, cancelURL *string) (*billing.CheckoutSession, error)
 	Portal(ctx context.Context, returnURL *string) (string, error)
+	ChangeSubscriptionPlan(ctx context.Context, planPriceID uuid.UUID) (*billing.Subscription, error)
+	CancelSubscription(ctx context.Context) (*billing.Subscription, error)
+	ResumeSubscription(ctx context.Context) (*billing.Subscription, error)
 	CreatePromoCode(ctx context.Context, input billing.PromoInput) (*billing.PromoCode, error)
 	CreateCoupon(ctx context.Context, input model.CreateCouponInput) (*billing.Coupon, error)
 	DeactivateCoupon(ctx context.Context, id uuid.UUID) (*billing.Coupon, error)
@@ -1695,6 +1712,9 @@ type MutationResolver interface {
 	ReplayWebhookEvent(ctx context.Context, endpointID uuid.UUID, eventID uuid.UUID) (*outbox.Delivery, error)
 	ReplayWebhookDeliveries(ctx context.Context, endpointID uuid.UUID, since time.Time) (int, error)
 }
+type MySubscriptionResolver interface {
+	Plan(ctx context.Context, obj *billing.Subscription) (*billing.Plan, error)
+}
 type OperatorActionResolver interface {
 	Details(ctx context.Context, obj *operators.Action) (string, error)
 }
@@ -1813,6 +1833,7 @@ type StorefrontResolver interface {
 	Creator(ctx context.Context, obj *tenants.Tenant, handle string) (*catalog.Creator, error)
 	Plans(ctx context.Context, obj *tenants.Tenant) ([]*billing.Plan, error)
 	MyEntitlements(ctx context.Context, obj *tenants.Tenant) ([]*billing.Entitlement, error)
+	MySubscription(ctx context.Context, obj *tenants.Tenant) (*billing.Subscription, error)
 	Bundles(ctx context.Context, obj *tenants.Tenant) ([]*billing.Bundle, error)
 	Bundle(ctx context.Context, obj *tenants.Tenant, id uuid.UUID) (*billing.Bundle, error)
 	MayWatchEvent(ctx context.Context, obj *tenants.Tenant, eventID uuid.UUID) (bool, error)
@@ -3857,6 +3878,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CancelLiveEvent(childComplexity, args["id"].(uuid.UUID), args["refund"].(bool)), true
+	case "Mutation.cancelSubscription":
+		if e.ComplexityRoot.Mutation.CancelSubscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.CancelSubscription(childComplexity), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -3879,6 +3906,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ChangeStaffRole(childComplexity, args["id"].(uuid.UUID), args["role"].(authz.Role)), true
+	case "Mutation.changeSubscriptionPlan":
+		if e.ComplexityRoot.Mutation.ChangeSubscriptionPlan == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_changeSubscriptionPlan_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ChangeSubscriptionPlan(childComplexity, args["planPriceId"].(uuid.UUID)), true
 	case "Mutation.checkout":
 		if e.ComplexityRoot.Mutation.Checkout == nil {
 			break
@@ -4711,6 +4749,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
+	case "Mutation.resumeSubscription":
+		if e.ComplexityRoot.Mutation.ResumeSubscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.ResumeSubscription(childComplexity), true
 	case "Mutation.resumeTenant":
 		if e.ComplexityRoot.Mutation.ResumeTenant == nil {
 			break
@@ -5322,6 +5366,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ViewerVerifyEmail(childComplexity, args["email"].(string), args["code"].(string), args["password"].(string), args["device"].(viewers.DeviceInput)), true
+
+	case "MySubscription.cancelAtPeriodEnd":
+		if e.ComplexityRoot.MySubscription.CancelAtPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.CancelAtPeriodEnd(childComplexity), true
+	case "MySubscription.currentPeriodEnd":
+		if e.ComplexityRoot.MySubscription.CurrentPeriodEnd == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.CurrentPeriodEnd(childComplexity), true
+	case "MySubscription.id":
+		if e.ComplexityRoot.MySubscription.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.ID(childComplexity), true
+	case "MySubscription.plan":
+		if e.ComplexityRoot.MySubscription.Plan == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.Plan(childComplexity), true
+	case "MySubscription.price":
+		if e.ComplexityRoot.MySubscription.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.Price(childComplexity), true
+	case "MySubscription.status":
+		if e.ComplexityRoot.MySubscription.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MySubscription.Status(childComplexity), true
 
 	case "Operator.createdAt":
 		if e.ComplexityRoot.Operator.CreatedAt == nil {
@@ -7125,6 +7206,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Storefront.MyEntitlements(childComplexity), true
+	case "Storefront.mySubscription":
+		if e.ComplexityRoot.Storefront.MySubscription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Storefront.MySubscription(childComplexity), true
 	case "Storefront.name":
 		if e.ComplexityRoot.Storefront.Name == nil {
 			break
@@ -9421,6 +9508,30 @@ extend type Storefront {
   plans: [Plan!]!
   "The signed-in viewer's entitlements, newest first (UNAUTHENTICATED without a viewer)."
   myEntitlements: [Entitlement!]!
+  """
+  The signed-in viewer's SVOD subscription as Stripe last reported it (a
+  live one first, else the newest ended one); null when they never
+  subscribed. UNAUTHENTICATED without a viewer.
+  """
+  mySubscription: MySubscription
+}
+
+"""
+A viewer's SVOD subscription. Changes made with changeSubscriptionPlan,
+cancelSubscription and resumeSubscription show here once Stripe's webhook
+confirms them; the mutations themselves answer with Stripe's reply.
+"""
+type MySubscription {
+  "Stripe's subscription id (sub_…)."
+  id: String!
+  "The plan it bills; null for a price that is none of this workspace's plans (made in the Stripe dashboard, say)."
+  plan: Plan
+  price: PlanPrice
+  "Stripe's word: active, trialing, past_due, canceled…"
+  status: String!
+  currentPeriodEnd: Time!
+  "True when it ends at currentPeriodEnd (resumeSubscription undoes it until then)."
+  cancelAtPeriodEnd: Boolean!
 }
 
 extend type StorefrontTitle {
@@ -9507,8 +9618,27 @@ extend type Mutation {
   a title (payment mode). The rental's viewing window starts at first play.
   """
   purchase(offerId: ID!, successURL: String, cancelURL: String): CheckoutSession!
-  "Storefront, signed-in viewer: the Stripe customer portal to manage their subscription."
+  """
+  Storefront, signed-in viewer: the Stripe customer portal to manage their
+  subscription (switch among the plans on sale with prorations, cancel at
+  the period's end, payment methods, invoices, email), configured by
+  Marquee. UNAVAILABLE when Stripe cannot be reached.
+  """
   portal(returnURL: String): String!
+  """
+  Storefront, signed-in viewer: moves their live subscription to another
+  plan price (upgrade, downgrade, monthly to annual) with prorations.
+  NOT_FOUND for an unknown price or without a live subscription; CONFLICT
+  for a plan no longer on sale or the price they already pay;
+  BAD_USER_INPUT for a price in another currency than the subscription's
+  (Stripe cannot switch currency); UNAVAILABLE when Stripe cannot be
+  reached (nothing changed). mySubscription follows once Stripe confirms.
+  """
+  changeSubscriptionPlan(planPriceId: ID!): MySubscription!
+  "Storefront, signed-in viewer: ends their live subscription at the period's end (access stays until then). NOT_FOUND without one; UNAVAILABLE when Stripe cannot be reached."
+  cancelSubscription: MySubscription!
+  "Storefront, signed-in viewer: undoes cancelSubscription before the period ends. NOT_FOUND without a live subscription; UNAVAILABLE when Stripe cannot be reached."
+  resumeSubscription: MySubscription!
   "Makes a promo or gift code for a title (audited)."
   createPromoCode(input: CreatePromoCodeInput!): PromoCode! @requires(permission: MANAGE)
   "Makes a subscription coupon on the connected account (audited)."
@@ -12311,6 +12441,24 @@ func (ec *executionContext) childFields_Money(ctx context.Context, field graphql
 	return nil, fmt.Errorf("no field named %q was found under type Money", field.Name)
 }
 
+func (ec *executionContext) childFields_MySubscription(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_MySubscription_id(ctx, field)
+	case "plan":
+		return ec.fieldContext_MySubscription_plan(ctx, field)
+	case "price":
+		return ec.fieldContext_MySubscription_price(ctx, field)
+	case "status":
+		return ec.fieldContext_MySubscription_status(ctx, field)
+	case "currentPeriodEnd":
+		return ec.fieldContext_MySubscription_currentPeriodEnd(ctx, field)
+	case "cancelAtPeriodEnd":
+		return ec.fieldContext_MySubscription_cancelAtPeriodEnd(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MySubscription", field.Name)
+}
+
 func (ec *executionContext) childFields_Operator(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -12925,6 +13073,8 @@ func (ec *executionContext) childFields_Storefront(ctx context.Context, field gr
 		return ec.fieldContext_Storefront_plans(ctx, field)
 	case "myEntitlements":
 		return ec.fieldContext_Storefront_myEntitlements(ctx, field)
+	case "mySubscription":
+		return ec.fieldContext_Storefront_mySubscription(ctx, field)
 	case "bundles":
 		return ec.fieldContext_Storefront_bundles(ctx, field)
 	case "bundle":
@@ -14030,6 +14180,20 @@ func (ec *executionContext) field_Mutation_changeStaffRole_args(ctx context.Cont
 		return nil, err
 	}
 	args["role"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_changeSubscriptionPlan_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "planPriceId",
+		func(ctx context.Context, v any) (uuid.UUID, error) {
+			return ec.unmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["planPriceId"] = arg0
 	return args, nil
 }
 
@@ -26047,6 +26211,114 @@ func (ec *executionContext) fieldContext_Mutation_portal(ctx context.Context, fi
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_changeSubscriptionPlan(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_changeSubscriptionPlan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ChangeSubscriptionPlan(ctx, fc.Args["planPriceId"].(uuid.UUID))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+			return ec.marshalNMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_changeSubscriptionPlan(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MySubscription(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_changeSubscriptionPlan_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_cancelSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_cancelSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().CancelSubscription(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+			return ec.marshalNMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_cancelSubscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MySubscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_resumeSubscription(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_resumeSubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Mutation().ResumeSubscription(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+			return ec.marshalNMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_resumeSubscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MySubscription(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_createPromoCode(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -33731,6 +34003,162 @@ func (ec *executionContext) fieldContext_Mutation_replayWebhookDeliveries(ctx co
 		return fc, err
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _MySubscription_id(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MySubscription", field, false, false, "String")
+}
+
+func (ec *executionContext) _MySubscription_plan(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_plan(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.MySubscription().Plan(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+			return ec.marshalOPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_plan(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MySubscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Plan(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MySubscription_price(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Price) graphql.Marshaler {
+			return ec.marshalOPlanPrice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "MySubscription",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PlanPrice(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _MySubscription_status(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MySubscription", field, false, false, "String")
+}
+
+func (ec *executionContext) _MySubscription_currentPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_currentPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_currentPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MySubscription", field, false, false, "Time")
+}
+
+func (ec *executionContext) _MySubscription_cancelAtPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MySubscription_cancelAtPeriodEnd(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CancelAtPeriodEnd, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_MySubscription_cancelAtPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MySubscription", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Operator_id(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
@@ -42714,6 +43142,38 @@ func (ec *executionContext) fieldContext_Storefront_myEntitlements(_ context.Con
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Entitlement(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Storefront_mySubscription(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Storefront_mySubscription(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Storefront().MySubscription(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+			return ec.marshalOMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Storefront_mySubscription(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Storefront",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MySubscription(ctx, field)
 		},
 	}
 	return fc, nil
@@ -56954,6 +57414,27 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
+		case "changeSubscriptionPlan":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_changeSubscriptionPlan(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "cancelSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_cancelSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "resumeSubscription":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_resumeSubscription(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
 		case "createPromoCode":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_createPromoCode(ctx, field)
@@ -57807,6 +58288,65 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			})
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var mySubscriptionImplementors = []string{"MySubscription"}
+
+func (ec *executionContext) _MySubscription(ctx context.Context, sel ast.SelectionSet, obj *billing.Subscription) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, mySubscriptionImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MySubscription")
+		case "id":
+			out.Values[i] = ec._MySubscription_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "plan":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._MySubscription_plan(ctx, field, obj)
+				})
+		case "price":
+			out.Values[i] = ec._MySubscription_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "status":
+			out.Values[i] = ec._MySubscription_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "currentPeriodEnd":
+			out.Values[i] = ec._MySubscription_currentPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "cancelAtPeriodEnd":
+			out.Values[i] = ec._MySubscription_cancelAtPeriodEnd(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -60324,6 +60864,12 @@ func (ec *executionContext) _Storefront(ctx context.Context, sel ast.SelectionSe
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Storefront_myEntitlements(ctx, field, obj)
+				})
+		case "mySubscription":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Storefront_mySubscription(ctx, field, obj)
 				})
 		case "bundles":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
@@ -63135,7 +63681,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAPIKey2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.APIKey) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAPIKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAPIKey(ctx, sel, v[i])
@@ -63209,7 +63755,7 @@ func (ec *executionContext) marshalNAppBuildEdge2ᚖgithubᚗcomᚋmarqueeᚑott
 }
 
 func (ec *executionContext) marshalNAppBuildLogLine2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*apps.LogLine) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppBuildLogLine2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLine(ctx, sel, v[i])
@@ -63289,7 +63835,7 @@ var (
 )
 
 func (ec *executionContext) marshalNAppKey2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAppKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.AppKey) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAppKey(ctx, sel, v[i])
@@ -63361,7 +63907,7 @@ func (ec *executionContext) unmarshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑot
 }
 
 func (ec *executionContext) marshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, sel ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
@@ -63477,7 +64023,7 @@ func (ec *executionContext) marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋma
 }
 
 func (ec *executionContext) marshalNAudioTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrackᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.AudioTrack) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrack(ctx, sel, v[i])
@@ -63626,7 +64172,7 @@ func (ec *executionContext) marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋm
 }
 
 func (ec *executionContext) marshalNBundleOffer2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.BundleOffer) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOffer(ctx, sel, v[i])
@@ -63665,7 +64211,7 @@ func (ec *executionContext) marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmar
 }
 
 func (ec *executionContext) marshalNCdnCookie2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookieᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Cookie) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookie(ctx, sel, v[i])
@@ -64108,7 +64654,7 @@ var (
 )
 
 func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx, sel, v[i])
@@ -64216,7 +64762,7 @@ var (
 )
 
 func (ec *executionContext) marshalNEventOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.EventOffer) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOffer(ctx, sel, v[i])
@@ -64476,7 +65022,7 @@ func (ec *executionContext) marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNLocalization2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Localization) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx, sel, v[i])
@@ -64516,7 +65062,7 @@ func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNMail2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋmailᚐSentᚄ(ctx context.Context, sel ast.SelectionSet, v []*mail.Sent) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋmailᚐSent(ctx, sel, v[i])
@@ -64632,7 +65178,7 @@ func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarquee
 }
 
 func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Money) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx, sel, v[i])
@@ -64645,6 +65191,14 @@ func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarq
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "MySubscription!")
+		return graphql.Null
+	}
+	return ec._MySubscription(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(ctx context.Context, v any) (billing.OfferKind, error) {
@@ -64824,7 +65378,7 @@ var (
 )
 
 func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, sel, v[i])
@@ -64852,7 +65406,7 @@ func (ec *executionContext) marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmar
 }
 
 func (ec *executionContext) marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Price) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx, sel, v[i])
@@ -64913,7 +65467,7 @@ var (
 )
 
 func (ec *executionContext) marshalNPlatformInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*platformbilling.Invoice) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlatformInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoice(ctx, sel, v[i])
@@ -65067,7 +65621,7 @@ func (ec *executionContext) marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarquee�
 }
 
 func (ec *executionContext) marshalNPromoCode2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.PromoCode) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPromoCode2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCode(ctx, sel, v[i])
@@ -65373,7 +65927,7 @@ func (ec *executionContext) marshalNStaffConnection2ᚖgithubᚗcomᚋmarqueeᚑ
 }
 
 func (ec *executionContext) marshalNStaffEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStaffEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaffEdge) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStaffEdge(ctx, sel, v[i])
@@ -65397,7 +65951,7 @@ func (ec *executionContext) marshalNStaffEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNStaffSession2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.Session) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSession(ctx, sel, v[i])
@@ -65707,7 +66261,7 @@ func (ec *executionContext) marshalNSubscriberConnection2ᚖgithubᚗcomᚋmarqu
 }
 
 func (ec *executionContext) marshalNSubscriberEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubscriberEdge) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriberEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdge(ctx, sel, v[i])
@@ -65763,7 +66317,7 @@ var (
 )
 
 func (ec *executionContext) marshalNSubscriptionInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.SubscriptionInvoice) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoice(ctx, sel, v[i])
@@ -65791,7 +66345,7 @@ func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNSubtitleTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitleᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Subtitle) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx, sel, v[i])
@@ -66044,7 +66598,7 @@ func (ec *executionContext) unmarshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Kind) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
@@ -66060,7 +66614,7 @@ func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, sel, v[i])
@@ -66326,7 +66880,7 @@ func (ec *executionContext) marshalNViewerEdge2ᚖgithubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNViewerProfile2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*viewers.Profile) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, sel, v[i])
@@ -66384,7 +66938,7 @@ func (ec *executionContext) marshalNWebhookDeliveryConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐWebhookDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐWebhookDeliveryEdge(ctx, sel, v[i])
@@ -66436,7 +66990,7 @@ var (
 )
 
 func (ec *executionContext) marshalNWebhookEndpoint2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*outbox.Endpoint) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookEndpoint2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpoint(ctx, sel, v[i])
@@ -66480,7 +67034,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -66524,7 +67078,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -66552,7 +67106,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -66580,7 +67134,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -66638,7 +67192,7 @@ func (ec *executionContext) marshalOAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑott�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
@@ -67063,11 +67617,32 @@ func (ec *executionContext) marshalOMediaAsset2ᚖgithubᚗcomᚋmarqueeᚑott�
 	return ec._MediaAsset(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOMySubscription2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscription(ctx context.Context, sel ast.SelectionSet, v *billing.Subscription) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MySubscription(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(ctx context.Context, sel ast.SelectionSet, v *operators.Enrollment) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._OperatorTOTPEnrollment(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *billing.Plan) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Plan(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOPlanPrice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx context.Context, sel ast.SelectionSet, v *billing.Price) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._PlanPrice(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(ctx context.Context, sel ast.SelectionSet, v *platformbilling.Plan) graphql.Marshaler {
@@ -67365,7 +67940,7 @@ func (ec *executionContext) marshalOTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
@@ -67497,7 +68072,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -67516,7 +68091,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -67535,7 +68110,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -67554,7 +68129,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
