@@ -316,22 +316,76 @@ export async function plans(root: HTMLElement, _p: Record<string, string>, q: UR
   root.appendChild(page);
   if (q.get("paid")) page.appendChild(message("Thank you: your subscription starts as soon as the payment is confirmed.", "ok"));
   try {
-    const d = await gql("{ storefront { plans { id name trialDays ads prices { id interval currency amount } } } }");
+    const mine = signedIn() ? " mySubscription { " + SUB_FIELDS + " }" : "";
+    const d = await gql("{ storefront { plans { id name trialDays ads prices { id interval currency amount } }" + mine + " } }");
     const list: any[] = d.storefront.plans;
+    const sub: Sub | null = d.storefront.mySubscription || null;
+    const live = !!sub && LIVE.indexOf(sub.status) >= 0;
+    const yours = h("section", { class: "your-plan", id: "your-plan" });
+    if (live) page.appendChild(yours);
     if (!list.length) page.appendChild(message("Nothing is on sale right now."));
     const grid = h("div", { class: "plans" });
+    const render = (s: Sub) => yourPlan(yours, s, render);
     for (const pl of list) {
       const box = h("div", { class: "plan" }, h("h2", {}, pl.name), h("p", { class: "meta" }, (pl.ads ? "With ads" : "No ads") + (pl.trialDays ? " · " + pl.trialDays + "-day free trial" : "")));
       for (const pr of pl.prices) {
-        const b = h("button", { class: "button primary", type: "button", "data-price": pr.id }, money(pr.amount, pr.currency) + " / " + pr.interval.toLowerCase());
-        b.addEventListener("click", () => pay(page, "mutation($p: ID!, $s: String, $c: String) { checkout(planPriceId: $p, successURL: $s, cancelURL: $c) { url } }", { p: pr.id }, "checkout"));
+        const label = money(pr.amount, pr.currency) + " / " + pr.interval.toLowerCase();
+        if (live && sub!.price && pr.currency !== sub!.price.currency) continue; // Stripe cannot switch a subscription's currency
+        if (live && sub!.price && pr.id === sub!.price.id) {
+          box.appendChild(h("span", { class: "button current", "data-current-price": pr.id }, label + " · your plan"));
+          continue;
+        }
+        const b = h("button", { class: "button primary", type: "button", "data-price": pr.id }, (live ? "Switch to " : "") + label);
+        if (live) b.addEventListener("click", () => change(yours, "mutation($p: ID!) { changeSubscriptionPlan(planPriceId: $p) { " + SUB_FIELDS + " } }", { p: pr.id }, "changeSubscriptionPlan", render));
+        else b.addEventListener("click", () => pay(page, "mutation($p: ID!, $s: String, $c: String) { checkout(planPriceId: $p, successURL: $s, cancelURL: $c) { url } }", { p: pr.id }, "checkout"));
         box.appendChild(b);
       }
       grid.appendChild(box);
     }
     page.appendChild(grid);
+    if (live) render(sub!);
   } catch (e) {
     page.appendChild(message(errorText(e), "error"));
+  }
+}
+
+// The viewer's subscription: "Your plan" on the plans page, changed in the
+// app (switch price, cancel at the period's end, resume) through our API;
+// what Stripe answers shows at once, the ledger follows Stripe's webhook.
+interface Sub {
+  id: string;
+  status: string;
+  cancelAtPeriodEnd: boolean;
+  currentPeriodEnd: string;
+  plan: { name: string } | null;
+  price: { id: string; currency: string; amount: number; interval: string } | null;
+}
+const SUB_FIELDS = "id status cancelAtPeriodEnd currentPeriodEnd plan { name } price { id currency amount interval }";
+const LIVE = ["active", "trialing", "past_due"];
+
+function yourPlan(box: HTMLElement, s: Sub, render: (s: Sub) => void): void {
+  box.innerHTML = "";
+  const when = new Date(s.currentPeriodEnd).toLocaleDateString();
+  const what = (s.plan ? s.plan.name : "Your subscription") + (s.price ? " · " + money(s.price.amount, s.price.currency) + " / " + s.price.interval.toLowerCase() : "");
+  box.append(h("h2", {}, "Your plan"), h("p", { id: "your-plan-name" }, what),
+    h("p", { id: "your-plan-renewal", class: "meta" }, s.cancelAtPeriodEnd ? "Ends on " + when : "Renews on " + when));
+  const b = s.cancelAtPeriodEnd
+    ? h("button", { class: "button", type: "button", id: "resume-plan" }, "Keep my plan")
+    : h("button", { class: "button", type: "button", id: "cancel-plan" }, "Cancel at the end of the period");
+  b.addEventListener("click", () => change(box, s.cancelAtPeriodEnd ? "mutation { resumeSubscription { " + SUB_FIELDS + " } }" : "mutation { cancelSubscription { " + SUB_FIELDS + " } }",
+    {}, s.cancelAtPeriodEnd ? "resumeSubscription" : "cancelSubscription", render));
+  box.appendChild(b);
+}
+
+async function change(box: HTMLElement, mutation: string, vars: Record<string, unknown>, key: string, render: (s: Sub) => void): Promise<void> {
+  box.querySelectorAll("button").forEach((b) => ((b as HTMLButtonElement).disabled = true));
+  try {
+    const d = await gql(mutation, vars);
+    render(d[key]);
+    box.appendChild(message(key === "changeSubscriptionPlan" ? "Your plan is changed; the difference is prorated on your next invoice." : "Done.", "ok"));
+  } catch (e) {
+    box.querySelectorAll("button").forEach((b) => ((b as HTMLButtonElement).disabled = false));
+    box.appendChild(message(errorText(e), "error"));
   }
 }
 
