@@ -146,6 +146,9 @@ func TestYourPlanInTheApp(t *testing.T) {
 	}
 	b.clickSel(`[data-price="` + premiumUSD + `"]`)
 	b.wait("the switched plan", `document.getElementById('your-plan-name').textContent.indexOf('Premium') >= 0`)
+	if !eval[bool](b, `!!document.querySelector('[data-current-price="`+premiumUSD+`"]') && !!document.querySelector('[data-price="`+basicUSD+`"]')`) {
+		t.Errorf("the plans grid does not follow the switch: %s", eval[string](b, `document.querySelector('.plans').innerHTML`))
+	}
 	fake.mu.Lock()
 	ups := fake.posts["/v1/subscriptions/sub_app"]
 	fake.mu.Unlock()

@@ -325,25 +325,35 @@ export async function plans(root: HTMLElement, _p: Record<string, string>, q: UR
     if (live) page.appendChild(yours);
     if (!list.length) page.appendChild(message("Nothing is on sale right now."));
     const grid = h("div", { class: "plans" });
-    const render = (s: Sub) => yourPlan(yours, s, render);
-    for (const pl of list) {
-      const box = h("div", { class: "plan" }, h("h2", {}, pl.name), h("p", { class: "meta" }, (pl.ads ? "With ads" : "No ads") + (pl.trialDays ? " · " + pl.trialDays + "-day free trial" : "")));
-      for (const pr of pl.prices) {
-        const label = money(pr.amount, pr.currency) + " / " + pr.interval.toLowerCase();
-        if (live && sub!.price && pr.currency !== sub!.price.currency) continue; // Stripe cannot switch a subscription's currency
-        if (live && sub!.price && pr.id === sub!.price.id) {
-          box.appendChild(h("span", { class: "button current", "data-current-price": pr.id }, label + " · your plan"));
-          continue;
-        }
-        const b = h("button", { class: "button primary", type: "button", "data-price": pr.id }, (live ? "Switch to " : "") + label);
-        if (live) b.addEventListener("click", () => change(yours, "mutation($p: ID!) { changeSubscriptionPlan(planPriceId: $p) { " + SUB_FIELDS + " } }", { p: pr.id }, "changeSubscriptionPlan", render));
-        else b.addEventListener("click", () => pay(page, "mutation($p: ID!, $s: String, $c: String) { checkout(planPriceId: $p, successURL: $s, cancelURL: $c) { url } }", { p: pr.id }, "checkout"));
-        box.appendChild(b);
-      }
-      grid.appendChild(box);
-    }
     page.appendChild(grid);
+    // The grid follows the subscription: its other prices of the same
+    // currency are switches, the current one is marked.
+    const fill = (sub: Sub | null) => {
+      const live = !!sub && LIVE.indexOf(sub.status) >= 0;
+      grid.innerHTML = "";
+      for (const pl of list) {
+        const box = h("div", { class: "plan" }, h("h2", {}, pl.name), h("p", { class: "meta" }, (pl.ads ? "With ads" : "No ads") + (pl.trialDays ? " · " + pl.trialDays + "-day free trial" : "")));
+        for (const pr of pl.prices) {
+          const label = money(pr.amount, pr.currency) + " / " + pr.interval.toLowerCase();
+          if (live && sub!.price && pr.currency !== sub!.price.currency) continue; // Stripe cannot switch a subscription's currency
+          if (live && sub!.price && pr.id === sub!.price.id) {
+            box.appendChild(h("span", { class: "button current", "data-current-price": pr.id }, label + " · your plan"));
+            continue;
+          }
+          const b = h("button", { class: "button primary", type: "button", "data-price": pr.id }, (live ? "Switch to " : "") + label);
+          if (live) b.addEventListener("click", () => change(yours, "mutation($p: ID!) { changeSubscriptionPlan(planPriceId: $p) { " + SUB_FIELDS + " } }", { p: pr.id }, "changeSubscriptionPlan", render));
+          else b.addEventListener("click", () => pay(page, "mutation($p: ID!, $s: String, $c: String) { checkout(planPriceId: $p, successURL: $s, cancelURL: $c) { url } }", { p: pr.id }, "checkout"));
+          box.appendChild(b);
+        }
+        grid.appendChild(box);
+      }
+    };
+    const render = (s: Sub) => {
+      yourPlan(yours, s, render);
+      fill(s);
+    };
     if (live) render(sub!);
+    else fill(null);
   } catch (e) {
     page.appendChild(message(errorText(e), "error"));
   }
