@@ -63681,7 +63681,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // region    ***************************** type.gotpl *****************************
 
 func (ec *executionContext) marshalNAPIKey2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAPIKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.APIKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAPIKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAPIKey(ctx, sel, v[i])
@@ -63755,7 +63755,7 @@ func (ec *executionContext) marshalNAppBuildEdge2ᚖgithubᚗcomᚋmarqueeᚑott
 }
 
 func (ec *executionContext) marshalNAppBuildLogLine2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLineᚄ(ctx context.Context, sel ast.SelectionSet, v []*apps.LogLine) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppBuildLogLine2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐLogLine(ctx, sel, v[i])
@@ -63835,7 +63835,7 @@ var (
 )
 
 func (ec *executionContext) marshalNAppKey2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAppKeyᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.AppKey) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAppKey(ctx, sel, v[i])
@@ -63907,7 +63907,7 @@ func (ec *executionContext) unmarshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑot
 }
 
 func (ec *executionContext) marshalNAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatformᚄ(ctx context.Context, sel ast.SelectionSet, v []apps.Platform) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
@@ -64023,7 +64023,7 @@ func (ec *executionContext) marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋma
 }
 
 func (ec *executionContext) marshalNAudioTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrackᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.AudioTrack) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAudioTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐAudioTrack(ctx, sel, v[i])
@@ -64172,7 +64172,7 @@ func (ec *executionContext) marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋm
 }
 
 func (ec *executionContext) marshalNBundleOffer2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.BundleOffer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNBundleOffer2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐBundleOffer(ctx, sel, v[i])
@@ -64211,7 +64211,7 @@ func (ec *executionContext) marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmar
 }
 
 func (ec *executionContext) marshalNCdnCookie2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookieᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Cookie) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNCdnCookie2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCookie(ctx, sel, v[i])
@@ -64654,7 +64654,7 @@ var (
 )
 
 func (ec *executionContext) marshalNDomain2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomainᚄ(ctx context.Context, sel ast.SelectionSet, v []*domains.Domain) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNDomain2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐDomain(ctx, sel, v[i])
@@ -64762,7 +64762,7 @@ var (
 )
 
 func (ec *executionContext) marshalNEventOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.EventOffer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNEventOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐEventOffer(ctx, sel, v[i])
@@ -65022,7 +65022,7 @@ func (ec *executionContext) marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNLocalization2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalizationᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Localization) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNLocalization2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐLocalization(ctx, sel, v[i])
@@ -65062,7 +65062,7 @@ func (ec *executionContext) unmarshalNLoginInput2githubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNMail2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋmailᚐSentᚄ(ctx context.Context, sel ast.SelectionSet, v []*mail.Sent) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋmailᚐSent(ctx, sel, v[i])
@@ -65178,7 +65178,7 @@ func (ec *executionContext) marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarquee
 }
 
 func (ec *executionContext) marshalNMoney2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoneyᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Money) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNMoney2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐMoney(ctx, sel, v[i])
@@ -65378,7 +65378,7 @@ var (
 )
 
 func (ec *executionContext) marshalNPlan2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlanᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Plan) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPlan(ctx, sel, v[i])
@@ -65406,7 +65406,7 @@ func (ec *executionContext) marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmar
 }
 
 func (ec *executionContext) marshalNPlanPrice2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPriceᚄ(ctx context.Context, sel ast.SelectionSet, v []billing.Price) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlanPrice2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(ctx, sel, v[i])
@@ -65467,7 +65467,7 @@ var (
 )
 
 func (ec *executionContext) marshalNPlatformInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*platformbilling.Invoice) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPlatformInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐInvoice(ctx, sel, v[i])
@@ -65621,7 +65621,7 @@ func (ec *executionContext) marshalNPlaybackSettings2ᚖgithubᚗcomᚋmarquee�
 }
 
 func (ec *executionContext) marshalNPromoCode2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCodeᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.PromoCode) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNPromoCode2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPromoCode(ctx, sel, v[i])
@@ -65927,7 +65927,7 @@ func (ec *executionContext) marshalNStaffConnection2ᚖgithubᚗcomᚋmarqueeᚑ
 }
 
 func (ec *executionContext) marshalNStaffEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStaffEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.StaffEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStaffEdge(ctx, sel, v[i])
@@ -65951,7 +65951,7 @@ func (ec *executionContext) marshalNStaffEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNStaffSession2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSessionᚄ(ctx context.Context, sel ast.SelectionSet, v []*tenants.Session) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNStaffSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSession(ctx, sel, v[i])
@@ -66261,7 +66261,7 @@ func (ec *executionContext) marshalNSubscriberConnection2ᚖgithubᚗcomᚋmarqu
 }
 
 func (ec *executionContext) marshalNSubscriberEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.SubscriberEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriberEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐSubscriberEdge(ctx, sel, v[i])
@@ -66317,7 +66317,7 @@ var (
 )
 
 func (ec *executionContext) marshalNSubscriptionInvoice2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoiceᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.SubscriptionInvoice) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubscriptionInvoice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriptionInvoice(ctx, sel, v[i])
@@ -66345,7 +66345,7 @@ func (ec *executionContext) marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNSubtitleTrack2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitleᚄ(ctx context.Context, sel ast.SelectionSet, v []playback.Subtitle) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNSubtitleTrack2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSubtitle(ctx, sel, v[i])
@@ -66598,7 +66598,7 @@ func (ec *executionContext) unmarshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKindᚄ(ctx context.Context, sel ast.SelectionSet, v []catalog.Kind) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
@@ -66614,7 +66614,7 @@ func (ec *executionContext) marshalNTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 }
 
 func (ec *executionContext) marshalNTitleOffer2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferᚄ(ctx context.Context, sel ast.SelectionSet, v []*billing.Offer) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleOffer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOffer(ctx, sel, v[i])
@@ -66880,7 +66880,7 @@ func (ec *executionContext) marshalNViewerEdge2ᚖgithubᚗcomᚋmarqueeᚑott�
 }
 
 func (ec *executionContext) marshalNViewerProfile2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfileᚄ(ctx context.Context, sel ast.SelectionSet, v []*viewers.Profile) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNViewerProfile2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐProfile(ctx, sel, v[i])
@@ -66938,7 +66938,7 @@ func (ec *executionContext) marshalNWebhookDeliveryConnection2ᚖgithubᚗcomᚋ
 }
 
 func (ec *executionContext) marshalNWebhookDeliveryEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐWebhookDeliveryEdgeᚄ(ctx context.Context, sel ast.SelectionSet, v []*model.WebhookDeliveryEdge) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookDeliveryEdge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐWebhookDeliveryEdge(ctx, sel, v[i])
@@ -66990,7 +66990,7 @@ var (
 )
 
 func (ec *executionContext) marshalNWebhookEndpoint2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpointᚄ(ctx context.Context, sel ast.SelectionSet, v []*outbox.Endpoint) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNWebhookEndpoint2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpoint(ctx, sel, v[i])
@@ -67034,7 +67034,7 @@ func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlge
 }
 
 func (ec *executionContext) marshalN__Directive2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirectiveᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Directive) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx, sel, v[i])
@@ -67078,7 +67078,7 @@ func (ec *executionContext) unmarshalN__DirectiveLocation2ᚕstringᚄ(ctx conte
 }
 
 func (ec *executionContext) marshalN__DirectiveLocation2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__DirectiveLocation2string(ctx, sel, v[i])
@@ -67106,7 +67106,7 @@ func (ec *executionContext) marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlg
 }
 
 func (ec *executionContext) marshalN__InputValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.InputValue) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -67134,7 +67134,7 @@ func (ec *executionContext) marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋg
 }
 
 func (ec *executionContext) marshalN__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐTypeᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.Type) graphql.Marshaler {
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
@@ -67192,7 +67192,7 @@ func (ec *executionContext) marshalOAppPlatform2ᚕgithubᚗcomᚋmarqueeᚑott�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(ctx, sel, v[i])
@@ -67940,7 +67940,7 @@ func (ec *executionContext) marshalOTitleKind2ᚕgithubᚗcomᚋmarqueeᚑottᚋ
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(ctx, sel, v[i])
@@ -68072,7 +68072,7 @@ func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgq
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__EnumValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValue(ctx, sel, v[i])
@@ -68091,7 +68091,7 @@ func (ec *executionContext) marshalO__Field2ᚕgithubᚗcomᚋ99designsᚋgqlgen
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Field2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐField(ctx, sel, v[i])
@@ -68110,7 +68110,7 @@ func (ec *executionContext) marshalO__InputValue2ᚕgithubᚗcomᚋ99designsᚋg
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__InputValue2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐInputValue(ctx, sel, v[i])
@@ -68129,7 +68129,7 @@ func (ec *executionContext) marshalO__Type2ᚕgithubᚗcomᚋ99designsᚋgqlgen�
 	if v == nil {
 		return graphql.Null
 	}
-	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+	ret := marshalSliceInOrder(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
 		fc.Result = &v[i]
 		return ec.marshalN__Type2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(ctx, sel, v[i])
