@@ -517,7 +517,7 @@ func (s *Service) Portal(ctx context.Context, tenant tenants.ID, viewer uuid.UUI
 	if err != nil {
 		return "", fmt.Errorf("billing.Portal: %w", err)
 	}
-	conf, err := s.portalConfiguration(ctx, tenant, false)
+	conf, err := s.portalConfiguration(ctx, tenant)
 	if err != nil {
 		return "", fmt.Errorf("billing.Portal: %w", err)
 	}

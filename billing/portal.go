@@ -73,7 +73,7 @@ func portalConfigParams(acct string, plans []billingsql.BillingPlan, prices []bi
 // portalConfiguration returns the account's portal configuration, making or
 // updating it on Stripe first when the plan set changed since it was last
 // written (or it was never made).
-func (s *Service) portalConfiguration(ctx context.Context, tenant tenants.ID, force bool) (string, error) {
+func (s *Service) portalConfiguration(ctx context.Context, tenant tenants.ID) (string, error) {
 	var row billingsql.StripeAccount
 	var plans []billingsql.BillingPlan
 	var prices []billingsql.BillingPlanPrice
@@ -95,7 +95,7 @@ func (s *Service) portalConfiguration(ctx context.Context, tenant tenants.ID, fo
 	if err != nil {
 		return "", err
 	}
-	if !force && row.PortalConfigurationID != "" && row.PortalSyncedVersion >= row.PortalPlansVersion {
+	if row.PortalConfigurationID != "" && row.PortalSyncedVersion >= row.PortalPlansVersion {
 		return row.PortalConfigurationID, nil
 	}
 	params := portalConfigParams(row.AccountID, plans, prices)
@@ -133,7 +133,7 @@ func (s *Service) portalConfiguration(ctx context.Context, tenant tenants.ID, fo
 // failing leaves it stale, to be written at the next portal session; the
 // plan change itself stands.
 func (s *Service) planSetChanged(ctx context.Context, tenant tenants.ID) {
-	if _, err := s.portalConfiguration(ctx, tenant, false); err != nil {
+	if _, err := s.portalConfiguration(ctx, tenant); err != nil {
 		s.log().Warn("billing: portal configuration left stale until the next portal session", "tenant", tenant, "err", err)
 	}
 }
@@ -150,8 +150,8 @@ type Subscription struct {
 	CancelAtPeriodEnd bool
 }
 
-// liveSubscription is the viewer's subscription entitlement still granting
-// access, with what the last applied Stripe state said of it.
+// subscriptionState is what applySubscription recorded of Stripe's
+// subscription in the entitlement's verification.
 type subscriptionState struct {
 	Subscription      string `json:"subscription"`
 	Price             string `json:"price"`
@@ -160,6 +160,9 @@ type subscriptionState struct {
 	CancelAtPeriodEnd bool   `json:"cancel_at_period_end"`
 }
 
+// viewerSubscription is the viewer's newest subscription entitlement as
+// Stripe last reported it; liveOnly: only one still granting access (nil
+// when none).
 func (s *Service) viewerSubscription(ctx context.Context, tenant tenants.ID, viewer uuid.UUID, liveOnly bool) (*Subscription, error) {
 	var out *Subscription
 	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
