@@ -344,3 +344,27 @@ func TestCancelAndResumeSubscription(t *testing.T) {
 	_, err = e.svc.CancelSubscription(ctx, tenant, uuid.New())
 	wantKind(t, err, errs.KindNotFound)
 }
+
+// Stripe offers at most 10 products in a portal configuration: the oldest
+// 10 plans on sale are offered; retiring one makes room for the next.
+func TestPortalConfigurationOffersTenPlans(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	tenant, _ := e.mustSellingTenant(t)
+	var plans []billing.Plan
+	for range 11 {
+		plans = append(plans, e.mustPlan(t, tenant, libraryPlan(false, 0)))
+	}
+	calls := e.configCalls()
+	o := offered(calls[len(calls)-1])
+	if len(o) != 10 || o[productOf(t, e, plans[10])] != nil || o[productOf(t, e, plans[0])] == nil {
+		t.Fatalf("offered %d products: %v", len(o), o)
+	}
+	if _, err := e.svc.RetirePlan(ctx, tenant, plans[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	calls = e.configCalls()
+	if o := offered(calls[len(calls)-1]); len(o) != 10 || o[productOf(t, e, plans[10])] == nil || o[productOf(t, e, plans[0])] != nil {
+		t.Fatalf("after retiring the oldest: %v", o)
+	}
+}
