@@ -18,12 +18,9 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"runtime"
 	"strings"
 	"text/template"
 	"unicode/utf8"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appimage"
@@ -114,32 +111,21 @@ func Build(ctx context.Context, s apps.Spec, log io.Writer) (apps.Tree, error) {
 		return nil, errs.Internal(err)
 	}
 	fmt.Fprintf(log, "android: rendered %d template files for %s (%s)\n", len(tree), s.BundleID, s.Version)
-	// Icons are independent: draw them on every core.
-	out := make([][]byte, len(Images))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, im := range Images {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			bg := color.RGBA{}
-			if im.Opaque {
-				bg = s.Palette.Background
-			}
-			img := appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad)
-			var err error
-			if im.Opaque {
-				out[i], err = appimage.PNG(appimage.Opaque(img, s.Palette.Background))
-			} else {
-				out[i], err = appimage.PNG(img)
-			}
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	out, err := appimage.DrawAll(ctx, len(Images), func(i int) ([]byte, error) {
+		im := Images[i]
+		bg := color.RGBA{}
+		if im.Opaque {
+			bg = s.Palette.Background
+		}
+		img := appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad)
+		if im.Opaque {
+			return appimage.PNG(appimage.Opaque(img, s.Palette.Background))
+		}
+		return appimage.PNG(img)
+	})
+	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, err
 		}
 		return nil, errs.Internal(err)
 	}

@@ -20,14 +20,11 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"text/template"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appimage"
@@ -184,23 +181,10 @@ func Build(ctx context.Context, s apps.Spec, log io.Writer) (apps.Tree, error) {
 		return nil, errs.Internal(err)
 	}
 	fmt.Fprintf(log, "apple: rendered %d template files for %s (%s)\n", len(tree), s.BundleID, s.Version)
-	// Images are independent: draw them on every core.
-	out := make([][]byte, len(Images))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, im := range Images {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var err error
-			out[i], err = draw(s, im)
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
+	out, err := appimage.DrawAll(ctx, len(Images), func(i int) ([]byte, error) { return draw(s, Images[i]) })
+	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, err
 		}
 		return nil, errs.Internal(err)
 	}

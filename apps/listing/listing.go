@@ -22,12 +22,9 @@ import (
 	"image"
 	"image/color"
 	"net/url"
-	"runtime"
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/marquee-ott/marquee/apps"
 	"github.com/marquee-ott/marquee/apps/appimage"
@@ -396,39 +393,28 @@ func cut(s string, n int) string {
 
 func drawAll(ctx context.Context, t apps.Tree, s apps.Spec) error {
 	list := Artwork[s.Platform]
-	out := make([][]byte, len(list))
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
 	bg := s.Palette.Background
 	bg.A = 255
-	for i, im := range list {
-		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
-			}
-			var img image.Image
-			switch {
-			case im.Fill:
-				img = appimage.Opaque(image.NewNRGBA(image.Rect(0, 0, im.W, im.H)), bg)
-			case im.Opaque:
-				img = appimage.Opaque(appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad), bg)
-			default:
-				img = appimage.Fit(s.Logo, im.W, im.H, color.RGBA{}, im.Pad)
-			}
-			b, err := appimage.PNG(img)
-			if err != nil {
-				return err
-			}
-			if im.MaxBytes > 0 && len(b) > im.MaxBytes {
-				return fmt.Errorf("%s is %d bytes, over the store's %d", im.Path, len(b), im.MaxBytes)
-			}
-			out[i] = b
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
+	out, err := appimage.DrawAll(ctx, len(list), func(i int) ([]byte, error) {
+		im := list[i]
+		var img image.Image
+		switch {
+		case im.Fill:
+			img = appimage.Opaque(image.NewNRGBA(image.Rect(0, 0, im.W, im.H)), bg)
+		case im.Opaque:
+			img = appimage.Opaque(appimage.Fit(s.Logo, im.W, im.H, bg, im.Pad), bg)
+		default:
+			img = appimage.Fit(s.Logo, im.W, im.H, color.RGBA{}, im.Pad)
+		}
+		b, err := appimage.PNG(img)
+		if err == nil && im.MaxBytes > 0 && len(b) > im.MaxBytes {
+			err = fmt.Errorf("%s is %d bytes, over the store's %d", im.Path, len(b), im.MaxBytes)
+		}
+		return b, err
+	})
+	if err != nil {
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return err
 		}
 		return errs.Internal(err)
 	}
