@@ -30,6 +30,8 @@ import (
 // (auth, permission check, tenant transaction, gqlgen, HTTP) against a plain
 // net/http handler running the same SQL with pgx (tenant id in the WHERE, no
 // tenant transaction) and writing the same JSON, on the same PostgreSQL.
+// MARQUEE_BENCH_FIRST sets the page (20: the whole team of 20; 1 shows the
+// fixed cost of a request).
 const teamQuery = `{ team(first: %d) { edges { node { id email name role } } } }`
 
 func BenchmarkSpineTeamQuery(b *testing.B) {
