@@ -22,7 +22,7 @@ import (
 // it: builds start on the builds queue; download links are signed with a
 // key derived from MARQUEE_SECRET_KEY.
 func (m *Main) appService() *apps.Service {
-	m.AppChanges = &apps.Changes{DB: m.DB, Log: m.Log.With("component", "app_build_changes")}
+	m.AppChanges = apps.NewChanges(m.DB, m.Log.With("component", "app_build_changes"))
 	return &apps.Service{DB: m.DB, Tenants: m.Tenants, Domains: m.Domains, Blobs: m.Blobs,
 		Pipeline: &appbuild.Starter{Client: m.Temporal, TaskQueue: m.Config.BuildQueue},
 		Permits:  m.Authz, Packagers: m.appPackagers(), Listing: m.appListing(),

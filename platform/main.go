@@ -190,7 +190,7 @@ func (m *Main) build() {
 	resolver.PlatformBilling = m.PlatformBilling
 	resolver.Live = &live.Service{DB: m.DB, Tickets: m.Billing}
 	resolver.AccountOf = accountOf
-	m.AssetChanges = &assets.Changes{DB: m.DB, Log: m.Log.With("component", "asset_changes")}
+	m.AssetChanges = assets.NewChanges(m.DB, m.Log.With("component", "asset_changes"))
 	resolver.Assets.Changes = m.AssetChanges
 	m.buildPlayback(resolver)
 	if !c.Production {
