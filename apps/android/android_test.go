@@ -6,7 +6,6 @@ import (
 	"encoding/xml"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -222,46 +221,11 @@ func TestPackageRefusesABadSpec(t *testing.T) {
 }
 
 func TestTVManifestMatchesGolden(t *testing.T) {
-	tree := testTree(t)
-	got := tree["app/src/tv/AndroidManifest.xml"]
-	golden := filepath.Join("testdata", "golden", "tv-AndroidManifest.xml")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("the tv manifest differs from %s (run with -update if intended):\n%s", golden, got)
-	}
+	apptest.Golden(t, testTree(t)["app/src/tv/AndroidManifest.xml"], filepath.Join("testdata", "golden", "tv-AndroidManifest.xml"), *update)
 }
 
 func BenchmarkPackage(b *testing.B) {
-	s := apptest.Spec(apps.Android)
-	tree, err := Build(context.Background(), s, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("package", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := (Packager{}).Package(context.Background(), s, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("zip-only", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := tree.Zip(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	apptest.BenchPackage(b, Packager{}, func(ctx context.Context, s apps.Spec) (apps.Tree, error) { return Build(ctx, s, nil) })
 }
 
 // The Kotlin client's queries are valid against the API's schema.

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -233,46 +232,11 @@ func TestProjectNameIsAnIdentifier(t *testing.T) {
 }
 
 func TestInfoPlistMatchesGolden(t *testing.T) {
-	tree := testTree(t)
-	got := tree["tvOS/Info.plist"]
-	golden := filepath.Join("testdata", "golden", "tvOS-Info.plist")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("tvOS/Info.plist differs from %s (run with -update if intended):\n%s", golden, got)
-	}
+	apptest.Golden(t, testTree(t)["tvOS/Info.plist"], filepath.Join("testdata", "golden", "tvOS-Info.plist"), *update)
 }
 
 func BenchmarkPackage(b *testing.B) {
-	s := apptest.Spec(apps.Apple)
-	tree, err := Build(context.Background(), s, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Run("package", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := (Packager{}).Package(context.Background(), s, nil); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("zip-only", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := tree.Zip(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	apptest.BenchPackage(b, Packager{}, func(ctx context.Context, s apps.Spec) (apps.Tree, error) { return Build(ctx, s, nil) })
 }
 
 // The Swift client's queries are valid against the API's schema.
