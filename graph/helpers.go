@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/google/uuid"
 
 	"github.com/marquee-ott/marquee/audit"
@@ -169,4 +170,16 @@ func orNotFound[T any](v T, err error) (*T, error) {
 		return nil, nil
 	}
 	return ptrOf(v, err)
+}
+
+// selects reports whether the field being resolved selects child by name
+// (directly or through a fragment), so a resolver can skip work, such as a
+// count, that nobody asked for.
+func selects(ctx context.Context, child string) bool {
+	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
+		if f.Name == child {
+			return true
+		}
+	}
+	return false
 }

@@ -49,6 +49,22 @@ func TestTeamPages(t *testing.T) {
 		pt.Str(d, "team", "edges", 0, "node", "email") != other.Email {
 		t.Fatalf("the other tenant's team: %v", d)
 	}
+	// The count is only run when asked for, and asking through an alias or a
+	// fragment is asking; pages without it are the same pages.
+	for _, q := range []string{
+		`{ team(first: 2) { size: totalCount } }`,
+		`{ team(first: 2) { ... on StaffConnection { size: totalCount } } }`,
+		`query { team(first: 2) { ...size } } fragment size on StaffConnection { size: totalCount }`,
+	} {
+		if d := ten.Owner.Must(t, q, nil); pt.Str(d, "team", "size") != "5" {
+			t.Errorf("%s: %v", q, d)
+		}
+	}
+	uncounted := ten.Owner.Must(t, `{ team(first: 4) { pageInfo { hasNextPage } edges { node { email } } } }`, nil)
+	if n := len(pt.Get(uncounted, "team", "edges").([]any)); n != 4 || pt.Get(uncounted, "team", "pageInfo", "hasNextPage") != true ||
+		pt.Str(uncounted, "team", "edges", 3, "node", "email") != want[3] {
+		t.Fatalf("a page without the count: %v", uncounted)
+	}
 	for _, bad := range []string{`{ team(first: 0) { totalCount } }`, `{ team(first: 201) { totalCount } }`, `{ team(after: "not a cursor") { totalCount } }`} {
 		if r := ten.Owner.Do(t, bad, nil); r.Code() != "BAD_USER_INPUT" {
 			t.Errorf("%s: %v", bad, r.Codes())

@@ -167,7 +167,7 @@ func (r *queryResolver) Team(ctx context.Context, first *int, after *string) (*m
 	if err != nil {
 		return nil, err
 	}
-	staff, total, err := r.Tenants.StaffPage(ctx, principal(ctx).Tenant, page.Skip, page.Take)
+	staff, total, err := r.Tenants.StaffPage(ctx, principal(ctx).Tenant, page.Skip, page.Take, selects(ctx, "totalCount"))
 	if err != nil {
 		return nil, err
 	}

@@ -32,10 +32,16 @@ SELECT * FROM staff WHERE tenant_id = $1 AND email = $2;
 -- name: ListStaff :many
 SELECT * FROM staff WHERE tenant_id = $1 ORDER BY created_at, id;
 
--- name: ListStaffPage :many
+-- name: ListStaffPageCounted :many
 -- A page of the team in the team's order, with the team's size. The columns
 -- are those of Staff: no password hash leaves the database for a list.
 SELECT id, tenant_id, email, name, role, email_verified_at, created_at, count(*) OVER ()::int AS total
+FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT @take OFFSET @skip;
+
+-- name: ListStaffPage :many
+-- The same page without the count: the window makes PostgreSQL read the whole
+-- team, so it is left out when the caller does not ask for the size.
+SELECT id, tenant_id, email, name, role, email_verified_at, created_at
 FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT @take OFFSET @skip;
 
 -- name: CountStaff :one

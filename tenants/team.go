@@ -30,21 +30,33 @@ func (s *Service) ListStaff(ctx context.Context, tenant ID) ([]Staff, error) {
 }
 
 // StaffPage returns take members of the team after skipping skip, in the
-// team's order (joining first), and the team's size. The console pages the
-// team; reading it whole for each page was most of a page's database time.
-func (s *Service) StaffPage(ctx context.Context, tenant ID, skip, take int) ([]Staff, int, error) {
+// team's order (joining first), and, when withTotal, the team's size (else
+// -1). The console pages the team; reading it whole for each page was most of
+// a page's database time, and counting it is work only asked for sometimes.
+func (s *Service) StaffPage(ctx context.Context, tenant ID, skip, take int, withTotal bool) ([]Staff, int, error) {
 	if skip < 0 || take < 1 {
 		return nil, 0, errs.Invalid("staff page: skip %d, take %d", skip, take)
 	}
 	var out []Staff
-	total := 0
+	total := -1
 	err := s.DB.ReadTenant(ctx, tenant, func(tx db.Querier) error {
 		q := tenantsql.New(tx)
-		rows, err := q.ListStaffPage(ctx, tenantsql.ListStaffPageParams{TenantID: tenant, Take: int32(take), Skip: int32(skip)})
+		p := tenantsql.ListStaffPageParams{TenantID: tenant, Take: int32(take), Skip: int32(skip)}
+		if !withTotal {
+			rows, err := q.ListStaffPage(ctx, p)
+			out = make([]Staff, len(rows))
+			for i, r := range rows {
+				out[i] = Staff{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name, Role: authz.Role(r.Role),
+					EmailVerified: r.EmailVerifiedAt != nil, CreatedAt: r.CreatedAt}
+			}
+			return err
+		}
+		rows, err := q.ListStaffPageCounted(ctx, tenantsql.ListStaffPageCountedParams(p))
 		if err != nil {
 			return err
 		}
 		out = make([]Staff, len(rows))
+		total = 0
 		for i, r := range rows {
 			out[i] = Staff{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name, Role: authz.Role(r.Role),
 				EmailVerified: r.EmailVerifiedAt != nil, CreatedAt: r.CreatedAt}

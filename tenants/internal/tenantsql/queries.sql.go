@@ -905,7 +905,7 @@ func (q *Queries) ListStaffByIDs(ctx context.Context, arg ListStaffByIDsParams) 
 }
 
 const listStaffPage = `-- name: ListStaffPage :many
-SELECT id, tenant_id, email, name, role, email_verified_at, created_at, count(*) OVER ()::int AS total
+SELECT id, tenant_id, email, name, role, email_verified_at, created_at
 FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $3 OFFSET $2
 `
 
@@ -923,11 +923,10 @@ type ListStaffPageRow struct {
 	Role            string
 	EmailVerifiedAt *time.Time
 	CreatedAt       time.Time
-	Total           int32
 }
 
-// A page of the team in the team's order, with the team's size. The columns
-// are those of Staff: no password hash leaves the database for a list.
+// The same page without the count: the window makes PostgreSQL read the whole
+// team, so it is left out when the caller does not ask for the size.
 func (q *Queries) ListStaffPage(ctx context.Context, arg ListStaffPageParams) ([]ListStaffPageRow, error) {
 	rows, err := q.db.Query(ctx, listStaffPage, arg.TenantID, arg.Skip, arg.Take)
 	if err != nil {
@@ -937,6 +936,58 @@ func (q *Queries) ListStaffPage(ctx context.Context, arg ListStaffPageParams) ([
 	items := []ListStaffPageRow{}
 	for rows.Next() {
 		var i ListStaffPageRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.TenantID,
+			&i.Email,
+			&i.Name,
+			&i.Role,
+			&i.EmailVerifiedAt,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listStaffPageCounted = `-- name: ListStaffPageCounted :many
+SELECT id, tenant_id, email, name, role, email_verified_at, created_at, count(*) OVER ()::int AS total
+FROM staff WHERE tenant_id = $1 ORDER BY created_at, id LIMIT $3 OFFSET $2
+`
+
+type ListStaffPageCountedParams struct {
+	TenantID uuid.UUID
+	Skip     int32
+	Take     int32
+}
+
+type ListStaffPageCountedRow struct {
+	ID              uuid.UUID
+	TenantID        uuid.UUID
+	Email           string
+	Name            string
+	Role            string
+	EmailVerifiedAt *time.Time
+	CreatedAt       time.Time
+	Total           int32
+}
+
+// A page of the team in the team's order, with the team's size. The columns
+// are those of Staff: no password hash leaves the database for a list.
+func (q *Queries) ListStaffPageCounted(ctx context.Context, arg ListStaffPageCountedParams) ([]ListStaffPageCountedRow, error) {
+	rows, err := q.db.Query(ctx, listStaffPageCounted, arg.TenantID, arg.Skip, arg.Take)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListStaffPageCountedRow{}
+	for rows.Next() {
+		var i ListStaffPageCountedRow
 		if err := rows.Scan(
 			&i.ID,
 			&i.TenantID,
