@@ -65,6 +65,11 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	srv.AroundOperations(func(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 		return next(context.WithValue(ctx, loadersKey{}, r.newLoaders(ctx)))
 	})
+	// No field middleware (AroundFields, a FieldInterceptor extension) is
+	// installed, and none should be without revisiting graph/gqlgen/leaves.go:
+	// plain leaf fields (a scalar read from a struct field) are marshalled
+	// directly, around gqlgen's per-field machinery, so middleware would not
+	// see them. Directives are unaffected: a field with one is never plain.
 	srv.SetErrorPresenter(presenter(o.Log))
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		o.Log.ErrorContext(ctx, "graphql panic", "panic", p)

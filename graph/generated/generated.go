@@ -17606,6 +17606,9 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _APIKey_id(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17629,6 +17632,9 @@ func (ec *executionContext) fieldContext_APIKey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _APIKey_name(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17652,6 +17658,9 @@ func (ec *executionContext) fieldContext_APIKey_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _APIKey_role(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole(obj.Role); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17675,6 +17684,9 @@ func (ec *executionContext) fieldContext_APIKey_role(_ context.Context, field gr
 }
 
 func (ec *executionContext) _APIKey_hint(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Hint); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17698,6 +17710,9 @@ func (ec *executionContext) fieldContext_APIKey_hint(_ context.Context, field gr
 }
 
 func (ec *executionContext) _APIKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17721,52 +17736,23 @@ func (ec *executionContext) fieldContext_APIKey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _APIKey_lastUsedAt(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIKey_lastUsedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastUsedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastUsedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_APIKey_lastUsedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _APIKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *tenants.APIKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_APIKey_revokedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RevokedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RevokedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_APIKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("APIKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AppBuild_id(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17790,6 +17776,9 @@ func (ec *executionContext) fieldContext_AppBuild_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _AppBuild_platform(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(obj.Platform); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17813,6 +17802,9 @@ func (ec *executionContext) fieldContext_AppBuild_platform(_ context.Context, fi
 }
 
 func (ec *executionContext) _AppBuild_version(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Version); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17836,6 +17828,9 @@ func (ec *executionContext) fieldContext_AppBuild_version(_ context.Context, fie
 }
 
 func (ec *executionContext) _AppBuild_buildNumber(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.BuildNumber); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17859,6 +17854,9 @@ func (ec *executionContext) fieldContext_AppBuild_buildNumber(_ context.Context,
 }
 
 func (ec *executionContext) _AppBuild_status(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -17882,6 +17880,9 @@ func (ec *executionContext) fieldContext_AppBuild_status(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AppBuild_trigger(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger(obj.Trigger); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18110,6 +18111,9 @@ func (ec *executionContext) fieldContext_AppBuild_logURL(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AppBuild_createdAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18133,52 +18137,23 @@ func (ec *executionContext) fieldContext_AppBuild_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _AppBuild_startedAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppBuild_startedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StartedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.StartedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_AppBuild_startedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AppBuild_finishedAt(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppBuild_finishedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.FinishedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.FinishedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_AppBuild_finishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppBuild", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AppBuild_requestedBy(ctx context.Context, field graphql.CollectedField, obj *apps.Build) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.RequestedBy); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18266,6 +18241,9 @@ func (ec *executionContext) fieldContext_AppBuildConnection_pageInfo(_ context.C
 }
 
 func (ec *executionContext) _AppBuildEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18321,6 +18299,9 @@ func (ec *executionContext) fieldContext_AppBuildEdge_node(_ context.Context, fi
 }
 
 func (ec *executionContext) _AppBuildLogLine_number(ctx context.Context, field graphql.CollectedField, obj *apps.LogLine) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.No); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18344,6 +18325,9 @@ func (ec *executionContext) fieldContext_AppBuildLogLine_number(_ context.Contex
 }
 
 func (ec *executionContext) _AppBuildLogLine_text(ctx context.Context, field graphql.CollectedField, obj *apps.LogLine) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Text); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18367,6 +18351,9 @@ func (ec *executionContext) fieldContext_AppBuildLogLine_text(_ context.Context,
 }
 
 func (ec *executionContext) _AppKey_id(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18390,6 +18377,9 @@ func (ec *executionContext) fieldContext_AppKey_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _AppKey_key(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Key); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18413,6 +18403,9 @@ func (ec *executionContext) fieldContext_AppKey_key(_ context.Context, field gra
 }
 
 func (ec *executionContext) _AppKey_name(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18436,6 +18429,9 @@ func (ec *executionContext) fieldContext_AppKey_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _AppKey_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18459,29 +18455,16 @@ func (ec *executionContext) fieldContext_AppKey_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _AppKey_revokedAt(ctx context.Context, field graphql.CollectedField, obj *tenants.AppKey) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_AppKey_revokedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RevokedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RevokedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_AppKey_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppKey", field, false, false, "Time")
 }
 
 func (ec *executionContext) _AppSettings_bundleId(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.BundleID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18597,6 +18580,9 @@ func (ec *executionContext) fieldContext_AppSettings_version(_ context.Context, 
 }
 
 func (ec *executionContext) _AppSettings_description(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Description); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18643,6 +18629,9 @@ func (ec *executionContext) fieldContext_AppSettings_keywords(_ context.Context,
 }
 
 func (ec *executionContext) _AppSettings_name(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18666,6 +18655,9 @@ func (ec *executionContext) fieldContext_AppSettings_name(_ context.Context, fie
 }
 
 func (ec *executionContext) _AppSettings_shortName(ctx context.Context, field graphql.CollectedField, obj *apps.Settings) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ShortName); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18735,6 +18727,9 @@ func (ec *executionContext) fieldContext_AppSettings_availablePlatforms(_ contex
 }
 
 func (ec *executionContext) _Artwork_role(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	if res := rawmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(obj.Role); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18758,6 +18753,9 @@ func (ec *executionContext) fieldContext_Artwork_role(_ context.Context, field g
 }
 
 func (ec *executionContext) _Artwork_key(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Key); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18804,6 +18802,9 @@ func (ec *executionContext) fieldContext_Artwork_url(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Artwork_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Width); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18827,6 +18828,9 @@ func (ec *executionContext) fieldContext_Artwork_width(_ context.Context, field 
 }
 
 func (ec *executionContext) _Artwork_height(ctx context.Context, field graphql.CollectedField, obj *catalog.Artwork) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Height); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18850,6 +18854,9 @@ func (ec *executionContext) fieldContext_Artwork_height(_ context.Context, field
 }
 
 func (ec *executionContext) _AssetTrack_id(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18873,6 +18880,9 @@ func (ec *executionContext) fieldContext_AssetTrack_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AssetTrack_assetId(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.AssetID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18896,6 +18906,9 @@ func (ec *executionContext) fieldContext_AssetTrack_assetId(_ context.Context, f
 }
 
 func (ec *executionContext) _AssetTrack_uploadId(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.UploadID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18919,6 +18932,9 @@ func (ec *executionContext) fieldContext_AssetTrack_uploadId(_ context.Context, 
 }
 
 func (ec *executionContext) _AssetTrack_kind(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18942,6 +18958,9 @@ func (ec *executionContext) fieldContext_AssetTrack_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AssetTrack_language(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Language); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18965,6 +18984,9 @@ func (ec *executionContext) fieldContext_AssetTrack_language(_ context.Context, 
 }
 
 func (ec *executionContext) _AssetTrack_name(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19011,6 +19033,9 @@ func (ec *executionContext) fieldContext_AssetTrack_trackKind(_ context.Context,
 }
 
 func (ec *executionContext) _AssetTrack_revision(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Revision); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19057,6 +19082,9 @@ func (ec *executionContext) fieldContext_AssetTrack_webvtt(_ context.Context, fi
 }
 
 func (ec *executionContext) _AssetTrack_createdAt(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19080,6 +19108,9 @@ func (ec *executionContext) fieldContext_AssetTrack_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _AssetTrack_updatedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Track) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19103,6 +19134,9 @@ func (ec *executionContext) fieldContext_AssetTrack_updatedAt(_ context.Context,
 }
 
 func (ec *executionContext) _AudioTrack_language(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Language); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19126,6 +19160,9 @@ func (ec *executionContext) fieldContext_AudioTrack_language(_ context.Context, 
 }
 
 func (ec *executionContext) _AudioTrack_channels(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Channels); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19149,6 +19186,9 @@ func (ec *executionContext) fieldContext_AudioTrack_channels(_ context.Context, 
 }
 
 func (ec *executionContext) _AudioTrack_name(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19172,6 +19212,9 @@ func (ec *executionContext) fieldContext_AudioTrack_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AudioTrack_descriptive(ctx context.Context, field graphql.CollectedField, obj *playback.AudioTrack) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Descriptive); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19195,6 +19238,9 @@ func (ec *executionContext) fieldContext_AudioTrack_descriptive(_ context.Contex
 }
 
 func (ec *executionContext) _AuditActor_type(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Type); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19218,6 +19264,9 @@ func (ec *executionContext) fieldContext_AuditActor_type(_ context.Context, fiel
 }
 
 func (ec *executionContext) _AuditActor_label(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Label); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19241,6 +19290,9 @@ func (ec *executionContext) fieldContext_AuditActor_label(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditActor_ip(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.IP); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19264,6 +19316,9 @@ func (ec *executionContext) fieldContext_AuditActor_ip(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditActor_userAgent(ctx context.Context, field graphql.CollectedField, obj *audit.Actor) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.UserAgent); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19351,6 +19406,9 @@ func (ec *executionContext) fieldContext_AuditConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _AuditEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.AuditEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19406,6 +19464,9 @@ func (ec *executionContext) fieldContext_AuditEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _AuditEntry_id(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19429,6 +19490,9 @@ func (ec *executionContext) fieldContext_AuditEntry_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_at(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.At); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19484,6 +19548,9 @@ func (ec *executionContext) fieldContext_AuditEntry_actor(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEntry_action(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Action); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19507,6 +19574,9 @@ func (ec *executionContext) fieldContext_AuditEntry_action(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuditEntry_targetType(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TargetType); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19530,6 +19600,9 @@ func (ec *executionContext) fieldContext_AuditEntry_targetType(_ context.Context
 }
 
 func (ec *executionContext) _AuditEntry_targetID(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TargetID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19695,46 +19768,14 @@ func (ec *executionContext) fieldContext_AuthPayload_secondFactor(_ context.Cont
 }
 
 func (ec *executionContext) _Availability_start(ctx context.Context, field graphql.CollectedField, obj *catalog.Availability) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Availability_start(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Start, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.Start) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Availability_start(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Availability", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Availability_end(ctx context.Context, field graphql.CollectedField, obj *catalog.Availability) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Availability_end(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.End, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.End) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Availability_end(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Availability", field, false, false, "Time")
@@ -19764,6 +19805,9 @@ func (ec *executionContext) fieldContext_Availability_countries(_ context.Contex
 }
 
 func (ec *executionContext) _Branding_appName(ctx context.Context, field graphql.CollectedField, obj *tenants.Branding) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.AppName); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19787,6 +19831,9 @@ func (ec *executionContext) fieldContext_Branding_appName(_ context.Context, fie
 }
 
 func (ec *executionContext) _Branding_primaryColor(ctx context.Context, field graphql.CollectedField, obj *tenants.Branding) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.PrimaryColor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19810,6 +19857,9 @@ func (ec *executionContext) fieldContext_Branding_primaryColor(_ context.Context
 }
 
 func (ec *executionContext) _Branding_accentColor(ctx context.Context, field graphql.CollectedField, obj *tenants.Branding) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.AccentColor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19833,6 +19883,9 @@ func (ec *executionContext) fieldContext_Branding_accentColor(_ context.Context,
 }
 
 func (ec *executionContext) _Branding_backgroundColor(ctx context.Context, field graphql.CollectedField, obj *tenants.Branding) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.BackgroundColor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19879,6 +19932,9 @@ func (ec *executionContext) fieldContext_Branding_logoURL(_ context.Context, fie
 }
 
 func (ec *executionContext) _Bundle_id(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19902,6 +19958,9 @@ func (ec *executionContext) fieldContext_Bundle_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Bundle_name(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19925,6 +19984,9 @@ func (ec *executionContext) fieldContext_Bundle_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Bundle_description(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Description); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19948,6 +20010,9 @@ func (ec *executionContext) fieldContext_Bundle_description(_ context.Context, f
 }
 
 func (ec *executionContext) _Bundle_collectionId(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Collection); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19971,23 +20036,7 @@ func (ec *executionContext) fieldContext_Bundle_collectionId(_ context.Context, 
 }
 
 func (ec *executionContext) _Bundle_retiredAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Bundle_retiredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RetiredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RetiredAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Bundle_retiredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Bundle", field, false, false, "Time")
@@ -20072,6 +20121,9 @@ func (ec *executionContext) fieldContext_Bundle_titleCount(_ context.Context, fi
 }
 
 func (ec *executionContext) _Bundle_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Bundle) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20095,6 +20147,9 @@ func (ec *executionContext) fieldContext_Bundle_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _BundleOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20118,6 +20173,9 @@ func (ec *executionContext) fieldContext_BundleOffer_id(_ context.Context, field
 }
 
 func (ec *executionContext) _BundleOffer_kind(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20141,6 +20199,9 @@ func (ec *executionContext) fieldContext_BundleOffer_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _BundleOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20164,6 +20225,9 @@ func (ec *executionContext) fieldContext_BundleOffer_currency(_ context.Context,
 }
 
 func (ec *executionContext) _BundleOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20187,29 +20251,16 @@ func (ec *executionContext) fieldContext_BundleOffer_amount(_ context.Context, f
 }
 
 func (ec *executionContext) _BundleOffer_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_BundleOffer_rentalHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RentalHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RentalHours) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_BundleOffer_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("BundleOffer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _BundleOffer_purchaseWindowDays(ctx context.Context, field graphql.CollectedField, obj *billing.BundleOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.PurchaseWindowDays); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20233,6 +20284,9 @@ func (ec *executionContext) fieldContext_BundleOffer_purchaseWindowDays(_ contex
 }
 
 func (ec *executionContext) _CdnCookie_name(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20256,6 +20310,9 @@ func (ec *executionContext) fieldContext_CdnCookie_name(_ context.Context, field
 }
 
 func (ec *executionContext) _CdnCookie_value(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Value); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20279,6 +20336,9 @@ func (ec *executionContext) fieldContext_CdnCookie_value(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CdnCookie_domain(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Domain); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20302,6 +20362,9 @@ func (ec *executionContext) fieldContext_CdnCookie_domain(_ context.Context, fie
 }
 
 func (ec *executionContext) _CdnCookie_path(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Path); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20325,6 +20388,9 @@ func (ec *executionContext) fieldContext_CdnCookie_path(_ context.Context, field
 }
 
 func (ec *executionContext) _CdnCookie_expires(ctx context.Context, field graphql.CollectedField, obj *playback.Cookie) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.Expires); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20348,6 +20414,9 @@ func (ec *executionContext) fieldContext_CdnCookie_expires(_ context.Context, fi
 }
 
 func (ec *executionContext) _CdnSettings_kind(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	if res := rawmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20417,6 +20486,9 @@ func (ec *executionContext) fieldContext_CdnSettings_keyPairId(_ context.Context
 }
 
 func (ec *executionContext) _CdnSettings_cookies(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Cookies); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20440,6 +20512,9 @@ func (ec *executionContext) fieldContext_CdnSettings_cookies(_ context.Context, 
 }
 
 func (ec *executionContext) _CdnSettings_hasSecret(ctx context.Context, field graphql.CollectedField, obj *playback.CDNSettings) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.HasSecret); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20463,6 +20538,9 @@ func (ec *executionContext) fieldContext_CdnSettings_hasSecret(_ context.Context
 }
 
 func (ec *executionContext) _CheckoutSession_id(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20486,6 +20564,9 @@ func (ec *executionContext) fieldContext_CheckoutSession_id(_ context.Context, f
 }
 
 func (ec *executionContext) _CheckoutSession_url(ctx context.Context, field graphql.CollectedField, obj *billing.CheckoutSession) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.URL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20509,6 +20590,9 @@ func (ec *executionContext) fieldContext_CheckoutSession_url(_ context.Context, 
 }
 
 func (ec *executionContext) _Collection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20532,6 +20616,9 @@ func (ec *executionContext) fieldContext_Collection_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Collection_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20555,6 +20642,9 @@ func (ec *executionContext) fieldContext_Collection_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Collection_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20578,6 +20668,9 @@ func (ec *executionContext) fieldContext_Collection_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Collection_description(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Description); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20709,6 +20802,9 @@ func (ec *executionContext) fieldContext_Collection_items(ctx context.Context, f
 }
 
 func (ec *executionContext) _Collection_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20732,6 +20828,9 @@ func (ec *executionContext) fieldContext_Collection_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Collection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20819,6 +20918,9 @@ func (ec *executionContext) fieldContext_CollectionConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _CollectionConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20842,6 +20944,9 @@ func (ec *executionContext) fieldContext_CollectionConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _CollectionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CollectionEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21030,52 +21135,23 @@ func (ec *executionContext) fieldContext_CollectionRule_tags(_ context.Context, 
 }
 
 func (ec *executionContext) _CollectionRule_yearFrom(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CollectionRule_yearFrom(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.YearFrom, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.YearFrom) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_CollectionRule_yearFrom(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CollectionRule_yearTo(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_CollectionRule_yearTo(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.YearTo, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.YearTo) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_CollectionRule_yearTo(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CollectionRule", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CollectionRule_sort(ctx context.Context, field graphql.CollectedField, obj *catalog.Rule) (ret graphql.Marshaler) {
+	if res := rawmarshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(obj.Sort); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21099,6 +21175,9 @@ func (ec *executionContext) fieldContext_CollectionRule_sort(_ context.Context, 
 }
 
 func (ec *executionContext) _ContentRating_system(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.System); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21122,6 +21201,9 @@ func (ec *executionContext) fieldContext_ContentRating_system(_ context.Context,
 }
 
 func (ec *executionContext) _ContentRating_value(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Value); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21145,23 +21227,7 @@ func (ec *executionContext) fieldContext_ContentRating_value(_ context.Context, 
 }
 
 func (ec *executionContext) _ContentRating_minAge(ctx context.Context, field graphql.CollectedField, obj *catalog.Rating) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ContentRating_minAge(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MinAge, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.MinAge) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_ContentRating_minAge(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ContentRating", field, false, false, "Int")
@@ -21232,6 +21298,9 @@ func (ec *executionContext) fieldContext_ContinueWatchingConnection_pageInfo(_ c
 }
 
 func (ec *executionContext) _ContinueWatchingEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21319,6 +21388,9 @@ func (ec *executionContext) fieldContext_ContinueWatchingItem_title(_ context.Co
 }
 
 func (ec *executionContext) _ContinueWatchingItem_positionSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.PositionSeconds); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21342,6 +21414,9 @@ func (ec *executionContext) fieldContext_ContinueWatchingItem_positionSeconds(_ 
 }
 
 func (ec *executionContext) _ContinueWatchingItem_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.DurationSeconds); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21365,6 +21440,9 @@ func (ec *executionContext) fieldContext_ContinueWatchingItem_durationSeconds(_ 
 }
 
 func (ec *executionContext) _ContinueWatchingItem_updatedAt(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21388,6 +21466,9 @@ func (ec *executionContext) fieldContext_ContinueWatchingItem_updatedAt(_ contex
 }
 
 func (ec *executionContext) _Coupon_id(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21411,6 +21492,9 @@ func (ec *executionContext) fieldContext_Coupon_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Coupon_code(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Code); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21434,6 +21518,9 @@ func (ec *executionContext) fieldContext_Coupon_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Coupon_name(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21480,23 +21567,7 @@ func (ec *executionContext) fieldContext_Coupon_percentOff(_ context.Context, fi
 }
 
 func (ec *executionContext) _Coupon_amountOff(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Coupon_amountOff(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AmountOff, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint64(ctx, field.Selections, obj.AmountOff) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Coupon_amountOff(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
@@ -21526,6 +21597,9 @@ func (ec *executionContext) fieldContext_Coupon_currency(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Coupon_duration(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(obj.Duration); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21549,52 +21623,23 @@ func (ec *executionContext) fieldContext_Coupon_duration(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Coupon_durationMonths(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Coupon_durationMonths(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DurationMonths, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.DurationMonths) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Coupon_durationMonths(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Coupon_maxRedemptions(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Coupon_maxRedemptions(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.MaxRedemptions, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.MaxRedemptions) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Coupon_maxRedemptions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Coupon_redeemed(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Redeemed); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21618,29 +21663,16 @@ func (ec *executionContext) fieldContext_Coupon_redeemed(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Coupon_redeemBy(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Coupon_redeemBy(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RedeemBy, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RedeemBy) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Coupon_redeemBy(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Coupon", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Coupon_active(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Active); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21664,6 +21696,9 @@ func (ec *executionContext) fieldContext_Coupon_active(_ context.Context, field 
 }
 
 func (ec *executionContext) _Coupon_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Coupon) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21719,6 +21754,9 @@ func (ec *executionContext) fieldContext_CreateUploadPayload_upload(_ context.Co
 }
 
 func (ec *executionContext) _CreateUploadPayload_tusEndpoint(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TusEndpoint); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21742,6 +21780,9 @@ func (ec *executionContext) fieldContext_CreateUploadPayload_tusEndpoint(_ conte
 }
 
 func (ec *executionContext) _CreateUploadPayload_uploadURL(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.UploadURL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21797,6 +21838,9 @@ func (ec *executionContext) fieldContext_CreatedAPIKey_key(_ context.Context, fi
 }
 
 func (ec *executionContext) _CreatedAPIKey_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreatedAPIKey) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Secret); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21852,6 +21896,9 @@ func (ec *executionContext) fieldContext_CreatedWebhookEndpoint_endpoint(_ conte
 }
 
 func (ec *executionContext) _CreatedWebhookEndpoint_secret(ctx context.Context, field graphql.CollectedField, obj *model.CreatedWebhookEndpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Secret); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21875,6 +21922,9 @@ func (ec *executionContext) fieldContext_CreatedWebhookEndpoint_secret(_ context
 }
 
 func (ec *executionContext) _Creator_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21898,6 +21948,9 @@ func (ec *executionContext) fieldContext_Creator_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Creator_handle(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Handle); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21921,6 +21974,9 @@ func (ec *executionContext) fieldContext_Creator_handle(_ context.Context, field
 }
 
 func (ec *executionContext) _Creator_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21944,6 +22000,9 @@ func (ec *executionContext) fieldContext_Creator_name(_ context.Context, field g
 }
 
 func (ec *executionContext) _Creator_bio(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Bio); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22031,6 +22090,9 @@ func (ec *executionContext) fieldContext_Creator_collections(_ context.Context, 
 }
 
 func (ec *executionContext) _Creator_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22054,6 +22116,9 @@ func (ec *executionContext) fieldContext_Creator_createdAt(_ context.Context, fi
 }
 
 func (ec *executionContext) _Creator_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22141,6 +22206,9 @@ func (ec *executionContext) fieldContext_CreatorConnection_pageInfo(_ context.Co
 }
 
 func (ec *executionContext) _CreatorConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.CreatorConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22164,6 +22232,9 @@ func (ec *executionContext) fieldContext_CreatorConnection_totalCount(_ context.
 }
 
 func (ec *executionContext) _CreatorEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.CreatorEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22219,6 +22290,9 @@ func (ec *executionContext) fieldContext_CreatorEdge_node(_ context.Context, fie
 }
 
 func (ec *executionContext) _Domain_id(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22242,6 +22316,9 @@ func (ec *executionContext) fieldContext_Domain_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Domain_hostname(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Hostname); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22265,6 +22342,9 @@ func (ec *executionContext) fieldContext_Domain_hostname(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Domain_status(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22288,6 +22368,9 @@ func (ec *executionContext) fieldContext_Domain_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Domain_txtRecordName(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TXTRecordName); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22311,6 +22394,9 @@ func (ec *executionContext) fieldContext_Domain_txtRecordName(_ context.Context,
 }
 
 func (ec *executionContext) _Domain_txtRecordValue(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TXTRecordValue); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22334,6 +22420,9 @@ func (ec *executionContext) fieldContext_Domain_txtRecordValue(_ context.Context
 }
 
 func (ec *executionContext) _Domain_target(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Target); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22357,6 +22446,9 @@ func (ec *executionContext) fieldContext_Domain_target(_ context.Context, field 
 }
 
 func (ec *executionContext) _Domain_lastError(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.LastError); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22380,75 +22472,30 @@ func (ec *executionContext) fieldContext_Domain_lastError(_ context.Context, fie
 }
 
 func (ec *executionContext) _Domain_lastCheckedAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Domain_lastCheckedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.LastCheckedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.LastCheckedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Domain_lastCheckedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Domain_verifiedAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Domain_verifiedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.VerifiedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.VerifiedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Domain_verifiedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Domain_certificateExpiresAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Domain_certificateExpiresAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CertificateExpiresAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CertificateExpiresAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Domain_certificateExpiresAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Domain", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Domain_createdAt(ctx context.Context, field graphql.CollectedField, obj *domains.Domain) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22472,6 +22519,9 @@ func (ec *executionContext) fieldContext_Domain_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Entitlement_id(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22495,6 +22545,9 @@ func (ec *executionContext) fieldContext_Entitlement_id(_ context.Context, field
 }
 
 func (ec *executionContext) _Entitlement_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Viewer); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22541,6 +22594,9 @@ func (ec *executionContext) fieldContext_Entitlement_source(_ context.Context, f
 }
 
 func (ec *executionContext) _Entitlement_externalId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ExternalID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22587,6 +22643,9 @@ func (ec *executionContext) fieldContext_Entitlement_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _Entitlement_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(obj.Scope); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22633,52 +22692,23 @@ func (ec *executionContext) fieldContext_Entitlement_collectionIds(_ context.Con
 }
 
 func (ec *executionContext) _Entitlement_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_titleId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Title) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Entitlement_eventId(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_eventId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Event, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Event) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_eventId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Entitlement_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Ads); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22702,6 +22732,9 @@ func (ec *executionContext) fieldContext_Entitlement_ads(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Entitlement_status(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22725,6 +22758,9 @@ func (ec *executionContext) fieldContext_Entitlement_status(_ context.Context, f
 }
 
 func (ec *executionContext) _Entitlement_startsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.StartsAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22748,98 +22784,37 @@ func (ec *executionContext) fieldContext_Entitlement_startsAt(_ context.Context,
 }
 
 func (ec *executionContext) _Entitlement_endsAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_endsAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndsAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.EndsAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_endsAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Entitlement_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_rentalHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RentalHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RentalHours) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Entitlement_rentalStartedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_rentalStartedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RentalStartedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RentalStartedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_rentalStartedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Entitlement_revokedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Entitlement_revokedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RevokedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.RevokedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Entitlement_revokedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Entitlement", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Entitlement_revokeReason(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.RevokeReason); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22863,6 +22838,9 @@ func (ec *executionContext) fieldContext_Entitlement_revokeReason(_ context.Cont
 }
 
 func (ec *executionContext) _Entitlement_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Entitlement) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22886,6 +22864,9 @@ func (ec *executionContext) fieldContext_Entitlement_createdAt(_ context.Context
 }
 
 func (ec *executionContext) _EventOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22909,6 +22890,9 @@ func (ec *executionContext) fieldContext_EventOffer_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _EventOffer_eventId(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Event); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22932,6 +22916,9 @@ func (ec *executionContext) fieldContext_EventOffer_eventId(_ context.Context, f
 }
 
 func (ec *executionContext) _EventOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22955,6 +22942,9 @@ func (ec *executionContext) fieldContext_EventOffer_currency(_ context.Context, 
 }
 
 func (ec *executionContext) _EventOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.EventOffer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22978,6 +22968,9 @@ func (ec *executionContext) fieldContext_EventOffer_amount(_ context.Context, fi
 }
 
 func (ec *executionContext) _FileUpload_id(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23001,6 +22994,9 @@ func (ec *executionContext) fieldContext_FileUpload_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _FileUpload_kind(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23024,6 +23020,9 @@ func (ec *executionContext) fieldContext_FileUpload_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FileUpload_state(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState(obj.State); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23047,6 +23046,9 @@ func (ec *executionContext) fieldContext_FileUpload_state(_ context.Context, fie
 }
 
 func (ec *executionContext) _FileUpload_filename(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Filename); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23070,6 +23072,9 @@ func (ec *executionContext) fieldContext_FileUpload_filename(_ context.Context, 
 }
 
 func (ec *executionContext) _FileUpload_contentType(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ContentType); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23116,29 +23121,16 @@ func (ec *executionContext) fieldContext_FileUpload_language(_ context.Context, 
 }
 
 func (ec *executionContext) _FileUpload_captionKind(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FileUpload_captionKind(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.TrackKind, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v uploads.TrackKind) graphql.Marshaler {
-			return ec.marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTrackKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐTrackKind(ctx, field.Selections, obj.TrackKind) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_FileUpload_captionKind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "TrackKind")
 }
 
 func (ec *executionContext) _FileUpload_size(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.Size); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23162,6 +23154,9 @@ func (ec *executionContext) fieldContext_FileUpload_size(_ context.Context, fiel
 }
 
 func (ec *executionContext) _FileUpload_bytesReceived(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.Received); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23277,6 +23272,9 @@ func (ec *executionContext) fieldContext_FileUpload_failureReason(_ context.Cont
 }
 
 func (ec *executionContext) _FileUpload_autoIngest(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.AutoIngest); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23300,23 +23298,7 @@ func (ec *executionContext) fieldContext_FileUpload_autoIngest(_ context.Context
 }
 
 func (ec *executionContext) _FileUpload_ingestTitleId(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FileUpload_ingestTitleId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.IngestTitle, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.IngestTitle) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_FileUpload_ingestTitleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "ID")
@@ -23355,6 +23337,9 @@ func (ec *executionContext) fieldContext_FileUpload_asset(_ context.Context, fie
 }
 
 func (ec *executionContext) _FileUpload_createdAt(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23378,29 +23363,16 @@ func (ec *executionContext) fieldContext_FileUpload_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _FileUpload_completedAt(ctx context.Context, field graphql.CollectedField, obj *uploads.Upload) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_FileUpload_completedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CompletedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CompletedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_FileUpload_completedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("FileUpload", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Image_key(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Key); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23447,6 +23419,9 @@ func (ec *executionContext) fieldContext_Image_url(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Image_width(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Width); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23470,6 +23445,9 @@ func (ec *executionContext) fieldContext_Image_width(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Image_height(ctx context.Context, field graphql.CollectedField, obj *catalog.Image) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Height); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23493,6 +23471,9 @@ func (ec *executionContext) fieldContext_Image_height(_ context.Context, field g
 }
 
 func (ec *executionContext) _Invitation_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23516,6 +23497,9 @@ func (ec *executionContext) fieldContext_Invitation_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Invitation_email(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Email); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23539,6 +23523,9 @@ func (ec *executionContext) fieldContext_Invitation_email(_ context.Context, fie
 }
 
 func (ec *executionContext) _Invitation_role(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
+	if res := rawmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole(obj.Role); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23594,6 +23581,9 @@ func (ec *executionContext) fieldContext_Invitation_invitedBy(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23617,6 +23607,9 @@ func (ec *executionContext) fieldContext_Invitation_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _Invitation_expiresAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Invitation) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23640,6 +23633,9 @@ func (ec *executionContext) fieldContext_Invitation_expiresAt(_ context.Context,
 }
 
 func (ec *executionContext) _LiveEvent_id(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23663,6 +23659,9 @@ func (ec *executionContext) fieldContext_LiveEvent_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _LiveEvent_name(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23686,6 +23685,9 @@ func (ec *executionContext) fieldContext_LiveEvent_name(_ context.Context, field
 }
 
 func (ec *executionContext) _LiveEvent_description(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Description); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23709,6 +23711,9 @@ func (ec *executionContext) fieldContext_LiveEvent_description(_ context.Context
 }
 
 func (ec *executionContext) _LiveEvent_startsAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.StartsAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23732,6 +23737,9 @@ func (ec *executionContext) fieldContext_LiveEvent_startsAt(_ context.Context, f
 }
 
 func (ec *executionContext) _LiveEvent_endsAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.EndsAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23755,6 +23763,9 @@ func (ec *executionContext) fieldContext_LiveEvent_endsAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _LiveEvent_status(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23778,23 +23789,7 @@ func (ec *executionContext) fieldContext_LiveEvent_status(_ context.Context, fie
 }
 
 func (ec *executionContext) _LiveEvent_titleId(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_LiveEvent_titleId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Title) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_LiveEvent_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("LiveEvent", field, false, false, "ID")
@@ -23879,6 +23874,9 @@ func (ec *executionContext) fieldContext_LiveEvent_ticketsSold(_ context.Context
 }
 
 func (ec *executionContext) _LiveEvent_createdAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23902,6 +23900,9 @@ func (ec *executionContext) fieldContext_LiveEvent_createdAt(_ context.Context, 
 }
 
 func (ec *executionContext) _LiveEvent_updatedAt(ctx context.Context, field graphql.CollectedField, obj *live.Event) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23925,6 +23926,9 @@ func (ec *executionContext) fieldContext_LiveEvent_updatedAt(_ context.Context, 
 }
 
 func (ec *executionContext) _Localization_language(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Language); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23948,6 +23952,9 @@ func (ec *executionContext) fieldContext_Localization_language(_ context.Context
 }
 
 func (ec *executionContext) _Localization_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Title); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23971,6 +23978,9 @@ func (ec *executionContext) fieldContext_Localization_title(_ context.Context, f
 }
 
 func (ec *executionContext) _Localization_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Localization) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Synopsis); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -23994,6 +24004,9 @@ func (ec *executionContext) fieldContext_Localization_synopsis(_ context.Context
 }
 
 func (ec *executionContext) _Mail_id(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2string(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24017,6 +24030,9 @@ func (ec *executionContext) fieldContext_Mail_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Mail_to(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.To); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24040,6 +24056,9 @@ func (ec *executionContext) fieldContext_Mail_to(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Mail_subject(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Subject); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24063,6 +24082,9 @@ func (ec *executionContext) fieldContext_Mail_subject(_ context.Context, field g
 }
 
 func (ec *executionContext) _Mail_text(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Text); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24086,6 +24108,9 @@ func (ec *executionContext) fieldContext_Mail_text(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Mail_at(ctx context.Context, field graphql.CollectedField, obj *mail.Sent) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.At); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24109,6 +24134,9 @@ func (ec *executionContext) fieldContext_Mail_at(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _MediaAsset_id(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24132,6 +24160,9 @@ func (ec *executionContext) fieldContext_MediaAsset_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _MediaAsset_uploadId(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.UploadID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24155,6 +24186,9 @@ func (ec *executionContext) fieldContext_MediaAsset_uploadId(_ context.Context, 
 }
 
 func (ec *executionContext) _MediaAsset_status(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24178,6 +24212,9 @@ func (ec *executionContext) fieldContext_MediaAsset_status(_ context.Context, fi
 }
 
 func (ec *executionContext) _MediaAsset_percent(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Percent); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24247,6 +24284,9 @@ func (ec *executionContext) fieldContext_MediaAsset_durationSeconds(_ context.Co
 }
 
 func (ec *executionContext) _MediaAsset_width(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Width); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24270,6 +24310,9 @@ func (ec *executionContext) fieldContext_MediaAsset_width(_ context.Context, fie
 }
 
 func (ec *executionContext) _MediaAsset_height(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Height); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24293,6 +24336,9 @@ func (ec *executionContext) fieldContext_MediaAsset_height(_ context.Context, fi
 }
 
 func (ec *executionContext) _MediaAsset_autoIngest(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.AutoIngest); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24316,29 +24362,16 @@ func (ec *executionContext) fieldContext_MediaAsset_autoIngest(_ context.Context
 }
 
 func (ec *executionContext) _MediaAsset_deletedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MediaAsset_deletedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeletedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DeletedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_MediaAsset_deletedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MediaAsset", field, false, false, "Time")
 }
 
 func (ec *executionContext) _MediaAsset_createdAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24362,6 +24395,9 @@ func (ec *executionContext) fieldContext_MediaAsset_createdAt(_ context.Context,
 }
 
 func (ec *executionContext) _MediaAsset_updatedAt(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24518,6 +24554,9 @@ func (ec *executionContext) fieldContext_MediaAsset_captionsPublished(_ context.
 }
 
 func (ec *executionContext) _MediaAsset_encrypted(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Encrypted); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24541,6 +24580,9 @@ func (ec *executionContext) fieldContext_MediaAsset_encrypted(_ context.Context,
 }
 
 func (ec *executionContext) _MediaSettings_encryptNewAssets(ctx context.Context, field graphql.CollectedField, obj *contentkeys.Settings) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.EncryptNewAssets); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24564,29 +24606,16 @@ func (ec *executionContext) fieldContext_MediaSettings_encryptNewAssets(_ contex
 }
 
 func (ec *executionContext) _MediaSettings_updatedAt(ctx context.Context, field graphql.CollectedField, obj *contentkeys.Settings) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_MediaSettings_updatedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.UpdatedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.UpdatedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_MediaSettings_updatedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("MediaSettings", field, false, false, "Time")
 }
 
 func (ec *executionContext) _MetricUsage_metric(ctx context.Context, field graphql.CollectedField, obj *platformbilling.MetricUsage) (ret graphql.Marshaler) {
+	if res := rawmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(obj.Metric); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24748,6 +24777,9 @@ func (ec *executionContext) fieldContext_ModelRevenue_month(_ context.Context, f
 }
 
 func (ec *executionContext) _ModelRevenue_model(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel(obj.Model); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24771,6 +24803,9 @@ func (ec *executionContext) fieldContext_ModelRevenue_model(_ context.Context, f
 }
 
 func (ec *executionContext) _ModelRevenue_currency(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24794,6 +24829,9 @@ func (ec *executionContext) fieldContext_ModelRevenue_currency(_ context.Context
 }
 
 func (ec *executionContext) _ModelRevenue_amount(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24817,6 +24855,9 @@ func (ec *executionContext) fieldContext_ModelRevenue_amount(_ context.Context, 
 }
 
 func (ec *executionContext) _ModelRevenue_sales(ctx context.Context, field graphql.CollectedField, obj *billing.ModelRevenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Sales); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24840,6 +24881,9 @@ func (ec *executionContext) fieldContext_ModelRevenue_sales(_ context.Context, f
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24863,6 +24907,9 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Money_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Money) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34006,6 +34053,9 @@ func (ec *executionContext) fieldContext_Mutation_replayWebhookDeliveries(ctx co
 }
 
 func (ec *executionContext) _MySubscription_id(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34093,6 +34143,9 @@ func (ec *executionContext) fieldContext_MySubscription_price(_ context.Context,
 }
 
 func (ec *executionContext) _MySubscription_status(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34116,6 +34169,9 @@ func (ec *executionContext) fieldContext_MySubscription_status(_ context.Context
 }
 
 func (ec *executionContext) _MySubscription_currentPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CurrentPeriodEnd); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34139,6 +34195,9 @@ func (ec *executionContext) fieldContext_MySubscription_currentPeriodEnd(_ conte
 }
 
 func (ec *executionContext) _MySubscription_cancelAtPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.CancelAtPeriodEnd); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34162,6 +34221,9 @@ func (ec *executionContext) fieldContext_MySubscription_cancelAtPeriodEnd(_ cont
 }
 
 func (ec *executionContext) _Operator_id(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34185,6 +34247,9 @@ func (ec *executionContext) fieldContext_Operator_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Operator_email(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Email); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34208,6 +34273,9 @@ func (ec *executionContext) fieldContext_Operator_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Operator_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Operator) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34231,6 +34299,9 @@ func (ec *executionContext) fieldContext_Operator_createdAt(_ context.Context, f
 }
 
 func (ec *executionContext) _OperatorAction_id(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34254,6 +34325,9 @@ func (ec *executionContext) fieldContext_OperatorAction_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatorAction_at(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.At); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34277,6 +34351,9 @@ func (ec *executionContext) fieldContext_OperatorAction_at(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatorAction_operatorEmail(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.OperatorEmail); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34300,6 +34377,9 @@ func (ec *executionContext) fieldContext_OperatorAction_operatorEmail(_ context.
 }
 
 func (ec *executionContext) _OperatorAction_action(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Action); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34323,29 +34403,16 @@ func (ec *executionContext) fieldContext_OperatorAction_action(_ context.Context
 }
 
 func (ec *executionContext) _OperatorAction_tenantId(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperatorAction_tenantId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Tenant, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Tenant) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_OperatorAction_tenantId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperatorAction", field, false, false, "ID")
 }
 
 func (ec *executionContext) _OperatorAction_tenantSlug(ctx context.Context, field graphql.CollectedField, obj *operators.Action) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.TenantSlug); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34456,6 +34523,9 @@ func (ec *executionContext) fieldContext_OperatorActionConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _OperatorActionEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34511,6 +34581,9 @@ func (ec *executionContext) fieldContext_OperatorActionEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _OperatorLoginPayload_loginToken(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.LoginToken); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34566,6 +34639,9 @@ func (ec *executionContext) fieldContext_OperatorLoginPayload_enrollment(_ conte
 }
 
 func (ec *executionContext) _OperatorLoginPayload_expiresAt(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34589,6 +34665,9 @@ func (ec *executionContext) fieldContext_OperatorLoginPayload_expiresAt(_ contex
 }
 
 func (ec *executionContext) _OperatorSession_token(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Token); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34644,6 +34723,9 @@ func (ec *executionContext) fieldContext_OperatorSession_operator(_ context.Cont
 }
 
 func (ec *executionContext) _OperatorSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34667,6 +34749,9 @@ func (ec *executionContext) fieldContext_OperatorSession_expiresAt(_ context.Con
 }
 
 func (ec *executionContext) _OperatorTOTPEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Secret); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34690,6 +34775,9 @@ func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_secret(_ context
 }
 
 func (ec *executionContext) _OperatorTOTPEnrollment_uri(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.URI); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34713,29 +34801,16 @@ func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_uri(_ context.Co
 }
 
 func (ec *executionContext) _OperatorTOTPEnrollment_qrCode(ctx context.Context, field graphql.CollectedField, obj *operators.Enrollment) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperatorTOTPEnrollment_qrCode(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.QRCode, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
-			return ec.marshalOString2string(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2string(ctx, field.Selections, obj.QRCode) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_OperatorTOTPEnrollment_qrCode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperatorTOTPEnrollment", field, false, false, "String")
 }
 
 func (ec *executionContext) _OperatorTenant_id(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34759,6 +34834,9 @@ func (ec *executionContext) fieldContext_OperatorTenant_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _OperatorTenant_slug(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Slug); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34782,6 +34860,9 @@ func (ec *executionContext) fieldContext_OperatorTenant_slug(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatorTenant_name(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34805,6 +34886,9 @@ func (ec *executionContext) fieldContext_OperatorTenant_name(_ context.Context, 
 }
 
 func (ec *executionContext) _OperatorTenant_status(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34828,6 +34912,9 @@ func (ec *executionContext) fieldContext_OperatorTenant_status(_ context.Context
 }
 
 func (ec *executionContext) _OperatorTenant_statusReason(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.StatusReason); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34851,29 +34938,16 @@ func (ec *executionContext) fieldContext_OperatorTenant_statusReason(_ context.C
 }
 
 func (ec *executionContext) _OperatorTenant_statusChangedAt(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_OperatorTenant_statusChangedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StatusChangedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.StatusChangedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_OperatorTenant_statusChangedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("OperatorTenant", field, false, false, "Time")
 }
 
 func (ec *executionContext) _OperatorTenant_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35101,6 +35175,9 @@ func (ec *executionContext) fieldContext_OperatorTenantConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _OperatorTenantConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35124,6 +35201,9 @@ func (ec *executionContext) fieldContext_OperatorTenantConnection_totalCount(_ c
 }
 
 func (ec *executionContext) _OperatorTenantEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35179,6 +35259,9 @@ func (ec *executionContext) fieldContext_OperatorTenantEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _PageInfo_hasNextPage(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.HasNextPage); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35202,29 +35285,16 @@ func (ec *executionContext) fieldContext_PageInfo_hasNextPage(_ context.Context,
 }
 
 func (ec *executionContext) _PageInfo_endCursor(ctx context.Context, field graphql.CollectedField, obj *model.PageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PageInfo_endCursor(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndCursor, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.EndCursor) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_PageInfo_endCursor(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PageInfo", field, false, false, "String")
 }
 
 func (ec *executionContext) _Plan_id(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35248,6 +35318,9 @@ func (ec *executionContext) fieldContext_Plan_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Plan_name(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35271,6 +35344,9 @@ func (ec *executionContext) fieldContext_Plan_name(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Plan_trialDays(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TrialDays); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35294,6 +35370,9 @@ func (ec *executionContext) fieldContext_Plan_trialDays(_ context.Context, field
 }
 
 func (ec *executionContext) _Plan_scope(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(obj.Scope); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35340,6 +35419,9 @@ func (ec *executionContext) fieldContext_Plan_collectionIds(_ context.Context, f
 }
 
 func (ec *executionContext) _Plan_ads(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Ads); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35363,6 +35445,9 @@ func (ec *executionContext) fieldContext_Plan_ads(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Plan_active(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Active); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35418,6 +35503,9 @@ func (ec *executionContext) fieldContext_Plan_prices(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Plan_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35441,6 +35529,9 @@ func (ec *executionContext) fieldContext_Plan_createdAt(_ context.Context, field
 }
 
 func (ec *executionContext) _PlanPrice_id(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35464,6 +35555,9 @@ func (ec *executionContext) fieldContext_PlanPrice_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _PlanPrice_interval(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	if res := rawmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(obj.Interval); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35487,6 +35581,9 @@ func (ec *executionContext) fieldContext_PlanPrice_interval(_ context.Context, f
 }
 
 func (ec *executionContext) _PlanPrice_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35510,6 +35607,9 @@ func (ec *executionContext) fieldContext_PlanPrice_currency(_ context.Context, f
 }
 
 func (ec *executionContext) _PlanPrice_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35533,6 +35633,9 @@ func (ec *executionContext) fieldContext_PlanPrice_amount(_ context.Context, fie
 }
 
 func (ec *executionContext) _PlanPrice_taxInclusive(ctx context.Context, field graphql.CollectedField, obj *billing.Price) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.TaxInclusive); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35556,6 +35659,9 @@ func (ec *executionContext) fieldContext_PlanPrice_taxInclusive(_ context.Contex
 }
 
 func (ec *executionContext) _PlatformInvoice_id(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2string(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35579,6 +35685,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_id(_ context.Context, f
 }
 
 func (ec *executionContext) _PlatformInvoice_number(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Number); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35602,6 +35711,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_number(_ context.Contex
 }
 
 func (ec *executionContext) _PlatformInvoice_status(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35625,6 +35737,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_status(_ context.Contex
 }
 
 func (ec *executionContext) _PlatformInvoice_currency(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35648,6 +35763,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_currency(_ context.Cont
 }
 
 func (ec *executionContext) _PlatformInvoice_total(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.Total); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35671,6 +35789,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_total(_ context.Context
 }
 
 func (ec *executionContext) _PlatformInvoice_amountDue(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.AmountDue); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35694,6 +35815,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_amountDue(_ context.Con
 }
 
 func (ec *executionContext) _PlatformInvoice_amountPaid(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.AmountPaid); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35717,6 +35841,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_amountPaid(_ context.Co
 }
 
 func (ec *executionContext) _PlatformInvoice_created(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.Created); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35740,6 +35867,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_created(_ context.Conte
 }
 
 func (ec *executionContext) _PlatformInvoice_periodStart(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.PeriodStart); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35763,6 +35893,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_periodStart(_ context.C
 }
 
 func (ec *executionContext) _PlatformInvoice_periodEnd(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.PeriodEnd); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35786,6 +35919,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_periodEnd(_ context.Con
 }
 
 func (ec *executionContext) _PlatformInvoice_hostedInvoiceUrl(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.HostedURL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35809,6 +35945,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_hostedInvoiceUrl(_ cont
 }
 
 func (ec *executionContext) _PlatformInvoice_invoicePdf(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Invoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.PDFURL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35832,6 +35971,9 @@ func (ec *executionContext) fieldContext_PlatformInvoice_invoicePdf(_ context.Co
 }
 
 func (ec *executionContext) _PlatformPlan_id(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35855,6 +35997,9 @@ func (ec *executionContext) fieldContext_PlatformPlan_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _PlatformPlan_name(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35878,6 +36023,9 @@ func (ec *executionContext) fieldContext_PlatformPlan_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _PlatformPlan_currency(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35901,6 +36049,9 @@ func (ec *executionContext) fieldContext_PlatformPlan_currency(_ context.Context
 }
 
 func (ec *executionContext) _PlatformPlan_monthlyAmount(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.MonthlyAmount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35924,6 +36075,9 @@ func (ec *executionContext) fieldContext_PlatformPlan_monthlyAmount(_ context.Co
 }
 
 func (ec *executionContext) _PlatformPlan_active(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Plan) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Active); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35979,6 +36133,9 @@ func (ec *executionContext) fieldContext_PlatformPlan_metrics(_ context.Context,
 }
 
 func (ec *executionContext) _PlatformPlanMetric_metric(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	if res := rawmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(obj.Metric); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36025,6 +36182,9 @@ func (ec *executionContext) fieldContext_PlatformPlanMetric_unit(_ context.Conte
 }
 
 func (ec *executionContext) _PlatformPlanMetric_included(ctx context.Context, field graphql.CollectedField, obj *platformbilling.PlanMetric) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.Included); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36071,6 +36231,9 @@ func (ec *executionContext) fieldContext_PlatformPlanMetric_overagePerUnit(_ con
 }
 
 func (ec *executionContext) _PlaybackRefusal_code(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
+	if res := rawmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(obj.Code); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36094,6 +36257,9 @@ func (ec *executionContext) fieldContext_PlaybackRefusal_code(_ context.Context,
 }
 
 func (ec *executionContext) _PlaybackRefusal_reason(ctx context.Context, field graphql.CollectedField, obj *playback.Refusal) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Reason); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36117,6 +36283,9 @@ func (ec *executionContext) fieldContext_PlaybackRefusal_reason(_ context.Contex
 }
 
 func (ec *executionContext) _PlaybackSession_id(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36140,6 +36309,9 @@ func (ec *executionContext) fieldContext_PlaybackSession_id(_ context.Context, f
 }
 
 func (ec *executionContext) _PlaybackSession_assetId(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Asset); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36163,29 +36335,16 @@ func (ec *executionContext) fieldContext_PlaybackSession_assetId(_ context.Conte
 }
 
 func (ec *executionContext) _PlaybackSession_titleId(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PlaybackSession_titleId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Title, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Title) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_PlaybackSession_titleId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "ID")
 }
 
 func (ec *executionContext) _PlaybackSession_hlsURL(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.HLSURL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36232,6 +36391,9 @@ func (ec *executionContext) fieldContext_PlaybackSession_dashURL(_ context.Conte
 }
 
 func (ec *executionContext) _PlaybackSession_expiresAt(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36278,6 +36440,9 @@ func (ec *executionContext) fieldContext_PlaybackSession_resumePositionSeconds(_
 }
 
 func (ec *executionContext) _PlaybackSession_ads(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Ads); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36443,23 +36608,7 @@ func (ec *executionContext) fieldContext_PlaybackSession_positionSeconds(_ conte
 }
 
 func (ec *executionContext) _PlaybackSession_endedAt(ctx context.Context, field graphql.CollectedField, obj *playback.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PlaybackSession_endedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EndedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.EndedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_PlaybackSession_endedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PlaybackSession", field, false, false, "Time")
@@ -36608,6 +36757,9 @@ func (ec *executionContext) fieldContext_PlaybackSettings_cdn(_ context.Context,
 }
 
 func (ec *executionContext) _PromoCode_id(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36631,6 +36783,9 @@ func (ec *executionContext) fieldContext_PromoCode_id(_ context.Context, field g
 }
 
 func (ec *executionContext) _PromoCode_code(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Code); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36654,6 +36809,9 @@ func (ec *executionContext) fieldContext_PromoCode_code(_ context.Context, field
 }
 
 func (ec *executionContext) _PromoCode_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Title); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36677,6 +36835,9 @@ func (ec *executionContext) fieldContext_PromoCode_titleId(_ context.Context, fi
 }
 
 func (ec *executionContext) _PromoCode_kind(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36700,29 +36861,16 @@ func (ec *executionContext) fieldContext_PromoCode_kind(_ context.Context, field
 }
 
 func (ec *executionContext) _PromoCode_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_PromoCode_rentalHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RentalHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RentalHours) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_PromoCode_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("PromoCode", field, false, false, "Int")
 }
 
 func (ec *executionContext) _PromoCode_maxRedemptions(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.MaxRedemptions); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36746,6 +36894,9 @@ func (ec *executionContext) fieldContext_PromoCode_maxRedemptions(_ context.Cont
 }
 
 func (ec *executionContext) _PromoCode_redeemed(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Redeemed); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36769,6 +36920,9 @@ func (ec *executionContext) fieldContext_PromoCode_redeemed(_ context.Context, f
 }
 
 func (ec *executionContext) _PromoCode_expiresAt(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36792,6 +36946,9 @@ func (ec *executionContext) fieldContext_PromoCode_expiresAt(_ context.Context, 
 }
 
 func (ec *executionContext) _PromoCode_createdAt(ctx context.Context, field graphql.CollectedField, obj *billing.PromoCode) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40773,6 +40930,9 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _Rail_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40796,6 +40956,9 @@ func (ec *executionContext) fieldContext_Rail_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Rail_position(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Position); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40819,6 +40982,9 @@ func (ec *executionContext) fieldContext_Rail_position(_ context.Context, field 
 }
 
 func (ec *executionContext) _Rail_heading(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Heading); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40874,6 +41040,9 @@ func (ec *executionContext) fieldContext_Rail_collection(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Rail_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40961,6 +41130,9 @@ func (ec *executionContext) fieldContext_RailConnection_pageInfo(_ context.Conte
 }
 
 func (ec *executionContext) _RailConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.RailConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -40984,6 +41156,9 @@ func (ec *executionContext) fieldContext_RailConnection_totalCount(_ context.Con
 }
 
 func (ec *executionContext) _RailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.RailEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41039,6 +41214,9 @@ func (ec *executionContext) fieldContext_RailEdge_node(_ context.Context, field 
 }
 
 func (ec *executionContext) _RevenueByModel_from(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.From); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41062,6 +41240,9 @@ func (ec *executionContext) fieldContext_RevenueByModel_from(_ context.Context, 
 }
 
 func (ec *executionContext) _RevenueByModel_to(ctx context.Context, field graphql.CollectedField, obj *billing.Revenue) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.To); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41149,6 +41330,9 @@ func (ec *executionContext) fieldContext_RevenueByModel_months(_ context.Context
 }
 
 func (ec *executionContext) _SalesSummary_payingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.PayingSubscribers); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41172,6 +41356,9 @@ func (ec *executionContext) fieldContext_SalesSummary_payingSubscribers(_ contex
 }
 
 func (ec *executionContext) _SalesSummary_trialingSubscribers(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TrialingSubscribers); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41227,6 +41414,9 @@ func (ec *executionContext) fieldContext_SalesSummary_mrr(_ context.Context, fie
 }
 
 func (ec *executionContext) _SalesSummary_churnedLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.ChurnedLast30Days); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41282,6 +41472,9 @@ func (ec *executionContext) fieldContext_SalesSummary_tvodRevenueLast30Days(_ co
 }
 
 func (ec *executionContext) _SalesSummary_tvodSalesLast30Days(ctx context.Context, field graphql.CollectedField, obj *billing.Sales) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TVODSalesLast30Days); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41305,6 +41498,9 @@ func (ec *executionContext) fieldContext_SalesSummary_tvodSalesLast30Days(_ cont
 }
 
 func (ec *executionContext) _Season_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41328,6 +41524,9 @@ func (ec *executionContext) fieldContext_Season_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Season_number(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Number); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41351,6 +41550,9 @@ func (ec *executionContext) fieldContext_Season_number(_ context.Context, field 
 }
 
 func (ec *executionContext) _Season_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41374,6 +41576,9 @@ func (ec *executionContext) fieldContext_Season_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Season_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Synopsis); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41461,6 +41666,9 @@ func (ec *executionContext) fieldContext_Season_episodes(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SecondFactorChallenge_token(ctx context.Context, field graphql.CollectedField, obj *tenants.SecondFactorChallenge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Token); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41484,6 +41692,9 @@ func (ec *executionContext) fieldContext_SecondFactorChallenge_token(_ context.C
 }
 
 func (ec *executionContext) _SecondFactorChallenge_expiresAt(ctx context.Context, field graphql.CollectedField, obj *tenants.SecondFactorChallenge) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41507,6 +41718,9 @@ func (ec *executionContext) fieldContext_SecondFactorChallenge_expiresAt(_ conte
 }
 
 func (ec *executionContext) _Series_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41530,6 +41744,9 @@ func (ec *executionContext) fieldContext_Series_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Series_status(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41553,6 +41770,9 @@ func (ec *executionContext) fieldContext_Series_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Series_defaultLanguage(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.DefaultLanguage); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41808,29 +42028,16 @@ func (ec *executionContext) fieldContext_Series_seasons(_ context.Context, field
 }
 
 func (ec *executionContext) _Series_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Series_publishedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PublishedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.PublishedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Series_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Series", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Series_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41854,6 +42061,9 @@ func (ec *executionContext) fieldContext_Series_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Series_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41941,6 +42151,9 @@ func (ec *executionContext) fieldContext_SeriesConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _SeriesConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SeriesConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41964,6 +42177,9 @@ func (ec *executionContext) fieldContext_SeriesConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _SeriesEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SeriesEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42019,6 +42235,9 @@ func (ec *executionContext) fieldContext_SeriesEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _SourceReplacement_id(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42042,6 +42261,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_id(_ context.Context,
 }
 
 func (ec *executionContext) _SourceReplacement_titleId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Title); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42065,6 +42287,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_titleId(_ context.Con
 }
 
 func (ec *executionContext) _SourceReplacement_oldAssetId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.OldAsset); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42088,6 +42313,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_oldAssetId(_ context.
 }
 
 func (ec *executionContext) _SourceReplacement_newAssetId(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.NewAsset); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42143,6 +42371,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_newAsset(_ context.Co
 }
 
 func (ec *executionContext) _SourceReplacement_status(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42189,6 +42420,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_reason(_ context.Cont
 }
 
 func (ec *executionContext) _SourceReplacement_createdAt(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42212,6 +42446,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_createdAt(_ context.C
 }
 
 func (ec *executionContext) _SourceReplacement_updatedAt(ctx context.Context, field graphql.CollectedField, obj *lifecycle.Replacement) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42235,6 +42472,9 @@ func (ec *executionContext) fieldContext_SourceReplacement_updatedAt(_ context.C
 }
 
 func (ec *executionContext) _Staff_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42258,6 +42498,9 @@ func (ec *executionContext) fieldContext_Staff_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Staff_email(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Email); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42281,6 +42524,9 @@ func (ec *executionContext) fieldContext_Staff_email(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Staff_name(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42304,6 +42550,9 @@ func (ec *executionContext) fieldContext_Staff_name(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Staff_role(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole(obj.Role); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42327,6 +42576,9 @@ func (ec *executionContext) fieldContext_Staff_role(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Staff_emailVerified(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.EmailVerified); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42350,6 +42602,9 @@ func (ec *executionContext) fieldContext_Staff_emailVerified(_ context.Context, 
 }
 
 func (ec *executionContext) _Staff_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Staff) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42373,6 +42628,9 @@ func (ec *executionContext) fieldContext_Staff_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _StaffChange_kind(ctx context.Context, field graphql.CollectedField, obj *tenants.StaffChange) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42492,6 +42750,9 @@ func (ec *executionContext) fieldContext_StaffConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _StaffConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.StaffConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42515,6 +42776,9 @@ func (ec *executionContext) fieldContext_StaffConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _StaffEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42570,6 +42834,9 @@ func (ec *executionContext) fieldContext_StaffEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _StaffSession_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42593,6 +42860,9 @@ func (ec *executionContext) fieldContext_StaffSession_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _StaffSession_device(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Device); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42616,6 +42886,9 @@ func (ec *executionContext) fieldContext_StaffSession_device(_ context.Context, 
 }
 
 func (ec *executionContext) _StaffSession_userAgent(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.UserAgent); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42639,6 +42912,9 @@ func (ec *executionContext) fieldContext_StaffSession_userAgent(_ context.Contex
 }
 
 func (ec *executionContext) _StaffSession_ip(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.IP); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42662,29 +42938,16 @@ func (ec *executionContext) fieldContext_StaffSession_ip(_ context.Context, fiel
 }
 
 func (ec *executionContext) _StaffSession_country(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StaffSession_country(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Country, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.Country) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StaffSession_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StaffSession", field, false, false, "String")
 }
 
 func (ec *executionContext) _StaffSession_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42708,6 +42971,9 @@ func (ec *executionContext) fieldContext_StaffSession_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _StaffSession_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.LastSeenAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42731,6 +42997,9 @@ func (ec *executionContext) fieldContext_StaffSession_lastSeenAt(_ context.Conte
 }
 
 func (ec *executionContext) _StaffSession_current(ctx context.Context, field graphql.CollectedField, obj *tenants.Session) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Current); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42754,6 +43023,9 @@ func (ec *executionContext) fieldContext_StaffSession_current(_ context.Context,
 }
 
 func (ec *executionContext) _Storefront_name(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42777,6 +43049,9 @@ func (ec *executionContext) fieldContext_Storefront_name(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Storefront_slug(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Slug); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43376,6 +43651,9 @@ func (ec *executionContext) fieldContext_Storefront_liveEvent(ctx context.Contex
 }
 
 func (ec *executionContext) _StorefrontCollection_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43399,6 +43677,9 @@ func (ec *executionContext) fieldContext_StorefrontCollection_id(_ context.Conte
 }
 
 func (ec *executionContext) _StorefrontCollection_title(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43422,6 +43703,9 @@ func (ec *executionContext) fieldContext_StorefrontCollection_title(_ context.Co
 }
 
 func (ec *executionContext) _StorefrontCollection_description(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Description); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43521,6 +43805,9 @@ func (ec *executionContext) fieldContext_StorefrontCollection_items(ctx context.
 }
 
 func (ec *executionContext) _StorefrontCreator_handle(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Handle); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43544,6 +43831,9 @@ func (ec *executionContext) fieldContext_StorefrontCreator_handle(_ context.Cont
 }
 
 func (ec *executionContext) _StorefrontCreator_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43567,6 +43857,9 @@ func (ec *executionContext) fieldContext_StorefrontCreator_name(_ context.Contex
 }
 
 func (ec *executionContext) _StorefrontCreator_bio(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Bio); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43698,6 +43991,9 @@ func (ec *executionContext) fieldContext_StorefrontHome_rails(ctx context.Contex
 }
 
 func (ec *executionContext) _StorefrontRail_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Rail) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43840,6 +44136,9 @@ func (ec *executionContext) fieldContext_StorefrontRailConnection_pageInfo(_ con
 }
 
 func (ec *executionContext) _StorefrontRailEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43895,6 +44194,9 @@ func (ec *executionContext) fieldContext_StorefrontRailEdge_node(_ context.Conte
 }
 
 func (ec *executionContext) _StorefrontSeason_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43918,6 +44220,9 @@ func (ec *executionContext) fieldContext_StorefrontSeason_id(_ context.Context, 
 }
 
 func (ec *executionContext) _StorefrontSeason_number(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Number); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43941,6 +44246,9 @@ func (ec *executionContext) fieldContext_StorefrontSeason_number(_ context.Conte
 }
 
 func (ec *executionContext) _StorefrontSeason_name(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43964,6 +44272,9 @@ func (ec *executionContext) fieldContext_StorefrontSeason_name(_ context.Context
 }
 
 func (ec *executionContext) _StorefrontSeason_synopsis(ctx context.Context, field graphql.CollectedField, obj *catalog.Season) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Synopsis); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44019,6 +44330,9 @@ func (ec *executionContext) fieldContext_StorefrontSeason_episodes(_ context.Con
 }
 
 func (ec *executionContext) _StorefrontSeries_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44242,6 +44556,9 @@ func (ec *executionContext) fieldContext_StorefrontSeries_seasons(_ context.Cont
 }
 
 func (ec *executionContext) _StorefrontTitle_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44265,6 +44582,9 @@ func (ec *executionContext) fieldContext_StorefrontTitle_id(_ context.Context, f
 }
 
 func (ec *executionContext) _StorefrontTitle_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44435,52 +44755,23 @@ func (ec *executionContext) fieldContext_StorefrontTitle_rating(_ context.Contex
 }
 
 func (ec *executionContext) _StorefrontTitle_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StorefrontTitle_durationSeconds(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DurationSeconds, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.DurationSeconds) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StorefrontTitle_releaseYear(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StorefrontTitle_releaseYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReleaseYear, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ReleaseYear) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_releaseYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StorefrontTitle_vertical(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Vertical); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44580,46 +44871,14 @@ func (ec *executionContext) fieldContext_StorefrontTitle_series(_ context.Contex
 }
 
 func (ec *executionContext) _StorefrontTitle_seasonNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StorefrontTitle_seasonNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SeasonNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.SeasonNumber) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_seasonNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
 }
 
 func (ec *executionContext) _StorefrontTitle_episodeNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StorefrontTitle_episodeNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EpisodeNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.EpisodeNumber) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_episodeNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Int")
@@ -44681,23 +44940,7 @@ func (ec *executionContext) fieldContext_StorefrontTitle_availableUntil(_ contex
 }
 
 func (ec *executionContext) _StorefrontTitle_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_StorefrontTitle_publishedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PublishedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.PublishedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_StorefrontTitle_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StorefrontTitle", field, false, false, "Time")
@@ -44832,6 +45075,9 @@ func (ec *executionContext) fieldContext_StorefrontTitleConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _StorefrontTitleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44887,6 +45133,9 @@ func (ec *executionContext) fieldContext_StorefrontTitleEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _StripeConnection_accountId(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44910,6 +45159,9 @@ func (ec *executionContext) fieldContext_StripeConnection_accountId(_ context.Co
 }
 
 func (ec *executionContext) _StripeConnection_chargesEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.ChargesEnabled); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44933,6 +45185,9 @@ func (ec *executionContext) fieldContext_StripeConnection_chargesEnabled(_ conte
 }
 
 func (ec *executionContext) _StripeConnection_detailsSubmitted(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.DetailsSubmitted); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44956,6 +45211,9 @@ func (ec *executionContext) fieldContext_StripeConnection_detailsSubmitted(_ con
 }
 
 func (ec *executionContext) _StripeConnection_payoutsEnabled(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.PayoutsEnabled); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44979,6 +45237,9 @@ func (ec *executionContext) fieldContext_StripeConnection_payoutsEnabled(_ conte
 }
 
 func (ec *executionContext) _StripeConnection_automaticTax(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.AutomaticTax); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45048,6 +45309,9 @@ func (ec *executionContext) fieldContext_StripeConnection_reason(_ context.Conte
 }
 
 func (ec *executionContext) _StripeConnection_updatedAt(ctx context.Context, field graphql.CollectedField, obj *billing.Account) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45071,6 +45335,9 @@ func (ec *executionContext) fieldContext_StripeConnection_updatedAt(_ context.Co
 }
 
 func (ec *executionContext) _StripeOnboarding_url(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.URL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45094,6 +45361,9 @@ func (ec *executionContext) fieldContext_StripeOnboarding_url(_ context.Context,
 }
 
 func (ec *executionContext) _StripeOnboarding_expiresAt(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.ExpiresAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45149,6 +45419,9 @@ func (ec *executionContext) fieldContext_StripeOnboarding_connection(_ context.C
 }
 
 func (ec *executionContext) _Subscriber_id(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Entitlement); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45172,6 +45445,9 @@ func (ec *executionContext) fieldContext_Subscriber_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _Subscriber_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Viewer); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45195,6 +45471,9 @@ func (ec *executionContext) fieldContext_Subscriber_viewerId(_ context.Context, 
 }
 
 func (ec *executionContext) _Subscriber_email(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Email); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45218,29 +45497,16 @@ func (ec *executionContext) fieldContext_Subscriber_email(_ context.Context, fie
 }
 
 func (ec *executionContext) _Subscriber_planId(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscriber_planId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Plan, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Plan) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Subscriber_planId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "ID")
 }
 
 func (ec *executionContext) _Subscriber_planName(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.PlanName); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45264,6 +45530,9 @@ func (ec *executionContext) fieldContext_Subscriber_planName(_ context.Context, 
 }
 
 func (ec *executionContext) _Subscriber_status(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(obj.State); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45287,6 +45556,9 @@ func (ec *executionContext) fieldContext_Subscriber_status(_ context.Context, fi
 }
 
 func (ec *executionContext) _Subscriber_sourceStatus(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45310,6 +45582,9 @@ func (ec *executionContext) fieldContext_Subscriber_sourceStatus(_ context.Conte
 }
 
 func (ec *executionContext) _Subscriber_since(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.Since); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45333,23 +45608,7 @@ func (ec *executionContext) fieldContext_Subscriber_since(_ context.Context, fie
 }
 
 func (ec *executionContext) _Subscriber_currentPeriodEnd(ctx context.Context, field graphql.CollectedField, obj *billing.Subscriber) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Subscriber_currentPeriodEnd(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.CurrentPeriodEnd, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.CurrentPeriodEnd) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Subscriber_currentPeriodEnd(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Subscriber", field, false, false, "Time")
@@ -45420,6 +45679,9 @@ func (ec *executionContext) fieldContext_SubscriberConnection_pageInfo(_ context
 }
 
 func (ec *executionContext) _SubscriberConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45443,6 +45705,9 @@ func (ec *executionContext) fieldContext_SubscriberConnection_totalCount(_ conte
 }
 
 func (ec *executionContext) _SubscriberEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45687,6 +45952,9 @@ func (ec *executionContext) fieldContext_Subscription_staffChanged(_ context.Con
 }
 
 func (ec *executionContext) _SubscriptionInvoice_invoiceId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.InvoiceID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45710,6 +45978,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_invoiceId(_ context
 }
 
 func (ec *executionContext) _SubscriptionInvoice_subscriptionId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Subscription); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45733,52 +46004,23 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_subscriptionId(_ co
 }
 
 func (ec *executionContext) _SubscriptionInvoice_viewerId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionInvoice_viewerId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Viewer, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Viewer) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_SubscriptionInvoice_viewerId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SubscriptionInvoice_planId(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_SubscriptionInvoice_planId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Plan, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Plan) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_SubscriptionInvoice_planId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SubscriptionInvoice", field, false, false, "ID")
 }
 
 func (ec *executionContext) _SubscriptionInvoice_currency(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45802,6 +46044,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_currency(_ context.
 }
 
 func (ec *executionContext) _SubscriptionInvoice_amountPaid(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.AmountPaid); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45825,6 +46070,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_amountPaid(_ contex
 }
 
 func (ec *executionContext) _SubscriptionInvoice_tax(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Tax); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45848,6 +46096,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_tax(_ context.Conte
 }
 
 func (ec *executionContext) _SubscriptionInvoice_refunded(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Refunded); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45871,6 +46122,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_refunded(_ context.
 }
 
 func (ec *executionContext) _SubscriptionInvoice_paidAt(ctx context.Context, field graphql.CollectedField, obj *billing.SubscriptionInvoice) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.PaidAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45894,6 +46148,9 @@ func (ec *executionContext) fieldContext_SubscriptionInvoice_paidAt(_ context.Co
 }
 
 func (ec *executionContext) _SubtitleTrack_language(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Language); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45917,6 +46174,9 @@ func (ec *executionContext) fieldContext_SubtitleTrack_language(_ context.Contex
 }
 
 func (ec *executionContext) _SubtitleTrack_name(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45940,6 +46200,9 @@ func (ec *executionContext) fieldContext_SubtitleTrack_name(_ context.Context, f
 }
 
 func (ec *executionContext) _SubtitleTrack_sdh(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.SDH); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45963,6 +46226,9 @@ func (ec *executionContext) fieldContext_SubtitleTrack_sdh(_ context.Context, fi
 }
 
 func (ec *executionContext) _SubtitleTrack_url(ctx context.Context, field graphql.CollectedField, obj *playback.Subtitle) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.URL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45986,6 +46252,9 @@ func (ec *executionContext) fieldContext_SubtitleTrack_url(_ context.Context, fi
 }
 
 func (ec *executionContext) _Tenant_id(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46009,6 +46278,9 @@ func (ec *executionContext) fieldContext_Tenant_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Tenant_slug(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Slug); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46032,6 +46304,9 @@ func (ec *executionContext) fieldContext_Tenant_slug(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Tenant_name(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46055,6 +46330,9 @@ func (ec *executionContext) fieldContext_Tenant_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Tenant_status(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46133,6 +46411,9 @@ func (ec *executionContext) fieldContext_Tenant_hostedAppURL(_ context.Context, 
 }
 
 func (ec *executionContext) _Tenant_createdAt(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46156,6 +46437,9 @@ func (ec *executionContext) fieldContext_Tenant_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Tenant_requireTwoFactor(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.RequireTwoFactor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46179,6 +46463,9 @@ func (ec *executionContext) fieldContext_Tenant_requireTwoFactor(_ context.Conte
 }
 
 func (ec *executionContext) _TenantDeletion_tenantId(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Tenant); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46202,6 +46489,9 @@ func (ec *executionContext) fieldContext_TenantDeletion_tenantId(_ context.Conte
 }
 
 func (ec *executionContext) _TenantDeletion_slug(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Slug); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46257,6 +46547,9 @@ func (ec *executionContext) fieldContext_TenantDeletion_export(_ context.Context
 }
 
 func (ec *executionContext) _TenantDeletion_deletedAt(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.DeletedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46280,6 +46573,9 @@ func (ec *executionContext) fieldContext_TenantDeletion_deletedAt(_ context.Cont
 }
 
 func (ec *executionContext) _TenantExport_name(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46303,6 +46599,9 @@ func (ec *executionContext) fieldContext_TenantExport_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _TenantExport_size(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.Size); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46326,6 +46625,9 @@ func (ec *executionContext) fieldContext_TenantExport_size(_ context.Context, fi
 }
 
 func (ec *executionContext) _TenantExport_createdAt(ctx context.Context, field graphql.CollectedField, obj *operators.Export) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46372,52 +46674,23 @@ func (ec *executionContext) fieldContext_TenantExport_downloadURL(_ context.Cont
 }
 
 func (ec *executionContext) _TenantQuotas_storageBytes(ctx context.Context, field graphql.CollectedField, obj *operators.Quotas) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TenantQuotas_storageBytes(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.StorageBytes, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int64) graphql.Marshaler {
-			return ec.marshalOInt642ᚖint64(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt642ᚖint64(ctx, field.Selections, obj.StorageBytes) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_TenantQuotas_storageBytes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantQuotas", field, false, false, "Int64")
 }
 
 func (ec *executionContext) _TenantQuotas_seats(ctx context.Context, field graphql.CollectedField, obj *operators.Quotas) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TenantQuotas_seats(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Seats, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.Seats) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_TenantQuotas_seats(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TenantQuotas", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TenantUsage_period(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Period); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46441,6 +46714,9 @@ func (ec *executionContext) fieldContext_TenantUsage_period(_ context.Context, f
 }
 
 func (ec *executionContext) _TenantUsage_storageBytes(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt642int64(obj.StorageBytes); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46464,6 +46740,9 @@ func (ec *executionContext) fieldContext_TenantUsage_storageBytes(_ context.Cont
 }
 
 func (ec *executionContext) _TenantUsage_seats(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Staff); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46487,6 +46766,9 @@ func (ec *executionContext) fieldContext_TenantUsage_seats(_ context.Context, fi
 }
 
 func (ec *executionContext) _TenantUsage_pendingInvitations(ctx context.Context, field graphql.CollectedField, obj *operators.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Invitations); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46556,6 +46838,9 @@ func (ec *executionContext) fieldContext_TenantUsage_streamedHours(_ context.Con
 }
 
 func (ec *executionContext) _Title_id(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46579,6 +46864,9 @@ func (ec *executionContext) fieldContext_Title_id(_ context.Context, field graph
 }
 
 func (ec *executionContext) _Title_kind(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46602,6 +46890,9 @@ func (ec *executionContext) fieldContext_Title_kind(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Title_status(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46625,6 +46916,9 @@ func (ec *executionContext) fieldContext_Title_status(_ context.Context, field g
 }
 
 func (ec *executionContext) _Title_defaultLanguage(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.DefaultLanguage); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46880,52 +47174,23 @@ func (ec *executionContext) fieldContext_Title_availableNow(ctx context.Context,
 }
 
 func (ec *executionContext) _Title_durationSeconds(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_durationSeconds(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DurationSeconds, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.DurationSeconds) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_durationSeconds(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Title_releaseYear(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_releaseYear(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.ReleaseYear, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.ReleaseYear) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_releaseYear(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Title_vertical(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Vertical); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46949,23 +47214,7 @@ func (ec *executionContext) fieldContext_Title_vertical(_ context.Context, field
 }
 
 func (ec *executionContext) _Title_assetId(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_assetId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.AssetID, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.AssetID) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_assetId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "ID")
@@ -47080,46 +47329,14 @@ func (ec *executionContext) fieldContext_Title_season(_ context.Context, field g
 }
 
 func (ec *executionContext) _Title_seasonNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_seasonNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.SeasonNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.SeasonNumber) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_seasonNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Title_episodeNumber(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_episodeNumber(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EpisodeNumber, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.EpisodeNumber) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_episodeNumber(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Int")
@@ -47158,29 +47375,16 @@ func (ec *executionContext) fieldContext_Title_creator(_ context.Context, field 
 }
 
 func (ec *executionContext) _Title_publishedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_Title_publishedAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.PublishedAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.PublishedAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_Title_publishedAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Title", field, false, false, "Time")
 }
 
 func (ec *executionContext) _Title_createdAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47204,6 +47408,9 @@ func (ec *executionContext) fieldContext_Title_createdAt(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Title_updatedAt(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.UpdatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47355,6 +47562,9 @@ func (ec *executionContext) fieldContext_TitleConnection_pageInfo(_ context.Cont
 }
 
 func (ec *executionContext) _TitleConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47378,6 +47588,9 @@ func (ec *executionContext) fieldContext_TitleConnection_totalCount(_ context.Co
 }
 
 func (ec *executionContext) _TitleEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.TitleEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47433,6 +47646,9 @@ func (ec *executionContext) fieldContext_TitleEdge_node(_ context.Context, field
 }
 
 func (ec *executionContext) _TitleOffer_id(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47456,6 +47672,9 @@ func (ec *executionContext) fieldContext_TitleOffer_id(_ context.Context, field 
 }
 
 func (ec *executionContext) _TitleOffer_titleId(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Title); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47479,6 +47698,9 @@ func (ec *executionContext) fieldContext_TitleOffer_titleId(_ context.Context, f
 }
 
 func (ec *executionContext) _TitleOffer_kind(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(obj.Kind); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47502,6 +47724,9 @@ func (ec *executionContext) fieldContext_TitleOffer_kind(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TitleOffer_currency(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Currency); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47525,6 +47750,9 @@ func (ec *executionContext) fieldContext_TitleOffer_currency(_ context.Context, 
 }
 
 func (ec *executionContext) _TitleOffer_amount(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int64(obj.Amount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47548,29 +47776,16 @@ func (ec *executionContext) fieldContext_TitleOffer_amount(_ context.Context, fi
 }
 
 func (ec *executionContext) _TitleOffer_rentalHours(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TitleOffer_rentalHours(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.RentalHours, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
-			return ec.marshalOInt2ᚖint(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOInt2ᚖint(ctx, field.Selections, obj.RentalHours) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_TitleOffer_rentalHours(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TitleOffer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _TitleOffer_purchaseWindowDays(ctx context.Context, field graphql.CollectedField, obj *billing.Offer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.PurchaseWindowDays); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47617,6 +47832,9 @@ func (ec *executionContext) fieldContext_TrickPlay_intervalSeconds(_ context.Con
 }
 
 func (ec *executionContext) _TrickPlay_count(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Count); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47640,6 +47858,9 @@ func (ec *executionContext) fieldContext_TrickPlay_count(_ context.Context, fiel
 }
 
 func (ec *executionContext) _TrickPlay_tileWidth(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TileWidth); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47663,6 +47884,9 @@ func (ec *executionContext) fieldContext_TrickPlay_tileWidth(_ context.Context, 
 }
 
 func (ec *executionContext) _TrickPlay_tileHeight(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TileHeight); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47686,6 +47910,9 @@ func (ec *executionContext) fieldContext_TrickPlay_tileHeight(_ context.Context,
 }
 
 func (ec *executionContext) _TrickPlay_columns(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Columns); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47709,6 +47936,9 @@ func (ec *executionContext) fieldContext_TrickPlay_columns(_ context.Context, fi
 }
 
 func (ec *executionContext) _TrickPlay_rows(ctx context.Context, field graphql.CollectedField, obj *assets.TrickPlay) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Rows); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47755,6 +47985,9 @@ func (ec *executionContext) fieldContext_TrickPlay_spriteKeys(_ context.Context,
 }
 
 func (ec *executionContext) _TwoFactorEnrollment_secret(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Secret); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47778,6 +48011,9 @@ func (ec *executionContext) fieldContext_TwoFactorEnrollment_secret(_ context.Co
 }
 
 func (ec *executionContext) _TwoFactorEnrollment_otpauthURL(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.OTPAuthURL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47801,6 +48037,9 @@ func (ec *executionContext) fieldContext_TwoFactorEnrollment_otpauthURL(_ contex
 }
 
 func (ec *executionContext) _TwoFactorEnrollment_qrCode(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorEnrollment) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.QRCode); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47824,6 +48063,9 @@ func (ec *executionContext) fieldContext_TwoFactorEnrollment_qrCode(_ context.Co
 }
 
 func (ec *executionContext) _TwoFactorStatus_enabled(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Enabled); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47847,29 +48089,16 @@ func (ec *executionContext) fieldContext_TwoFactorStatus_enabled(_ context.Conte
 }
 
 func (ec *executionContext) _TwoFactorStatus_enabledAt(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_TwoFactorStatus_enabledAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.EnabledAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.EnabledAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_TwoFactorStatus_enabledAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("TwoFactorStatus", field, false, false, "Time")
 }
 
 func (ec *executionContext) _TwoFactorStatus_recoveryCodesLeft(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.RecoveryCodesLeft); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47893,6 +48122,9 @@ func (ec *executionContext) fieldContext_TwoFactorStatus_recoveryCodesLeft(_ con
 }
 
 func (ec *executionContext) _TwoFactorStatus_requiredByWorkspace(ctx context.Context, field graphql.CollectedField, obj *tenants.TwoFactorStatus) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.RequiredByWorkspace); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47916,6 +48148,9 @@ func (ec *executionContext) fieldContext_TwoFactorStatus_requiredByWorkspace(_ c
 }
 
 func (ec *executionContext) _Viewer_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47939,6 +48174,9 @@ func (ec *executionContext) fieldContext_Viewer_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Viewer_email(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Email); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47962,6 +48200,9 @@ func (ec *executionContext) fieldContext_Viewer_email(_ context.Context, field g
 }
 
 func (ec *executionContext) _Viewer_emailVerified(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.EmailVerified); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47985,6 +48226,9 @@ func (ec *executionContext) fieldContext_Viewer_emailVerified(_ context.Context,
 }
 
 func (ec *executionContext) _Viewer_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48008,6 +48252,9 @@ func (ec *executionContext) fieldContext_Viewer_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _Viewer_profileCount(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.ProfileCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48031,6 +48278,9 @@ func (ec *executionContext) fieldContext_Viewer_profileCount(_ context.Context, 
 }
 
 func (ec *executionContext) _Viewer_deviceCount(ctx context.Context, field graphql.CollectedField, obj *viewers.Viewer) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.DeviceCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48182,6 +48432,9 @@ func (ec *executionContext) fieldContext_ViewerConnection_pageInfo(_ context.Con
 }
 
 func (ec *executionContext) _ViewerConnection_totalCount(ctx context.Context, field graphql.CollectedField, obj *model.ViewerConnection) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.TotalCount); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48205,6 +48458,9 @@ func (ec *executionContext) fieldContext_ViewerConnection_totalCount(_ context.C
 }
 
 func (ec *executionContext) _ViewerDevice_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48228,6 +48484,9 @@ func (ec *executionContext) fieldContext_ViewerDevice_id(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ViewerDevice_name(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48251,6 +48510,9 @@ func (ec *executionContext) fieldContext_ViewerDevice_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _ViewerDevice_platform(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	if res := rawmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(obj.Platform); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48274,6 +48536,9 @@ func (ec *executionContext) fieldContext_ViewerDevice_platform(_ context.Context
 }
 
 func (ec *executionContext) _ViewerDevice_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48297,6 +48562,9 @@ func (ec *executionContext) fieldContext_ViewerDevice_createdAt(_ context.Contex
 }
 
 func (ec *executionContext) _ViewerDevice_lastSeenAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Device) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.LastSeenAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48343,6 +48611,9 @@ func (ec *executionContext) fieldContext_ViewerDevice_current(_ context.Context,
 }
 
 func (ec *executionContext) _ViewerEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.ViewerEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48398,6 +48669,9 @@ func (ec *executionContext) fieldContext_ViewerEdge_node(_ context.Context, fiel
 }
 
 func (ec *executionContext) _ViewerProfile_id(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48421,6 +48695,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _ViewerProfile_name(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48444,6 +48721,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_name(_ context.Context, f
 }
 
 func (ec *executionContext) _ViewerProfile_avatar(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Avatar); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48467,6 +48747,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_avatar(_ context.Context,
 }
 
 func (ec *executionContext) _ViewerProfile_language(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Language); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48490,6 +48773,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_language(_ context.Contex
 }
 
 func (ec *executionContext) _ViewerProfile_kids(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Kids); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48545,6 +48831,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_ratingCeiling(_ context.C
 }
 
 func (ec *executionContext) _ViewerProfile_pinProtected(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.PinProtected); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48568,6 +48857,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_pinProtected(_ context.Co
 }
 
 func (ec *executionContext) _ViewerProfile_createdAt(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48591,6 +48883,9 @@ func (ec *executionContext) fieldContext_ViewerProfile_createdAt(_ context.Conte
 }
 
 func (ec *executionContext) _ViewerTokens_accessToken(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.AccessToken); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48614,6 +48909,9 @@ func (ec *executionContext) fieldContext_ViewerTokens_accessToken(_ context.Cont
 }
 
 func (ec *executionContext) _ViewerTokens_refreshToken(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.RefreshToken); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48637,6 +48935,9 @@ func (ec *executionContext) fieldContext_ViewerTokens_refreshToken(_ context.Con
 }
 
 func (ec *executionContext) _ViewerTokens_expiresIn(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.ExpiresIn); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48683,6 +48984,9 @@ func (ec *executionContext) fieldContext_ViewerTokens_tokenType(_ context.Contex
 }
 
 func (ec *executionContext) _ViewerTokens_deviceId(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.Device); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48706,29 +49010,16 @@ func (ec *executionContext) fieldContext_ViewerTokens_deviceId(_ context.Context
 }
 
 func (ec *executionContext) _ViewerTokens_profileId(ctx context.Context, field graphql.CollectedField, obj *viewers.Tokens) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_ViewerTokens_profileId(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.Profile, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *uuid.UUID) graphql.Marshaler {
-			return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOID2ᚖgithubᚗcomᚋgoogleᚋuuidᚐUUID(ctx, field.Selections, obj.Profile) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_ViewerTokens_profileId(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ViewerTokens", field, false, false, "ID")
 }
 
 func (ec *executionContext) _WebhookDelivery_id(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48752,6 +49043,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WebhookDelivery_endpointId(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.EndpointID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48775,6 +49069,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_endpointId(_ context.Co
 }
 
 func (ec *executionContext) _WebhookDelivery_eventId(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.EventID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48798,6 +49095,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_eventId(_ context.Conte
 }
 
 func (ec *executionContext) _WebhookDelivery_eventType(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.EventType); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48821,6 +49121,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_eventType(_ context.Con
 }
 
 func (ec *executionContext) _WebhookDelivery_status(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNWebhookDeliveryStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDeliveryStatus(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48844,6 +49147,9 @@ func (ec *executionContext) fieldContext_WebhookDelivery_status(_ context.Contex
 }
 
 func (ec *executionContext) _WebhookDelivery_attempts(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNInt2int(obj.Attempts); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48867,29 +49173,16 @@ func (ec *executionContext) fieldContext_WebhookDelivery_attempts(_ context.Cont
 }
 
 func (ec *executionContext) _WebhookDelivery_nextAttemptAt(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_nextAttemptAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.NextAttemptAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.NextAttemptAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_nextAttemptAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WebhookDelivery_lastError(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.LastError); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48913,29 +49206,16 @@ func (ec *executionContext) fieldContext_WebhookDelivery_lastError(_ context.Con
 }
 
 func (ec *executionContext) _WebhookDelivery_deliveredAt(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext_WebhookDelivery_deliveredAt(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DeliveredAt, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
-			return ec.marshalOTime2ᚖtimeᚐTime(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOTime2ᚖtimeᚐTime(ctx, field.Selections, obj.DeliveredAt) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext_WebhookDelivery_deliveredAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("WebhookDelivery", field, false, false, "Time")
 }
 
 func (ec *executionContext) _WebhookDelivery_createdAt(ctx context.Context, field graphql.CollectedField, obj *outbox.Delivery) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49023,6 +49303,9 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_pageInfo(_ co
 }
 
 func (ec *executionContext) _WebhookDeliveryEdge_cursor(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryEdge) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Cursor); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49078,6 +49361,9 @@ func (ec *executionContext) fieldContext_WebhookDeliveryEdge_node(_ context.Cont
 }
 
 func (ec *executionContext) _WebhookEndpoint_id(ctx context.Context, field graphql.CollectedField, obj *outbox.Endpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(obj.ID); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49101,6 +49387,9 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_id(_ context.Context, f
 }
 
 func (ec *executionContext) _WebhookEndpoint_url(ctx context.Context, field graphql.CollectedField, obj *outbox.Endpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.URL); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49147,6 +49436,9 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_eventTypes(_ context.Co
 }
 
 func (ec *executionContext) _WebhookEndpoint_enabled(ctx context.Context, field graphql.CollectedField, obj *outbox.Endpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.Enabled); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49170,6 +49462,9 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_enabled(_ context.Conte
 }
 
 func (ec *executionContext) _WebhookEndpoint_secretHint(ctx context.Context, field graphql.CollectedField, obj *outbox.Endpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.SecretHint); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49193,6 +49488,9 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_secretHint(_ context.Co
 }
 
 func (ec *executionContext) _WebhookEndpoint_createdAt(ctx context.Context, field graphql.CollectedField, obj *outbox.Endpoint) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.CreatedAt); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49248,6 +49546,9 @@ func (ec *executionContext) fieldContext_WorkspacePlatformPlan_plan(_ context.Co
 }
 
 func (ec *executionContext) _WorkspacePlatformPlan_status(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Status); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49271,6 +49572,9 @@ func (ec *executionContext) fieldContext_WorkspacePlatformPlan_status(_ context.
 }
 
 func (ec *executionContext) _WorkspacePlatformPlan_periodStart(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.PeriodStart); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49294,6 +49598,9 @@ func (ec *executionContext) fieldContext_WorkspacePlatformPlan_periodStart(_ con
 }
 
 func (ec *executionContext) _WorkspacePlatformPlan_periodEnd(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.PeriodEnd); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49317,6 +49624,9 @@ func (ec *executionContext) fieldContext_WorkspacePlatformPlan_periodEnd(_ conte
 }
 
 func (ec *executionContext) _WorkspaceUsage_period(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Period); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49340,6 +49650,9 @@ func (ec *executionContext) fieldContext_WorkspaceUsage_period(_ context.Context
 }
 
 func (ec *executionContext) _WorkspaceUsage_from(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.From); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49363,6 +49676,9 @@ func (ec *executionContext) fieldContext_WorkspaceUsage_from(_ context.Context, 
 }
 
 func (ec *executionContext) _WorkspaceUsage_until(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	if res := rawmarshalNTime2timeᚐTime(obj.Until); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49473,6 +49789,9 @@ func (ec *executionContext) fieldContext_WorkspaceUsage_estimatedTotal(_ context
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49519,6 +49838,9 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
+	if res := rawmarshalNBoolean2bool(obj.IsRepeatable); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49609,6 +49931,9 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49701,6 +50026,9 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49869,6 +50197,9 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if res := rawmarshalNString2string(obj.Name); res != graphql.Null { // plain leaf: see graph/gqlgen/leaves.go
+		return res
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49947,23 +50278,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
-		ctx,
-		ec.OperationContext,
-		field,
-		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
-			return ec.fieldContext___InputValue_defaultValue(ctx, field)
-		},
-		func(ctx context.Context) (any, error) {
-			return obj.DefaultValue, nil
-		},
-		nil,
-		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
-			return ec.marshalOString2ᚖstring(ctx, selections, v)
-		},
-		true,
-		false,
-	)
+	return ec.marshalOString2ᚖstring(ctx, field.Selections, obj.DefaultValue) // plain leaf: see graph/gqlgen/leaves.go
 }
 func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("__InputValue", field, false, false, "String")

@@ -43,12 +43,19 @@ func run() error {
 	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
 		return err
 	}
-	return p.rewrite(cfg.Exec.Filename)
+	if err := p.rewrite(cfg.Exec.Filename); err != nil {
+		return err
+	}
+	return rewriteLeaves(cfg.Exec.Filename, p.leaves)
 }
 
 // inOrder is a gqlgen plugin that only looks: it keeps the names of the list
-// marshal functions to rewrite once gqlgen has written the file.
-type inOrder struct{ funcs []string }
+// marshal functions and of the plain leaf fields to rewrite once gqlgen has
+// written the file.
+type inOrder struct {
+	funcs  []string
+	leaves []leaf
+}
 
 func (*inOrder) Name() string { return "marquee-inorder" }
 
@@ -64,6 +71,7 @@ func (p *inOrder) GenerateCode(data *codegen.Data) error {
 		}
 	}
 	sort.Strings(p.funcs)
+	p.leaves = plainLeaves(data)
 	return nil
 }
 
