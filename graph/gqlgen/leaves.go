@@ -181,7 +181,18 @@ func rewriteLeaves(path string, leaves []leaf) error {
 	if len(leaves)-skipped < len(leaves)/2 { // gqlgen's marshal functions changed shape
 		return fmt.Errorf("leaves: only %d of %d plain leaves have a marshal function of a known shape", len(leaves)-skipped, len(leaves))
 	}
-	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+	src, n, err := dropDeferred(src)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return fmt.Errorf("deferred: no deferred group found: gqlgen's output changed, revisit graph/gqlgen/deferred.go")
+	}
+	out, err := goimports.Process(path, []byte(src), nil) // math and sync/atomic may be unused now
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
 		return err
 	}
 	return writeRaws(filepath.Join(filepath.Dir(path), "leaves.go"), importBlock(src), raws)

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// The third rewrite: no deferred groups.
+//
+// gqlgen starts every object's marshalling with graphql.NewDeferredGroup,
+// which builds the object's path, a field set and a map, so that fields of a
+// @defer fragment can be sent later. Only objects with resolver fields can
+// defer anything: they pass the group to gqlgen's concurrent resolution. In
+// the others (a list page's edges and nodes) the group is a local that is made,
+// checked for emptiness and dropped, for every object of every response (a page
+// of 20 made 40). dropDeferred removes those two statements from functions
+// where the group is used for nothing else, keeps it where it is passed on,
+// and fails when a function has another shape.
+const (
+	deferredNew  = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
+	deferredTail = "\n\tif n := len(deferred.Defers); n > 0 {\n\t\tatomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))\n\t\tec.ProcessDeferredGroup(deferred)\n\t}\n"
+)
+
+func dropDeferred(src string) (string, int, error) {
+	var b strings.Builder
+	n := 0
+	for {
+		i := strings.Index(src, deferredNew)
+		if i < 0 {
+			b.WriteString(src)
+			return b.String(), n, nil
+		}
+		start := strings.LastIndex(src[:i], "\nfunc ")
+		end := i + strings.Index(src[i:], "\n}\n")
+		if start < 0 || end < i {
+			return "", 0, fmt.Errorf("deferred: no function around offset %d", i)
+		}
+		fn := src[start:end]
+		if strings.Count(fn, deferredNew) != 1 || strings.Count(fn, deferredTail) != 1 {
+			return "", 0, fmt.Errorf("deferred: %q has another shape: revisit graph/gqlgen/deferred.go", firstLine(fn))
+		}
+		if strings.Count(fn, "deferred") == 3 { // made and checked, nothing else
+			fn = strings.Replace(strings.Replace(fn, deferredNew, "", 1), deferredTail, "", 1)
+			n++
+		} // else it is passed to ResolveConcurrently, and kept
+		b.WriteString(src[:start] + fn)
+		src = src[end:]
+	}
+}
+
+func firstLine(s string) string {
+	s = strings.TrimPrefix(s, "\n")
+	if i := strings.Index(s, "\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
