@@ -50,7 +50,7 @@ func NewHandler(r *Resolver, o Options) http.Handler {
 	})
 	srv.AddTransport(transport.Options{})
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(postJSON{})
 	srv.AddTransport(transport.MultipartForm{MaxUploadSize: o.MaxUploadSize, MaxMemory: 4 << 20})
 	// Parsed and validated documents are cached by query text, and clients may
 	// send a query's hash instead of its text (automatic persisted queries):
