@@ -54622,7 +54622,7 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var appBuildImplementors = []string{"AppBuild"}
@@ -54779,7 +54779,7 @@ func (ec *executionContext) _AppBuildConnection(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var appBuildEdgeImplementors = []string{"AppBuildEdge"}
@@ -54811,7 +54811,7 @@ func (ec *executionContext) _AppBuildEdge(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var appBuildLogLineImplementors = []string{"AppBuildLogLine"}
@@ -54843,7 +54843,7 @@ func (ec *executionContext) _AppBuildLogLine(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var appKeyImplementors = []string{"AppKey"}
@@ -54890,7 +54890,7 @@ func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var appSettingsImplementors = []string{"AppSettings"}
@@ -55159,7 +55159,7 @@ func (ec *executionContext) _AudioTrack(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var auditActorImplementors = []string{"AuditActor"}
@@ -55201,7 +55201,7 @@ func (ec *executionContext) _AuditActor(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var auditConnectionImplementors = []string{"AuditConnection"}
@@ -55233,7 +55233,7 @@ func (ec *executionContext) _AuditConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var auditEdgeImplementors = []string{"AuditEdge"}
@@ -55265,7 +55265,7 @@ func (ec *executionContext) _AuditEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var auditEntryImplementors = []string{"AuditEntry"}
@@ -55415,7 +55415,7 @@ func (ec *executionContext) _Availability(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var brandingImplementors = []string{"Branding"}
@@ -55590,7 +55590,7 @@ func (ec *executionContext) _BundleOffer(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var cdnCookieImplementors = []string{"CdnCookie"}
@@ -55637,7 +55637,7 @@ func (ec *executionContext) _CdnCookie(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var cdnSettingsImplementors = []string{"CdnSettings"}
@@ -55724,7 +55724,7 @@ func (ec *executionContext) _CheckoutSession(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var collectionImplementors = []string{"Collection"}
@@ -55836,7 +55836,7 @@ func (ec *executionContext) _CollectionConnection(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var collectionEdgeImplementors = []string{"CollectionEdge"}
@@ -55868,7 +55868,7 @@ func (ec *executionContext) _CollectionEdge(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var collectionItemConnectionImplementors = []string{"CollectionItemConnection"}
@@ -55900,7 +55900,7 @@ func (ec *executionContext) _CollectionItemConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var collectionRuleImplementors = []string{"CollectionRule"}
@@ -55952,7 +55952,7 @@ func (ec *executionContext) _CollectionRule(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var contentRatingImplementors = []string{"ContentRating"}
@@ -55989,7 +55989,7 @@ func (ec *executionContext) _ContentRating(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var continueWatchingConnectionImplementors = []string{"ContinueWatchingConnection"}
@@ -56021,7 +56021,7 @@ func (ec *executionContext) _ContinueWatchingConnection(ctx context.Context, sel
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var continueWatchingEdgeImplementors = []string{"ContinueWatchingEdge"}
@@ -56053,7 +56053,7 @@ func (ec *executionContext) _ContinueWatchingEdge(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var continueWatchingItemImplementors = []string{"ContinueWatchingItem"}
@@ -56095,7 +56095,7 @@ func (ec *executionContext) _ContinueWatchingItem(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var couponImplementors = []string{"Coupon"}
@@ -56227,7 +56227,7 @@ func (ec *executionContext) _CreateUploadPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var createdAPIKeyImplementors = []string{"CreatedAPIKey"}
@@ -56259,7 +56259,7 @@ func (ec *executionContext) _CreatedAPIKey(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var createdWebhookEndpointImplementors = []string{"CreatedWebhookEndpoint"}
@@ -56291,7 +56291,7 @@ func (ec *executionContext) _CreatedWebhookEndpoint(ctx context.Context, sel ast
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var creatorImplementors = []string{"Creator"}
@@ -56397,7 +56397,7 @@ func (ec *executionContext) _CreatorConnection(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var creatorEdgeImplementors = []string{"CreatorEdge"}
@@ -56429,7 +56429,7 @@ func (ec *executionContext) _CreatorEdge(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var domainImplementors = []string{"Domain"}
@@ -56506,7 +56506,7 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var entitlementImplementors = []string{"Entitlement"}
@@ -56668,7 +56668,7 @@ func (ec *executionContext) _EventOffer(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var fileUploadImplementors = []string{"FileUpload"}
@@ -57021,7 +57021,7 @@ func (ec *executionContext) _Localization(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var mailImplementors = []string{"Mail"}
@@ -57068,7 +57068,7 @@ func (ec *executionContext) _Mail(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var mediaAssetImplementors = []string{"MediaAsset"}
@@ -57223,7 +57223,7 @@ func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var metricUsageImplementors = []string{"MetricUsage"}
@@ -57368,7 +57368,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -58420,7 +58420,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var mySubscriptionImplementors = []string{"MySubscription"}
@@ -58516,7 +58516,7 @@ func (ec *executionContext) _Operator(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorActionImplementors = []string{"OperatorAction"}
@@ -58612,7 +58612,7 @@ func (ec *executionContext) _OperatorActionConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorActionEdgeImplementors = []string{"OperatorActionEdge"}
@@ -58644,7 +58644,7 @@ func (ec *executionContext) _OperatorActionEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorLoginPayloadImplementors = []string{"OperatorLoginPayload"}
@@ -58681,7 +58681,7 @@ func (ec *executionContext) _OperatorLoginPayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorSessionImplementors = []string{"OperatorSession"}
@@ -58718,7 +58718,7 @@ func (ec *executionContext) _OperatorSession(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorTOTPEnrollmentImplementors = []string{"OperatorTOTPEnrollment"}
@@ -58755,7 +58755,7 @@ func (ec *executionContext) _OperatorTOTPEnrollment(ctx context.Context, sel ast
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorTenantImplementors = []string{"OperatorTenant"}
@@ -58878,7 +58878,7 @@ func (ec *executionContext) _OperatorTenantConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var operatorTenantEdgeImplementors = []string{"OperatorTenantEdge"}
@@ -58910,7 +58910,7 @@ func (ec *executionContext) _OperatorTenantEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -58942,7 +58942,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var planImplementors = []string{"Plan"}
@@ -59009,7 +59009,7 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var planPriceImplementors = []string{"PlanPrice"}
@@ -59056,7 +59056,7 @@ func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var platformInvoiceImplementors = []string{"PlatformInvoice"}
@@ -59138,7 +59138,7 @@ func (ec *executionContext) _PlatformInvoice(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var platformPlanImplementors = []string{"PlatformPlan"}
@@ -59190,7 +59190,7 @@ func (ec *executionContext) _PlatformPlan(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var platformPlanMetricImplementors = []string{"PlatformPlanMetric"}
@@ -59271,7 +59271,7 @@ func (ec *executionContext) _PlaybackRefusal(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var playbackSessionImplementors = []string{"PlaybackSession"}
@@ -59405,7 +59405,7 @@ func (ec *executionContext) _PlaybackSessionResult(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var playbackSettingsImplementors = []string{"PlaybackSettings"}
@@ -59517,7 +59517,7 @@ func (ec *executionContext) _PromoCode(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var queryImplementors = []string{"Query"}
@@ -59963,7 +59963,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var railImplementors = []string{"Rail"}
@@ -60054,7 +60054,7 @@ func (ec *executionContext) _RailConnection(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var railEdgeImplementors = []string{"RailEdge"}
@@ -60086,7 +60086,7 @@ func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var revenueByModelImplementors = []string{"RevenueByModel"}
@@ -60128,7 +60128,7 @@ func (ec *executionContext) _RevenueByModel(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var salesSummaryImplementors = []string{"SalesSummary"}
@@ -60180,7 +60180,7 @@ func (ec *executionContext) _SalesSummary(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var seasonImplementors = []string{"Season"}
@@ -60272,7 +60272,7 @@ func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var seriesImplementors = []string{"Series"}
@@ -60409,7 +60409,7 @@ func (ec *executionContext) _SeriesConnection(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var seriesEdgeImplementors = []string{"SeriesEdge"}
@@ -60441,7 +60441,7 @@ func (ec *executionContext) _SeriesEdge(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var sourceReplacementImplementors = []string{"SourceReplacement"}
@@ -60568,7 +60568,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var staffChangeImplementors = []string{"StaffChange"}
@@ -60600,7 +60600,7 @@ func (ec *executionContext) _StaffChange(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var staffConnectionImplementors = []string{"StaffConnection"}
@@ -60637,7 +60637,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var staffEdgeImplementors = []string{"StaffEdge"}
@@ -60669,7 +60669,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var staffSessionImplementors = []string{"StaffSession"}
@@ -60731,7 +60731,7 @@ func (ec *executionContext) _StaffSession(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var storefrontImplementors = []string{"Storefront"}
@@ -61078,7 +61078,7 @@ func (ec *executionContext) _StorefrontRailConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var storefrontRailEdgeImplementors = []string{"StorefrontRailEdge"}
@@ -61110,7 +61110,7 @@ func (ec *executionContext) _StorefrontRailEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var storefrontSeasonImplementors = []string{"StorefrontSeason"}
@@ -61405,7 +61405,7 @@ func (ec *executionContext) _StorefrontTitleConnection(ctx context.Context, sel 
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var storefrontTitleEdgeImplementors = []string{"StorefrontTitleEdge"}
@@ -61437,7 +61437,7 @@ func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var stripeConnectionImplementors = []string{"StripeConnection"}
@@ -61544,7 +61544,7 @@ func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var subscriberImplementors = []string{"Subscriber"}
@@ -61611,7 +61611,7 @@ func (ec *executionContext) _Subscriber(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var subscriberConnectionImplementors = []string{"SubscriberConnection"}
@@ -61648,7 +61648,7 @@ func (ec *executionContext) _SubscriberConnection(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var subscriberEdgeImplementors = []string{"SubscriberEdge"}
@@ -61680,7 +61680,7 @@ func (ec *executionContext) _SubscriberEdge(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -61771,7 +61771,7 @@ func (ec *executionContext) _SubscriptionInvoice(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var subtitleTrackImplementors = []string{"SubtitleTrack"}
@@ -61813,7 +61813,7 @@ func (ec *executionContext) _SubtitleTrack(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var tenantImplementors = []string{"Tenant"}
@@ -61924,7 +61924,7 @@ func (ec *executionContext) _TenantDeletion(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var tenantExportImplementors = []string{"TenantExport"}
@@ -62005,7 +62005,7 @@ func (ec *executionContext) _TenantQuotas(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var tenantUsageImplementors = []string{"TenantUsage"}
@@ -62057,7 +62057,7 @@ func (ec *executionContext) _TenantUsage(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var titleImplementors = []string{"Title"}
@@ -62264,7 +62264,7 @@ func (ec *executionContext) _TitleConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var titleEdgeImplementors = []string{"TitleEdge"}
@@ -62296,7 +62296,7 @@ func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var titleOfferImplementors = []string{"TitleOffer"}
@@ -62353,7 +62353,7 @@ func (ec *executionContext) _TitleOffer(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var trickPlayImplementors = []string{"TrickPlay"}
@@ -62454,7 +62454,7 @@ func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var twoFactorStatusImplementors = []string{"TwoFactorStatus"}
@@ -62496,7 +62496,7 @@ func (ec *executionContext) _TwoFactorStatus(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -62603,7 +62603,7 @@ func (ec *executionContext) _ViewerConnection(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var viewerDeviceImplementors = []string{"ViewerDevice"}
@@ -62694,7 +62694,7 @@ func (ec *executionContext) _ViewerEdge(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var viewerProfileImplementors = []string{"ViewerProfile"}
@@ -62756,7 +62756,7 @@ func (ec *executionContext) _ViewerProfile(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var viewerTokensImplementors = []string{"ViewerTokens"}
@@ -62808,7 +62808,7 @@ func (ec *executionContext) _ViewerTokens(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryImplementors = []string{"WebhookDelivery"}
@@ -62880,7 +62880,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
@@ -62912,7 +62912,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
@@ -62944,7 +62944,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var webhookEndpointImplementors = []string{"WebhookEndpoint"}
@@ -62996,7 +62996,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var workspacePlatformPlanImplementors = []string{"WorkspacePlatformPlan"}
@@ -63038,7 +63038,7 @@ func (ec *executionContext) _WorkspacePlatformPlan(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var workspaceUsageImplementors = []string{"WorkspaceUsage"}
@@ -63090,7 +63090,7 @@ func (ec *executionContext) _WorkspaceUsage(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -63137,7 +63137,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -63179,7 +63179,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -63231,7 +63231,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -63283,7 +63283,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -63335,7 +63335,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -63412,7 +63412,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return out
+	return plainObject{fields: fields, values: out.Values}
 }
 
 // endregion **************************** object.gotpl ****************************

@@ -59,3 +59,21 @@ func TestPlainLeaves(t *testing.T) {
 		}
 	}
 }
+
+// plainObject writes fields in order, once per alias.
+func TestPlainObject(t *testing.T) {
+	f := func(alias string) graphql.CollectedField { return graphql.CollectedField{Field: &ast.Field{Alias: alias}} }
+	var buf bytes.Buffer
+	plainObject{
+		fields: []graphql.CollectedField{f("a"), f("b"), f("a")},
+		values: []graphql.Marshaler{graphql.MarshalInt(1), graphql.MarshalString("x"), graphql.MarshalInt(3)},
+	}.MarshalGQL(&buf)
+	if buf.String() != `{"a":1,"b":"x"}` {
+		t.Fatalf("got %s", buf.String())
+	}
+	buf.Reset()
+	plainObject{}.MarshalGQL(&buf)
+	if buf.String() != `{}` {
+		t.Fatalf("no fields: %s", buf.String())
+	}
+}

@@ -16,7 +16,13 @@ import (
 // of 20 made 40). dropDeferred removes those two statements from functions
 // where the group is used for nothing else, keeps it where it is passed on,
 // and fails when a function has another shape.
+// A plain object (one whose fields are all computed before Dispatch, which
+// has nothing to do for it) is written by plainObject (graph/generated/
+// inorder.go) instead of gqlgen's FieldSet.MarshalGQL, which makes a map per
+// object to skip repeated aliases that CollectFields has already merged.
 const (
+	objectReturn = "\n\treturn out"
+	plainReturn  = "\n\treturn plainObject{fields: fields, values: out.Values}"
 	deferredNew  = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
 	deferredTail = "\n\tif n := len(deferred.Defers); n > 0 {\n\t\tatomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))\n\t\tec.ProcessDeferredGroup(deferred)\n\t}\n"
 )
@@ -41,6 +47,10 @@ func dropDeferred(src string) (string, int, error) {
 		}
 		if strings.Count(fn, "deferred") == 3 { // made and checked, nothing else
 			fn = strings.Replace(strings.Replace(fn, deferredNew, "", 1), deferredTail, "", 1)
+			if !strings.HasSuffix(fn, objectReturn) || strings.Count(fn, "out.Values[i] = ") == 0 {
+				return "", 0, fmt.Errorf("deferred: %q does not end as an object's marshalling", firstLine(fn))
+			}
+			fn = strings.TrimSuffix(fn, objectReturn) + plainReturn
 			n++
 		} // else it is passed to ResolveConcurrently, and kept
 		b.WriteString(src[:start] + fn)
