@@ -85,7 +85,7 @@ func (r *Resolver) newCatalogLoaders(tenant catalog.TenantID) *catalogLoaders {
 }
 
 func (r *Resolver) catalogLoaders(ctx context.Context) *catalogLoaders {
-	return loadersFrom(ctx).catalog
+	return loadersFrom(ctx).catalogLoaders()
 }
 
 // episodesFor is the episodes loader for an audience (nil: staff, everything).
@@ -229,7 +229,7 @@ func connect[T any, E any](items []T, page catalog.Page, n int, edge func(cursor
 	}
 	out := make([]E, len(items))
 	for i := range items {
-		cur := encodeCursor(page.Skip + i)
+		cur := positionCursor(page.Skip + i)
 		out[i] = edge(cur, &items[i])
 		info.EndCursor = &cur
 	}

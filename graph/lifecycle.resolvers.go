@@ -46,12 +46,12 @@ func (r *titleResolver) Asset(ctx context.Context, obj *catalog.Title) (*assets.
 	if obj.AssetID == nil {
 		return nil, nil
 	}
-	return loadOptional(ctx, loadersFrom(ctx).assets, *obj.AssetID)
+	return loadOptional(ctx, loadersFrom(ctx).assetsLoader(), *obj.AssetID)
 }
 
 // SourceReplacement is the resolver for the sourceReplacement field.
 func (r *titleResolver) SourceReplacement(ctx context.Context, obj *catalog.Title) (*lifecycle.Replacement, error) {
-	return loadOptional(ctx, loadersFrom(ctx).replacements, obj.ID)
+	return loadOptional(ctx, loadersFrom(ctx).replacementsLoader(), obj.ID)
 }
 
 // SourceReplacement returns generated.SourceReplacementResolver implementation.

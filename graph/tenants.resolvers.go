@@ -48,7 +48,7 @@ func (r *invitationResolver) InvitedBy(ctx context.Context, obj *tenants.Invitat
 	if obj.InvitedBy == nil {
 		return nil, nil
 	}
-	return loadersFrom(ctx).staff.Load(ctx, *obj.InvitedBy)
+	return loadersFrom(ctx).staffLoader().Load(ctx, *obj.InvitedBy)
 }
 
 // SignUp is the resolver for the signUp field.

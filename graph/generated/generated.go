@@ -18209,6 +18209,10 @@ func (ec *executionContext) fieldContext_AppBuildConnection_edges(_ context.Cont
 }
 
 func (ec *executionContext) _AppBuildConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AppBuildConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -18267,6 +18271,10 @@ func (ec *executionContext) fieldContext_AppBuildEdge_cursor(_ context.Context, 
 }
 
 func (ec *executionContext) _AppBuildEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AppBuildEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AppBuildEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNAppBuild2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuild(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19374,6 +19382,10 @@ func (ec *executionContext) fieldContext_AuditConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _AuditConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.AuditConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuditConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19432,6 +19444,10 @@ func (ec *executionContext) fieldContext_AuditEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _AuditEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.AuditEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuditEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNAuditEntry2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauditᚐEntry(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19516,6 +19532,10 @@ func (ec *executionContext) fieldContext_AuditEntry_at(_ context.Context, field 
 }
 
 func (ec *executionContext) _AuditEntry_actor(ctx context.Context, field graphql.CollectedField, obj *audit.Entry) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuditEntry_actor(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Actor
+		return ec.marshalNAuditActor2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauditᚐActor(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Actor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19672,6 +19692,10 @@ func (ec *executionContext) fieldContext_AuthPayload_token(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuthPayload_staff(ctx context.Context, field graphql.CollectedField, obj *tenants.Auth) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuthPayload_staff(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Staff
+		return ec.marshalNStaff2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Staff)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19704,6 +19728,10 @@ func (ec *executionContext) fieldContext_AuthPayload_staff(_ context.Context, fi
 }
 
 func (ec *executionContext) _AuthPayload_tenant(ctx context.Context, field graphql.CollectedField, obj *tenants.Auth) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuthPayload_tenant(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Tenant
+		return ec.marshalNTenant2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐTenant(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Tenant)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -19736,6 +19764,10 @@ func (ec *executionContext) fieldContext_AuthPayload_tenant(_ context.Context, f
 }
 
 func (ec *executionContext) _AuthPayload_secondFactor(ctx context.Context, field graphql.CollectedField, obj *tenants.Auth) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_AuthPayload_secondFactor(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.SecondFactor
+		return ec.marshalOSecondFactorChallenge2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐSecondFactorChallenge(graphql.WithFieldContext(ctx, fc), field.Selections, obj.SecondFactor)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20726,6 +20758,10 @@ func (ec *executionContext) fieldContext_Collection_creator(_ context.Context, f
 }
 
 func (ec *executionContext) _Collection_rule(ctx context.Context, field graphql.CollectedField, obj *catalog.Collection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Collection_rule(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Rule
+		return ec.marshalOCollectionRule2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRule(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Rule)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20886,6 +20922,10 @@ func (ec *executionContext) fieldContext_CollectionConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _CollectionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CollectionConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CollectionConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -20970,6 +21010,10 @@ func (ec *executionContext) fieldContext_CollectionEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _CollectionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CollectionEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CollectionEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNCollection2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollection(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21034,6 +21078,10 @@ func (ec *executionContext) fieldContext_CollectionItemConnection_edges(_ contex
 }
 
 func (ec *executionContext) _CollectionItemConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CollectionItemConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CollectionItemConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21266,6 +21314,10 @@ func (ec *executionContext) fieldContext_ContinueWatchingConnection_edges(_ cont
 }
 
 func (ec *executionContext) _ContinueWatchingConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ContinueWatchingConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21324,6 +21376,10 @@ func (ec *executionContext) fieldContext_ContinueWatchingEdge_cursor(_ context.C
 }
 
 func (ec *executionContext) _ContinueWatchingEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ContinueWatchingEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNContinueWatchingItem2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐContinueWatchingItem(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21356,6 +21412,10 @@ func (ec *executionContext) fieldContext_ContinueWatchingEdge_node(_ context.Con
 }
 
 func (ec *executionContext) _ContinueWatchingItem_title(ctx context.Context, field graphql.CollectedField, obj *model.ContinueWatchingItem) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ContinueWatchingItem_title(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Title
+		return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Title)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21722,6 +21782,10 @@ func (ec *executionContext) fieldContext_Coupon_createdAt(_ context.Context, fie
 }
 
 func (ec *executionContext) _CreateUploadPayload_upload(ctx context.Context, field graphql.CollectedField, obj *model.CreateUploadPayload) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CreateUploadPayload_upload(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Upload
+		return ec.marshalNFileUpload2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐUpload(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Upload)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21806,6 +21870,10 @@ func (ec *executionContext) fieldContext_CreateUploadPayload_uploadURL(_ context
 }
 
 func (ec *executionContext) _CreatedAPIKey_key(ctx context.Context, field graphql.CollectedField, obj *model.CreatedAPIKey) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CreatedAPIKey_key(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Key
+		return ec.marshalNAPIKey2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐAPIKey(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Key)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -21864,6 +21932,10 @@ func (ec *executionContext) fieldContext_CreatedAPIKey_secret(_ context.Context,
 }
 
 func (ec *executionContext) _CreatedWebhookEndpoint_endpoint(ctx context.Context, field graphql.CollectedField, obj *model.CreatedWebhookEndpoint) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CreatedWebhookEndpoint_endpoint(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Endpoint
+		return ec.marshalNWebhookEndpoint2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐEndpoint(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Endpoint)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22026,6 +22098,10 @@ func (ec *executionContext) fieldContext_Creator_bio(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Creator_avatar(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Creator_avatar(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Avatar
+		return ec.marshalOImage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Avatar)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22174,6 +22250,10 @@ func (ec *executionContext) fieldContext_CreatorConnection_edges(_ context.Conte
 }
 
 func (ec *executionContext) _CreatorConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.CreatorConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CreatorConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -22258,6 +22338,10 @@ func (ec *executionContext) fieldContext_CreatorEdge_cursor(_ context.Context, f
 }
 
 func (ec *executionContext) _CreatorEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.CreatorEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_CreatorEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNCreator2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCreator(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -24499,6 +24583,10 @@ func (ec *executionContext) fieldContext_MediaAsset_thumbnailsKey(_ context.Cont
 }
 
 func (ec *executionContext) _MediaAsset_trickPlay(ctx context.Context, field graphql.CollectedField, obj *assets.Asset) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_MediaAsset_trickPlay(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.TrickPlay
+		return ec.marshalOTrickPlay2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐTrickPlay(graphql.WithFieldContext(ctx, fc), field.Selections, obj.TrickPlay)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34111,6 +34199,10 @@ func (ec *executionContext) fieldContext_MySubscription_plan(_ context.Context, 
 }
 
 func (ec *executionContext) _MySubscription_price(ctx context.Context, field graphql.CollectedField, obj *billing.Subscription) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_MySubscription_price(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Price
+		return ec.marshalOPlanPrice2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐPrice(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Price)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34491,6 +34583,10 @@ func (ec *executionContext) fieldContext_OperatorActionConnection_edges(_ contex
 }
 
 func (ec *executionContext) _OperatorActionConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorActionConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34549,6 +34645,10 @@ func (ec *executionContext) fieldContext_OperatorActionEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _OperatorActionEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OperatorActionEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorActionEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNOperatorAction2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐAction(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34607,6 +34707,10 @@ func (ec *executionContext) fieldContext_OperatorLoginPayload_loginToken(_ conte
 }
 
 func (ec *executionContext) _OperatorLoginPayload_enrollment(ctx context.Context, field graphql.CollectedField, obj *operators.Challenge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorLoginPayload_enrollment(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Enrollment
+		return ec.marshalOOperatorTOTPEnrollment2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐEnrollment(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Enrollment)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34691,6 +34795,10 @@ func (ec *executionContext) fieldContext_OperatorSession_token(_ context.Context
 }
 
 func (ec *executionContext) _OperatorSession_operator(ctx context.Context, field graphql.CollectedField, obj *operators.Session) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorSession_operator(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Operator
+		return ec.marshalNOperator2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐOperator(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Operator)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -34971,6 +35079,10 @@ func (ec *executionContext) fieldContext_OperatorTenant_createdAt(_ context.Cont
 }
 
 func (ec *executionContext) _OperatorTenant_quotas(ctx context.Context, field graphql.CollectedField, obj *operators.Tenant) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorTenant_quotas(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Quotas
+		return ec.marshalNTenantQuotas2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐQuotas(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Quotas)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35143,6 +35255,10 @@ func (ec *executionContext) fieldContext_OperatorTenantConnection_edges(_ contex
 }
 
 func (ec *executionContext) _OperatorTenantConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorTenantConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -35227,6 +35343,10 @@ func (ec *executionContext) fieldContext_OperatorTenantEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _OperatorTenantEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.OperatorTenantEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_OperatorTenantEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNOperatorTenant2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐTenant(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36615,6 +36735,10 @@ func (ec *executionContext) fieldContext_PlaybackSession_endedAt(_ context.Conte
 }
 
 func (ec *executionContext) _PlaybackSessionResult_session(ctx context.Context, field graphql.CollectedField, obj *model.PlaybackSessionResult) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_PlaybackSessionResult_session(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Session
+		return ec.marshalOPlaybackSession2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐSession(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Session)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36647,6 +36771,10 @@ func (ec *executionContext) fieldContext_PlaybackSessionResult_session(_ context
 }
 
 func (ec *executionContext) _PlaybackSessionResult_refusal(ctx context.Context, field graphql.CollectedField, obj *model.PlaybackSessionResult) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_PlaybackSessionResult_refusal(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Refusal
+		return ec.marshalOPlaybackRefusal2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐRefusal(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Refusal)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -36725,6 +36853,10 @@ func (ec *executionContext) fieldContext_PlaybackSettings_onLimit(_ context.Cont
 }
 
 func (ec *executionContext) _PlaybackSettings_cdn(ctx context.Context, field graphql.CollectedField, obj *playback.Settings) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_PlaybackSettings_cdn(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.CDN
+		return ec.marshalNCdnSettings2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNSettings(graphql.WithFieldContext(ctx, fc), field.Selections, obj.CDN)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41098,6 +41230,10 @@ func (ec *executionContext) fieldContext_RailConnection_edges(_ context.Context,
 }
 
 func (ec *executionContext) _RailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.RailConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_RailConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41182,6 +41318,10 @@ func (ec *executionContext) fieldContext_RailEdge_cursor(_ context.Context, fiel
 }
 
 func (ec *executionContext) _RailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.RailEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_RailEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -41920,6 +42060,10 @@ func (ec *executionContext) fieldContext_Series_tags(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Series_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Series_rating(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Rating
+		return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Rating)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42119,6 +42263,10 @@ func (ec *executionContext) fieldContext_SeriesConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _SeriesConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SeriesConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_SeriesConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42203,6 +42351,10 @@ func (ec *executionContext) fieldContext_SeriesEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _SeriesEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SeriesEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_SeriesEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNSeries2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSeries(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42654,6 +42806,10 @@ func (ec *executionContext) fieldContext_StaffChange_kind(_ context.Context, fie
 }
 
 func (ec *executionContext) _StaffChange_staff(ctx context.Context, field graphql.CollectedField, obj *tenants.StaffChange) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StaffChange_staff(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Staff
+		return ec.marshalNStaff2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Staff)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42718,6 +42874,10 @@ func (ec *executionContext) fieldContext_StaffConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _StaffConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StaffConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StaffConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -42802,6 +42962,10 @@ func (ec *executionContext) fieldContext_StaffEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _StaffEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StaffEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StaffEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNStaff2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStaff(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43075,6 +43239,10 @@ func (ec *executionContext) fieldContext_Storefront_slug(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Storefront_branding(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Storefront_branding(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Branding
+		return ec.marshalNBranding2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐBranding(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Branding)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -43883,6 +44051,10 @@ func (ec *executionContext) fieldContext_StorefrontCreator_bio(_ context.Context
 }
 
 func (ec *executionContext) _StorefrontCreator_avatar(ctx context.Context, field graphql.CollectedField, obj *catalog.Creator) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontCreator_avatar(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Avatar
+		return ec.marshalOImage2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐImage(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Avatar)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44104,6 +44276,10 @@ func (ec *executionContext) fieldContext_StorefrontRailConnection_edges(_ contex
 }
 
 func (ec *executionContext) _StorefrontRailConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontRailConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44162,6 +44338,10 @@ func (ec *executionContext) fieldContext_StorefrontRailEdge_cursor(_ context.Con
 }
 
 func (ec *executionContext) _StorefrontRailEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontRailEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontRailEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNStorefrontRail2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRail(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44448,6 +44628,10 @@ func (ec *executionContext) fieldContext_StorefrontSeries_tags(_ context.Context
 }
 
 func (ec *executionContext) _StorefrontSeries_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Series) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontSeries_rating(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Rating
+		return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Rating)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -44723,6 +44907,10 @@ func (ec *executionContext) fieldContext_StorefrontTitle_tags(_ context.Context,
 }
 
 func (ec *executionContext) _StorefrontTitle_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontTitle_rating(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Rating
+		return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Rating)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45043,6 +45231,10 @@ func (ec *executionContext) fieldContext_StorefrontTitleConnection_edges(_ conte
 }
 
 func (ec *executionContext) _StorefrontTitleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontTitleConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45101,6 +45293,10 @@ func (ec *executionContext) fieldContext_StorefrontTitleEdge_cursor(_ context.Co
 }
 
 func (ec *executionContext) _StorefrontTitleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.StorefrontTitleEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StorefrontTitleEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNStorefrontTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45387,6 +45583,10 @@ func (ec *executionContext) fieldContext_StripeOnboarding_expiresAt(_ context.Co
 }
 
 func (ec *executionContext) _StripeOnboarding_connection(ctx context.Context, field graphql.CollectedField, obj *billing.Onboarding) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_StripeOnboarding_connection(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Account
+		return ec.marshalNStripeConnection2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐAccount(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Account)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45647,6 +45847,10 @@ func (ec *executionContext) fieldContext_SubscriberConnection_edges(_ context.Co
 }
 
 func (ec *executionContext) _SubscriberConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_SubscriberConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -45731,6 +45935,10 @@ func (ec *executionContext) fieldContext_SubscriberEdge_cursor(_ context.Context
 }
 
 func (ec *executionContext) _SubscriberEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.SubscriberEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_SubscriberEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNSubscriber2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriber(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46356,6 +46564,10 @@ func (ec *executionContext) fieldContext_Tenant_status(_ context.Context, field 
 }
 
 func (ec *executionContext) _Tenant_branding(ctx context.Context, field graphql.CollectedField, obj *tenants.Tenant) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Tenant_branding(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Branding
+		return ec.marshalNBranding2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐBranding(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Branding)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -46515,6 +46727,10 @@ func (ec *executionContext) fieldContext_TenantDeletion_slug(_ context.Context, 
 }
 
 func (ec *executionContext) _TenantDeletion_export(ctx context.Context, field graphql.CollectedField, obj *operators.Deletion) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_TenantDeletion_export(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Export
+		return ec.marshalNTenantExport2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoperatorsᚐExport(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Export)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47066,6 +47282,10 @@ func (ec *executionContext) fieldContext_Title_tags(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Title_rating(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Title_rating(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Rating
+		return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Rating)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47098,6 +47318,10 @@ func (ec *executionContext) fieldContext_Title_rating(_ context.Context, field g
 }
 
 func (ec *executionContext) _Title_availability(ctx context.Context, field graphql.CollectedField, obj *catalog.Title) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_Title_availability(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Availability
+		return ec.marshalNAvailability2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐAvailability(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Availability)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47530,6 +47754,10 @@ func (ec *executionContext) fieldContext_TitleConnection_edges(_ context.Context
 }
 
 func (ec *executionContext) _TitleConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.TitleConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_TitleConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -47614,6 +47842,10 @@ func (ec *executionContext) fieldContext_TitleEdge_cursor(_ context.Context, fie
 }
 
 func (ec *executionContext) _TitleEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.TitleEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_TitleEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNTitle2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐTitle(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48400,6 +48632,10 @@ func (ec *executionContext) fieldContext_ViewerConnection_edges(_ context.Contex
 }
 
 func (ec *executionContext) _ViewerConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.ViewerConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ViewerConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48637,6 +48873,10 @@ func (ec *executionContext) fieldContext_ViewerEdge_cursor(_ context.Context, fi
 }
 
 func (ec *executionContext) _ViewerEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.ViewerEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ViewerEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNViewer2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐViewer(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -48799,6 +49039,10 @@ func (ec *executionContext) fieldContext_ViewerProfile_kids(_ context.Context, f
 }
 
 func (ec *executionContext) _ViewerProfile_ratingCeiling(ctx context.Context, field graphql.CollectedField, obj *viewers.Profile) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_ViewerProfile_ratingCeiling(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.RatingCeiling
+		return ec.marshalOContentRating2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐRating(graphql.WithFieldContext(ctx, fc), field.Selections, obj.RatingCeiling)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49271,6 +49515,10 @@ func (ec *executionContext) fieldContext_WebhookDeliveryConnection_edges(_ conte
 }
 
 func (ec *executionContext) _WebhookDeliveryConnection_pageInfo(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryConnection) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_WebhookDeliveryConnection_pageInfo(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.PageInfo
+		return ec.marshalNPageInfo2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐPageInfo(graphql.WithFieldContext(ctx, fc), field.Selections, obj.PageInfo)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49329,6 +49577,10 @@ func (ec *executionContext) fieldContext_WebhookDeliveryEdge_cursor(_ context.Co
 }
 
 func (ec *executionContext) _WebhookDeliveryEdge_node(ctx context.Context, field graphql.CollectedField, obj *model.WebhookDeliveryEdge) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_WebhookDeliveryEdge_node(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Node
+		return ec.marshalNWebhookDelivery2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDelivery(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Node)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49514,6 +49766,10 @@ func (ec *executionContext) fieldContext_WebhookEndpoint_createdAt(_ context.Con
 }
 
 func (ec *executionContext) _WorkspacePlatformPlan_plan(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Subscription) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_WorkspacePlatformPlan_plan(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Plan
+		return ec.marshalNPlatformPlan2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Plan)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -49702,6 +49958,10 @@ func (ec *executionContext) fieldContext_WorkspaceUsage_until(_ context.Context,
 }
 
 func (ec *executionContext) _WorkspaceUsage_plan(ctx context.Context, field graphql.CollectedField, obj *platformbilling.Usage) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext_WorkspaceUsage_plan(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Plan
+		return ec.marshalOPlatformPlan2ᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐPlan(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Plan)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -50119,6 +50379,10 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext___Field_type(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Type
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
@@ -50246,6 +50510,10 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
+	if fc, err := ec.fieldContext___InputValue_type(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go
+		fc.Result = obj.Type
+		return ec.marshalN__Type2ᚖgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐType(graphql.WithFieldContext(ctx, fc), field.Selections, obj.Type)
+	}
 	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,

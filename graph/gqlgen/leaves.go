@@ -38,8 +38,13 @@ import (
 // error reported through the context) keeps gqlgen's path.
 
 // leaf is a plain leaf field: object and field names as in the schema, the Go
-// struct field read.
-type leaf struct{ object, field, goField string }
+// struct field read. An object-typed field read from a struct field is plain
+// too (isObject): its value is marshalled with its field context, as gqlgen
+// would, but without the resolver and middleware closures around it.
+type leaf struct {
+	object, field, goField string
+	isObject               bool
+}
 
 // plainLeaves lists the fields that are scalars or enums read from a field
 // declared in the object's own Go struct (not promoted through an embedded
@@ -60,13 +65,14 @@ func plainLeaves(data *codegen.Data) []leaf {
 				f.TypeReference.IsSlice() {
 				continue
 			}
-			if k := f.TypeReference.Definition.Kind; k != ast.Scalar && k != ast.Enum {
+			k := f.TypeReference.Definition.Kind
+			if k != ast.Scalar && k != ast.Enum && k != ast.Object {
 				continue
 			}
 			if !ownField(st, f.GoFieldName) {
 				continue
 			}
-			out = append(out, leaf{o.Name, f.Name, f.GoFieldName})
+			out = append(out, leaf{o.Name, f.Name, f.GoFieldName, k == ast.Object})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].object+"."+out[i].field < out[j].object+"."+out[j].field })
@@ -154,11 +160,15 @@ func rewriteLeaves(path string, leaves []leaf) error {
 		}
 		marshal := m[5]
 		_, mbody, err := funcBody(src, marshal)
-		if err != nil {
+		if err != nil && !l.isObject {
 			return err
 		}
 		var fast string
 		switch {
+		case l.isObject:
+			fast = fmt.Sprintf("\tif fc, err := ec.fieldContext_%s_%s(ctx, field); err == nil { // plain object field: see graph/gqlgen/leaves.go\n"+
+				"\t\tfc.Result = obj.%s\n\t\treturn ec.%s(graphql.WithFieldContext(ctx, fc), field.Selections, obj.%s)\n\t}\n",
+				l.object, l.field, l.goField, marshal, l.goField)
 		case requiredShape.MatchString(mbody):
 			r := requiredShape.FindStringSubmatch(mbody)
 			raw := "raw" + marshal
