@@ -82,37 +82,32 @@ func acceptsJSON(accept string) bool {
 }
 
 // writeResponse writes resp as json.Marshal would, but for the data, which
-// is copied: the executor made it, and it is JSON.
+// is written as it is: the executor made it, and it is JSON.
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil { // incremental delivery: not ours to shortcut
 		b, _ := json.Marshal(resp)
 		_, _ = w.Write(b)
 		return
 	}
-	var buf bytes.Buffer
-	buf.Grow(len(resp.Data) + 32)
-	buf.WriteByte('{')
+	head := `{"data":`
 	if len(resp.Errors) > 0 {
 		b, err := json.Marshal(resp.Errors)
 		if err != nil {
 			b = []byte(`[{"message":"the errors could not be written"}]`)
 		}
-		buf.WriteString(`"errors":`)
-		buf.Write(b)
-		buf.WriteByte(',')
+		head = `{"errors":` + string(b) + `,"data":`
 	}
-	buf.WriteString(`"data":`)
+	_, _ = io.WriteString(w, head)
 	if len(resp.Data) == 0 {
-		buf.WriteString("null")
+		_, _ = io.WriteString(w, "null")
 	} else {
-		buf.Write(resp.Data)
+		_, _ = w.Write(resp.Data)
 	}
 	if len(resp.Extensions) > 0 {
 		if b, err := json.Marshal(resp.Extensions); err == nil {
-			buf.WriteString(`,"extensions":`)
-			buf.Write(b)
+			_, _ = io.WriteString(w, `,"extensions":`)
+			_, _ = w.Write(b)
 		}
 	}
-	buf.WriteByte('}')
-	_, _ = w.Write(buf.Bytes())
+	_, _ = io.WriteString(w, "}")
 }

@@ -54841,7 +54841,7 @@ var aPIKeyImplementors = []string{"APIKey"}
 func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, obj *tenants.APIKey) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, aPIKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -54890,7 +54890,7 @@ func (ec *executionContext) _APIKey(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var appBuildImplementors = []string{"AppBuild"}
@@ -55023,7 +55023,7 @@ var appBuildConnectionImplementors = []string{"AppBuildConnection"}
 func (ec *executionContext) _AppBuildConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AppBuildConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55047,7 +55047,7 @@ func (ec *executionContext) _AppBuildConnection(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var appBuildEdgeImplementors = []string{"AppBuildEdge"}
@@ -55055,7 +55055,7 @@ var appBuildEdgeImplementors = []string{"AppBuildEdge"}
 func (ec *executionContext) _AppBuildEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AppBuildEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55079,7 +55079,7 @@ func (ec *executionContext) _AppBuildEdge(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var appBuildLogLineImplementors = []string{"AppBuildLogLine"}
@@ -55087,7 +55087,7 @@ var appBuildLogLineImplementors = []string{"AppBuildLogLine"}
 func (ec *executionContext) _AppBuildLogLine(ctx context.Context, sel ast.SelectionSet, obj *apps.LogLine) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appBuildLogLineImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55111,7 +55111,7 @@ func (ec *executionContext) _AppBuildLogLine(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var appKeyImplementors = []string{"AppKey"}
@@ -55119,7 +55119,7 @@ var appKeyImplementors = []string{"AppKey"}
 func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, obj *tenants.AppKey) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, appKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55158,7 +55158,7 @@ func (ec *executionContext) _AppKey(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var appSettingsImplementors = []string{"AppSettings"}
@@ -55393,7 +55393,7 @@ var audioTrackImplementors = []string{"AudioTrack"}
 func (ec *executionContext) _AudioTrack(ctx context.Context, sel ast.SelectionSet, obj *playback.AudioTrack) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, audioTrackImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55427,7 +55427,7 @@ func (ec *executionContext) _AudioTrack(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var auditActorImplementors = []string{"AuditActor"}
@@ -55435,7 +55435,7 @@ var auditActorImplementors = []string{"AuditActor"}
 func (ec *executionContext) _AuditActor(ctx context.Context, sel ast.SelectionSet, obj *audit.Actor) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditActorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55469,7 +55469,7 @@ func (ec *executionContext) _AuditActor(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var auditConnectionImplementors = []string{"AuditConnection"}
@@ -55477,7 +55477,7 @@ var auditConnectionImplementors = []string{"AuditConnection"}
 func (ec *executionContext) _AuditConnection(ctx context.Context, sel ast.SelectionSet, obj *model.AuditConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55501,7 +55501,7 @@ func (ec *executionContext) _AuditConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var auditEdgeImplementors = []string{"AuditEdge"}
@@ -55509,7 +55509,7 @@ var auditEdgeImplementors = []string{"AuditEdge"}
 func (ec *executionContext) _AuditEdge(ctx context.Context, sel ast.SelectionSet, obj *model.AuditEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, auditEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55533,7 +55533,7 @@ func (ec *executionContext) _AuditEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var auditEntryImplementors = []string{"AuditEntry"}
@@ -55654,7 +55654,7 @@ var availabilityImplementors = []string{"Availability"}
 func (ec *executionContext) _Availability(ctx context.Context, sel ast.SelectionSet, obj *catalog.Availability) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, availabilityImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55683,7 +55683,7 @@ func (ec *executionContext) _Availability(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var brandingImplementors = []string{"Branding"}
@@ -55814,7 +55814,7 @@ var bundleOfferImplementors = []string{"BundleOffer"}
 func (ec *executionContext) _BundleOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.BundleOffer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, bundleOfferImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55858,7 +55858,7 @@ func (ec *executionContext) _BundleOffer(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var cdnCookieImplementors = []string{"CdnCookie"}
@@ -55866,7 +55866,7 @@ var cdnCookieImplementors = []string{"CdnCookie"}
 func (ec *executionContext) _CdnCookie(ctx context.Context, sel ast.SelectionSet, obj *playback.Cookie) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, cdnCookieImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55905,7 +55905,7 @@ func (ec *executionContext) _CdnCookie(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var cdnSettingsImplementors = []string{"CdnSettings"}
@@ -55968,7 +55968,7 @@ var checkoutSessionImplementors = []string{"CheckoutSession"}
 func (ec *executionContext) _CheckoutSession(ctx context.Context, sel ast.SelectionSet, obj *billing.CheckoutSession) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, checkoutSessionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -55992,7 +55992,7 @@ func (ec *executionContext) _CheckoutSession(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var collectionImplementors = []string{"Collection"}
@@ -56075,7 +56075,7 @@ var collectionConnectionImplementors = []string{"CollectionConnection"}
 func (ec *executionContext) _CollectionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, collectionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56104,7 +56104,7 @@ func (ec *executionContext) _CollectionConnection(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var collectionEdgeImplementors = []string{"CollectionEdge"}
@@ -56112,7 +56112,7 @@ var collectionEdgeImplementors = []string{"CollectionEdge"}
 func (ec *executionContext) _CollectionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, collectionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56136,7 +56136,7 @@ func (ec *executionContext) _CollectionEdge(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var collectionItemConnectionImplementors = []string{"CollectionItemConnection"}
@@ -56144,7 +56144,7 @@ var collectionItemConnectionImplementors = []string{"CollectionItemConnection"}
 func (ec *executionContext) _CollectionItemConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CollectionItemConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, collectionItemConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56168,7 +56168,7 @@ func (ec *executionContext) _CollectionItemConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var collectionRuleImplementors = []string{"CollectionRule"}
@@ -56176,7 +56176,7 @@ var collectionRuleImplementors = []string{"CollectionRule"}
 func (ec *executionContext) _CollectionRule(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rule) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, collectionRuleImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56220,7 +56220,7 @@ func (ec *executionContext) _CollectionRule(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var contentRatingImplementors = []string{"ContentRating"}
@@ -56228,7 +56228,7 @@ var contentRatingImplementors = []string{"ContentRating"}
 func (ec *executionContext) _ContentRating(ctx context.Context, sel ast.SelectionSet, obj *catalog.Rating) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, contentRatingImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56257,7 +56257,7 @@ func (ec *executionContext) _ContentRating(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var continueWatchingConnectionImplementors = []string{"ContinueWatchingConnection"}
@@ -56265,7 +56265,7 @@ var continueWatchingConnectionImplementors = []string{"ContinueWatchingConnectio
 func (ec *executionContext) _ContinueWatchingConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56289,7 +56289,7 @@ func (ec *executionContext) _ContinueWatchingConnection(ctx context.Context, sel
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var continueWatchingEdgeImplementors = []string{"ContinueWatchingEdge"}
@@ -56297,7 +56297,7 @@ var continueWatchingEdgeImplementors = []string{"ContinueWatchingEdge"}
 func (ec *executionContext) _ContinueWatchingEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56321,7 +56321,7 @@ func (ec *executionContext) _ContinueWatchingEdge(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var continueWatchingItemImplementors = []string{"ContinueWatchingItem"}
@@ -56329,7 +56329,7 @@ var continueWatchingItemImplementors = []string{"ContinueWatchingItem"}
 func (ec *executionContext) _ContinueWatchingItem(ctx context.Context, sel ast.SelectionSet, obj *model.ContinueWatchingItem) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, continueWatchingItemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56363,7 +56363,7 @@ func (ec *executionContext) _ContinueWatchingItem(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var couponImplementors = []string{"Coupon"}
@@ -56466,7 +56466,7 @@ var createUploadPayloadImplementors = []string{"CreateUploadPayload"}
 func (ec *executionContext) _CreateUploadPayload(ctx context.Context, sel ast.SelectionSet, obj *model.CreateUploadPayload) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createUploadPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56495,7 +56495,7 @@ func (ec *executionContext) _CreateUploadPayload(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var createdAPIKeyImplementors = []string{"CreatedAPIKey"}
@@ -56503,7 +56503,7 @@ var createdAPIKeyImplementors = []string{"CreatedAPIKey"}
 func (ec *executionContext) _CreatedAPIKey(ctx context.Context, sel ast.SelectionSet, obj *model.CreatedAPIKey) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createdAPIKeyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56527,7 +56527,7 @@ func (ec *executionContext) _CreatedAPIKey(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var createdWebhookEndpointImplementors = []string{"CreatedWebhookEndpoint"}
@@ -56535,7 +56535,7 @@ var createdWebhookEndpointImplementors = []string{"CreatedWebhookEndpoint"}
 func (ec *executionContext) _CreatedWebhookEndpoint(ctx context.Context, sel ast.SelectionSet, obj *model.CreatedWebhookEndpoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, createdWebhookEndpointImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56559,7 +56559,7 @@ func (ec *executionContext) _CreatedWebhookEndpoint(ctx context.Context, sel ast
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var creatorImplementors = []string{"Creator"}
@@ -56636,7 +56636,7 @@ var creatorConnectionImplementors = []string{"CreatorConnection"}
 func (ec *executionContext) _CreatorConnection(ctx context.Context, sel ast.SelectionSet, obj *model.CreatorConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, creatorConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56665,7 +56665,7 @@ func (ec *executionContext) _CreatorConnection(ctx context.Context, sel ast.Sele
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var creatorEdgeImplementors = []string{"CreatorEdge"}
@@ -56673,7 +56673,7 @@ var creatorEdgeImplementors = []string{"CreatorEdge"}
 func (ec *executionContext) _CreatorEdge(ctx context.Context, sel ast.SelectionSet, obj *model.CreatorEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, creatorEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56697,7 +56697,7 @@ func (ec *executionContext) _CreatorEdge(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var domainImplementors = []string{"Domain"}
@@ -56705,7 +56705,7 @@ var domainImplementors = []string{"Domain"}
 func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, obj *domains.Domain) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, domainImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56774,7 +56774,7 @@ func (ec *executionContext) _Domain(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var entitlementImplementors = []string{"Entitlement"}
@@ -56902,7 +56902,7 @@ var eventOfferImplementors = []string{"EventOffer"}
 func (ec *executionContext) _EventOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.EventOffer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, eventOfferImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -56936,7 +56936,7 @@ func (ec *executionContext) _EventOffer(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var fileUploadImplementors = []string{"FileUpload"}
@@ -57260,7 +57260,7 @@ var localizationImplementors = []string{"Localization"}
 func (ec *executionContext) _Localization(ctx context.Context, sel ast.SelectionSet, obj *catalog.Localization) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, localizationImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57289,7 +57289,7 @@ func (ec *executionContext) _Localization(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var mailImplementors = []string{"Mail"}
@@ -57297,7 +57297,7 @@ var mailImplementors = []string{"Mail"}
 func (ec *executionContext) _Mail(ctx context.Context, sel ast.SelectionSet, obj *mail.Sent) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mailImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57336,7 +57336,7 @@ func (ec *executionContext) _Mail(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var mediaAssetImplementors = []string{"MediaAsset"}
@@ -57467,7 +57467,7 @@ var mediaSettingsImplementors = []string{"MediaSettings"}
 func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.SelectionSet, obj *contentkeys.Settings) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, mediaSettingsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57491,7 +57491,7 @@ func (ec *executionContext) _MediaSettings(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var metricUsageImplementors = []string{"MetricUsage"}
@@ -57612,7 +57612,7 @@ var moneyImplementors = []string{"Money"}
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *billing.Money) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -57636,7 +57636,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -57647,7 +57647,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -58688,7 +58688,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var mySubscriptionImplementors = []string{"MySubscription"}
@@ -58755,7 +58755,7 @@ var operatorImplementors = []string{"Operator"}
 func (ec *executionContext) _Operator(ctx context.Context, sel ast.SelectionSet, obj *operators.Operator) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58784,7 +58784,7 @@ func (ec *executionContext) _Operator(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorActionImplementors = []string{"OperatorAction"}
@@ -58856,7 +58856,7 @@ var operatorActionConnectionImplementors = []string{"OperatorActionConnection"}
 func (ec *executionContext) _OperatorActionConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorActionConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorActionConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58880,7 +58880,7 @@ func (ec *executionContext) _OperatorActionConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorActionEdgeImplementors = []string{"OperatorActionEdge"}
@@ -58888,7 +58888,7 @@ var operatorActionEdgeImplementors = []string{"OperatorActionEdge"}
 func (ec *executionContext) _OperatorActionEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorActionEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorActionEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58912,7 +58912,7 @@ func (ec *executionContext) _OperatorActionEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorLoginPayloadImplementors = []string{"OperatorLoginPayload"}
@@ -58920,7 +58920,7 @@ var operatorLoginPayloadImplementors = []string{"OperatorLoginPayload"}
 func (ec *executionContext) _OperatorLoginPayload(ctx context.Context, sel ast.SelectionSet, obj *operators.Challenge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorLoginPayloadImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58949,7 +58949,7 @@ func (ec *executionContext) _OperatorLoginPayload(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorSessionImplementors = []string{"OperatorSession"}
@@ -58957,7 +58957,7 @@ var operatorSessionImplementors = []string{"OperatorSession"}
 func (ec *executionContext) _OperatorSession(ctx context.Context, sel ast.SelectionSet, obj *operators.Session) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorSessionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -58986,7 +58986,7 @@ func (ec *executionContext) _OperatorSession(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorTOTPEnrollmentImplementors = []string{"OperatorTOTPEnrollment"}
@@ -58994,7 +58994,7 @@ var operatorTOTPEnrollmentImplementors = []string{"OperatorTOTPEnrollment"}
 func (ec *executionContext) _OperatorTOTPEnrollment(ctx context.Context, sel ast.SelectionSet, obj *operators.Enrollment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTOTPEnrollmentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59023,7 +59023,7 @@ func (ec *executionContext) _OperatorTOTPEnrollment(ctx context.Context, sel ast
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorTenantImplementors = []string{"OperatorTenant"}
@@ -59117,7 +59117,7 @@ var operatorTenantConnectionImplementors = []string{"OperatorTenantConnection"}
 func (ec *executionContext) _OperatorTenantConnection(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorTenantConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTenantConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59146,7 +59146,7 @@ func (ec *executionContext) _OperatorTenantConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var operatorTenantEdgeImplementors = []string{"OperatorTenantEdge"}
@@ -59154,7 +59154,7 @@ var operatorTenantEdgeImplementors = []string{"OperatorTenantEdge"}
 func (ec *executionContext) _OperatorTenantEdge(ctx context.Context, sel ast.SelectionSet, obj *model.OperatorTenantEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, operatorTenantEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59178,7 +59178,7 @@ func (ec *executionContext) _OperatorTenantEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var pageInfoImplementors = []string{"PageInfo"}
@@ -59186,7 +59186,7 @@ var pageInfoImplementors = []string{"PageInfo"}
 func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.PageInfo) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, pageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59210,7 +59210,7 @@ func (ec *executionContext) _PageInfo(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var planImplementors = []string{"Plan"}
@@ -59218,7 +59218,7 @@ var planImplementors = []string{"Plan"}
 func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj *billing.Plan) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, planImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59277,7 +59277,7 @@ func (ec *executionContext) _Plan(ctx context.Context, sel ast.SelectionSet, obj
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var planPriceImplementors = []string{"PlanPrice"}
@@ -59285,7 +59285,7 @@ var planPriceImplementors = []string{"PlanPrice"}
 func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet, obj *billing.Price) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, planPriceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59324,7 +59324,7 @@ func (ec *executionContext) _PlanPrice(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var platformInvoiceImplementors = []string{"PlatformInvoice"}
@@ -59332,7 +59332,7 @@ var platformInvoiceImplementors = []string{"PlatformInvoice"}
 func (ec *executionContext) _PlatformInvoice(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Invoice) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, platformInvoiceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59406,7 +59406,7 @@ func (ec *executionContext) _PlatformInvoice(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var platformPlanImplementors = []string{"PlatformPlan"}
@@ -59414,7 +59414,7 @@ var platformPlanImplementors = []string{"PlatformPlan"}
 func (ec *executionContext) _PlatformPlan(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Plan) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, platformPlanImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59458,7 +59458,7 @@ func (ec *executionContext) _PlatformPlan(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var platformPlanMetricImplementors = []string{"PlatformPlanMetric"}
@@ -59515,7 +59515,7 @@ var playbackRefusalImplementors = []string{"PlaybackRefusal"}
 func (ec *executionContext) _PlaybackRefusal(ctx context.Context, sel ast.SelectionSet, obj *playback.Refusal) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, playbackRefusalImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59539,7 +59539,7 @@ func (ec *executionContext) _PlaybackRefusal(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var playbackSessionImplementors = []string{"PlaybackSession"}
@@ -59649,7 +59649,7 @@ var playbackSessionResultImplementors = []string{"PlaybackSessionResult"}
 func (ec *executionContext) _PlaybackSessionResult(ctx context.Context, sel ast.SelectionSet, obj *model.PlaybackSessionResult) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, playbackSessionResultImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59673,7 +59673,7 @@ func (ec *executionContext) _PlaybackSessionResult(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var playbackSettingsImplementors = []string{"PlaybackSettings"}
@@ -59726,7 +59726,7 @@ var promoCodeImplementors = []string{"PromoCode"}
 func (ec *executionContext) _PromoCode(ctx context.Context, sel ast.SelectionSet, obj *billing.PromoCode) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, promoCodeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -59785,7 +59785,7 @@ func (ec *executionContext) _PromoCode(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var queryImplementors = []string{"Query"}
@@ -59797,6 +59797,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 	})
 
 	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
 			Object: field.Name,
@@ -60231,7 +60232,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
 }
 
 var railImplementors = []string{"Rail"}
@@ -60293,7 +60299,7 @@ var railConnectionImplementors = []string{"RailConnection"}
 func (ec *executionContext) _RailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.RailConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, railConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60322,7 +60328,7 @@ func (ec *executionContext) _RailConnection(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var railEdgeImplementors = []string{"RailEdge"}
@@ -60330,7 +60336,7 @@ var railEdgeImplementors = []string{"RailEdge"}
 func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.RailEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, railEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60354,7 +60360,7 @@ func (ec *executionContext) _RailEdge(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var revenueByModelImplementors = []string{"RevenueByModel"}
@@ -60362,7 +60368,7 @@ var revenueByModelImplementors = []string{"RevenueByModel"}
 func (ec *executionContext) _RevenueByModel(ctx context.Context, sel ast.SelectionSet, obj *billing.Revenue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, revenueByModelImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60396,7 +60402,7 @@ func (ec *executionContext) _RevenueByModel(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var salesSummaryImplementors = []string{"SalesSummary"}
@@ -60404,7 +60410,7 @@ var salesSummaryImplementors = []string{"SalesSummary"}
 func (ec *executionContext) _SalesSummary(ctx context.Context, sel ast.SelectionSet, obj *billing.Sales) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, salesSummaryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60448,7 +60454,7 @@ func (ec *executionContext) _SalesSummary(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var seasonImplementors = []string{"Season"}
@@ -60516,7 +60522,7 @@ var secondFactorChallengeImplementors = []string{"SecondFactorChallenge"}
 func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.SelectionSet, obj *tenants.SecondFactorChallenge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, secondFactorChallengeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60540,7 +60546,7 @@ func (ec *executionContext) _SecondFactorChallenge(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var seriesImplementors = []string{"Series"}
@@ -60648,7 +60654,7 @@ var seriesConnectionImplementors = []string{"SeriesConnection"}
 func (ec *executionContext) _SeriesConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60677,7 +60683,7 @@ func (ec *executionContext) _SeriesConnection(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var seriesEdgeImplementors = []string{"SeriesEdge"}
@@ -60685,7 +60691,7 @@ var seriesEdgeImplementors = []string{"SeriesEdge"}
 func (ec *executionContext) _SeriesEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SeriesEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, seriesEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60709,7 +60715,7 @@ func (ec *executionContext) _SeriesEdge(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var sourceReplacementImplementors = []string{"SourceReplacement"}
@@ -60792,7 +60798,7 @@ var staffImplementors = []string{"Staff"}
 func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, obj *tenants.Staff) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60836,7 +60842,7 @@ func (ec *executionContext) _Staff(ctx context.Context, sel ast.SelectionSet, ob
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var staffChangeImplementors = []string{"StaffChange"}
@@ -60844,7 +60850,7 @@ var staffChangeImplementors = []string{"StaffChange"}
 func (ec *executionContext) _StaffChange(ctx context.Context, sel ast.SelectionSet, obj *tenants.StaffChange) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffChangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60868,7 +60874,7 @@ func (ec *executionContext) _StaffChange(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var staffConnectionImplementors = []string{"StaffConnection"}
@@ -60876,7 +60882,7 @@ var staffConnectionImplementors = []string{"StaffConnection"}
 func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StaffConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60905,7 +60911,7 @@ func (ec *executionContext) _StaffConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var staffEdgeImplementors = []string{"StaffEdge"}
@@ -60913,7 +60919,7 @@ var staffEdgeImplementors = []string{"StaffEdge"}
 func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StaffEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60937,7 +60943,7 @@ func (ec *executionContext) _StaffEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var staffSessionImplementors = []string{"StaffSession"}
@@ -60945,7 +60951,7 @@ var staffSessionImplementors = []string{"StaffSession"}
 func (ec *executionContext) _StaffSession(ctx context.Context, sel ast.SelectionSet, obj *tenants.Session) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, staffSessionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -60999,7 +61005,7 @@ func (ec *executionContext) _StaffSession(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var storefrontImplementors = []string{"Storefront"}
@@ -61322,7 +61328,7 @@ var storefrontRailConnectionImplementors = []string{"StorefrontRailConnection"}
 func (ec *executionContext) _StorefrontRailConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontRailConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontRailConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61346,7 +61352,7 @@ func (ec *executionContext) _StorefrontRailConnection(ctx context.Context, sel a
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var storefrontRailEdgeImplementors = []string{"StorefrontRailEdge"}
@@ -61354,7 +61360,7 @@ var storefrontRailEdgeImplementors = []string{"StorefrontRailEdge"}
 func (ec *executionContext) _StorefrontRailEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontRailEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontRailEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61378,7 +61384,7 @@ func (ec *executionContext) _StorefrontRailEdge(ctx context.Context, sel ast.Sel
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var storefrontSeasonImplementors = []string{"StorefrontSeason"}
@@ -61649,7 +61655,7 @@ var storefrontTitleConnectionImplementors = []string{"StorefrontTitleConnection"
 func (ec *executionContext) _StorefrontTitleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontTitleConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontTitleConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61673,7 +61679,7 @@ func (ec *executionContext) _StorefrontTitleConnection(ctx context.Context, sel 
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var storefrontTitleEdgeImplementors = []string{"StorefrontTitleEdge"}
@@ -61681,7 +61687,7 @@ var storefrontTitleEdgeImplementors = []string{"StorefrontTitleEdge"}
 func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.StorefrontTitleEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, storefrontTitleEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61705,7 +61711,7 @@ func (ec *executionContext) _StorefrontTitleEdge(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var stripeConnectionImplementors = []string{"StripeConnection"}
@@ -61783,7 +61789,7 @@ var stripeOnboardingImplementors = []string{"StripeOnboarding"}
 func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.SelectionSet, obj *billing.Onboarding) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, stripeOnboardingImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61812,7 +61818,7 @@ func (ec *executionContext) _StripeOnboarding(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var subscriberImplementors = []string{"Subscriber"}
@@ -61820,7 +61826,7 @@ var subscriberImplementors = []string{"Subscriber"}
 func (ec *executionContext) _Subscriber(ctx context.Context, sel ast.SelectionSet, obj *billing.Subscriber) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61879,7 +61885,7 @@ func (ec *executionContext) _Subscriber(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var subscriberConnectionImplementors = []string{"SubscriberConnection"}
@@ -61887,7 +61893,7 @@ var subscriberConnectionImplementors = []string{"SubscriberConnection"}
 func (ec *executionContext) _SubscriberConnection(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriberConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61916,7 +61922,7 @@ func (ec *executionContext) _SubscriberConnection(ctx context.Context, sel ast.S
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var subscriberEdgeImplementors = []string{"SubscriberEdge"}
@@ -61924,7 +61930,7 @@ var subscriberEdgeImplementors = []string{"SubscriberEdge"}
 func (ec *executionContext) _SubscriberEdge(ctx context.Context, sel ast.SelectionSet, obj *model.SubscriberEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriberEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -61948,7 +61954,7 @@ func (ec *executionContext) _SubscriberEdge(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var subscriptionImplementors = []string{"Subscription"}
@@ -61980,7 +61986,7 @@ var subscriptionInvoiceImplementors = []string{"SubscriptionInvoice"}
 func (ec *executionContext) _SubscriptionInvoice(ctx context.Context, sel ast.SelectionSet, obj *billing.SubscriptionInvoice) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subscriptionInvoiceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62039,7 +62045,7 @@ func (ec *executionContext) _SubscriptionInvoice(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var subtitleTrackImplementors = []string{"SubtitleTrack"}
@@ -62047,7 +62053,7 @@ var subtitleTrackImplementors = []string{"SubtitleTrack"}
 func (ec *executionContext) _SubtitleTrack(ctx context.Context, sel ast.SelectionSet, obj *playback.Subtitle) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, subtitleTrackImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62081,7 +62087,7 @@ func (ec *executionContext) _SubtitleTrack(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var tenantImplementors = []string{"Tenant"}
@@ -62158,7 +62164,7 @@ var tenantDeletionImplementors = []string{"TenantDeletion"}
 func (ec *executionContext) _TenantDeletion(ctx context.Context, sel ast.SelectionSet, obj *operators.Deletion) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tenantDeletionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62192,7 +62198,7 @@ func (ec *executionContext) _TenantDeletion(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var tenantExportImplementors = []string{"TenantExport"}
@@ -62249,7 +62255,7 @@ var tenantQuotasImplementors = []string{"TenantQuotas"}
 func (ec *executionContext) _TenantQuotas(ctx context.Context, sel ast.SelectionSet, obj *operators.Quotas) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tenantQuotasImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62273,7 +62279,7 @@ func (ec *executionContext) _TenantQuotas(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var tenantUsageImplementors = []string{"TenantUsage"}
@@ -62281,7 +62287,7 @@ var tenantUsageImplementors = []string{"TenantUsage"}
 func (ec *executionContext) _TenantUsage(ctx context.Context, sel ast.SelectionSet, obj *operators.Usage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, tenantUsageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62325,7 +62331,7 @@ func (ec *executionContext) _TenantUsage(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var titleImplementors = []string{"Title"}
@@ -62503,7 +62509,7 @@ var titleConnectionImplementors = []string{"TitleConnection"}
 func (ec *executionContext) _TitleConnection(ctx context.Context, sel ast.SelectionSet, obj *model.TitleConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, titleConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62532,7 +62538,7 @@ func (ec *executionContext) _TitleConnection(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var titleEdgeImplementors = []string{"TitleEdge"}
@@ -62540,7 +62546,7 @@ var titleEdgeImplementors = []string{"TitleEdge"}
 func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet, obj *model.TitleEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, titleEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62564,7 +62570,7 @@ func (ec *executionContext) _TitleEdge(ctx context.Context, sel ast.SelectionSet
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var titleOfferImplementors = []string{"TitleOffer"}
@@ -62572,7 +62578,7 @@ var titleOfferImplementors = []string{"TitleOffer"}
 func (ec *executionContext) _TitleOffer(ctx context.Context, sel ast.SelectionSet, obj *billing.Offer) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, titleOfferImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62621,7 +62627,7 @@ func (ec *executionContext) _TitleOffer(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var trickPlayImplementors = []string{"TrickPlay"}
@@ -62693,7 +62699,7 @@ var twoFactorEnrollmentImplementors = []string{"TwoFactorEnrollment"}
 func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.SelectionSet, obj *tenants.TwoFactorEnrollment) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorEnrollmentImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62722,7 +62728,7 @@ func (ec *executionContext) _TwoFactorEnrollment(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var twoFactorStatusImplementors = []string{"TwoFactorStatus"}
@@ -62730,7 +62736,7 @@ var twoFactorStatusImplementors = []string{"TwoFactorStatus"}
 func (ec *executionContext) _TwoFactorStatus(ctx context.Context, sel ast.SelectionSet, obj *tenants.TwoFactorStatus) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, twoFactorStatusImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62764,7 +62770,7 @@ func (ec *executionContext) _TwoFactorStatus(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var viewerImplementors = []string{"Viewer"}
@@ -62842,7 +62848,7 @@ var viewerConnectionImplementors = []string{"ViewerConnection"}
 func (ec *executionContext) _ViewerConnection(ctx context.Context, sel ast.SelectionSet, obj *model.ViewerConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62871,7 +62877,7 @@ func (ec *executionContext) _ViewerConnection(ctx context.Context, sel ast.Selec
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var viewerDeviceImplementors = []string{"ViewerDevice"}
@@ -62938,7 +62944,7 @@ var viewerEdgeImplementors = []string{"ViewerEdge"}
 func (ec *executionContext) _ViewerEdge(ctx context.Context, sel ast.SelectionSet, obj *model.ViewerEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -62962,7 +62968,7 @@ func (ec *executionContext) _ViewerEdge(ctx context.Context, sel ast.SelectionSe
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var viewerProfileImplementors = []string{"ViewerProfile"}
@@ -62970,7 +62976,7 @@ var viewerProfileImplementors = []string{"ViewerProfile"}
 func (ec *executionContext) _ViewerProfile(ctx context.Context, sel ast.SelectionSet, obj *viewers.Profile) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerProfileImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63024,7 +63030,7 @@ func (ec *executionContext) _ViewerProfile(ctx context.Context, sel ast.Selectio
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var viewerTokensImplementors = []string{"ViewerTokens"}
@@ -63032,7 +63038,7 @@ var viewerTokensImplementors = []string{"ViewerTokens"}
 func (ec *executionContext) _ViewerTokens(ctx context.Context, sel ast.SelectionSet, obj *viewers.Tokens) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, viewerTokensImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63076,7 +63082,7 @@ func (ec *executionContext) _ViewerTokens(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var webhookDeliveryImplementors = []string{"WebhookDelivery"}
@@ -63084,7 +63090,7 @@ var webhookDeliveryImplementors = []string{"WebhookDelivery"}
 func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.SelectionSet, obj *outbox.Delivery) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63148,7 +63154,7 @@ func (ec *executionContext) _WebhookDelivery(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"}
@@ -63156,7 +63162,7 @@ var webhookDeliveryConnectionImplementors = []string{"WebhookDeliveryConnection"
 func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookDeliveryConnection) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryConnectionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63180,7 +63186,7 @@ func (ec *executionContext) _WebhookDeliveryConnection(ctx context.Context, sel 
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
@@ -63188,7 +63194,7 @@ var webhookDeliveryEdgeImplementors = []string{"WebhookDeliveryEdge"}
 func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.SelectionSet, obj *model.WebhookDeliveryEdge) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookDeliveryEdgeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63212,7 +63218,7 @@ func (ec *executionContext) _WebhookDeliveryEdge(ctx context.Context, sel ast.Se
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var webhookEndpointImplementors = []string{"WebhookEndpoint"}
@@ -63220,7 +63226,7 @@ var webhookEndpointImplementors = []string{"WebhookEndpoint"}
 func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.SelectionSet, obj *outbox.Endpoint) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, webhookEndpointImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63264,7 +63270,7 @@ func (ec *executionContext) _WebhookEndpoint(ctx context.Context, sel ast.Select
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var workspacePlatformPlanImplementors = []string{"WorkspacePlatformPlan"}
@@ -63272,7 +63278,7 @@ var workspacePlatformPlanImplementors = []string{"WorkspacePlatformPlan"}
 func (ec *executionContext) _WorkspacePlatformPlan(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Subscription) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspacePlatformPlanImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63306,7 +63312,7 @@ func (ec *executionContext) _WorkspacePlatformPlan(ctx context.Context, sel ast.
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var workspaceUsageImplementors = []string{"WorkspaceUsage"}
@@ -63314,7 +63320,7 @@ var workspaceUsageImplementors = []string{"WorkspaceUsage"}
 func (ec *executionContext) _WorkspaceUsage(ctx context.Context, sel ast.SelectionSet, obj *platformbilling.Usage) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, workspaceUsageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63358,7 +63364,7 @@ func (ec *executionContext) _WorkspaceUsage(ctx context.Context, sel ast.Selecti
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -63366,7 +63372,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63405,7 +63411,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -63413,7 +63419,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63447,7 +63453,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -63455,7 +63461,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63499,7 +63505,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -63507,7 +63513,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63551,7 +63557,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -63559,7 +63565,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63603,7 +63609,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -63611,7 +63617,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newPlainObject(fields)
 	for i, field := range fields {
 		switch field.Name {
 		case "__typename":
@@ -63680,7 +63686,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		return graphql.Null
 	}
 
-	return plainObject{fields: fields, values: out.Values}
+	return out
 }
 
 // endregion **************************** object.gotpl ****************************

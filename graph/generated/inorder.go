@@ -17,15 +17,20 @@ import (
 // dataloaders still see a whole list's keys in one batch.
 //
 // It keeps MarshalSliceConcurrently's signature (the worker limit does not
-// apply) and its contract: each element gets a field context with its index,
-// and a panic nulls that element and adds an error unless the panic handler is
-// omitted.
+// apply) and its contract: each element is marshalled with a field context
+// holding its index, and a panic nulls that element and adds an error unless
+// the panic handler is omitted. One field context serves every element, its
+// index moved on before each: the elements are marshalled one at a time, and
+// nothing below a pure element keeps its context once it is marshalled (an
+// error takes its path when it is added).
 func marshalSliceInOrder(ctx context.Context, length int, _ int64, omitPanicHandler bool,
 	marshalElement func(ctx context.Context, i int) graphql.Marshaler,
 ) graphql.Array {
 	ret := make(graphql.Array, length)
+	index := 0
+	childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &index})
 	for i := range length {
-		childCtx := graphql.WithFieldContext(ctx, &graphql.FieldContext{Index: &i})
+		index = i
 		if omitPanicHandler {
 			ret[i] = marshalElement(childCtx, i)
 			continue
@@ -45,18 +50,28 @@ func marshalRecovering(ctx context.Context, i int, marshalElement func(ctx conte
 	return marshalElement(ctx, i)
 }
 
-// plainObject writes an object whose field values are all computed (graph/
-// gqlgen puts it in place of gqlgen's FieldSet for objects with no field
-// resolved concurrently). gqlgen's FieldSet.MarshalGQL allocates a map per
-// object to skip an alias written twice; CollectFields merges fields by alias,
-// so there is none, and a page of 20 made 40 maps for nothing. A repeated
-// alias is still skipped here, by looking back over the few fields before it.
+// plainObject is the field set of an object whose field values are all
+// computed as its fields are walked (graph/gqlgen puts it in place of gqlgen's
+// FieldSet for objects with no field resolved concurrently, so Dispatch has
+// nothing to do), and writes it. gqlgen's FieldSet.MarshalGQL allocates a map
+// per object to skip an alias written twice; CollectFields merges fields by
+// alias, so there is none, and a page of 20 made 40 maps for nothing. A
+// repeated alias is still skipped here, by looking back over the few fields
+// before it.
 type plainObject struct {
-	fields []graphql.CollectedField
-	values []graphql.Marshaler
+	fields   []graphql.CollectedField
+	Values   []graphql.Marshaler
+	Invalids uint32
 }
 
-func (o plainObject) MarshalGQL(w io.Writer) {
+func newPlainObject(fields []graphql.CollectedField) *plainObject {
+	return &plainObject{fields: fields, Values: make([]graphql.Marshaler, len(fields))}
+}
+
+// Dispatch is FieldSet's: there is nothing delayed to run.
+func (*plainObject) Dispatch(context.Context) {}
+
+func (o *plainObject) MarshalGQL(w io.Writer) {
 	_, _ = io.WriteString(w, "{")
 	written := 0
 	for i := range o.fields {
@@ -72,7 +87,7 @@ func (o plainObject) MarshalGQL(w io.Writer) {
 		_, _ = io.WriteString(w, `"`)
 		_, _ = io.WriteString(w, alias)
 		_, _ = io.WriteString(w, `":`)
-		o.values[i].MarshalGQL(w)
+		o.Values[i].MarshalGQL(w)
 	}
 	_, _ = io.WriteString(w, "}")
 }

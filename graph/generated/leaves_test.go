@@ -40,6 +40,15 @@ func TestPlainFields(t *testing.T) {
 	if want := `{"id":"` + id.String() + `","email":"a\"b@example.com","role":"EDITOR","createdAt":"2026-11-28T09:00:00Z"}`; out != want || errList != nil {
 		t.Fatalf("a plain staff member:\n got %s %v\nwant %s", out, errList, want)
 	}
+	// In a list, the element's index is in the path of its error though the
+	// elements share one field context (marshalSliceInOrder).
+	good := &tenants.Staff{ID: id, Email: "a@example.com", Role: authz.RoleEditor, CreatedAt: at}
+	out, errList = marshalWith(doc, func(ctx context.Context, ec *executionContext) graphql.Marshaler {
+		return ec.marshalNStaffEdge2ᚕᚖgithubᚗcomᚋmarqueeᚑottᚋmarqueeᚋgraphᚋmodelᚐStaffEdgeᚄ(ctx, edge, []*model.StaffEdge{{Node: good}, {Node: good}, {Cursor: "c"}, {Node: good}})
+	})
+	if out != "null" || len(errList) != 1 || !strings.HasPrefix(errList[0], "team[2].node: ") {
+		t.Errorf("a list with an edge without its node: got %s %q, want null and one error on team[2].node", out, errList)
+	}
 	for field, s := range map[string]*tenants.Staff{
 		"id":        {Email: "a@example.com", Role: authz.RoleEditor, CreatedAt: at},
 		"createdAt": {ID: id, Email: "a@example.com", Role: authz.RoleEditor},
@@ -83,15 +92,14 @@ func TestPlainObject(t *testing.T) {
 		return graphql.CollectedField{Field: &ast.Field{Alias: alias}}
 	}
 	var buf bytes.Buffer
-	plainObject{
-		fields: []graphql.CollectedField{f("a"), f("b"), f("a")},
-		values: []graphql.Marshaler{graphql.MarshalInt(1), graphql.MarshalString("x"), graphql.MarshalInt(3)},
-	}.MarshalGQL(&buf)
+	o := newPlainObject([]graphql.CollectedField{f("a"), f("b"), f("a")})
+	o.Values[0], o.Values[1], o.Values[2] = graphql.MarshalInt(1), graphql.MarshalString("x"), graphql.MarshalInt(3)
+	o.MarshalGQL(&buf)
 	if buf.String() != `{"a":1,"b":"x"}` {
 		t.Fatalf("got %s", buf.String())
 	}
 	buf.Reset()
-	plainObject{}.MarshalGQL(&buf)
+	newPlainObject(nil).MarshalGQL(&buf)
 	if buf.String() != `{}` {
 		t.Fatalf("no fields: %s", buf.String())
 	}

@@ -22,7 +22,8 @@ import (
 // object to skip repeated aliases that CollectFields has already merged.
 const (
 	objectReturn = "\n\treturn out"
-	plainReturn  = "\n\treturn plainObject{fields: fields, values: out.Values}"
+	objectNew    = "\tout := graphql.NewFieldSet(fields)\n"
+	plainNew     = "\tout := newPlainObject(fields)\n"
 	deferredNew  = "\tdeferred := graphql.NewDeferredGroup(ctx)\n"
 	deferredTail = "\n\tif n := len(deferred.Defers); n > 0 {\n\t\tatomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))\n\t\tec.ProcessDeferredGroup(deferred)\n\t}\n"
 )
@@ -45,12 +46,12 @@ func dropDeferred(src string) (string, int, error) {
 		if strings.Count(fn, deferredNew) != 1 || strings.Count(fn, deferredTail) != 1 {
 			return "", 0, fmt.Errorf("deferred: %q has another shape: revisit graph/gqlgen/deferred.go", firstLine(fn))
 		}
-		if strings.Count(fn, "deferred") == 3 { // made and checked, nothing else
+		if strings.Count(fn, "deferred") == 3 && !strings.Contains(fn, "Concurrently(") { // made and checked, nothing else
 			fn = strings.Replace(strings.Replace(fn, deferredNew, "", 1), deferredTail, "", 1)
-			if !strings.HasSuffix(fn, objectReturn) || strings.Count(fn, "out.Values[i] = ") == 0 {
-				return "", 0, fmt.Errorf("deferred: %q does not end as an object's marshalling", firstLine(fn))
+			if !strings.HasSuffix(fn, objectReturn) || strings.Count(fn, objectNew) != 1 || strings.Count(fn, "out.Values[i] = ") == 0 {
+				return "", 0, fmt.Errorf("deferred: %q does not have the shape of an object's marshalling", firstLine(fn))
 			}
-			fn = strings.TrimSuffix(fn, objectReturn) + plainReturn
+			fn = strings.Replace(fn, objectNew, plainNew, 1)
 			n++
 		} // else it is passed to ResolveConcurrently, and kept
 		b.WriteString(src[:start] + fn)
