@@ -320,8 +320,8 @@ func (r *queryResolver) Subscribers(ctx context.Context, first *int, after *stri
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(subs, page, n, func(c string, s *billing.Subscriber) *model.SubscriberEdge {
-		return &model.SubscriberEdge{Cursor: c, Node: s}
+	edges, info := connect(subs, page, n, func(c string, s *billing.Subscriber) model.SubscriberEdge {
+		return model.SubscriberEdge{Cursor: c, Node: s}
 	})
 	return &model.SubscriberConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }

@@ -221,29 +221,32 @@ func offsetPage(first *int, after *string) (catalog.Page, int, error) {
 
 var errInvalidCursor = errs.InvalidField("after", "malformed cursor")
 
-// connect makes the edges of a position-paged page of up to n+1 items.
-func connect[T any, E any](items []T, page catalog.Page, n int, edge func(cursor string, node *T) E) ([]E, *model.PageInfo) {
+// connect makes the edges of a position-paged page of up to n+1 items. The
+// edges share one backing array: one allocation for a page, not one an edge.
+func connect[T any, E any](items []T, page catalog.Page, n int, edge func(cursor string, node *T) E) ([]*E, *model.PageInfo) {
 	info := &model.PageInfo{HasNextPage: len(items) > n}
 	if len(items) > n {
 		items = items[:n]
 	}
-	out := make([]E, len(items))
+	backing := make([]E, len(items))
+	out := make([]*E, len(items))
 	for i := range items {
 		cur := positionCursor(page.Skip + i)
-		out[i] = edge(cur, &items[i])
+		backing[i] = edge(cur, &items[i])
+		out[i] = &backing[i]
 		info.EndCursor = &cur
 	}
 	return out, info
 }
 
 func titleEdges(ts []catalog.Title, page catalog.Page, n, total int) *model.TitleConnection {
-	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) *model.TitleEdge { return &model.TitleEdge{Cursor: c, Node: t} })
+	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) model.TitleEdge { return model.TitleEdge{Cursor: c, Node: t} })
 	return &model.TitleConnection{Edges: edges, PageInfo: info, TotalCount: total}
 }
 
 func storefrontTitles(ts []catalog.Title, page catalog.Page, n int) *model.StorefrontTitleConnection {
-	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) *model.StorefrontTitleEdge {
-		return &model.StorefrontTitleEdge{Cursor: c, Node: t}
+	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) model.StorefrontTitleEdge {
+		return model.StorefrontTitleEdge{Cursor: c, Node: t}
 	})
 	return &model.StorefrontTitleConnection{Edges: edges, PageInfo: info}
 }

@@ -36,7 +36,7 @@ func (r *collectionResolver) Items(ctx context.Context, obj *catalog.Collection,
 	if err != nil && !errors.Is(err, dataloadgen.ErrNotFound) {
 		return nil, err
 	}
-	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) *model.TitleEdge { return &model.TitleEdge{Cursor: c, Node: t} })
+	edges, info := connect(ts, page, n, func(c string, t *catalog.Title) model.TitleEdge { return model.TitleEdge{Cursor: c, Node: t} })
 	return &model.CollectionItemConnection{Edges: edges, PageInfo: info}, nil
 }
 
@@ -208,7 +208,7 @@ func (r *queryResolver) SeriesList(ctx context.Context, status *catalog.Status, 
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(ss, page, n, func(c string, s *catalog.Series) *model.SeriesEdge { return &model.SeriesEdge{Cursor: c, Node: s} })
+	edges, info := connect(ss, page, n, func(c string, s *catalog.Series) model.SeriesEdge { return model.SeriesEdge{Cursor: c, Node: s} })
 	return &model.SeriesConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
@@ -232,8 +232,8 @@ func (r *queryResolver) Collections(ctx context.Context, creatorID *uuid.UUID, f
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(cs, page, n, func(c string, v *catalog.Collection) *model.CollectionEdge {
-		return &model.CollectionEdge{Cursor: c, Node: v}
+	edges, info := connect(cs, page, n, func(c string, v *catalog.Collection) model.CollectionEdge {
+		return model.CollectionEdge{Cursor: c, Node: v}
 	})
 	return &model.CollectionConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
@@ -248,7 +248,7 @@ func (r *queryResolver) Rails(ctx context.Context, first *int, after *string) (*
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(rs, page, n, func(c string, v *catalog.Rail) *model.RailEdge { return &model.RailEdge{Cursor: c, Node: v} })
+	edges, info := connect(rs, page, n, func(c string, v *catalog.Rail) model.RailEdge { return model.RailEdge{Cursor: c, Node: v} })
 	return &model.RailConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
@@ -267,7 +267,7 @@ func (r *queryResolver) Creators(ctx context.Context, first *int, after *string)
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(cs, page, n, func(c string, v *catalog.Creator) *model.CreatorEdge { return &model.CreatorEdge{Cursor: c, Node: v} })
+	edges, info := connect(cs, page, n, func(c string, v *catalog.Creator) model.CreatorEdge { return model.CreatorEdge{Cursor: c, Node: v} })
 	return &model.CreatorConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 

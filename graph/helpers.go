@@ -169,7 +169,7 @@ func auditPage(entries []audit.Entry, n int) *model.AuditConnection {
 
 // staffPage makes a position-paged team connection of up to n+1 members.
 func staffPage(staff []tenants.Staff, page catalog.Page, n, total int) *model.StaffConnection {
-	edges, info := connect(staff, page, n, func(c string, s *tenants.Staff) *model.StaffEdge { return &model.StaffEdge{Cursor: c, Node: s} })
+	edges, info := connect(staff, page, n, func(c string, s *tenants.Staff) model.StaffEdge { return model.StaffEdge{Cursor: c, Node: s} })
 	return &model.StaffConnection{Edges: edges, PageInfo: info, TotalCount: total}
 }
 

@@ -112,8 +112,8 @@ func (r *storefrontHomeResolver) Rails(ctx context.Context, obj *tenants.Tenant,
 		return nil, err
 	}
 	r.catalogLoaders(ctx).primeCollections(cols)
-	edges, info := connect(rs, page, n, func(c string, v *catalog.Rail) *model.StorefrontRailEdge {
-		return &model.StorefrontRailEdge{Cursor: c, Node: v}
+	edges, info := connect(rs, page, n, func(c string, v *catalog.Rail) model.StorefrontRailEdge {
+		return model.StorefrontRailEdge{Cursor: c, Node: v}
 	})
 	return &model.StorefrontRailConnection{Edges: edges, PageInfo: info}, nil
 }

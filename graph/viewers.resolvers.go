@@ -275,7 +275,7 @@ func (r *queryResolver) Viewers(ctx context.Context, first *int, after *string, 
 	if err != nil {
 		return nil, err
 	}
-	edges, info := connect(vs, page, n, func(c string, v *viewers.Viewer) *model.ViewerEdge { return &model.ViewerEdge{Cursor: c, Node: v} })
+	edges, info := connect(vs, page, n, func(c string, v *viewers.Viewer) model.ViewerEdge { return model.ViewerEdge{Cursor: c, Node: v} })
 	return &model.ViewerConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 

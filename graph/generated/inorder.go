@@ -62,10 +62,19 @@ type plainObject struct {
 	fields   []graphql.CollectedField
 	Values   []graphql.Marshaler
 	Invalids uint32
+	// inline holds the values of an object of a few fields (most selections
+	// are), so that the object is one allocation instead of two.
+	inline [6]graphql.Marshaler
 }
 
 func newPlainObject(fields []graphql.CollectedField) *plainObject {
-	return &plainObject{fields: fields, Values: make([]graphql.Marshaler, len(fields))}
+	o := &plainObject{fields: fields}
+	if len(fields) <= len(o.inline) {
+		o.Values = o.inline[:len(fields)]
+	} else {
+		o.Values = make([]graphql.Marshaler, len(fields))
+	}
+	return o
 }
 
 // Dispatch is FieldSet's: there is nothing delayed to run.

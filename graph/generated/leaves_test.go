@@ -104,3 +104,22 @@ func TestPlainObject(t *testing.T) {
 		t.Fatalf("no fields: %s", buf.String())
 	}
 }
+
+// An object of more fields than plainObject holds inline is written whole.
+func TestPlainObjectOfManyFields(t *testing.T) {
+	var fields []graphql.CollectedField
+	var want []string
+	for _, a := range []string{"a", "b", "c", "d", "e", "f", "g", "h"} {
+		fields = append(fields, graphql.CollectedField{Field: &ast.Field{Alias: a}})
+		want = append(want, `"`+a+`":"`+a+`"`)
+	}
+	o := newPlainObject(fields)
+	for i, f := range fields {
+		o.Values[i] = graphql.MarshalString(f.Alias)
+	}
+	var buf bytes.Buffer
+	o.MarshalGQL(&buf)
+	if buf.String() != "{"+strings.Join(want, ",")+"}" {
+		t.Fatalf("got %s", buf.String())
+	}
+}
