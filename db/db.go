@@ -13,6 +13,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -26,10 +27,14 @@ import (
 // DB is the application's handle on PostgreSQL.
 type DB struct {
 	Pool *pgxpool.Pool
-	// StatementTimeout bounds every statement of a tenant transaction, so a
-	// runaway query cannot hold a pooled connection. Zero means 15s.
-	StatementTimeout time.Duration
 }
+
+// StatementTimeout bounds every statement on the pool's connections, so a
+// runaway query cannot hold a pooled connection. It is the connections' own
+// setting, sent once when each connects (a statement_timeout in the URL
+// overrides it): set per transaction or per statement, it was one more
+// setting for PostgreSQL to apply on every read.
+const StatementTimeout = 15 * time.Second
 
 // Open connects a pool with the application role's URL and checks it answers.
 func Open(ctx context.Context, url string) (*DB, error) {
@@ -42,6 +47,9 @@ func Open(ctx context.Context, url string) (*DB, error) {
 
 // OpenConfig connects a pool from a parsed config and checks it answers.
 func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
+	if _, set := cfg.ConnConfig.RuntimeParams["statement_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["statement_timeout"] = strconv.FormatInt(StatementTimeout.Milliseconds(), 10)
+	}
 	after := cfg.AfterConnect
 	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		RegisterTypes(c.TypeMap())
@@ -84,23 +92,15 @@ func (d *DB) InTenant(ctx context.Context, tenant uuid.UUID, fn func(Tx) error) 
 	if tenant == uuid.Nil {
 		return errs.Internal(errors.New("db.InTenant: zero tenant"))
 	}
-	begin := fmt.Sprintf("BEGIN; SELECT set_config('app.tenant_id', '%s', true); SET LOCAL statement_timeout = %d",
-		tenant.String(), d.timeout().Milliseconds())
+	begin := fmt.Sprintf("BEGIN; SELECT set_config('app.tenant_id', '%s', true)", tenant.String())
 	return d.inTx(ctx, begin, fn)
-}
-
-func (d *DB) timeout() time.Duration {
-	if d.StatementTimeout == 0 {
-		return 15 * time.Second
-	}
-	return d.StatementTimeout
 }
 
 // System runs fn in a transaction bound to no tenant. Tenant tables show it no
 // rows; it is for the few SECURITY DEFINER look-ups that find a tenant from a
 // slug, host or app key, and for platform tables.
 func (d *DB) System(ctx context.Context, fn func(Tx) error) error {
-	return d.inTx(ctx, "BEGIN; SET LOCAL statement_timeout = 15000", fn)
+	return d.inTx(ctx, "BEGIN", fn)
 }
 
 func (d *DB) inTx(ctx context.Context, begin string, fn func(Tx) error) (err error) {

@@ -37,7 +37,7 @@ func (d *DB) ReadTenant(ctx context.Context, tenant uuid.UUID, fn func(Querier) 
 		return classify(fmt.Errorf("db: acquire: %w", err))
 	}
 	defer conn.Release()
-	bc := boundConn{conn: conn.Conn(), tenant: tenant.String(), timeout: fmt.Sprint(d.timeout().Milliseconds())}
+	bc := boundConn{conn: conn.Conn(), tenant: tenant.String()}
 	if err := fn(bc); err != nil {
 		return classify(err)
 	}
@@ -45,17 +45,17 @@ func (d *DB) ReadTenant(ctx context.Context, tenant uuid.UUID, fn func(Querier) 
 }
 
 type boundConn struct {
-	conn    *pgx.Conn
-	tenant  string
-	timeout string // milliseconds
+	conn   *pgx.Conn
+	tenant string
 }
 
-// bindTenant binds the tenant and bounds the statement, both transaction-local.
-const bindTenant = "SELECT set_config('app.tenant_id', $1, true), set_config('statement_timeout', $2, true)"
+// bindTenant binds the tenant, transaction-locally (the statement timeout is
+// the connection's own: see StatementTimeout).
+const bindTenant = "SELECT set_config('app.tenant_id', $1, true)"
 
 func (b boundConn) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
 	batch := &pgx.Batch{}
-	batch.Queue(bindTenant, b.tenant, b.timeout)
+	batch.Queue(bindTenant, b.tenant)
 	batch.Queue(sql, args...)
 	br := b.conn.SendBatch(ctx, batch)
 	if _, err := br.Exec(); err != nil {
