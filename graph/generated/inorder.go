@@ -1,6 +1,7 @@
 package generated
 
 import (
+	"bytes"
 	"context"
 	"io"
 
@@ -81,7 +82,12 @@ func newPlainObject(fields []graphql.CollectedField) *plainObject {
 func (*plainObject) Dispatch(context.Context) {}
 
 func (o *plainObject) MarshalGQL(w io.Writer) {
-	_, _ = io.WriteString(w, "{")
+	b, ok := w.(*bytes.Buffer) // the executor's; anything else gets the object whole
+	if !ok {
+		b = new(bytes.Buffer)
+		defer func() { _, _ = w.Write(b.Bytes()) }()
+	}
+	b.WriteByte('{')
 	written := 0
 	for i := range o.fields {
 		alias := o.fields[i].Alias
@@ -89,16 +95,16 @@ func (o *plainObject) MarshalGQL(w io.Writer) {
 			continue
 		}
 		if written > 0 {
-			_, _ = io.WriteString(w, ",")
+			b.WriteByte(',')
 		}
 		written++
 		// An alias is a GraphQL name ([_A-Za-z][_0-9A-Za-z]*): nothing to escape.
-		_, _ = io.WriteString(w, `"`)
-		_, _ = io.WriteString(w, alias)
-		_, _ = io.WriteString(w, `":`)
-		o.Values[i].MarshalGQL(w)
+		b.WriteByte('"')
+		b.WriteString(alias)
+		b.WriteString(`":`)
+		o.Values[i].MarshalGQL(b)
 	}
-	_, _ = io.WriteString(w, "}")
+	b.WriteByte('}')
 }
 
 func repeated(before []graphql.CollectedField, alias string) bool {

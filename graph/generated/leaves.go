@@ -27,23 +27,23 @@ import (
 )
 
 func rawmarshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus(v apps.BuildStatus) graphql.Marshaler {
-	return graphql.MarshalString(marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus[v])
+	return marshalString(marshalNAppBuildStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐBuildStatus[v])
 }
 
 func rawmarshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger(v apps.Trigger) graphql.Marshaler {
-	return graphql.MarshalString(marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger[v])
+	return marshalString(marshalNAppBuildTrigger2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐTrigger[v])
 }
 
 func rawmarshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform(v apps.Platform) graphql.Marshaler {
-	return graphql.MarshalString(marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[v])
+	return marshalString(marshalNAppPlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋappsᚐPlatform[v])
 }
 
 func rawmarshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole(v catalog.ArtworkRole) graphql.Marshaler {
-	return graphql.MarshalString(marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[v])
+	return marshalString(marshalNArtworkRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐArtworkRole[v])
 }
 
 func rawmarshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval(v billing.Interval) graphql.Marshaler {
-	return graphql.MarshalString(marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[v])
+	return marshalString(marshalNBillingInterval2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐInterval[v])
 }
 
 func rawmarshalNBoolean2bool(v bool) graphql.Marshaler {
@@ -51,35 +51,35 @@ func rawmarshalNBoolean2bool(v bool) graphql.Marshaler {
 }
 
 func rawmarshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind(v playback.CDNKind) graphql.Marshaler {
-	return graphql.MarshalString(marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind[v])
+	return marshalString(marshalNCdnSignerKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCDNKind[v])
 }
 
 func rawmarshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind(v catalog.CollectionKind) graphql.Marshaler {
-	return graphql.MarshalString(marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind[v])
+	return marshalString(marshalNCollectionKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐCollectionKind[v])
 }
 
 func rawmarshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort(v catalog.Sort) graphql.Marshaler {
-	return graphql.MarshalString(marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[v])
+	return marshalString(marshalNCollectionSort2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐSort[v])
 }
 
 func rawmarshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration(v billing.CouponDuration) graphql.Marshaler {
-	return graphql.MarshalString(marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration[v])
+	return marshalString(marshalNCouponDuration2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐCouponDuration[v])
 }
 
 func rawmarshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform(v viewers.Platform) graphql.Marshaler {
-	return graphql.MarshalString(marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform[v])
+	return marshalString(marshalNDevicePlatform2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋviewersᚐPlatform[v])
 }
 
 func rawmarshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus(v domains.Status) graphql.Marshaler {
-	return graphql.MarshalString(marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus[v])
+	return marshalString(marshalNDomainStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋdomainsᚐStatus[v])
 }
 
 func rawmarshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(v billing.Scope) graphql.Marshaler {
-	return graphql.MarshalString(marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	return marshalString(marshalNEntitlementScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
 }
 
 func rawmarshalNID2githubᚗcomᚋgoogleᚋuuidᚐUUID(v uuid.UUID) graphql.Marshaler {
-	return graphql.MarshalUUID(v)
+	return marshalUUID(v)
 }
 
 func rawmarshalNID2string(v string) graphql.Marshaler {
@@ -99,51 +99,51 @@ func rawmarshalNInt642int64(v int64) graphql.Marshaler {
 }
 
 func rawmarshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus(v live.Status) graphql.Marshaler {
-	return graphql.MarshalString(marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[v])
+	return marshalString(marshalNLiveEventStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋliveᚐStatus[v])
 }
 
 func rawmarshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus(v assets.Status) graphql.Marshaler {
-	return graphql.MarshalString(marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus[v])
+	return marshalString(marshalNMediaAssetStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋassetsᚐStatus[v])
 }
 
 func rawmarshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind(v billing.OfferKind) graphql.Marshaler {
-	return graphql.MarshalString(marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[v])
+	return marshalString(marshalNOfferKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐOfferKind[v])
 }
 
 func rawmarshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope(v billing.Scope) graphql.Marshaler {
-	return graphql.MarshalString(marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
+	return marshalString(marshalNPlanScope2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐScope[v])
 }
 
 func rawmarshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode(v playback.Code) graphql.Marshaler {
-	return graphql.MarshalString(marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode[v])
+	return marshalString(marshalNPlaybackRefusalCode2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplaybackᚐCode[v])
 }
 
 func rawmarshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus(v catalog.Status) graphql.Marshaler {
-	return graphql.MarshalString(marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[v])
+	return marshalString(marshalNPublishStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐStatus[v])
 }
 
 func rawmarshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel(v billing.RevenueModel) graphql.Marshaler {
-	return graphql.MarshalString(marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel[v])
+	return marshalString(marshalNRevenueModel2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐRevenueModel[v])
 }
 
 func rawmarshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole(v authz.Role) graphql.Marshaler {
-	return graphql.MarshalString(marshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole[v])
+	return marshalString(marshalNRole2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋauthzᚐRole[v])
 }
 
 func rawmarshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus(v lifecycle.ReplacementStatus) graphql.Marshaler {
-	return graphql.MarshalString(marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus[v])
+	return marshalString(marshalNSourceReplacementStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋlifecycleᚐReplacementStatus[v])
 }
 
 func rawmarshalNString2string(v string) graphql.Marshaler {
-	return graphql.MarshalString(v)
+	return marshalString(v)
 }
 
 func rawmarshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState(v billing.SubscriberState) graphql.Marshaler {
-	return graphql.MarshalString(marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[v])
+	return marshalString(marshalNSubscriberStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋbillingᚐSubscriberState[v])
 }
 
 func rawmarshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus(v tenants.Status) graphql.Marshaler {
-	return graphql.MarshalString(marshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus[v])
+	return marshalString(marshalNTenantStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋtenantsᚐStatus[v])
 }
 
 func rawmarshalNTime2timeᚐTime(v time.Time) graphql.Marshaler {
@@ -151,21 +151,21 @@ func rawmarshalNTime2timeᚐTime(v time.Time) graphql.Marshaler {
 }
 
 func rawmarshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind(v catalog.Kind) graphql.Marshaler {
-	return graphql.MarshalString(marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[v])
+	return marshalString(marshalNTitleKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋcatalogᚐKind[v])
 }
 
 func rawmarshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind(v uploads.Kind) graphql.Marshaler {
-	return graphql.MarshalString(marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind[v])
+	return marshalString(marshalNUploadKind2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐKind[v])
 }
 
 func rawmarshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState(v uploads.State) graphql.Marshaler {
-	return graphql.MarshalString(marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState[v])
+	return marshalString(marshalNUploadState2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋuploadsᚐState[v])
 }
 
 func rawmarshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric(v platformbilling.Metric) graphql.Marshaler {
-	return graphql.MarshalString(marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric[v])
+	return marshalString(marshalNUsageMetric2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋplatformbillingᚐMetric[v])
 }
 
 func rawmarshalNWebhookDeliveryStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDeliveryStatus(v outbox.DeliveryStatus) graphql.Marshaler {
-	return graphql.MarshalString(marshalNWebhookDeliveryStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDeliveryStatus[v])
+	return marshalString(marshalNWebhookDeliveryStatus2githubᚗcomᚋmarqueeᚑottᚋmarqueeᚋoutboxᚐDeliveryStatus[v])
 }

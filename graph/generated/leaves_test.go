@@ -3,6 +3,7 @@ package generated
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -98,6 +99,11 @@ func TestPlainObject(t *testing.T) {
 	if buf.String() != `{"a":1,"b":"x"}` {
 		t.Fatalf("got %s", buf.String())
 	}
+	var other bytes.Buffer // a writer that is not the executor's buffer
+	o.MarshalGQL(struct{ io.Writer }{&other})
+	if other.String() != buf.String() {
+		t.Fatalf("through another writer: %s", other.String())
+	}
 	buf.Reset()
 	newPlainObject(nil).MarshalGQL(&buf)
 	if buf.String() != `{}` {
@@ -121,5 +127,39 @@ func TestPlainObjectOfManyFields(t *testing.T) {
 	o.MarshalGQL(&buf)
 	if buf.String() != "{"+strings.Join(want, ",")+"}" {
 		t.Fatalf("got %s", buf.String())
+	}
+}
+
+// The leaf values write exactly what gqlgen's marshalling writes, into the
+// executor's buffer or any other writer.
+func TestLeafValuesWriteAsGqlgen(t *testing.T) {
+	written := func(m graphql.Marshaler, buffer bool) string {
+		var b bytes.Buffer
+		if buffer {
+			m.MarshalGQL(&b)
+		} else {
+			m.MarshalGQL(struct{ io.Writer }{&b})
+		}
+		return b.String()
+	}
+	for _, s := range []string{"", "plain", "a\"b", `back\slash`, "tab\tnew\nline\r", "\x00\x1f", "héllo 日本 🎬", "bad \xff utf-8", "<b>&</b>"} {
+		want := written(graphql.MarshalString(s), true)
+		for _, buffer := range []bool{true, false} {
+			if got := written(marshalString(s), buffer); got != want {
+				t.Errorf("%q (buffer %v): %s, gqlgen %s", s, buffer, got, want)
+			}
+		}
+	}
+	for i := 0; i < 50; i++ {
+		id := uuid.New()
+		want := written(graphql.MarshalUUID(id), true)
+		for _, buffer := range []bool{true, false} {
+			if got := written(marshalUUID(id), buffer); got != want {
+				t.Errorf("%s (buffer %v): %s, gqlgen %s", id, buffer, got, want)
+			}
+		}
+	}
+	if marshalUUID(uuid.Nil) != graphql.Null {
+		t.Error("the zero id is not null")
 	}
 }
