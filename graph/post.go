@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -82,7 +83,10 @@ func acceptsJSON(accept string) bool {
 }
 
 // writeResponse writes resp as json.Marshal would, but for the data, which
-// is written as it is: the executor made it, and it is JSON.
+// is written as it is: the executor made it, and it is JSON. Its length is
+// known before the first byte, so an HTTP response carries a Content-Length
+// rather than being sent in chunks (net/http chunks anything over 2 KB whose
+// length it is not told).
 func writeResponse(w io.Writer, resp *graphql.Response) {
 	if resp.Label != "" || resp.Path != nil || resp.HasNext != nil { // incremental delivery: not ours to shortcut
 		b, _ := json.Marshal(resp)
@@ -97,17 +101,20 @@ func writeResponse(w io.Writer, resp *graphql.Response) {
 		}
 		head = `{"errors":` + string(b) + `,"data":`
 	}
-	_, _ = io.WriteString(w, head)
-	if len(resp.Data) == 0 {
-		_, _ = io.WriteString(w, "null")
-	} else {
-		_, _ = w.Write(resp.Data)
+	data := []byte(resp.Data)
+	if len(data) == 0 {
+		data = []byte("null")
 	}
+	tail := "}"
 	if len(resp.Extensions) > 0 {
 		if b, err := json.Marshal(resp.Extensions); err == nil {
-			_, _ = io.WriteString(w, `,"extensions":`)
-			_, _ = w.Write(b)
+			tail = `,"extensions":` + string(b) + "}"
 		}
 	}
-	_, _ = io.WriteString(w, "}")
+	if hw, ok := w.(http.ResponseWriter); ok {
+		hw.Header().Set("Content-Length", strconv.Itoa(len(head)+len(data)+len(tail)))
+	}
+	_, _ = io.WriteString(w, head)
+	_, _ = w.Write(data)
+	_, _ = io.WriteString(w, tail)
 }

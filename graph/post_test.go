@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -35,14 +36,21 @@ func TestPostJSONAnswersAsGqlgen(t *testing.T) {
 			if a.status != b.status || a.contentType != b.contentType || !reflect.DeepEqual(a.body, b.body) {
 				t.Errorf("%s: gqlgen %d %s %v, ours %d %s %v", c.name, a.status, a.contentType, a.body, b.status, b.contentType, b.body)
 			}
+			if b.contentLength != "" && b.contentLength != strconv.Itoa(b.size) {
+				t.Errorf("%s: Content-Length %s for a body of %d bytes", c.name, b.contentLength, b.size)
+			}
+			if c.name == "query" && b.contentLength == "" {
+				t.Errorf("%s: no Content-Length", c.name)
+			}
 		}
 	}
 }
 
 type answer struct {
-	status      int
-	contentType string
-	body        any
+	status                     int
+	contentType, contentLength string
+	body                       any
+	size                       int
 }
 
 func post(t *testing.T, h http.Handler, body, accept string) answer {
@@ -58,7 +66,7 @@ func post(t *testing.T, h http.Handler, body, accept string) answer {
 	if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil {
 		t.Fatalf("%s: not JSON: %q", body, w.Body.String())
 	}
-	return answer{w.Code, w.Header().Get("Content-Type"), v}
+	return answer{w.Code, w.Header().Get("Content-Type"), w.Header().Get("Content-Length"), v, w.Body.Len()}
 }
 
 // writeResponse writes what json.Marshal writes (HTML characters aside, which
