@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// The third rewrite: no deferred groups.
+// The third rewrite: plain objects, without deferred groups.
 //
 // gqlgen starts every object's marshalling with graphql.NewDeferredGroup,
 // which builds the object's path, a field set and a map, so that fields of a
@@ -16,6 +16,7 @@ import (
 // of 20 made 40). dropDeferred removes those two statements from functions
 // where the group is used for nothing else, keeps it where it is passed on,
 // and fails when a function has another shape.
+//
 // A plain object (one whose fields are all computed before Dispatch, which
 // has nothing to do for it) is written by plainObject (graph/generated/
 // inorder.go) instead of gqlgen's FieldSet.MarshalGQL, which makes a map per
@@ -28,28 +29,31 @@ const (
 	deferredTail = "\n\tif n := len(deferred.Defers); n > 0 {\n\t\tatomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))\n\t\tec.ProcessDeferredGroup(deferred)\n\t}\n"
 )
 
-func dropDeferred(src string) (string, int, error) {
+func dropDeferred(src string) (string, error) {
 	var b strings.Builder
 	n := 0
 	for {
 		i := strings.Index(src, deferredNew)
+		if i < 0 && n == 0 {
+			return "", fmt.Errorf("deferred: no plain object found: gqlgen's output changed, revisit graph/gqlgen/deferred.go")
+		}
 		if i < 0 {
 			b.WriteString(src)
-			return b.String(), n, nil
+			return b.String(), nil
 		}
 		start := strings.LastIndex(src[:i], "\nfunc ")
 		end := i + strings.Index(src[i:], "\n}\n")
 		if start < 0 || end < i {
-			return "", 0, fmt.Errorf("deferred: no function around offset %d", i)
+			return "", fmt.Errorf("deferred: no function around offset %d", i)
 		}
 		fn := src[start:end]
 		if strings.Count(fn, deferredNew) != 1 || strings.Count(fn, deferredTail) != 1 {
-			return "", 0, fmt.Errorf("deferred: %q has another shape: revisit graph/gqlgen/deferred.go", firstLine(fn))
+			return "", fmt.Errorf("deferred: %q has another shape: revisit graph/gqlgen/deferred.go", firstLine(fn))
 		}
 		if strings.Count(fn, "deferred") == 3 && !strings.Contains(fn, "Concurrently(") { // made and checked, nothing else
 			fn = strings.Replace(strings.Replace(fn, deferredNew, "", 1), deferredTail, "", 1)
 			if !strings.HasSuffix(fn, objectReturn) || strings.Count(fn, objectNew) != 1 || strings.Count(fn, "out.Values[i] = ") == 0 {
-				return "", 0, fmt.Errorf("deferred: %q does not have the shape of an object's marshalling", firstLine(fn))
+				return "", fmt.Errorf("deferred: %q does not have the shape of an object's marshalling", firstLine(fn))
 			}
 			fn = strings.Replace(fn, objectNew, plainNew, 1)
 			n++

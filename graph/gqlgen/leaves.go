@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/types"
 	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
@@ -46,9 +45,10 @@ type leaf struct {
 	isObject               bool
 }
 
-// plainLeaves lists the fields that are scalars or enums read from a field
-// declared in the object's own Go struct (not promoted through an embedded
-// pointer, which could be nil), with no resolver, argument or directive.
+// plainLeaves lists the fields that are scalars, enums or objects (not lists)
+// read from a field declared in the object's own Go struct (not promoted
+// through an embedded pointer, which could be nil), with no resolver,
+// argument or directive.
 func plainLeaves(data *codegen.Data) []leaf {
 	var out []leaf
 	for _, o := range data.Objects {
@@ -138,30 +138,25 @@ var (
 \}`)
 )
 
-// rewriteLeaves puts the direct path in front of each plain leaf's function
-// and writes the raw marshal functions it calls to leaves.go beside path.
-func rewriteLeaves(path string, leaves []leaf) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	src := string(b)
+// rewriteLeaves puts the direct path in front of each plain field's function
+// and returns the raw marshal functions it calls, for leaves.go.
+func rewriteLeaves(src string, leaves []leaf) (string, map[string]string, error) {
 	raws := map[string]string{} // raw function name → its source
 	skipped := 0
 	for _, l := range leaves {
 		name := "_" + l.object + "_" + l.field
 		start, body, err := funcBody(src, name)
 		if err != nil {
-			return err
+			return "", nil, err
 		}
 		m := fieldShape.FindStringSubmatch(body)
 		if m == nil || m[3] != l.goField {
-			return fmt.Errorf("leaves: %s does not have the shape of a plain field", name)
+			return "", nil, fmt.Errorf("leaves: %s does not have the shape of a plain field", name)
 		}
 		marshal := m[5]
 		_, mbody, err := funcBody(src, marshal)
 		if err != nil && !l.isObject {
-			return err
+			return "", nil, err
 		}
 		var fast string
 		switch {
@@ -189,23 +184,9 @@ func rewriteLeaves(path string, leaves []leaf) error {
 		src = src[:start] + head + fast + body[len(head):] + src[start+len(body):]
 	}
 	if len(leaves)-skipped < len(leaves)/2 { // gqlgen's marshal functions changed shape
-		return fmt.Errorf("leaves: only %d of %d plain leaves have a marshal function of a known shape", len(leaves)-skipped, len(leaves))
+		return "", nil, fmt.Errorf("leaves: only %d of %d plain leaves have a marshal function of a known shape", len(leaves)-skipped, len(leaves))
 	}
-	src, n, err := dropDeferred(src)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return fmt.Errorf("deferred: no deferred group found: gqlgen's output changed, revisit graph/gqlgen/deferred.go")
-	}
-	out, err := goimports.Process(path, []byte(src), nil) // math and sync/atomic may be unused now
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.WriteFile(path, out, 0o644); err != nil {
-		return err
-	}
-	return writeRaws(filepath.Join(filepath.Dir(path), "leaves.go"), importBlock(src), raws)
+	return src, raws, nil
 }
 
 // importBlock is the import declaration of the generated executor: the raw

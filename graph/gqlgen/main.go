@@ -1,8 +1,9 @@
 // Command gqlgen generates the GraphQL server code (`make generate`): gqlgen's
-// own generation, exactly as `go tool gqlgen generate` does it, then one
-// rewrite of its output.
+// own generation, exactly as `go tool gqlgen generate` does it, then three
+// checked rewrites of its output: in-order lists (below), plain fields
+// (leaves.go) and plain objects (deferred.go).
 //
-// The rewrite: gqlgen marshals every list of objects with a goroutine per
+// The first rewrite: gqlgen marshals every list of objects with a goroutine per
 // element, which lets resolvers below the elements (and the dataloaders they
 // call) run side by side. A list whose elements resolve nothing gains nothing
 // from that and pays for it: on the spine's benchmark (`{ team(first: 20) }`)
@@ -18,6 +19,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -25,6 +27,7 @@ import (
 	"github.com/99designs/gqlgen/codegen"
 	"github.com/99designs/gqlgen/codegen/config"
 	"github.com/vektah/gqlparser/v2/ast"
+	goimports "golang.org/x/tools/imports"
 )
 
 func main() {
@@ -43,10 +46,30 @@ func run() error {
 	if err := api.Generate(cfg, api.AddPlugin(p)); err != nil {
 		return err
 	}
-	if err := p.rewrite(cfg.Exec.Filename); err != nil {
+	path := cfg.Exec.Filename
+	b, err := os.ReadFile(path)
+	if err != nil {
 		return err
 	}
-	return rewriteLeaves(cfg.Exec.Filename, p.leaves)
+	src, err := p.rewrite(string(b))
+	if err != nil {
+		return err
+	}
+	src, raws, err := rewriteLeaves(src, p.leaves)
+	if err != nil {
+		return err
+	}
+	if src, err = dropDeferred(src); err != nil {
+		return err
+	}
+	out, err := goimports.Process(path, []byte(src), nil) // math and sync/atomic may be unused now
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		return err
+	}
+	return writeRaws(filepath.Join(filepath.Dir(path), "leaves.go"), importBlock(src), raws)
 }
 
 // inOrder is a gqlgen plugin that only looks: it keeps the names of the list
@@ -122,27 +145,22 @@ const (
 )
 
 // rewrite swaps the concurrent call for the in-order one in each function.
-func (p *inOrder) rewrite(path string) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return err
-	}
-	src := string(b)
+func (p *inOrder) rewrite(src string) (string, error) {
 	for _, name := range p.funcs {
 		head := "func (ec *executionContext) " + name + "("
 		start := strings.Index(src, head)
 		if start < 0 {
-			return fmt.Errorf("rewrite: %s not found in %s", name, path)
+			return "", fmt.Errorf("rewrite: %s not found", name)
 		}
 		end := strings.Index(src[start:], "\n}\n")
 		if end < 0 {
-			return fmt.Errorf("rewrite: end of %s not found", name)
+			return "", fmt.Errorf("rewrite: end of %s not found", name)
 		}
 		body := src[start : start+end]
 		if n := strings.Count(body, concurrent); n != 1 {
-			return fmt.Errorf("rewrite: %s has %d concurrent list calls, want 1", name, n)
+			return "", fmt.Errorf("rewrite: %s has %d concurrent list calls, want 1", name, n)
 		}
 		src = src[:start] + strings.Replace(body, concurrent, sequential, 1) + src[start+end:]
 	}
-	return os.WriteFile(path, []byte(src), 0o644)
+	return src, nil
 }
