@@ -46,8 +46,8 @@ func (s *Service) StaffPage(ctx context.Context, tenant ID, skip, take int, with
 			rows, err := q.ListStaffPage(ctx, p)
 			out = make([]Staff, len(rows))
 			for i, r := range rows {
-				out[i] = Staff{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name, Role: authz.Role(r.Role),
-					EmailVerified: r.EmailVerifiedAt != nil, CreatedAt: r.CreatedAt}
+				out[i] = pageMember(tenantsql.ListStaffPageCountedRow{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name,
+					Role: r.Role, EmailVerifiedAt: r.EmailVerifiedAt, CreatedAt: r.CreatedAt})
 			}
 			return err
 		}
@@ -58,8 +58,7 @@ func (s *Service) StaffPage(ctx context.Context, tenant ID, skip, take int, with
 		out = make([]Staff, len(rows))
 		total = 0
 		for i, r := range rows {
-			out[i] = Staff{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name, Role: authz.Role(r.Role),
-				EmailVerified: r.EmailVerifiedAt != nil, CreatedAt: r.CreatedAt}
+			out[i] = pageMember(r)
 			total = int(r.Total)
 		}
 		if len(rows) == 0 && skip > 0 { // past the end: no row carries the count
@@ -70,6 +69,12 @@ func (s *Service) StaffPage(ctx context.Context, tenant ID, skip, take int, with
 		return nil
 	})
 	return out, total, err
+}
+
+// pageMember is a member of a page of the team (either page query's row).
+func pageMember(r tenantsql.ListStaffPageCountedRow) Staff {
+	return Staff{ID: r.ID, TenantID: r.TenantID, Email: r.Email, Name: r.Name, Role: authz.Role(r.Role),
+		EmailVerified: r.EmailVerifiedAt != nil, CreatedAt: r.CreatedAt}
 }
 
 // StaffByIDs loads staff by id, for dataloaders; missing ids are left out.
