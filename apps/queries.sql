@@ -78,3 +78,18 @@ UPDATE app_builds SET status = 'FAILED', error = sqlc.arg(reason), finished_at =
 WHERE tenant_id = sqlc.arg(tenant_id) AND platform = sqlc.arg(platform) AND build_number < sqlc.arg(build_number)
   AND ((status = 'RUNNING' AND started_at < sqlc.arg(running_before)) OR (status = 'QUEUED' AND created_at < sqlc.arg(queued_before)))
 RETURNING id;
+
+-- name: DeleteLog :exec
+-- A finished build's lines: its full log is in blob storage by then.
+DELETE FROM app_build_logs WHERE tenant_id = $1 AND build_id = $2;
+
+-- name: PrunableBuilds :many
+-- The builds of a platform that still hold an artifact or a listing pack,
+-- past the newest @keep of them (by build number).
+SELECT * FROM app_builds
+WHERE tenant_id = @tenant_id AND platform = @platform AND (artifact_key <> '' OR listing_key <> '')
+ORDER BY build_number DESC OFFSET @keep;
+
+-- name: ClearArtifacts :exec
+UPDATE app_builds SET artifact_key = '', artifact_name = '', artifact_size = 0, listing_key = ''
+WHERE tenant_id = $1 AND id = $2;

@@ -17,6 +17,7 @@ import (
 
 	"github.com/google/uuid"
 	"gocloud.dev/blob"
+	"gocloud.dev/gcerrors"
 
 	"github.com/marquee-ott/marquee/apps/internal/appssql"
 	"github.com/marquee-ott/marquee/audit"
@@ -79,8 +80,12 @@ type Service struct {
 	LinkTTL    time.Duration
 	// Changes wakes followers of a build (Follow); nil: Follow is unavailable.
 	Changes *Changes
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// KeepBuilds is how many builds of each platform keep their artifact
+	// and store listing pack (default DefaultKeepBuilds); older ones keep
+	// their record and log, and their files are deleted when a build ends.
+	KeepBuilds int
+	Now        func() time.Time
+	Logger     *slog.Logger
 }
 
 func (s *Service) now() time.Time {
@@ -409,11 +414,31 @@ func (s *Service) List(ctx context.Context, tenant tenants.ID, page BuildPage) (
 	return out[:min(len(out), page.First)], more, nil
 }
 
-// Log returns a build's log lines from line number from (1 is the first).
+// DefaultKeepBuilds is KeepBuilds when unset: enough to roll back a few
+// releases in every store, few enough that artifacts do not pile up.
+const DefaultKeepBuilds = 10
+
+func (s *Service) keepBuilds() int {
+	if s.KeepBuilds > 0 {
+		return s.KeepBuilds
+	}
+	return DefaultKeepBuilds
+}
+
+// Log returns a build's log lines from line number from (1 is the first):
+// a running build's from the database, as they are written; a finished
+// one's from its full log in blob storage.
 func (s *Service) Log(ctx context.Context, tenant tenants.ID, id BuildID, from int) ([]LogLine, error) {
 	from = max(from, 1)
+	b, err := s.Get(ctx, tenant, id)
+	if err != nil {
+		return nil, err
+	}
+	if b.Status.Finished() && b.logKey != "" {
+		return s.storedLog(ctx, b, from)
+	}
 	var out []LogLine
-	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+	err = s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
 		rows, err := appssql.New(q).ListLog(ctx, appssql.ListLogParams{TenantID: tenant, BuildID: id, LineNo: int32(from)})
 		for _, r := range rows {
 			out = append(out, LogLine{No: int(r.LineNo), Text: r.Line})
@@ -422,6 +447,23 @@ func (s *Service) Log(ctx context.Context, tenant tenants.ID, id BuildID, from i
 	})
 	if err != nil {
 		return nil, fmt.Errorf("apps.Log %s: %w", id, err)
+	}
+	return out, nil
+}
+
+// storedLog reads a finished build's lines from its stored log.
+func (s *Service) storedLog(ctx context.Context, b Build, from int) ([]LogLine, error) {
+	data, err := s.Blobs.ReadAll(ctx, b.logKey)
+	if err != nil {
+		return nil, errs.Unavailable(fmt.Errorf("apps.Log %s: %w", b.ID, err), "could not read the build log")
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if len(data) == 0 {
+		lines = nil
+	}
+	out := []LogLine{}
+	for i := from - 1; i < len(lines) && len(out) < 10000; i++ {
+		out = append(out, LogLine{No: i + 1, Text: lines[i]})
 	}
 	return out, nil
 }
@@ -677,6 +719,9 @@ func (s *Service) Finish(ctx context.Context, tenant tenants.ID, id BuildID, o O
 			return err
 		}
 		b = buildFromRow(row)
+		if err := appssql.New(tx).DeleteLog(ctx, appssql.DeleteLogParams{TenantID: tenant, BuildID: id}); err != nil {
+			return err // the lines are in the stored log now
+		}
 		details := map[string]any{"id": id.String(), "platform": b.Platform, "build_number": b.BuildNumber, "status": status}
 		if o.Error != "" {
 			details["error"] = o.Error
@@ -686,7 +731,47 @@ func (s *Service) Finish(ctx context.Context, tenant tenants.ID, id BuildID, o O
 	if err != nil {
 		return Build{}, fmt.Errorf("apps.Finish %s: %w", id, err)
 	}
+	if status == StatusSucceeded {
+		s.prune(ctx, tenant, b.Platform)
+	}
 	return s.Get(ctx, tenant, id)
+}
+
+// prune deletes the artifact and listing pack of the builds of platform past
+// the newest KeepBuilds that have them, and then clears them from the
+// builds' records (which stay, with their logs, as history). Files first: a
+// record cleared before its file is deleted would leave the file unfound
+// forever. A failure is logged and retried at the next build's end; the
+// build that ended is not failed by it.
+func (s *Service) prune(ctx context.Context, tenant tenants.ID, platform Platform) {
+	var old []appssql.AppBuild
+	err := s.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+		var err error
+		old, err = appssql.New(q).PrunableBuilds(ctx, appssql.PrunableBuildsParams{TenantID: tenant, Platform: string(platform),
+			Keep: int32(s.keepBuilds())})
+		return err
+	})
+	for _, b := range old {
+		if err != nil {
+			break
+		}
+		for _, key := range []string{b.ArtifactKey, b.ListingKey} {
+			if key == "" {
+				continue
+			}
+			if derr := s.Blobs.Delete(ctx, key); derr != nil && gcerrors.Code(derr) != gcerrors.NotFound {
+				err = derr
+			}
+		}
+		if err == nil {
+			err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+				return appssql.New(tx).ClearArtifacts(ctx, appssql.ClearArtifactsParams{TenantID: tenant, ID: b.ID})
+			})
+		}
+	}
+	if err != nil {
+		s.log().WarnContext(ctx, "apps: pruning old builds", "tenant", tenant, "platform", platform, "error", err)
+	}
 }
 
 // brandingHash fingerprints what a branding rebuild reacts to: the app

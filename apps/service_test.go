@@ -490,3 +490,73 @@ func TestConcurrentSettingsUpdatesKeepBothFields(t *testing.T) {
 		}
 	}
 }
+
+// A finished build's log lines leave the database (the stored log serves
+// them), and only the newest KeepBuilds builds of a platform keep their
+// artifact and listing pack: older ones keep their record and log.
+func TestOldBuildsArePrunedAndLogsMoveToStorage(t *testing.T) {
+	f := newFixture(t)
+	f.apps.KeepBuilds = 2
+	f.apps.Listing = func(_ context.Context, s apps.Spec) (apps.Tree, error) {
+		return apps.Tree{"texts/en/title.txt": []byte(s.Name)}, nil
+	}
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, f.apps.DB)
+	f.brand(t, tenant, "Acme Television")
+	var built []apps.Build
+	for i := 0; i < 3; i++ {
+		b, err := f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done := f.run(t, tenant, b.ID); done.Status != apps.StatusSucceeded || !done.HasArtifact || !done.HasListing {
+			t.Fatalf("build %d: %+v", i+1, done)
+		}
+		built = append(built, b)
+		var rows int
+		if err := f.apps.DB.ReadTenant(ctx, tenant, func(q db.Querier) error {
+			return q.QueryRow(ctx, `SELECT count(*) FROM app_build_logs WHERE build_id = $1`, b.ID).Scan(&rows)
+		}); err != nil || rows != 0 {
+			t.Fatalf("build %d left %d log lines in the database (%v)", i+1, rows, err)
+		}
+	}
+	// A failed build adds no artifact and prunes nothing.
+	failed, _ := f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
+	if _, err := f.apps.Finish(ctx, tenant, failed.ID, apps.Outcome{Error: "packager crashed"}); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.apps.Get(ctx, tenant, built[0].ID)
+	if err != nil || first.HasArtifact || first.HasListing || first.ArtifactSize != 0 || !first.HasLog {
+		t.Fatalf("the oldest build: %+v %v", first, err)
+	}
+	if lines, err := f.apps.Log(ctx, tenant, first.ID, 2); err != nil || len(lines) < 3 || lines[0].No != 2 ||
+		!strings.Contains(lines[len(lines)-1].Text, "SUCCEEDED") {
+		t.Fatalf("the oldest build's log: %+v %v", lines, err)
+	}
+	prefix := "tenants/" + tenant.String() + "/apps/builds/"
+	for _, b := range built {
+		kept, _ := f.apps.Get(ctx, tenant, b.ID)
+		var files []string
+		it := f.blobs.List(&blob.ListOptions{Prefix: prefix + b.ID.String() + "/"})
+		for {
+			obj, err := it.Next(ctx)
+			if err != nil {
+				break
+			}
+			files = append(files, obj.Key[len(prefix+b.ID.String()+"/"):])
+		}
+		want := 3 // artifact, listing, log
+		if b.ID == first.ID {
+			want = 1 // the log
+		}
+		if len(files) != want || kept.HasArtifact != (b.ID != first.ID) {
+			t.Errorf("build %d: files %v, artifact %v", kept.BuildNumber, files, kept.HasArtifact)
+		}
+	}
+	if f.apps.DownloadURL(first, apps.DownloadArtifact) != "" || f.apps.DownloadURL(first, apps.DownloadLog) == "" {
+		t.Error("links of a pruned build")
+	}
+	if lines, err := f.apps.Log(ctx, tenant, failed.ID, 1); err != nil || len(lines) != 1 || !strings.Contains(lines[0].Text, "packager crashed") {
+		t.Errorf("the failed build's log: %+v %v", lines, err)
+	}
+}

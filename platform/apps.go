@@ -27,7 +27,7 @@ func (m *Main) appService() *apps.Service {
 		Pipeline: &appbuild.Starter{Client: m.Temporal, TaskQueue: m.Config.BuildQueue},
 		Permits:  m.Authz, Packagers: m.appPackagers(), Listing: m.appListing(),
 		BaseURL: m.Config.BaseURL, BaseDomain: m.Config.BaseDomain, SigningKey: downloadKey(m.Config.SecretKey),
-		Changes: m.AppChanges, Logger: m.Log.With("component", "apps")}
+		Changes: m.AppChanges, KeepBuilds: m.Config.KeepBuilds, Logger: m.Log.With("component", "apps")}
 }
 
 // appPackagers are the platforms this installation builds. Roku builds are

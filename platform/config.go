@@ -44,7 +44,10 @@ type Config struct {
 	// AppTools is the folder holding the app builds' npm checkers (bsc,
 	// ares-package: deploy/npm-tools.sh puts them in bin/npm/node_modules/.bin);
 	// empty: that folder of the working directory or a parent, then PATH.
-	AppTools        string `env:"MARQUEE_APP_TOOLS"`
+	AppTools string `env:"MARQUEE_APP_TOOLS"`
+	// KeepBuilds is how many builds of each platform keep their artifact and
+	// store listing pack; older builds keep their record and log.
+	KeepBuilds      int    `env:"MARQUEE_APP_KEEP_BUILDS" envDefault:"10"`
 	StripeURL       string `env:"MARQUEE_STRIPE_URL" envDefault:"http://127.0.0.1:12111"` // empty: api.stripe.com
 	StripeSecretKey string `env:"MARQUEE_STRIPE_SECRET_KEY" envDefault:"sk_test_123"`     // stripe-mock accepts any test key
 	// Money (package billing): the signing secret of the /webhooks/stripe

@@ -81,6 +81,21 @@ func (q *Queries) AppendLog(ctx context.Context, arg AppendLogParams) error {
 	return err
 }
 
+const clearArtifacts = `-- name: ClearArtifacts :exec
+UPDATE app_builds SET artifact_key = '', artifact_name = '', artifact_size = 0, listing_key = ''
+WHERE tenant_id = $1 AND id = $2
+`
+
+type ClearArtifactsParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+func (q *Queries) ClearArtifacts(ctx context.Context, arg ClearArtifactsParams) error {
+	_, err := q.db.Exec(ctx, clearArtifacts, arg.TenantID, arg.ID)
+	return err
+}
+
 const createBuild = `-- name: CreateBuild :one
 INSERT INTO app_builds (tenant_id, id, platform, version, build_number, status, trigger, requested_by, branding_hash, created_at)
 VALUES ($1, $2, $3, $4, $5, 'QUEUED', $6, $7, $8, $9)
@@ -134,6 +149,21 @@ func (q *Queries) CreateBuild(ctx context.Context, arg CreateBuildParams) (AppBu
 		&i.FinishedAt,
 	)
 	return i, err
+}
+
+const deleteLog = `-- name: DeleteLog :exec
+DELETE FROM app_build_logs WHERE tenant_id = $1 AND build_id = $2
+`
+
+type DeleteLogParams struct {
+	TenantID uuid.UUID
+	BuildID  uuid.UUID
+}
+
+// A finished build's lines: its full log is in blob storage by then.
+func (q *Queries) DeleteLog(ctx context.Context, arg DeleteLogParams) error {
+	_, err := q.db.Exec(ctx, deleteLog, arg.TenantID, arg.BuildID)
+	return err
 }
 
 const earlierUnfinished = `-- name: EarlierUnfinished :one
@@ -470,6 +500,60 @@ func (q *Queries) NextBuildNumber(ctx context.Context, arg NextBuildNumberParams
 	var column_1 int32
 	err := row.Scan(&column_1)
 	return column_1, err
+}
+
+const prunableBuilds = `-- name: PrunableBuilds :many
+SELECT tenant_id, id, platform, version, build_number, status, trigger, requested_by, branding_hash, warnings, error, artifact_key, artifact_name, artifact_size, listing_key, log_key, created_at, started_at, finished_at FROM app_builds
+WHERE tenant_id = $1 AND platform = $2 AND (artifact_key <> '' OR listing_key <> '')
+ORDER BY build_number DESC OFFSET $3
+`
+
+type PrunableBuildsParams struct {
+	TenantID uuid.UUID
+	Platform string
+	Keep     int32
+}
+
+// The builds of a platform that still hold an artifact or a listing pack,
+// past the newest @keep of them (by build number).
+func (q *Queries) PrunableBuilds(ctx context.Context, arg PrunableBuildsParams) ([]AppBuild, error) {
+	rows, err := q.db.Query(ctx, prunableBuilds, arg.TenantID, arg.Platform, arg.Keep)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []AppBuild{}
+	for rows.Next() {
+		var i AppBuild
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.ID,
+			&i.Platform,
+			&i.Version,
+			&i.BuildNumber,
+			&i.Status,
+			&i.Trigger,
+			&i.RequestedBy,
+			&i.BrandingHash,
+			&i.Warnings,
+			&i.Error,
+			&i.ArtifactKey,
+			&i.ArtifactName,
+			&i.ArtifactSize,
+			&i.ListingKey,
+			&i.LogKey,
+			&i.CreatedAt,
+			&i.StartedAt,
+			&i.FinishedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const startBuild = `-- name: StartBuild :one
