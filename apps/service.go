@@ -58,6 +58,9 @@ type Service struct {
 	Tenants *tenants.Service
 	Domains Hosts // nil: no custom domains
 	Blobs   *blob.Bucket
+	// Quotas refuses a build when the workspace is over its storage quota
+	// (a build stores its files); nil: no quota.
+	Quotas tenants.Quotas
 	// Pipeline runs requested builds (workflows/appbuild.Starter).
 	Pipeline Pipeline
 	// Permits checks edit_content for a build request; nil decides by the
@@ -314,6 +317,10 @@ func (s *Service) request(ctx context.Context, tenant tenants.ID, platform Platf
 	if s.packager(platform) == nil {
 		return Build{}, errs.InvalidField("platform", "%s builds are not available on this installation", PlatformName(platform))
 	}
+	id := uuid.Must(uuid.NewV7())
+	if err := s.roomFor(ctx, tenant, id); err != nil {
+		return Build{}, err
+	}
 	set, err := s.Settings(ctx, tenant)
 	if err != nil {
 		return Build{}, err
@@ -334,7 +341,7 @@ func (s *Service) request(ctx context.Context, tenant tenants.ID, platform Platf
 		if err != nil {
 			return err
 		}
-		row, err := q.CreateBuild(ctx, appssql.CreateBuildParams{TenantID: tenant, ID: uuid.Must(uuid.NewV7()), Platform: string(platform),
+		row, err := q.CreateBuild(ctx, appssql.CreateBuildParams{TenantID: tenant, ID: id, Platform: string(platform),
 			Version: set.Version.String(), BuildNumber: n, Trigger: string(trigger), RequestedBy: by, BrandingHash: hash, CreatedAt: now})
 		if err != nil {
 			return err
@@ -360,6 +367,21 @@ func (s *Service) request(ctx context.Context, tenant tenants.ID, platform Platf
 		return Build{}, fmt.Errorf("apps.RequestBuild %s: %w", platform, err)
 	}
 	return b, nil
+}
+
+// roomFor refuses a build (Conflict) when the workspace is already over its
+// storage quota: the files a build stores are only known once it has run,
+// so the quota is checked for what is stored now, under the build's own
+// (still empty) folder.
+func (s *Service) roomFor(ctx context.Context, tenant tenants.ID, id BuildID) error {
+	if s.Quotas == nil {
+		return nil
+	}
+	err := s.Quotas.AllowStorage(ctx, tenant, buildPrefix(tenant, id)+"build.log", 0)
+	if errs.Is(err, errs.KindConflict) {
+		return errs.Conflict("the workspace is over its storage quota, and a build stores files: free some space or ask the platform operator for more")
+	}
+	return err
 }
 
 // Get returns a build; another workspace's is NotFound.
@@ -815,6 +837,10 @@ func (s *Service) RebuildForBranding(ctx context.Context, tenant tenants.ID) ([]
 			continue
 		}
 		b, err := s.request(ctx, tenant, p, TriggerBranding, "")
+		if errs.Is(err, errs.KindConflict) { // over the storage quota: retrying would not help
+			s.log().WarnContext(ctx, "apps: branding rebuild refused", "tenant", tenant, "platform", p, "error", err)
+			continue
+		}
 		if err != nil {
 			return out, err
 		}

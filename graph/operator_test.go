@@ -346,6 +346,21 @@ func TestOperatorQuotasRefuseUploadsAndInvitationsOverThem(t *testing.T) {
 		t.Fatalf("storage used = %v, want %d", u, len(logo))
 	}
 
+	// Over the quota (lowered below what is stored), a build is refused
+	// before anything is made; back within it, it is accepted.
+	set(map[string]any{"storageBytes": len(logo) - 1, "seats": 2})
+	build := func() pt.Response { return ten.Owner.Do(t, `mutation { buildApp(platform: WEB) { id status } }`, nil) }
+	if r := build(); r.Code() != "CONFLICT" || !strings.Contains(r.Errors[0].Message, "storage quota") {
+		t.Fatalf("a build over the storage quota: %v", r.Errors)
+	}
+	if d := ten.Owner.Must(t, `{ appBuilds(first: 5) { edges { node { id } } } }`, nil); len(pt.Get(d, "appBuilds", "edges").([]any)) != 0 {
+		t.Fatalf("a refused build was recorded: %v", d)
+	}
+	set(map[string]any{"storageBytes": len(logo), "seats": 2})
+	if r := build(); len(r.Errors) > 0 {
+		t.Fatalf("a build within the storage quota: %v", r.Errors)
+	}
+
 	// Two seats: the owner and one invitation.
 	invite := func(email string) pt.Response {
 		return ten.Owner.Do(t, `mutation($e: String!) { inviteStaff(input: {email: $e, role: EDITOR}) { id } }`, map[string]any{"e": email})

@@ -23,7 +23,7 @@ import (
 // key derived from MARQUEE_SECRET_KEY.
 func (m *Main) appService() *apps.Service {
 	m.AppChanges = apps.NewChanges(m.DB, m.Log.With("component", "app_build_changes"))
-	return &apps.Service{DB: m.DB, Tenants: m.Tenants, Domains: m.Domains, Blobs: m.Blobs,
+	return &apps.Service{DB: m.DB, Tenants: m.Tenants, Domains: m.Domains, Blobs: m.Blobs, Quotas: m.Operators,
 		Pipeline: &appbuild.Starter{Client: m.Temporal, TaskQueue: m.Config.BuildQueue},
 		Permits:  m.Authz, Packagers: m.appPackagers(), Listing: m.appListing(),
 		BaseURL: m.Config.BaseURL, BaseDomain: m.Config.BaseDomain, SigningKey: downloadKey(m.Config.SecretKey),
