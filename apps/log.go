@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/marquee-ott/marquee/apps/internal/appssql"
 	"github.com/marquee-ott/marquee/db"
@@ -54,7 +55,15 @@ func (l *buildLog) flush() {
 
 func (l *buildLog) Printf(format string, args ...any) { l.line(fmt.Sprintf(format, args...)) }
 
+// line appends text, one numbered line per line of it: the stored log
+// (one line per line, see Finish) then numbers them as the database did.
 func (l *buildLog) line(text string) {
+	for _, t := range strings.Split(strings.TrimRight(text, "\r\n"), "\n") {
+		l.append(strings.TrimRight(t, "\r"))
+	}
+}
+
+func (l *buildLog) append(text string) {
 	if len(text) > 4000 {
 		text = text[:4000] + "…"
 	}

@@ -522,7 +522,7 @@ func TestOldBuildsArePrunedAndLogsMoveToStorage(t *testing.T) {
 	}
 	// A failed build adds no artifact and prunes nothing.
 	failed, _ := f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
-	if _, err := f.apps.Finish(ctx, tenant, failed.ID, apps.Outcome{Error: "packager crashed"}); err != nil {
+	if _, err := f.apps.Finish(ctx, tenant, failed.ID, apps.Outcome{Error: "packager crashed:\nout of memory"}); err != nil {
 		t.Fatal(err)
 	}
 	first, err := f.apps.Get(ctx, tenant, built[0].ID)
@@ -556,7 +556,9 @@ func TestOldBuildsArePrunedAndLogsMoveToStorage(t *testing.T) {
 	if f.apps.DownloadURL(first, apps.DownloadArtifact) != "" || f.apps.DownloadURL(first, apps.DownloadLog) == "" {
 		t.Error("links of a pruned build")
 	}
-	if lines, err := f.apps.Log(ctx, tenant, failed.ID, 1); err != nil || len(lines) != 1 || !strings.Contains(lines[0].Text, "packager crashed") {
+	// A message of two lines is two numbered lines, while running and stored.
+	if lines, err := f.apps.Log(ctx, tenant, failed.ID, 1); err != nil || len(lines) != 2 || lines[0].Text != "FAILED: packager crashed:" ||
+		lines[1].No != 2 || lines[1].Text != "out of memory" {
 		t.Errorf("the failed build's log: %+v %v", lines, err)
 	}
 }
