@@ -20,6 +20,7 @@ import (
 	"github.com/marquee-ott/marquee/catalog"
 	"github.com/marquee-ott/marquee/db"
 	"github.com/marquee-ott/marquee/errs"
+	"github.com/marquee-ott/marquee/operators"
 	"github.com/marquee-ott/marquee/outbox"
 	"github.com/marquee-ott/marquee/tenants"
 	"github.com/marquee-ott/marquee/testenv"
@@ -560,5 +561,49 @@ func TestOldBuildsArePrunedAndLogsMoveToStorage(t *testing.T) {
 	if lines, err := f.apps.Log(ctx, tenant, failed.ID, 1); err != nil || len(lines) != 2 || lines[0].Text != "FAILED: packager crashed:" ||
 		lines[1].No != 2 || lines[1].Text != "out of memory" {
 		t.Errorf("the failed build's log: %+v %v", lines, err)
+	}
+}
+
+// Over its storage quota (the operator's, operators.Service), a workspace
+// cannot start a build, and a branding change rebuilds nothing (without an
+// error, which the outbox would retry); within it again, it builds.
+func TestStorageQuotaRefusesBuilds(t *testing.T) {
+	f := newFixture(t)
+	f.apps.Quotas = &operators.Service{DB: f.apps.DB, Blobs: f.blobs}
+	ctx := context.Background()
+	tenant := testenv.MustTenant(t, f.apps.DB)
+	auto := []apps.Platform{apps.Web}
+	if _, err := f.apps.UpdateSettings(ctx, editor(tenant), apps.SettingsUpdate{AutoRebuild: &auto}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := f.apps.RequestBuild(ctx, editor(tenant), apps.Web)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.run(t, tenant, b.ID) // its files now count against the quota
+	quota := func(bytes int64) {
+		t.Helper()
+		if err := f.apps.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO tenant_quotas (tenant_id, storage_bytes, updated_at) VALUES ($1, $2, now())
+				ON CONFLICT (tenant_id) DO UPDATE SET storage_bytes = EXCLUDED.storage_bytes`, tenant, bytes)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	quota(1)
+	if _, err := f.apps.RequestBuild(ctx, editor(tenant), apps.Web); errs.KindOf(err) != errs.KindConflict || !strings.Contains(errs.MessageOf(err), "storage quota") {
+		t.Fatalf("a build over the quota: %v", err)
+	}
+	f.brand(t, tenant, "New Name")
+	if got, err := f.apps.RebuildForBranding(ctx, tenant); err != nil || len(got) != 0 {
+		t.Fatalf("a branding rebuild over the quota: %v %v", got, err)
+	}
+	if list, _, _ := f.apps.List(ctx, tenant, apps.BuildPage{}); len(list) != 1 {
+		t.Fatalf("refused builds were recorded: %+v", list)
+	}
+	quota(1 << 30)
+	if got, err := f.apps.RebuildForBranding(ctx, tenant); err != nil || len(got) != 1 {
+		t.Fatalf("a branding rebuild within the quota: %v %v", got, err)
 	}
 }
