@@ -203,11 +203,11 @@ func funcBody(src, name string) (int, string, error) {
 	head := "func (ec *executionContext) " + name + "("
 	start := strings.Index(src, head)
 	if start < 0 {
-		return 0, "", fmt.Errorf("leaves: %s not found", name)
+		return 0, "", fmt.Errorf("generated code: %s not found", name)
 	}
 	end := strings.Index(src[start:], "\n}\n")
 	if end < 0 {
-		return 0, "", fmt.Errorf("leaves: end of %s not found", name)
+		return 0, "", fmt.Errorf("generated code: end of %s not found", name)
 	}
 	return start, src[start : start+end+3], nil
 }

@@ -147,20 +147,14 @@ const (
 // rewrite swaps the concurrent call for the in-order one in each function.
 func (p *inOrder) rewrite(src string) (string, error) {
 	for _, name := range p.funcs {
-		head := "func (ec *executionContext) " + name + "("
-		start := strings.Index(src, head)
-		if start < 0 {
-			return "", fmt.Errorf("rewrite: %s not found", name)
+		start, body, err := funcBody(src, name)
+		if err != nil {
+			return "", err
 		}
-		end := strings.Index(src[start:], "\n}\n")
-		if end < 0 {
-			return "", fmt.Errorf("rewrite: end of %s not found", name)
-		}
-		body := src[start : start+end]
 		if n := strings.Count(body, concurrent); n != 1 {
 			return "", fmt.Errorf("rewrite: %s has %d concurrent list calls, want 1", name, n)
 		}
-		src = src[:start] + strings.Replace(body, concurrent, sequential, 1) + src[start+end:]
+		src = src[:start] + strings.Replace(body, concurrent, sequential, 1) + src[start+len(body):]
 	}
 	return src, nil
 }
