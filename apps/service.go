@@ -773,27 +773,28 @@ func (s *Service) prune(ctx context.Context, tenant tenants.ID, platform Platfor
 			Keep: int32(s.keepBuilds())})
 		return err
 	})
-	for _, b := range old {
-		if err != nil {
-			break
-		}
-		for _, key := range []string{b.ArtifactKey, b.ListingKey} {
-			if key == "" {
-				continue
-			}
-			if derr := s.Blobs.Delete(ctx, key); derr != nil && gcerrors.Code(derr) != gcerrors.NotFound {
-				err = derr
-			}
-		}
-		if err == nil {
-			err = s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
-				return appssql.New(tx).ClearArtifacts(ctx, appssql.ClearArtifactsParams{TenantID: tenant, ID: b.ID})
-			})
-		}
+	for i := 0; err == nil && i < len(old); i++ {
+		err = s.pruneBuild(ctx, tenant, old[i])
 	}
 	if err != nil {
 		s.log().WarnContext(ctx, "apps: pruning old builds", "tenant", tenant, "platform", platform, "error", err)
 	}
+}
+
+// pruneBuild deletes one build's artifact and listing pack, then clears them
+// from its record.
+func (s *Service) pruneBuild(ctx context.Context, tenant tenants.ID, b appssql.AppBuild) error {
+	for _, key := range []string{b.ArtifactKey, b.ListingKey} {
+		if key == "" {
+			continue
+		}
+		if err := s.Blobs.Delete(ctx, key); err != nil && gcerrors.Code(err) != gcerrors.NotFound {
+			return err
+		}
+	}
+	return s.DB.InTenant(ctx, tenant, func(tx db.Tx) error {
+		return appssql.New(tx).ClearArtifacts(ctx, appssql.ClearArtifactsParams{TenantID: tenant, ID: b.ID})
+	})
 }
 
 // brandingHash fingerprints what a branding rebuild reacts to: the app
